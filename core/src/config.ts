@@ -1,0 +1,135 @@
+import './formats.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { cpus } from 'node:os';
+import { ConfigError, type FieldIssue } from './errors.js';
+
+/**
+ * Every environment variable any process reads, with its default. This is the only place that knows
+ * about process.env: each main.ts calls loadConfig(process.env) once and passes the typed result on.
+ */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  ES_URL: Type.String({ format: 'uri', default: 'http://127.0.0.1:9200' }),
+  ES_USERNAME: Type.Optional(Type.String()),
+  ES_PASSWORD: Type.Optional(Type.String()),
+  ES_INDEX_ALIAS: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'listings' }),
+  ES_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 120_000, default: 2000 }),
+  ES_SHARDS: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  ES_REPLICAS: Type.Integer({ minimum: 0, maximum: 5, default: 0 }),
+  ES_REFRESH_INTERVAL: Type.String({ pattern: '^(-1|\\d+(ms|s))$', default: '1s' }),
+  REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
+  QUEUE_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'listing-changes' }),
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'mkt' }),
+  INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes' }),
+  INDEXER_CONCURRENCY: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: '0 = 2 per core' }),
+  INDEXER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20_000, default: 1000 }),
+  INDEXER_BATCH_BYTES: Type.Integer({ minimum: 1024, maximum: 100_000_000, default: 5_000_000 }),
+  INDEXER_FLUSH_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
+  INDEXER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+  MODEL_DIR: Type.String({ default: 'models' }),
+  MODEL_NAME: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'ltr' }),
+  MODEL_VERSION: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'latest' }),
+  MODEL_CANARY_VERSION: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$' })),
+  MODEL_CANARY_PERCENT: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+  RANKER_BUDGET_MS: Type.Number({ minimum: 1, maximum: 1000, default: 25 }),
+  RERANK_CANDIDATES: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
+  CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
+  CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
+  CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: { host: string; port: number };
+  elasticsearch: {
+    url: string;
+    auth?: { username: string; password: string };
+    alias: string;
+    requestTimeoutMs: number;
+    shards: number;
+    replicas: number;
+    refreshInterval: string;
+  };
+  redis: { url: string };
+  queue: { name: string; prefix: string };
+  ingestApiKeys: string[];
+  indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number };
+  model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
+  cache: { ttlSeconds: number; memoryItems: number; memoryTtlMs: number };
+  featureLogEnabled: boolean;
+  otlpEndpoint?: string;
+}
+
+/** Validates the environment once and fails fast, naming every bad key (not just the first). */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) {
+    const v = environment[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const env = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env;
+  const issues: FieldIssue[] = [...Value.Errors(EnvSchema, env)].map((e) => ({
+    path: e.path.replace(/^\//, ''),
+    message: `${e.message} (got ${JSON.stringify(e.value)})`,
+  }));
+  if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
+    issues.push({ path: 'ES_PASSWORD', message: 'ES_USERNAME and ES_PASSWORD go together' });
+  }
+  if (env.NODE_ENV === 'production' && splitList(env.INGEST_API_KEYS).length === 0) {
+    issues.push({ path: 'INGEST_API_KEYS', message: 'at least one key is required in production' });
+  }
+  if (env.MODEL_CANARY_PERCENT > 0 && !env.MODEL_CANARY_VERSION) {
+    issues.push({ path: 'MODEL_CANARY_VERSION', message: 'required when MODEL_CANARY_PERCENT > 0' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: { host: env.HOST, port: env.PORT },
+    elasticsearch: {
+      url: env.ES_URL,
+      auth: env.ES_USERNAME && env.ES_PASSWORD ? { username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined,
+      alias: env.ES_INDEX_ALIAS,
+      requestTimeoutMs: env.ES_REQUEST_TIMEOUT_MS,
+      shards: env.ES_SHARDS,
+      replicas: env.ES_REPLICAS,
+      refreshInterval: env.ES_REFRESH_INTERVAL,
+    },
+    redis: { url: env.REDIS_URL },
+    queue: { name: env.QUEUE_NAME, prefix: env.QUEUE_PREFIX },
+    ingestApiKeys: splitList(env.INGEST_API_KEYS),
+    indexer: {
+      concurrency: env.INDEXER_CONCURRENCY || cpus().length * 2,
+      batchSize: env.INDEXER_BATCH_SIZE,
+      batchBytes: env.INDEXER_BATCH_BYTES,
+      flushMs: env.INDEXER_FLUSH_MS,
+      metricsPort: env.INDEXER_METRICS_PORT,
+    },
+    model: {
+      dir: env.MODEL_DIR,
+      name: env.MODEL_NAME,
+      version: env.MODEL_VERSION,
+      canaryVersion: env.MODEL_CANARY_VERSION,
+      canaryPercent: env.MODEL_CANARY_PERCENT,
+      budgetMs: env.RANKER_BUDGET_MS,
+      candidates: env.RERANK_CANDIDATES,
+    },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
+    featureLogEnabled: env.FEATURE_LOG_ENABLED,
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+}
+
+function splitList(s: string): string[] {
+  return s.split(',').map((x) => x.trim()).filter(Boolean);
+}

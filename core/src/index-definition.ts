@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The listings index: explicit mapping (dynamic: strict, so a stray field is a rejected document, not
+ * a silent mapping explosion), English analysis with ASCII folding, search-time synonyms from
+ * core/synonyms/en.txt, a completion field for autocomplete and keyword fields for filters and facets.
+ * Versioned index names sit behind an alias so a reindex can swap atomically.
+ */
+export const INDEX_DEFINITION_VERSION = 1;
+
+const SYNONYMS_FILE = fileURLToPath(new URL('../synonyms/en.txt', import.meta.url));
+
+export function loadSynonyms(file = SYNONYMS_FILE): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** A fresh physical index name for the alias: `<alias>-v<definition>-<timestamp>`. */
+export function physicalIndexName(alias: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T.Z]/g, '').slice(0, 17);
+  return `${alias}-v${INDEX_DEFINITION_VERSION}-${stamp}`;
+}
+
+export interface IndexOptions {
+  shards: number;
+  replicas: number;
+  refreshInterval: string;
+  synonyms?: string[];
+}
+
+export function indexSettings(opts: IndexOptions) {
+  return {
+    number_of_shards: opts.shards,
+    number_of_replicas: opts.replicas,
+    refresh_interval: opts.refreshInterval,
+    'mapping.total_fields.limit': 200,
+    max_result_window: 10_000,
+    analysis: {
+      filter: {
+        listing_synonyms: { type: 'synonym_graph', synonyms: opts.synonyms ?? loadSynonyms() },
+        autocomplete_edge: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
+      },
+      analyzer: {
+        english_text: { type: 'custom', tokenizer: 'standard', filter: ['english_possessive', 'lowercase', 'asciifolding', 'porter_stem'] },
+        english_search: {
+          type: 'custom',
+          tokenizer: 'standard',
+          filter: ['english_possessive', 'lowercase', 'asciifolding', 'listing_synonyms', 'porter_stem'],
+        },
+        folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding'] },
+        autocomplete_index: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'autocomplete_edge'] },
+      },
+    },
+  } as const;
+}
+
+const keyword = { type: 'keyword' } as const;
+
+export const indexMappings = {
+  dynamic: 'strict',
+  properties: {
+    id: keyword,
+    seller_id: keyword,
+    title: {
+      type: 'text',
+      analyzer: 'english_text',
+      search_analyzer: 'english_search',
+      fields: {
+        exact: { type: 'text', analyzer: 'folded' },
+        prefix: { type: 'text', analyzer: 'autocomplete_index', search_analyzer: 'folded' },
+      },
+    },
+    description: { type: 'text', analyzer: 'english_text', search_analyzer: 'english_search' },
+    category_path: keyword,
+    category_l0: keyword,
+    category_l1: keyword,
+    category_l2: keyword,
+    category_leaf: keyword,
+    category_text: { type: 'text', analyzer: 'english_text', search_analyzer: 'english_search' },
+    brand: { ...keyword, fields: { text: { type: 'text', analyzer: 'folded' } } },
+    condition: keyword,
+    price: { type: 'long' },
+    currency: keyword,
+    price_bucket: keyword,
+    shipping_payer: keyword,
+    status: keyword,
+    created_at: { type: 'date' },
+    updated_at: { type: 'date' },
+    like_count: { type: 'integer' },
+    view_count: { type: 'integer' },
+    popularity: { type: 'float' },
+    size: keyword,
+    color: keyword,
+    image_url: { type: 'keyword', index: false, doc_values: false },
+    dedup_key: keyword,
+    suggest: { type: 'completion', analyzer: 'folded', preserve_separators: true, max_input_length: 60 },
+    version: { type: 'long' },
+    emitted_at: { type: 'date' },
+    indexed_at: { type: 'date' },
+  },
+} as const;

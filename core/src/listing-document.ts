@@ -1,0 +1,86 @@
+import type { Listing } from './schemas/listing.js';
+
+/** Price buckets in major units; coarse on purpose (facets and a ranking feature). */
+export const PRICE_BUCKETS = [
+  { key: 'under_10', to: 1000 },
+  { key: '10_25', from: 1000, to: 2500 },
+  { key: '25_50', from: 2500, to: 5000 },
+  { key: '50_100', from: 5000, to: 10000 },
+  { key: '100_250', from: 10000, to: 25000 },
+  { key: '250_500', from: 25000, to: 50000 },
+  { key: '500_plus', from: 50000 },
+] as const;
+
+/** What Elasticsearch stores for a listing: the listing plus fields derived at index time. */
+export interface ListingDocument extends Listing {
+  category_l0: string;
+  category_l1?: string;
+  category_l2?: string;
+  category_leaf: string;
+  category_text: string;
+  price_bucket: string;
+  /** log-scaled engagement; the raw counts stay for ranking features. */
+  popularity: number;
+  /** seller + normalized title: relists of the same thing by the same seller share it. */
+  dedup_key: string;
+  suggest: { input: string[]; weight: number };
+  version: number;
+  emitted_at: string;
+  indexed_at: string;
+}
+
+export function priceBucket(price: number): string {
+  for (const b of PRICE_BUCKETS) {
+    if (('from' in b ? price >= b.from : true) && ('to' in b ? price < b.to : true)) return b.key;
+  }
+  return '500_plus';
+}
+
+export function popularityOf(likeCount: number, viewCount: number): number {
+  // A like says more than a view; log keeps a viral listing from dwarfing everything.
+  return Math.round(Math.log1p(likeCount * 5 + viewCount) * 1000) / 1000;
+}
+
+export function normalizeTitle(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** Pure: the same listing, version and emit time always give the same document (except indexed_at). */
+export function toListingDocument(listing: Listing, version: number, emittedAt: string, now = new Date()): ListingDocument {
+  const path = listing.category_path;
+  const title = listing.title.trim();
+  return {
+    ...listing,
+    title,
+    category_l0: path[0] ?? 'Other',
+    category_l1: path[1],
+    category_l2: path[2],
+    category_leaf: path[path.length - 1] ?? 'Other',
+    category_text: path.join(' > '),
+    price_bucket: priceBucket(listing.price),
+    popularity: popularityOf(listing.like_count, listing.view_count),
+    dedup_key: `${listing.seller_id}|${normalizeTitle(title)}`,
+    suggest: {
+      input: suggestInputs(title, listing.brand),
+      // Completion weights are integers; popularity orders suggestions.
+      weight: Math.max(1, Math.round(popularityOf(listing.like_count, listing.view_count) * 100)),
+    },
+    version,
+    emitted_at: emittedAt,
+    indexed_at: now.toISOString(),
+  };
+}
+
+/** The full title plus its tail from each word, so "iphone" completes "Apple iPhone 12". */
+function suggestInputs(title: string, brand?: string): string[] {
+  const words = normalizeTitle(title).split(' ').filter(Boolean).slice(0, 8);
+  const inputs = new Set<string>();
+  for (let i = 0; i < words.length && i < 4; i++) inputs.add(words.slice(i).join(' '));
+  if (brand) inputs.add(normalizeTitle(brand));
+  return [...inputs].filter(Boolean);
+}

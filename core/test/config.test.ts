@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+describe('loadConfig', () => {
+  it('applies defaults from an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.elasticsearch.url).toBe('http://127.0.0.1:9200');
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.model.candidates).toBe(200);
+    expect(c.indexer.concurrency).toBeGreaterThan(0);
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const c = loadConfig({ PORT: '9000', FEATURE_LOG_ENABLED: 'false', INGEST_API_KEYS: 'a, b,,c' });
+    expect(c.http.port).toBe(9000);
+    expect(c.featureLogEnabled).toBe(false);
+    expect(c.ingestApiKeys).toEqual(['a', 'b', 'c']);
+  });
+
+  it('names every bad key at once', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', ES_URL: 'not a url', LOG_LEVEL: 'loud', ES_USERNAME: 'elastic' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const paths = (err as ConfigError).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['PORT', 'ES_URL', 'LOG_LEVEL', 'ES_PASSWORD']));
+    expect((err as ConfigError).message).toContain('PORT');
+  });
+
+  it('requires ingest keys in production and a canary version with a canary share', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/INGEST_API_KEYS/);
+    expect(() => loadConfig({ MODEL_CANARY_PERCENT: '10' })).toThrow(/MODEL_CANARY_VERSION/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+  });
+});

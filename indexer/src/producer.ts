@@ -1,0 +1,59 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { compileValidator, ListingChangeEvent, type Config } from '../../core/src/index.js';
+import { queueNames } from './queue-names.js';
+
+/** Events per queue job: one job carries a slice of the stream so a worker writes it in one bulk. */
+export const EVENTS_PER_JOB = 500;
+
+export interface ChangeBatchJob {
+  events: ListingChangeEvent[];
+  /** When the producer accepted the batch (ms since epoch); the index-lag clock starts at emitted_at. */
+  enqueued_at: number;
+}
+
+const validateEvent = compileValidator(ListingChangeEvent);
+
+/**
+ * Publishes listing change events. Other services import this; the HTTP ingestion endpoint and the
+ * CLI use it too. publish() resolves once the events are durably in Redis (nothing is lost after).
+ */
+export class ChangeProducer {
+  private readonly queue: Queue<ChangeBatchJob>;
+  private readonly connection: Redis;
+
+  constructor(config: Pick<Config, 'queue' | 'redis'>) {
+    const names = queueNames(config);
+    this.connection = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.queue = new Queue<ChangeBatchJob>(names.changes, { connection: this.connection, prefix: names.prefix });
+  }
+
+  /** Validates every event (throws ValidationError naming the first bad ones) and enqueues them. */
+  async publish(events: unknown[]): Promise<number> {
+    const valid = events.map((e, i) => validateEvent.parse(e, `event[${i}]`));
+    const jobs = [];
+    for (let i = 0; i < valid.length; i += EVENTS_PER_JOB) {
+      jobs.push({
+        name: 'changes',
+        data: { events: valid.slice(i, i + EVENTS_PER_JOB), enqueued_at: Date.now() },
+        opts: {
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 200 },
+          removeOnComplete: { age: 3600, count: 10_000 },
+          removeOnFail: false,
+        },
+      });
+    }
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    return valid.length;
+  }
+
+  get bullQueue(): Queue<ChangeBatchJob> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.connection.quit().catch(() => undefined);
+  }
+}

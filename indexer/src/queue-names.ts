@@ -1,0 +1,10 @@
+import type { Config } from '../../core/src/index.js';
+
+/** The queue of listing changes and its dead-letter queue, as every producer and worker names them. */
+export function queueNames(config: Pick<Config, 'queue'>) {
+  return {
+    changes: config.queue.name,
+    deadLetters: `${config.queue.name}-dlq`,
+    prefix: config.queue.prefix,
+  };
+}
