@@ -7,7 +7,7 @@ type EsConfig = Config['elasticsearch'];
 export async function createPhysicalIndex(client: Client, es: EsConfig, name = physicalIndexName(es.alias)): Promise<string> {
   await client.indices.create({
     index: name,
-    settings: indexSettings({ shards: es.shards, replicas: es.replicas, refreshInterval: es.refreshInterval }),
+    settings: indexSettings({ shards: es.shards, replicas: es.replicas, refreshInterval: es.refreshInterval }) as never,
     mappings: indexMappings as never,
   });
   return name;
