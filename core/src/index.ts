@@ -7,3 +7,4 @@ export * from './listing-document.js';
 export * from './schemas/listing.js';
 export * from './schemas/change-event.js';
 export * from './schemas/interaction-event.js';
+export * from './schemas/user-profile.js';
