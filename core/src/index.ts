@@ -8,3 +8,4 @@ export * from './schemas/listing.js';
 export * from './schemas/change-event.js';
 export * from './schemas/interaction-event.js';
 export * from './schemas/user-profile.js';
+export * from './stream-keys.js';

@@ -1,0 +1,17 @@
+/**
+ * Redis keys shared between the query API (writer) and the training-data export (reader). Streams are
+ * capped (MAXLEN ~) so logging can never fill Redis; export them regularly for training.
+ *
+ * feature log entry fields: `query_id`, `ts`, `user_id` ('' when anonymous), `query`, `ranker`,
+ *   `feature_names` (JSON string[]), `items` (JSON array of { listing_id, position, bm25, score, features: number[] })
+ * interaction entry fields: `event` (JSON InteractionEvent)
+ */
+export function streamKeys(prefix: string) {
+  return {
+    featureLog: `${prefix}:feature-log`,
+    interactions: `${prefix}:interactions`,
+  };
+}
+
+export const FEATURE_LOG_MAXLEN = 1_000_000;
+export const INTERACTIONS_MAXLEN = 5_000_000;
