@@ -1,6 +1,7 @@
 import './formats.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { ValidationError, type FieldIssue } from './errors.js';
 
 /** A compiled schema check: compile once at module load, call on every payload. */
@@ -14,14 +15,10 @@ export interface Validator<T extends TSchema> {
 
 export function compileValidator<T extends TSchema>(schema: T): Validator<T> {
   const compiled: TypeCheck<T> = TypeCompiler.Compile(schema);
-  const issues = (value: unknown, max = 20): FieldIssue[] => {
-    const out: FieldIssue[] = [];
-    for (const e of compiled.Errors(value)) {
-      out.push({ path: e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)', message: e.message });
-      if (out.length >= max) break;
-    }
-    return out;
-  };
+  const issues = (value: unknown, max = 20): FieldIssue[] =>
+    flatten([...compiled.Errors(value)])
+      .slice(0, max)
+      .map((e) => ({ path: e.path.replace(/^\//, '').replaceAll('/', '.') || '(root)', message: e.message }));
   return {
     check: (value): value is Static<T> => compiled.Check(value),
     issues,
@@ -31,4 +28,17 @@ export function compileValidator<T extends TSchema>(schema: T): Validator<T> {
       throw new ValidationError(`invalid ${what}: ${found.map((i) => `${i.path} ${i.message}`).join('; ')}`, found);
     },
   };
+}
+
+/**
+ * "Expected union value" tells a client nothing. For a union, report the errors of the variant the value
+ * came closest to (fewest errors): for `{op: "delete", ...}` that is the delete variant's missing field.
+ */
+function flatten(errors: ValueError[]): ValueError[] {
+  return errors.flatMap((e) => {
+    if (e.errors.length === 0) return [e];
+    const variants = e.errors.map((it) => flatten([...it]));
+    const closest = variants.reduce((best, v) => (v.length < best.length ? v : best));
+    return closest.length > 0 ? closest : [e];
+  });
 }
