@@ -50,7 +50,7 @@ start() {
   nohup java -Xms"$total" -Xmx"$total" -XX:+UseG1GC -Djava.awt.headless=true \
     -Djna.nounpack=true -Djna.nosys=true -Dlog4j2.formatMsgNoLookups=true \
     -cp "$classpath" dev.marketplace.search.es.EmbeddedElasticsearch "$base" "$nodes" "$port" \
-    >"$base/es.log" 2>&1 &
+    >"$base/es.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   local wait=${ES_WAIT_SECS:-120}
   for _ in $(seq "$wait"); do

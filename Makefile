@@ -1,0 +1,33 @@
+# The README's two commands are `make demo` and `make test`; everything they need is installed and
+# started by the scripts they call.
+.PHONY: demo down test test-unit bench train es-up es-cluster redis-up k8s
+
+demo:            ## whole system up in the background, demo catalog loaded, API on :8080
+	scripts/demo.sh
+
+down:            ## stop everything `make demo` started
+	scripts/down.sh
+
+test:            ## the whole suite (starts real Elasticsearch and Redis when needed)
+	scripts/test.sh
+
+test-unit:       ## unit tests only, nothing to start
+	npx vitest run --project unit
+
+bench:           ## every benchmark; each prints JSON (see docs/benchmarks.md)
+	scripts/bench.sh
+
+train:           ## train the default ranking model from the judged data
+	scripts/train-model.sh
+
+es-up:
+	scripts/elasticsearch.sh start
+
+es-cluster:      ## a 3-node cluster on ES_PORT (for failure tests)
+	scripts/elasticsearch.sh start 3
+
+redis-up:
+	scripts/redis.sh start
+
+k8s:             ## render and validate the Kubernetes manifests
+	scripts/validate-k8s.sh

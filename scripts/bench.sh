@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints one JSON document. Results go to .data/bench/<name>.json too.
+# Sizes default to the issue's goals and can be lowered for a quick look, e.g.
+#   BENCH_EVENTS=200000 BENCH_LISTINGS=200000 make bench
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/bootstrap.sh
+scripts/redis.sh start
+scripts/elasticsearch.sh start
+mkdir -p .data/bench
+
+run() { # name, command...
+  local name=$1; shift
+  echo "== $name" >&2
+  "$@" | tee ".data/bench/$name.json"
+}
+
+[ -f bench/indexing.ts ] && run indexing npx tsx bench/indexing.ts --events "${BENCH_EVENTS:-1000000}"
+[ -f bench/search.ts ] && run search npx tsx bench/search.ts --listings "${BENCH_LISTINGS:-1000000}"
+[ -f bench/ranking.ts ] && run ranking npx tsx bench/ranking.ts
+[ -f bench/offline-ndcg.ts ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
+[ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-200000}"
+exit 0

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, starts real Elasticsearch and Redis when they do
+# not answer (and stops what it started), then type-checks, runs unit + integration tests (vitest),
+# the Python tests of models/, and validates the Kubernetes manifests.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/bootstrap.sh
+
+started=()
+cleanup() {
+  for s in "${started[@]}"; do "scripts/$s.sh" stop >/dev/null || true; done
+}
+trap cleanup EXIT
+if ! scripts/redis.sh status >/dev/null 2>&1; then scripts/redis.sh start; started+=(redis); fi
+if ! scripts/elasticsearch.sh status >/dev/null 2>&1; then scripts/elasticsearch.sh start; started+=(elasticsearch); fi
+
+echo "== typecheck"
+npx tsc --noEmit -p tsconfig.json
+
+echo "== vitest (unit, then integration against the real services)"
+npx vitest run
+
+if ls models/pipeline/test_*.py >/dev/null 2>&1; then
+  echo "== pytest (models/)"
+  python3 -m pytest -q models/pipeline
+fi
+
+if [ -x scripts/validate-k8s.sh ]; then
+  echo "== kubernetes manifests"
+  scripts/validate-k8s.sh
+fi
+echo "all tests passed"
