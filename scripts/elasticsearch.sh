@@ -20,7 +20,7 @@ build() {
   if [ ! -f "$infra/target/classpath.txt" ] || [ "$infra/pom.xml" -nt "$infra/target/classpath.txt" ] \
      || [ -n "$(find "$infra/src" -newer "$infra/target/classpath.txt" -print -quit)" ]; then
     echo "building the local Elasticsearch launcher (maven)..."
-    (cd "$infra" && mvn -q -B package -DskipTests && mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
+    (cd "$infra" && mvn -q -B package -DskipTests && mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/classpath.txt && touch target/classpath.txt)
   fi
 }
 
@@ -46,7 +46,9 @@ start() {
   # JNA is kept from unpacking its native library: without native access the node skips the
   # "not as root" check (CI runs as root) and memory locking, neither of which matters locally.
   # One JVM hosts every node, so the heap grows with the node count.
-  local total=$(( ${heap%g} * nodes ))g
+  local per_mb
+  case "$heap" in *g) per_mb=$(( ${heap%g} * 1024 ));; *m) per_mb=${heap%m};; *) echo "ES_HEAP must end in m or g" >&2; exit 2;; esac
+  local total=$(( per_mb * nodes ))m
   nohup java -Xms"$total" -Xmx"$total" -XX:+UseG1GC -Djava.awt.headless=true \
     -Djna.nounpack=true -Djna.nosys=true -Dlog4j2.formatMsgNoLookups=true \
     -cp "$classpath" dev.marketplace.search.es.EmbeddedElasticsearch "$base" "$nodes" "$port" \
