@@ -9,8 +9,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port=${ES_PORT:-9200}
 heap=${ES_HEAP:-1g}
 nodes=${2:-1}
-base=${ES_BASE:-$root/.data/elasticsearch-$port}
-pidfile=$base/es.pid
+# A cluster's data cannot be reopened by a different node count, so each count has its own folder.
+base=${ES_BASE:-$root/.data/elasticsearch-$port-${nodes}n}
+pidfile=$root/.data/elasticsearch-$port.pid
 infra=$root/infra/elasticsearch
 
 health() { curl -fsS "http://127.0.0.1:$port/_cluster/health" 2>/dev/null; }
@@ -41,7 +42,7 @@ assemble_modules() {
 start() {
   if health >/dev/null; then echo "elasticsearch already answers on :$port"; return 0; fi
   build
-  mkdir -p "$base"
+  mkdir -p "$base" "$(dirname "$pidfile")"
   assemble_modules
   # JNA is kept from unpacking its native library: without native access the node skips the
   # "not as root" check (CI runs as root) and memory locking, neither of which matters locally.
