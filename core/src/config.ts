@@ -30,6 +30,7 @@ export const EnvSchema = Type.Object({
   INDEXER_BATCH_BYTES: Type.Integer({ minimum: 1024, maximum: 100_000_000, default: 5_000_000 }),
   INDEXER_FLUSH_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
   INDEXER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+  INDEXER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000, description: 'job lock; a dead worker\'s jobs are retried after about this long' }),
   MODEL_DIR: Type.String({ default: 'models' }),
   MODEL_NAME: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'ltr' }),
   MODEL_VERSION: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'latest' }),
@@ -61,7 +62,7 @@ export interface Config {
   redis: { url: string };
   queue: { name: string; prefix: string };
   ingestApiKeys: string[];
-  indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number };
+  indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
   cache: { ttlSeconds: number; memoryItems: number; memoryTtlMs: number };
   featureLogEnabled: boolean;
@@ -114,6 +115,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       batchBytes: env.INDEXER_BATCH_BYTES,
       flushMs: env.INDEXER_FLUSH_MS,
       metricsPort: env.INDEXER_METRICS_PORT,
+      lockMs: env.INDEXER_LOCK_MS,
     },
     model: {
       dir: env.MODEL_DIR,

@@ -50,6 +50,24 @@ export function normalizeTitle(title: string): string {
     .trim();
 }
 
+/**
+ * What a delete leaves in the index: a versioned tombstone, not a removal. Elasticsearch forgets the
+ * version of a removed document after `index.gc_deletes` (60 s), after which an older upsert replayed late
+ * would resurrect it; a tombstone keeps its version for good, so replaying the whole stream is safe.
+ * Every read filters on `status` (on_sale by default), which a tombstone never matches.
+ */
+export interface ListingTombstone {
+  id: string;
+  status: 'deleted';
+  version: number;
+  emitted_at: string;
+  indexed_at: string;
+}
+
+export function toTombstone(id: string, version: number, emittedAt: string, now = new Date()): ListingTombstone {
+  return { id, status: 'deleted', version, emitted_at: emittedAt, indexed_at: now.toISOString() };
+}
+
 /** Pure: the same listing, version and emit time always give the same document (except indexed_at). */
 export function toListingDocument(listing: Listing, version: number, emittedAt: string, now = new Date()): ListingDocument {
   const path = listing.category_path;

@@ -38,7 +38,8 @@ export class ChangeProducer {
         data: { events: valid.slice(i, i + EVENTS_PER_JOB), enqueued_at: Date.now() },
         opts: {
           attempts: 20,
-          backoff: { type: 'exponential', delay: 200 },
+          // 'custom' = the worker's backoffWithJitter: exponential, capped, with full jitter.
+          backoff: { type: 'custom' },
           removeOnComplete: { age: 3600, count: 10_000 },
           removeOnFail: false,
         },

@@ -1,0 +1,37 @@
+import { AppError } from '../../core/src/index.js';
+
+/** What to do with one failed item of a bulk response. */
+export type ItemOutcome = 'ok' | 'stale' | 'retry' | 'dead-letter';
+
+/**
+ * 409 = the index already holds a newer version: the event is stale, which is success. 429 and 5xx are
+ * the cluster's trouble: retry. Anything else (mapping errors, bad payloads) is the event's fault:
+ * retrying cannot help, so it goes to the dead-letter queue.
+ */
+export function classifyItem(status: number | undefined, errorType?: string): ItemOutcome {
+  if (status === undefined || (status >= 200 && status < 300)) return 'ok';
+  if (status === 409 || errorType === 'version_conflict_engine_exception') return 'stale';
+  if (status === 429 || status >= 500) return 'retry';
+  return 'dead-letter';
+}
+
+/** A failure of the whole bulk request (connection, timeout, 429/5xx): the job is retried later. */
+export class RetryableIndexingError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('indexing_retryable', message, { retryable: true, cause });
+  }
+}
+
+/** Whether an error thrown by the Elasticsearch client is transient (retry) rather than our fault. */
+export function isTransientClientError(err: unknown): boolean {
+  const e = err as { name?: string; meta?: { statusCode?: number } };
+  if (['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError', 'RequestAbortedError'].includes(e?.name ?? '')) return true;
+  const status = e?.meta?.statusCode;
+  return status === 429 || (status !== undefined && status >= 500);
+}
+
+/** Exponential backoff with full jitter, capped: spreads retries of many workers over time. */
+export function backoffWithJitter(attempt: number, baseMs = 200, capMs = 30_000, random = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}

@@ -1,0 +1,168 @@
+import type { Client } from '@elastic/elasticsearch';
+import { toListingDocument, toTombstone, type ListingChangeEvent } from '../../core/src/index.js';
+import { classifyItem, isTransientClientError, RetryableIndexingError } from './bulk-errors.js';
+
+export interface WriteResult {
+  event: ListingChangeEvent;
+  outcome: 'ok' | 'stale' | 'dead-letter';
+  reason?: string;
+}
+
+export interface FlushStats {
+  events: number;
+  ms: number;
+  failedByReason: Record<string, number>;
+  changedIds: string[];
+  emittedAt: number[];
+}
+
+export interface BulkWriterOptions {
+  alias: string;
+  batchSize: number;
+  batchBytes: number;
+  flushMs: number;
+  /** Extra physical indices that receive every write (a reindex in progress). */
+  extraTargets?: () => Promise<string[]>;
+  onFlushed?: (stats: FlushStats) => void | Promise<void>;
+}
+
+interface Pending {
+  event: ListingChangeEvent;
+  doc: Record<string, unknown>;
+  bytes: number;
+  group: Group;
+  slot: number;
+}
+
+interface Group {
+  results: WriteResult[];
+  remaining: number;
+  failed?: Error;
+  resolve: (r: WriteResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Coalesces the events of many concurrent jobs into Elasticsearch `_bulk` requests: a request goes out
+ * when `batchSize` events or `batchBytes` are pending, or `flushMs` after the first pending event.
+ * Every write is an external-versioned index op, so replays and late events can never overwrite newer
+ * state (a 409 means "already newer" and counts as done). write() resolves with each event's outcome,
+ * or rejects with RetryableIndexingError when the cluster could not take some of them: the caller's job
+ * is then retried as a whole, which is safe because every op is idempotent.
+ */
+export class BulkWriter {
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly es: Client,
+    private readonly opts: BulkWriterOptions,
+  ) {}
+
+  write(events: ListingChangeEvent[]): Promise<WriteResult[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const group: Group = { results: new Array(events.length), remaining: events.length, resolve, reject };
+      events.forEach((event, slot) => {
+        const now = new Date();
+        const doc =
+          event.op === 'upsert'
+            ? (toListingDocument(event.listing, event.version, event.emitted_at, now) as unknown as Record<string, unknown>)
+            : (toTombstone(event.listing_id, event.version, event.emitted_at, now) as unknown as Record<string, unknown>);
+        const bytes = JSON.stringify(doc).length + 100;
+        this.pending.push({ event, doc, bytes, group, slot });
+        this.pendingBytes += bytes;
+      });
+      if (this.pending.length >= this.opts.batchSize || this.pendingBytes >= this.opts.batchBytes) this.flushNow();
+      else this.timer ??= setTimeout(() => this.flushNow(), this.opts.flushMs);
+    });
+  }
+
+  /** Sends everything pending and waits for every request in flight. */
+  async drain(): Promise<void> {
+    this.flushNow();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.pending.length > 0) {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.pending.length && count < this.opts.batchSize && (count === 0 || bytes < this.opts.batchBytes)) {
+        bytes += this.pending[count]!.bytes;
+        count++;
+      }
+      const batch = this.pending.splice(0, count);
+      this.pendingBytes -= bytes;
+      const request = this.send(batch).finally(() => this.inFlight.delete(request));
+      this.inFlight.add(request);
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    const targets = [this.opts.alias, ...((await this.opts.extraTargets?.()) ?? [])];
+    const operations: unknown[] = [];
+    for (const p of batch) {
+      for (const index of targets) {
+        operations.push({ index: { _index: index, _id: p.event.listing_id, version: p.event.version, version_type: 'external' } }, p.doc);
+      }
+    }
+    const failedByReason: Record<string, number> = {};
+    let items: Array<Record<string, { status?: number; error?: { type?: string; reason?: string } }>>;
+    try {
+      items = (await this.es.bulk({ operations, refresh: false })).items as typeof items;
+    } catch (err) {
+      const error = isTransientClientError(err)
+        ? new RetryableIndexingError(`bulk request failed: ${(err as Error).message}`, err)
+        : new RetryableIndexingError(`bulk request rejected: ${(err as Error).message}`, err);
+      failedByReason.request = batch.length;
+      for (const p of batch) this.settle(p, undefined, error);
+      await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds: [], emittedAt: [] });
+      return;
+    }
+    const changedIds: string[] = [];
+    const emittedAt: number[] = [];
+    batch.forEach((p, i) => {
+      // One result per target; the event's outcome is the worst of them.
+      let outcome: WriteResult['outcome'] = 'ok';
+      let reason: string | undefined;
+      let retry = false;
+      for (let t = 0; t < targets.length; t++) {
+        const item = Object.values(items[i * targets.length + t] ?? {})[0];
+        const kind = classifyItem(item?.status, item?.error?.type);
+        if (kind === 'retry') retry = true;
+        else if (kind === 'dead-letter') {
+          outcome = 'dead-letter';
+          reason = `${item?.error?.type ?? 'error'}: ${item?.error?.reason ?? `status ${item?.status}`}`;
+        } else if (kind === 'stale' && outcome === 'ok' && t === 0) outcome = 'stale';
+      }
+      if (retry) {
+        failedByReason.retry = (failedByReason.retry ?? 0) + 1;
+        this.settle(p, undefined, new RetryableIndexingError('Elasticsearch could not take every document (429/5xx)'));
+        return;
+      }
+      if (outcome === 'dead-letter') failedByReason[reason!.split(':')[0]!] = (failedByReason[reason!.split(':')[0]!] ?? 0) + 1;
+      if (outcome === 'ok') {
+        changedIds.push(p.event.listing_id);
+        emittedAt.push(Date.parse(p.event.emitted_at));
+      }
+      this.settle(p, { event: p.event, outcome, reason });
+    });
+    await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds, emittedAt });
+  }
+
+  private settle(p: Pending, result: WriteResult | undefined, error?: Error): void {
+    const g = p.group;
+    if (error) g.failed ??= error;
+    else g.results[p.slot] = result!;
+    if (--g.remaining === 0) {
+      if (g.failed) g.reject(g.failed);
+      else g.resolve(g.results);
+    }
+  }
+}

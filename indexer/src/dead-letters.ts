@@ -1,0 +1,56 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** A dead letter: the original event (or raw payload when it did not parse) and why it was rejected. */
+export interface DeadLetter {
+  event: unknown;
+  reason: string;
+  failed_at: string;
+  source_job_id?: string;
+}
+
+/**
+ * The dead-letter queue is a BullMQ queue nobody consumes: entries wait there until an operator lists,
+ * inspects and replays them (indexer CLI `dlq`). Job ids derive from listing and version, so a job
+ * retried after a partial failure does not file the same event twice.
+ */
+export class DeadLetterQueue {
+  readonly queue: Queue<DeadLetter>;
+
+  constructor(name: string, prefix: string, connection: Redis) {
+    this.queue = new Queue<DeadLetter>(name, { connection, prefix });
+  }
+
+  async add(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.queue.addBulk(
+      letters.map((l) => {
+        const e = l.event as { listing_id?: unknown; version?: unknown };
+        const id = typeof e?.listing_id === 'string' ? `${e.listing_id}:${String(e.version)}` : undefined;
+        return { name: 'dead-letter', data: l, opts: { jobId: id, removeOnComplete: true, removeOnFail: false } };
+      }),
+    );
+    // Nobody processes this queue: the entries stay in "waiting" until replayed or removed.
+  }
+
+  async size(): Promise<number> {
+    return this.queue.getWaitingCount();
+  }
+
+  async list(limit = 50): Promise<Array<{ id: string; letter: DeadLetter }>> {
+    const jobs = await this.queue.getWaiting(0, limit - 1);
+    return jobs.map((j) => ({ id: j.id!, letter: j.data }));
+  }
+
+  async get(id: string): Promise<DeadLetter | undefined> {
+    return (await this.queue.getJob(id))?.data;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.queue.remove(id);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

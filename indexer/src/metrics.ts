@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The indexer's Prometheus metrics, in a registry of its own (tests create several side by side). */
+export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Record<string, number>>; dlqSize: () => Promise<number> }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'indexer_' });
+  const eventsConsumed = new Counter({ name: 'indexer_events_consumed_total', help: 'Listing change events consumed, by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
+  const bulkLatency = new Histogram({ name: 'indexer_bulk_duration_seconds', help: 'Elasticsearch _bulk request latency', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
+  const bulkSize = new Histogram({ name: 'indexer_bulk_events', help: 'Events per _bulk request', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [registry] });
+  const documentsFailed = new Counter({ name: 'indexer_documents_failed_total', help: 'Documents that failed, by reason (retry = retried later)', labelNames: ['reason'], registers: [registry] });
+  const indexLag = new Histogram({
+    name: 'indexer_index_lag_seconds',
+    help: 'From event emitted_at to the document written (searchable after the next refresh, <= refresh_interval later)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'indexer_queue_depth',
+    help: 'Jobs in the listing-changes queue by state (each job carries up to 500 events)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      if (!collect) return;
+      for (const [state, n] of Object.entries(await collect.queueCounts())) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'indexer_dlq_size',
+    help: 'Dead letters waiting for an operator',
+    registers: [registry],
+    async collect() {
+      if (collect) this.set(await collect.dlqSize());
+    },
+  });
+  return { registry, eventsConsumed, bulkLatency, bulkSize, documentsFailed, indexLag };
+}
+export type IndexerMetrics = ReturnType<typeof createIndexerMetrics>;

@@ -1,0 +1,121 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { physicalIndexName, toListingDocument, type Config } from '../../core/src/index.js';
+import { aliasTargets, createPhysicalIndex } from './index-admin.js';
+import { queueNames } from './queue-names.js';
+import { openListingSource, type SourceSpec } from './sources/open-source.js';
+import { upsertEvent } from './sources/to-events.js';
+import { WriteTargets } from './write-targets.js';
+
+export interface ReindexResult {
+  from: string[];
+  to: string;
+  copied: number;
+  skippedNewer: number;
+}
+
+/** Time for every worker to see the new write target and for bulks already in flight to land. */
+const SETTLE_MS = WriteTargets.REFRESH_MS * 4 + 1000;
+const PAGE = 1000;
+
+/**
+ * Zero-downtime reindex: build a new physical index with the current definition while workers write
+ * every live change to both indices, copy the source into it with external versions (a live write that
+ * is newer always wins over the copy), then swap the alias in one atomic updateAliases call. Searches go
+ * to the old index until the swap and to the new one after it; no moment without an index.
+ */
+export async function reindex(
+  es: Client,
+  redis: Redis,
+  config: Config,
+  logger: Logger,
+  opts: { source?: SourceSpec; keepOld?: boolean } = {},
+): Promise<ReindexResult> {
+  const alias = config.elasticsearch.alias;
+  const names = queueNames(config);
+  const from = await aliasTargets(es, alias);
+  const to = await createPhysicalIndex(es, config.elasticsearch, physicalIndexName(alias));
+  const targets = new WriteTargets(redis, WriteTargets.keyFor(names.prefix, names.changes));
+  await targets.add(to);
+  logger.info({ from, to }, 'reindex: dual-writing live changes; waiting for workers to pick it up');
+  try {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await es.indices.putSettings({ index: to, settings: { refresh_interval: '-1' } });
+    const counts = opts.source ? await copyFromSource(es, to, opts.source) : await copyFromIndices(es, from, to);
+    await es.indices.putSettings({ index: to, settings: { refresh_interval: config.elasticsearch.refreshInterval } });
+    await es.indices.refresh({ index: to });
+    await es.indices.updateAliases({
+      actions: [...from.map((index) => ({ remove: { index, alias } })), { add: { index: to, alias, is_write_index: true } }],
+    });
+    logger.info({ to, ...counts }, 'reindex: alias swapped');
+    if (!opts.keepOld && from.length > 0) await es.indices.delete({ index: from.join(','), ignore_unavailable: true });
+    return { from, to, ...counts };
+  } catch (err) {
+    await es.indices.delete({ index: to, ignore_unavailable: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await targets.remove(to);
+  }
+}
+
+async function copyFromIndices(es: Client, from: string[], to: string) {
+  let copied = 0;
+  let skippedNewer = 0;
+  if (from.length === 0) return { copied, skippedNewer };
+  await es.indices.refresh({ index: from.join(',') });
+  const pit = await es.openPointInTime({ index: from.join(','), keep_alive: '2m' });
+  try {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const page = await es.search<Record<string, unknown>>({
+        pit: { id: pit.id, keep_alive: '2m' },
+        size: PAGE,
+        sort: [{ _shard_doc: 'asc' }],
+        ...(after ? { search_after: after as never } : {}),
+      });
+      const hits = page.hits.hits;
+      if (hits.length === 0) break;
+      const r = await bulkExternal(es, to, hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: h._source! })));
+      copied += r.copied;
+      skippedNewer += r.skippedNewer;
+      after = hits[hits.length - 1]!.sort as unknown[];
+    }
+  } finally {
+    await es.closePointInTime({ id: pit.id }).catch(() => undefined);
+  }
+  return { copied, skippedNewer };
+}
+
+async function copyFromSource(es: Client, to: string, source: SourceSpec) {
+  let copied = 0;
+  let skippedNewer = 0;
+  let batch: Array<{ id: string; version: number; doc: Record<string, unknown> }> = [];
+  const flush = async () => {
+    const r = await bulkExternal(es, to, batch);
+    copied += r.copied;
+    skippedNewer += r.skippedNewer;
+    batch = [];
+  };
+  for await (const row of openListingSource(source)) {
+    if (!row.ok) continue;
+    const e = upsertEvent(row.listing);
+    batch.push({ id: e.listing_id, version: e.version, doc: toListingDocument(row.listing, e.version, e.emitted_at) as never });
+    if (batch.length >= PAGE) await flush();
+  }
+  if (batch.length > 0) await flush();
+  return { copied, skippedNewer };
+}
+
+async function bulkExternal(es: Client, index: string, docs: Array<{ id: string; version: number; doc: Record<string, unknown> }>) {
+  const res = await es.bulk({ operations: docs.flatMap((d) => [{ index: { _index: index, _id: d.id, version: d.version, version_type: 'external' } }, d.doc]) });
+  let copied = 0;
+  let skippedNewer = 0;
+  for (const item of res.items) {
+    const r = item.index!;
+    if (r.status === 409) skippedNewer++;
+    else if (r.status >= 300) throw new Error(`reindex copy failed for ${r._id}: ${r.error?.type} ${r.error?.reason}`);
+    else copied++;
+  }
+  return { copied, skippedNewer };
+}
