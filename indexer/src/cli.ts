@@ -157,21 +157,11 @@ async function dlq(config: Config, sub: string | undefined, id: string | undefin
     }
     if (sub === 'replay' && (id || values.all)) {
       const producer = new ChangeProducer(config);
-      const items = id ? [{ id, letter: await letters.get(id) }] : await letters.list(10_000);
-      const replayed: string[] = [];
-      const rejected: Array<{ id: string; reason: string }> = [];
-      for (const item of items) {
-        if (!item.letter) continue;
-        try {
-          await producer.publish([item.letter.event]);
-          await letters.remove(item.id);
-          replayed.push(item.id);
-        } catch (e) {
-          rejected.push({ id: item.id, reason: (e as Error).message });
-        }
+      try {
+        out(await letters.replay((events) => producer.publish(events), id ? [id] : undefined));
+      } finally {
+        await producer.close();
       }
-      await producer.close();
-      out({ replayed, still_invalid: rejected });
       return 0;
     }
     process.stderr.write(`${USAGE}\n`);

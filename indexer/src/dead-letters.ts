@@ -26,7 +26,7 @@ export class DeadLetterQueue {
     await this.queue.addBulk(
       letters.map((l) => {
         const e = l.event as { listing_id?: unknown; version?: unknown };
-        const id = typeof e?.listing_id === 'string' ? `${e.listing_id}:${String(e.version)}` : undefined;
+        const id = typeof e?.listing_id === 'string' ? `${e.listing_id}@v${String(e.version)}` : undefined;
         return { name: 'dead-letter', data: l, opts: { jobId: id, removeOnComplete: true, removeOnFail: false } };
       }),
     );
@@ -48,6 +48,30 @@ export class DeadLetterQueue {
 
   async remove(id: string): Promise<void> {
     await this.queue.remove(id);
+  }
+
+  /**
+   * Re-publishes dead letters through the producer (validated again) and removes the replayed ones.
+   * Letters that are still invalid stay, with the reason returned.
+   */
+  async replay(publish: (events: unknown[]) => Promise<number>, ids?: string[]): Promise<{ replayed: string[]; stillInvalid: Array<{ id: string; reason: string }> }> {
+    const items = ids ? await Promise.all(ids.map(async (id) => ({ id, letter: await this.get(id) }))) : await this.list(10_000);
+    const replayed: string[] = [];
+    const stillInvalid: Array<{ id: string; reason: string }> = [];
+    for (const item of items) {
+      if (!item.letter) {
+        stillInvalid.push({ id: item.id, reason: 'no such dead letter' });
+        continue;
+      }
+      try {
+        await publish([item.letter.event]);
+        await this.remove(item.id);
+        replayed.push(item.id);
+      } catch (e) {
+        stillInvalid.push({ id: item.id, reason: (e as Error).message });
+      }
+    }
+    return { replayed, stillInvalid };
   }
 
   async close(): Promise<void> {
