@@ -38,13 +38,13 @@ describe('a worker killed mid-batch loses nothing', () => {
     for (let i = 0; i < 600 && activeAtKill === 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
       const c = await queue.getJobCounts('active', 'completed');
-      if (c.active > 0 && c.completed > 0) activeAtKill = c.active;
+      if ((c.active ?? 0) > 0 && (c.completed ?? 0) > 0) activeAtKill = c.active ?? 0;
     }
     victim.child.kill('SIGKILL');
     await victim.exited;
     expect(activeAtKill).toBeGreaterThan(0);
     const left = await queue.getJobCounts('waiting', 'active');
-    expect(left.waiting + left.active).toBeGreaterThan(0);
+    expect((left.waiting ?? 0) + (left.active ?? 0)).toBeGreaterThan(0);
 
     const survivor = startService('indexer/src/main.ts', env);
     try {

@@ -27,7 +27,7 @@ export async function waitForQueueIdle(config: Config, timeoutMs = 30_000): Prom
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const c = await queue.getJobCounts('waiting', 'active', 'delayed');
-      if (c.waiting + c.active + c.delayed === 0) return;
+      if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0) return;
       if (Date.now() > deadline) throw new Error(`queue not idle: ${JSON.stringify(c)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
