@@ -94,11 +94,15 @@ export function toListingDocument(listing: Listing, version: number, emittedAt: 
   };
 }
 
-/** The full title plus its tail from each word, so "iphone" completes "Apple iPhone 12". */
+/**
+ * Completion inputs: the title, the title without its leading brand (so "iphone" completes
+ * "Apple iPhone 12"), and the brand. Sizes are dropped: "size 26" is not what people type.
+ */
 function suggestInputs(title: string, brand?: string): string[] {
-  const words = normalizeTitle(title).split(' ').filter(Boolean).slice(0, 8);
-  const inputs = new Set<string>();
-  for (let i = 0; i < words.length && i < 4; i++) inputs.add(words.slice(i).join(' '));
-  if (brand) inputs.add(normalizeTitle(brand));
+  const clean = normalizeTitle(title).replace(/\bsize \w+\b/g, '').replace(/\s+/g, ' ').trim();
+  const brandNorm = brand ? normalizeTitle(brand) : '';
+  const inputs = new Set<string>([clean]);
+  if (brandNorm && clean.startsWith(`${brandNorm} `)) inputs.add(clean.slice(brandNorm.length + 1));
+  if (brandNorm) inputs.add(brandNorm);
   return [...inputs].filter(Boolean);
 }

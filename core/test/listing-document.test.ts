@@ -18,10 +18,10 @@ describe('toListingDocument', () => {
     expect(doc.indexed_at).toBe('2026-11-02T10:00:01.000Z');
   });
 
-  it('gives completion inputs from each word so mid-title words complete', () => {
-    expect(doc.suggest.input).toContain('nike air max 90 sneakers');
-    expect(doc.suggest.input).toContain('air max 90 sneakers');
-    expect(doc.suggest.input).toContain('nike');
+  it('gives completion inputs for the title, the title after its brand, and the brand', () => {
+    expect(doc.suggest.input).toEqual(['nike air max 90 sneakers', 'air max 90 sneakers', 'nike']);
+    const sized = toListingDocument({ ...(goodListing as Listing), title: 'Nike Tee size XL' }, 1, '2026-11-02T10:00:00Z');
+    expect(sized.suggest.input).toContain('nike tee');
     expect(doc.suggest.weight).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,60 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { loggerOptions, type Config } from '../../core/src/index.js';
+import cache from './plugins/cache.js';
+import elasticsearch from './plugins/elasticsearch.js';
+import errorHandler from './plugins/error-handler.js';
+import metrics from './plugins/metrics.js';
+import producer from './plugins/producer.js';
+import ranker from './plugins/ranker.js';
+import redis from './plugins/redis.js';
+import tracing from './plugins/tracing.js';
+import { registerRoutes } from './routes/index.js';
+import './types.js';
+
+export interface BuildOptions {
+  /** false silences logs (tests); default: pino JSON per core logger options. */
+  logger?: boolean;
+}
+
+/**
+ * The one place the API is wired: config, clients, cache, ranker, routes. Tests build it and use
+ * `inject`; main.ts builds it and listens.
+ */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === false ? false : loggerOptions(config, 'query-api'),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await app.register(errorHandler);
+  await app.register(metrics);
+  await app.register(tracing);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Marketplace search API', version: '1.0.0', description: 'Search bar, autocomplete, home feed, similar items, ingestion.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(elasticsearch);
+  await app.register(redis);
+  await app.register(ranker);
+  await app.register(cache);
+  await app.register(producer);
+  await registerRoutes(app);
+  return app;
+}

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, UnavailableError, ValidationError } from '../../../core/src/index.js';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  not_found: 404,
+  backend_unavailable: 503,
+};
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  request_id: string;
+  invalid_params?: Array<{ name: string; reason: string }>;
+}
+
+/**
+ * The one place that decides HTTP statuses: RFC 9457 problem+json for every error. Bad input is a 4xx
+ * naming the parameter; a backend that is down or slow is a 503 with Retry-After; anything unexpected
+ * is a 500 whose body says nothing about internals (the log has the details, under the request id).
+ */
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+      const problem = toProblem(err, req);
+      if (problem.status >= 500) req.log.error({ err }, 'request failed');
+      else req.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
+      if (err instanceof UnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
+      return sendProblem(reply, problem);
+    });
+    app.setNotFoundHandler((req, reply) =>
+      sendProblem(reply, base(req, 404, 'not_found', 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+    );
+  },
+  { name: 'error-handler' },
+);
+
+function sendProblem(reply: FastifyReply, problem: Problem) {
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+function base(req: FastifyRequest, status: number, code: string, title: string, detail: string): Problem {
+  return { type: `https://errors.marketplace.dev/${code}`, title, status, detail, instance: req.url.split('?')[0] ?? req.url, code, request_id: String(req.id) };
+}
+
+function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): Problem {
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const where = fe.validationContext ?? 'request';
+    const invalid = fe.validation.map((v) => {
+      const missing = (v.params as { missingProperty?: string })?.missingProperty;
+      const extra = (v.params as { additionalProperty?: string })?.additionalProperty;
+      const name = missing ?? extra ?? (v.instancePath.replace(/^\//, '').replaceAll('/', '.') || where);
+      return { name, reason: extra ? 'is not a known parameter' : (v.message ?? 'is invalid') };
+    });
+    return { ...base(req, 400, 'invalid_input', 'Bad Request', `invalid ${where}: ${invalid.map((i) => `${i.name} ${i.reason}`).join('; ')}`), invalid_params: invalid };
+  }
+  if (err instanceof ValidationError) {
+    return { ...base(req, 400, 'invalid_input', 'Bad Request', err.message), invalid_params: err.issues.map((i) => ({ name: i.path, reason: i.message })) };
+  }
+  if (err instanceof AppError) {
+    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const detail = status >= 500 && !(err instanceof UnavailableError) ? 'internal error' : err.message;
+    return base(req, status, err.code, status === 503 ? 'Service Unavailable' : err.name, detail);
+  }
+  // Fastify's own 4xx (body too large, bad JSON, unsupported media type...): keep status, say why.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return base(req, fe.statusCode, fe.code?.toLowerCase() ?? 'bad_request', 'Bad Request', fe.message);
+  }
+  return base(req, 500, 'internal', 'Internal Server Error', 'internal error');
+}

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The query API's Prometheus metrics (its own registry, so tests can build many apps). */
+export function createApiMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'api_' });
+  return {
+    registry,
+    requestDuration: new Histogram({
+      name: 'api_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({ name: 'api_cache_requests_total', help: 'Result cache lookups by layer and result', labelNames: ['layer', 'result'], registers: [registry] }),
+    rankerDuration: new Histogram({
+      name: 'api_ranker_duration_seconds',
+      help: 'Re-ranking latency by ranker and model version',
+      labelNames: ['ranker', 'version'],
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    }),
+    rankerFallbacks: new Counter({ name: 'api_ranker_fallbacks_total', help: 'Requests served in BM25 order although a model was configured, by reason', labelNames: ['reason'], registers: [registry] }),
+    esDuration: new Histogram({ name: 'api_es_duration_seconds', help: 'Elasticsearch request latency by operation', labelNames: ['op'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+  };
+}
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+export default fp(
+  async (app) => {
+    const metrics = createApiMetrics();
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unknown';
+      metrics.requestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', async (_req, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: 'metrics' },
+);

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { InteractionEvent, UserProfile } from '../../../core/src/index.js';
+
+/** How much each kind of engagement says about taste. */
+export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = { view: 1, click: 2, like: 3, purchase: 5, search: 0 };
+export const HALF_LIFE_DAYS = 7;
+const EPOCH = Date.parse('2026-01-01T00:00:00Z');
+const DAY_MS = 86_400_000;
+const PROFILE_TTL_S = 90 * 24 * 3600;
+const RECENT = 50;
+const QUERIES = 20;
+const PRICES = 30;
+
+/**
+ * Forward decay: a weight w at time t is stored as w * 2^((t - epoch) / half-life), so adding is one
+ * atomic HINCRBYFLOAT and reading divides by the same factor at "now". Same result as decaying every
+ * weight on every event, without read-modify-write races.
+ */
+export function decayFactor(ts: number): number {
+  return Math.pow(2, (ts - EPOCH) / (HALF_LIFE_DAYS * DAY_MS));
+}
+
+const keys = (prefix: string, user: string) => ({
+  affinity: `${prefix}:profile:${user}:affinity`,
+  recent: `${prefix}:profile:${user}:recent`,
+  purchased: `${prefix}:profile:${user}:purchased`,
+  queries: `${prefix}:profile:${user}:queries`,
+  prices: `${prefix}:profile:${user}:prices`,
+});
+
+/** What the profile needs to know of a listing an event refers to. */
+export interface ListingFacts {
+  category_path: string[];
+  brand?: string;
+  price: number;
+}
+
+/** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
+export async function recordEvents(redis: Redis, prefix: string, events: InteractionEvent[], facts: Map<string, ListingFacts>): Promise<void> {
+  const tx = redis.pipeline();
+  const touched = new Set<string>();
+  for (const e of events) {
+    const k = keys(prefix, e.user_id);
+    touched.add(e.user_id);
+    const ts = Date.parse(e.ts);
+    if (e.type === 'search' && e.query) {
+      tx.lpush(k.queries, e.query.trim().toLowerCase()).ltrim(k.queries, 0, QUERIES - 1);
+      continue;
+    }
+    if (!e.listing_id) continue;
+    tx.lrem(k.recent, 0, e.listing_id).lpush(k.recent, e.listing_id).ltrim(k.recent, 0, RECENT - 1);
+    if (e.type === 'purchase') tx.sadd(k.purchased, e.listing_id);
+    const f = facts.get(e.listing_id);
+    if (!f) continue;
+    const w = EVENT_WEIGHTS[e.type] * decayFactor(ts);
+    for (let i = 1; i <= f.category_path.length; i++) tx.hincrbyfloat(k.affinity, `c:${f.category_path.slice(0, i).join(' > ')}`, w);
+    if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
+    if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
+  }
+  for (const user of touched) for (const key of Object.values(keys(prefix, user))) tx.expire(key, PROFILE_TTL_S);
+  await tx.exec();
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+
+/** Reads a profile: affinities decayed to now and normalized per kind (category level, brand). */
+export async function loadUserProfile(redis: Redis, prefix: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
+  const k = keys(prefix, userId);
+  const [aff, recent, purchased, queries, prices] = (await redis
+    .pipeline()
+    .hgetall(k.affinity)
+    .lrange(k.recent, 0, -1)
+    .smembers(k.purchased)
+    .lrange(k.queries, 0, -1)
+    .lrange(k.prices, 0, -1)
+    .exec())!.map(([, v]) => v) as [Record<string, string>, string[], string[], string[], string[]];
+  if (Object.keys(aff).length === 0 && recent.length === 0 && queries.length === 0) return undefined;
+  const scale = decayFactor(now);
+  const category: Record<string, number> = {};
+  const brand: Record<string, number> = {};
+  const levelTotals = new Map<number, number>();
+  let brandTotal = 0;
+  for (const [field, raw] of Object.entries(aff)) {
+    const w = Number(raw) / scale;
+    if (field.startsWith('c:')) {
+      const path = field.slice(2);
+      category[path] = w;
+      const level = path.split(' > ').length;
+      levelTotals.set(level, (levelTotals.get(level) ?? 0) + w);
+    } else if (field.startsWith('b:')) {
+      brand[field.slice(2)] = w;
+      brandTotal += w;
+    }
+  }
+  for (const path of Object.keys(category)) category[path]! /= levelTotals.get(path.split(' > ').length) || 1;
+  for (const b of Object.keys(brand)) brand[b]! /= brandTotal || 1;
+  const sortedPrices = prices.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+  return {
+    user_id: userId,
+    category_affinity: category,
+    brand_affinity: brand,
+    ...(sortedPrices.length >= 2 ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } } : {}),
+    recent_listing_ids: recent,
+    purchased_listing_ids: purchased,
+    recent_queries: queries,
+  };
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
+import { extractFeatures } from '../../../ranking/src/features.js';
+import { esCall } from '../search/es-errors.js';
+import { SOURCE_FIELDS } from '../search/search-request.js';
+import { textQuery } from '../search/text-query.js';
+import { diversify } from './diversify.js';
+
+export interface FeedEntry {
+  doc: ListingDocument;
+  score: number;
+  source: string;
+}
+
+type Query = Record<string, unknown>;
+const ON_SALE = { term: { status: 'on_sale' } };
+
+/** Popular and recent first: the trending signal for cold start and for every feed's tail. */
+function trending(filter: Query[], mustNot: Query[]): Query {
+  return {
+    function_score: {
+      query: { bool: { filter: [ON_SALE, ...filter], must_not: mustNot } },
+      functions: [
+        { field_value_factor: { field: 'popularity', modifier: 'log1p', missing: 0 } },
+        { gauss: { created_at: { origin: 'now', scale: '7d', decay: 0.5 } } },
+      ],
+      score_mode: 'multiply',
+      boost_mode: 'replace',
+    },
+  };
+}
+
+const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
+  Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
+
+/**
+ * Builds a user's feed: candidates from their category and brand affinities, recent searches, items
+ * like the ones they engaged with, and trending/fresh listings; sold, suspended and purchased items
+ * excluded; scored with the ranking features' personal signals (affinity, price fit) plus popularity
+ * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
+ * overall and fresh in each top-level category.
+ */
+export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
+  const index = app.config.elasticsearch.alias;
+  const mustNot: Query[] = user?.purchased_listing_ids.length ? [{ ids: { values: user.purchased_listing_ids } }] : [];
+  const sources: Array<[string, Query, number]> = [['trending', trending([], mustNot), 60]];
+  if (!user) {
+    sources.push(['fresh', { bool: { filter: [ON_SALE], must_not: mustNot } }, 60]);
+  } else {
+    for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
+      const levels = path.split(' > ');
+      sources.push([`category:${path}`, trending(levels.map((name, i) => ({ term: { [`category_l${i}`]: name } })), mustNot), 40]);
+    }
+    for (const brand of topKeys(user.brand_affinity, 2)) sources.push([`brand:${brand}`, trending([{ term: { brand } }], mustNot), 20]);
+    for (const q of user.recent_queries.slice(0, 2)) sources.push([`search:${q}`, { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, 20]);
+    const liked = user.recent_listing_ids.slice(0, 2);
+    if (liked.length > 0) {
+      sources.push(['similar', { bool: { must: [{ more_like_this: { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1 } }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, 20]);
+    }
+  }
+  const res = await esCall('msearch', () =>
+    app.es.msearch<ListingDocument>({
+      searches: sources.flatMap(([, query, size]) => [{ index }, { query, size, _source: [...SOURCE_FIELDS, 'seller_id'], ...(query.bool && !('must' in (query.bool as Query)) ? { sort: [{ created_at: 'desc' }] } : {}) }]),
+    }),
+  );
+  const candidates = new Map<string, FeedEntry>();
+  res.responses.forEach((r, i) => {
+    if (!('hits' in r)) return;
+    for (const h of r.hits.hits) if (!candidates.has(h._id!)) candidates.set(h._id!, { doc: h._source!, score: 0, source: sources[i]![0] });
+  });
+  const entries = [...candidates.values()];
+  const features = extractFeatures(entries.map((e) => ({ doc: e.doc, bm25: 0 })), { query: '', user, now: new Date() });
+  const at = (name: string) => app.ranking.featureNames.indexOf(name);
+  entries.forEach((e, i) => {
+    const f = features[i]!;
+    const personal = user ? 3 * f[at('user_category_affinity')]! + 1.5 * f[at('user_brand_affinity')]! + 0.5 * f[at('user_price_fit')]! : 0;
+    const popularity = Math.min(1, f[at('log_views')]! / 8);
+    const freshness = 1 - f[at('age_days')]! / 60;
+    e.score = personal + 0.4 * popularity + 0.3 * Math.max(0, freshness);
+  });
+  entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
+  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(0, limit);
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Problem } from '../schemas/problem.js';
+import { SearchQuery, SearchResponse } from '../schemas/search.js';
+import { SearchService } from '../search/search-service.js';
+import { loadUserProfile } from '../profiles/profile-store.js';
+
+const ExplainResponse = Type.Intersect([
+  SearchResponse,
+  Type.Object({
+    explain: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        final_rank: Type.Integer(),
+        bm25_rank: Type.Integer(),
+        bm25: Type.Number(),
+        model_score: Type.Number(),
+        features: Type.Record(Type.String(), Type.Number()),
+      }),
+    ),
+  }),
+]);
+
+export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const service = new SearchService(app, (userId) => loadUserProfile(app.redis, app.config.queue.prefix, userId));
+  const errors = { 400: Problem, 503: Problem };
+
+  app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req) =>
+    service.search(req.query),
+  );
+
+  app.get('/v1/search/explain', {
+    schema: { tags: ['search'], summary: 'One search with, per result, its features, model score, BM25 score and rank change', querystring: SearchQuery, response: { 200: ExplainResponse, ...errors } },
+  }, async (req) => {
+    const res = await service.search({ ...req.query, cursor: undefined }, { explain: true });
+    return { ...res, explain: (res.explain ?? []).slice(0, req.query.size ?? 20) };
+  });
+};

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Problem } from '../schemas/problem.js';
+import { ListingItem } from '../schemas/search.js';
+import { similarListings } from '../recommendations/similar.js';
+import { toItem } from '../search/search-service.js';
+
+const SimilarResponse = Type.Object({ items: Type.Array(Type.Intersect([ListingItem, Type.Object({ reasons: Type.Array(Type.String()) })])) });
+
+export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/v1/listings/:id/similar', {
+    schema: {
+      tags: ['recommendations'],
+      summary: 'Similar items for a listing page, with a reason per item',
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }) }),
+      querystring: Type.Object({ size: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 12 })) }, { additionalProperties: false }),
+      response: { 200: SimilarResponse, 400: Problem, 404: Problem, 503: Problem },
+    },
+  }, async (req) => {
+    const size = req.query.size ?? 12;
+    const { value } = await app.cache.getOrCompute(`similar:${req.params.id}:${size}`, async () => {
+      const items = (await similarListings(app, req.params.id, size)).map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
+      // The listing itself is among the ids: when it is sold or changed, its cached list goes too.
+      return { value: { items }, ids: [req.params.id, ...items.map((i) => i.id)] };
+    });
+    return value;
+  });
+};

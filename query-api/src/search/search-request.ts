@@ -1,0 +1,100 @@
+import { PRICE_BUCKETS } from '../../../core/src/index.js';
+import type { SearchQuery } from '../schemas/search.js';
+import { textQuery } from './text-query.js';
+
+type Json = Record<string, unknown>;
+export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
+export const SOURCE_FIELDS = [
+  'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
+  'created_at', 'like_count', 'size', 'color', 'image_url',
+  // for ranking features
+  'view_count', 'popularity', 'category_l0', 'category_l1', 'category_l2', 'category_leaf', 'updated_at', 'description',
+];
+
+/** Parses "A > B" into path levels, or a single name matched at any level. */
+export function parseCategory(category: string): { path: string[] } | { name: string } {
+  const parts = category.split('>').map((s) => s.trim()).filter(Boolean);
+  return parts.length > 1 ? { path: parts.slice(0, 3) } : { name: parts[0] ?? category.trim() };
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Every filter of the request (all in filter context: cached by Elasticsearch, no effect on BM25). */
+export function buildFilters(p: SearchQuery): Json[] {
+  const filters: Json[] = [{ term: { status: p.status ?? 'on_sale' } }];
+  if (p.category) {
+    const c = parseCategory(p.category);
+    if ('path' in c) c.path.forEach((name, level) => filters.push({ term: { [CATEGORY_LEVEL_FIELDS[level]!]: name } }));
+    else filters.push({ term: { category_path: c.name } });
+  }
+  if (p.brand) filters.push({ terms: { brand: list(p.brand) } });
+  if (p.condition) filters.push({ terms: { condition: list(p.condition) } });
+  if (p.shipping_payer) filters.push({ term: { shipping_payer: p.shipping_payer } });
+  if (p.price_min !== undefined || p.price_max !== undefined) {
+    filters.push({ range: { price: { ...(p.price_min !== undefined ? { gte: p.price_min } : {}), ...(p.price_max !== undefined ? { lte: p.price_max } : {}) } } });
+  }
+  return filters;
+}
+
+/** The query part: BM25 text relevance (filters apart) or, for browsing, everything. */
+export function buildQuery(p: SearchQuery): Json {
+  return { bool: { must: [textQuery(p.q ?? '')], filter: buildFilters(p) } };
+}
+
+/** Sort for the non-relevance orders; `id` breaks ties so search_after never skips or repeats. */
+export function buildSort(sort: SearchQuery['sort']): Json[] {
+  switch (sort) {
+    case 'newest':
+      return [{ created_at: 'desc' }, { id: 'asc' }];
+    case 'price_asc':
+      return [{ price: 'asc' }, { id: 'asc' }];
+    case 'price_desc':
+      return [{ price: 'desc' }, { id: 'asc' }];
+    case 'popular':
+      return [{ popularity: 'desc' }, { id: 'asc' }];
+    default:
+      return [{ _score: 'desc' }, { popularity: 'desc' }, { id: 'asc' }];
+  }
+}
+
+/**
+ * Facet aggregations: children of the current category level (top level when none is chosen), brands,
+ * conditions and price ranges. Computed over the full filtered result set.
+ */
+export function buildAggs(p: SearchQuery): { aggs: Json; level: number; parent: string | null } {
+  let level = 0;
+  let parent: string | null = null;
+  let childAgg: Json = { terms: { field: 'category_l0', size: 30 } };
+  if (p.category) {
+    const c = parseCategory(p.category);
+    if ('path' in c) {
+      level = Math.min(c.path.length, 2);
+      parent = c.path[c.path.length - 1]!;
+      childAgg = { terms: { field: CATEGORY_LEVEL_FIELDS[level]!, size: 50 } };
+    } else {
+      // A bare name may sit at level 0 or 1: ask both, the route keeps the level it was found at.
+      parent = c.name;
+      childAgg = {
+        filters: { filters: { l0: { term: { category_l0: c.name } }, l1: { term: { category_l1: c.name } } } },
+        aggs: { l1: { terms: { field: 'category_l1', size: 50 } }, l2: { terms: { field: 'category_l2', size: 50 } } },
+      };
+      level = -1;
+    }
+  }
+  return {
+    level,
+    parent,
+    aggs: {
+      category: childAgg,
+      brand: { terms: { field: 'brand', size: 20 } },
+      condition: { terms: { field: 'condition', size: 5 } },
+      price: {
+        range: {
+          field: 'price',
+          keyed: false,
+          ranges: PRICE_BUCKETS.map((b) => ({ key: b.key, ...('from' in b ? { from: b.from } : {}), ...('to' in b ? { to: b.to } : {}) })),
+        },
+      },
+    },
+  };
+}

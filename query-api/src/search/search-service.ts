@@ -1,0 +1,203 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { streamKeys, FEATURE_LOG_MAXLEN, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
+import type { Candidate, RankResult } from '../../../ranking/src/types.js';
+import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
+import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
+import { esCall } from './es-errors.js';
+import { toFacets } from './facets.js';
+import { buildAggs, buildFilters, buildQuery, buildSort, SOURCE_FIELDS } from './search-request.js';
+
+type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[] };
+
+/** A ranked candidate window: what a relevance search computes once and pages through. */
+interface RankedWindow {
+  query_id: string;
+  items: ListingItem[];
+  total: SearchResponse['total'];
+  facets: Facets;
+  ranker: string;
+  explain?: ExplainRow[];
+}
+
+export interface ExplainRow {
+  id: string;
+  final_rank: number;
+  bm25_rank: number;
+  bm25: number;
+  model_score: number;
+  features: Record<string, number>;
+}
+
+const WINDOW_TTL_S = 900;
+
+export function toItem(doc: ListingDocument, score: number): ListingItem {
+  return {
+    id: doc.id, title: doc.title, price: doc.price, currency: doc.currency, ...(doc.brand ? { brand: doc.brand } : {}),
+    condition: doc.condition, category_path: doc.category_path, shipping_payer: doc.shipping_payer, status: doc.status,
+    seller_id: doc.seller_id, created_at: doc.created_at, like_count: doc.like_count,
+    ...(doc.size ? { size: doc.size } : {}), ...(doc.color ? { color: doc.color } : {}), ...(doc.image_url ? { image_url: doc.image_url } : {}),
+    score,
+  };
+}
+
+/**
+ * The search bar. Relevance with text: retrieve the top RERANK_CANDIDATES by BM25 (with facets and the
+ * total in the same request), re-rank them with the ranking service, cache the ranked window, and page
+ * through it by offset (relevance paging is capped at the window: nobody pages past 200 results, and a
+ * stable window is what makes the pages gap- and duplicate-free). Other sorts and browsing page with
+ * search_after on a total order (the sort field, then id).
+ */
+export class SearchService {
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly loadProfile: (userId: string) => Promise<UserProfile | undefined> = async () => undefined,
+  ) {}
+
+  async search(p: SearchQuery, opts: { explain?: boolean } = {}): Promise<SearchResponse & { explain?: ExplainRow[] }> {
+    const started = performance.now();
+    const params = { ...p, q: (p.q ?? '').trim().replace(/\s+/g, ' '), status: p.status ?? 'on_sale', sort: p.sort ?? 'relevance', rank: p.rank ?? 'model', size: p.size ?? 20 };
+    const hash = requestHash({ ...params, cursor: undefined, size: undefined });
+    const relevance = params.sort === 'relevance' && params.q.length > 0;
+    const result = relevance ? await this.relevancePage(params, hash, opts.explain ?? false) : await this.sortedPage(params, hash);
+    return { ...result, took_ms: Math.round((performance.now() - started) * 100) / 100 };
+  }
+
+  private async relevancePage(p: Required<Pick<SearchQuery, 'q' | 'size'>> & SearchQuery, hash: string, explain: boolean) {
+    const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
+    if (cursor && cursor.kind !== 'offset') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
+    if (cursor) return this.laterPage(p, hash, cursor.window, cursor.offset);
+    const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
+    const compute = async () => {
+      const window = await this.rankWindow(p, explain);
+      return { value: window, ids: window.items.map((i) => i.id) };
+    };
+    const { value: window } = explain ? { value: (await compute()).value } : await this.app.cache.getOrCompute(key, compute);
+    const page = window.items.slice(0, p.size);
+    const next = p.size < window.items.length ? encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
+    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, ...(explain ? { explain: window.explain } : {}) };
+  }
+
+  /** Pages after the first read the window's order by query id, then fresh documents (sold ones dropped). */
+  private async laterPage(p: SearchQuery & { size: number }, hash: string, queryId: string, offset: number) {
+    const raw = await this.app.redis.get(this.windowKey(queryId));
+    if (!raw) throw new ValidationError('cursor expired; start the search again', [{ path: 'cursor', message: 'expired' }]);
+    const stored = JSON.parse(raw) as { ids: string[]; scores: number[]; total: SearchResponse['total']; facets: Facets; ranker: string };
+    const ids = stored.ids.slice(offset, offset + p.size);
+    const docs = ids.length ? await esCall('mget', () => this.app.es.mget<ListingDocument>({ index: this.app.config.elasticsearch.alias, ids, _source: SOURCE_FIELDS })) : { docs: [] };
+    const items: ListingItem[] = [];
+    docs.docs.forEach((d, i) => {
+      const src = 'found' in d && d.found ? d._source : undefined;
+      if (src && src.status === (p.status ?? 'on_sale')) items.push(toItem(src, stored.scores[offset + i]!));
+    });
+    const end = offset + p.size;
+    return {
+      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker,
+      next_cursor: end < stored.ids.length ? encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
+    };
+  }
+
+  private windowKey(queryId: string) {
+    return `${this.app.config.queue.prefix}:search-window:${queryId}`;
+  }
+
+  private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
+    const { config, es, metrics } = this.app;
+    const { aggs, level, parent } = buildAggs(p);
+    const res = await esCall('search', () =>
+      es.search<ListingDocument>({
+        index: config.elasticsearch.alias,
+        query: buildQuery(p) as never,
+        size: config.model.candidates,
+        aggs: aggs as never,
+        track_total_hits: 10_000,
+        _source: SOURCE_FIELDS,
+        timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+      }),
+      (op, s) => metrics.esDuration.observe({ op }, s),
+    );
+    const hits = res.hits.hits as Hit[];
+    const candidates: Candidate[] = hits.map((h) => ({ doc: h._source!, bm25: h._score ?? 0 }));
+    const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
+    const ctx = { query: p.q, user, now: new Date() };
+    const wantFeatures = explain || config.featureLogEnabled;
+    const ranked: RankResult =
+      p.rank === 'bm25'
+        ? { ...(await this.app.ranking.rank(candidates, ctx, { withFeatures: false, bucketKey: p.user_id })), ranker: 'bm25' }
+        : await this.app.ranking.rank(candidates, ctx, { withFeatures: wantFeatures, bucketKey: p.user_id });
+    const order = p.rank === 'bm25' ? candidates.map((_, i) => i) : ranked.order;
+    const scores = p.rank === 'bm25' ? candidates.map((c) => c.bm25) : ranked.scores;
+    const queryId = randomUUID();
+    const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
+    const window: RankedWindow = {
+      query_id: queryId,
+      items: order.map((i) => toItem(candidates[i]!.doc, scores[i]!)),
+      total: { value: total.value, relation: total.relation },
+      facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
+      // Say when the model was bypassed, so clients and dashboards never mistake BM25 for the model.
+      ranker: ranked.fallbackReason ? `bm25 (fallback: ${ranked.fallbackReason})` : ranked.ranker,
+    };
+    if (explain && ranked.features) {
+      const names = this.app.ranking.featureNames;
+      window.explain = order.map((i, rank) => ({
+        id: candidates[i]!.doc.id, final_rank: rank, bm25_rank: i, bm25: candidates[i]!.bm25, model_score: scores[i]!,
+        features: Object.fromEntries(names.map((n, k) => [n, ranked.features![i]![k]!])),
+      }));
+    }
+    // The window by query id: later pages read it (stable order), clicks join the feature log by it.
+    await this.app.redis
+      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker }), 'EX', WINDOW_TTL_S)
+      .catch(() => undefined);
+    if (config.featureLogEnabled && ranked.features && p.rank !== 'bm25') this.logFeatures(queryId, p, ranked, candidates, order);
+    return window;
+  }
+
+  /** Fire-and-forget: logging never fails or slows a search. */
+  private logFeatures(queryId: string, p: SearchQuery & { q: string }, ranked: RankResult, candidates: Candidate[], order: number[]) {
+    const items = order.map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
+    this.app.redis
+      .xadd(streamKeys(this.app.config.queue.prefix).featureLog, 'MAXLEN', '~', String(FEATURE_LOG_MAXLEN), '*',
+        'query_id', queryId, 'ts', new Date().toISOString(), 'user_id', p.user_id ?? '', 'query', p.q, 'ranker', ranked.ranker,
+        'feature_names', JSON.stringify(this.app.ranking.featureNames), 'items', JSON.stringify(items))
+      .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));
+  }
+
+  private async sortedPage(p: SearchQuery & { q: string; size: number; sort: string }, hash: string) {
+    const { config, es, metrics } = this.app;
+    const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
+    if (cursor && cursor.kind !== 'after') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
+    // Browsing without text in "relevance" order means most popular first.
+    const sort = buildSort(p.sort === 'relevance' ? 'popular' : (p.sort as SearchQuery['sort']));
+    const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
+    const { value } = await this.app.cache.getOrCompute(key, async () => {
+      const { aggs, level, parent } = buildAggs(p);
+      const res = await esCall('search', () =>
+        es.search<ListingDocument>({
+          index: config.elasticsearch.alias,
+          query: (p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } }) as never,
+          size: p.size,
+          sort: sort as never,
+          ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}),
+          aggs: aggs as never,
+          track_total_hits: 10_000,
+          _source: SOURCE_FIELDS,
+          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+        }),
+        (op, s) => metrics.esDuration.observe({ op }, s),
+      );
+      const hits = res.hits.hits as Hit[];
+      const last = hits.at(-1);
+      const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
+      const page = {
+        query_id: randomUUID(),
+        items: hits.map((h) => toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0))),
+        total: { value: total.value, relation: total.relation },
+        facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
+        next_cursor: hits.length === p.size && last?.sort ? encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
+        ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
+      };
+      return { value: page, ids: page.items.map((i) => i.id) };
+    });
+    return value;
+  }
+}

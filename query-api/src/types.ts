@@ -1,0 +1,19 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../core/src/index.js';
+import type { ChangeProducer } from '../../indexer/src/producer.js';
+import type { RankingService } from '../../ranking/src/ranking-service.js';
+import type { ResultCache } from './cache/result-cache.js';
+import type { ApiMetrics } from './plugins/metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    es: Client;
+    redis: Redis;
+    ranking: RankingService;
+    metrics: ApiMetrics;
+    cache: ResultCache;
+    changeProducer: ChangeProducer;
+  }
+}

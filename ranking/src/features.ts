@@ -1,0 +1,95 @@
+import type { UserProfile } from '../../core/src/index.js';
+import { FEATURE_NAMES, featureSpec } from './feature-spec.js';
+import type { Candidate, QueryContext } from './types.js';
+
+const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2, fair: 1, poor: 0 };
+const DAY_MS = 86_400_000;
+const DEFAULTS = featureSpec.features.map((f) => f.default);
+
+/** Lowercase, fold accents, split on non-alphanumerics, strip a plural "s": cheap and deterministic. */
+export function tokens(text: string | undefined): string[] {
+  if (!text) return [];
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map((t) => (t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t));
+}
+
+const coverage = (query: string[], field: Set<string>) => (query.length === 0 ? 0 : query.filter((t) => field.has(t)).length / query.length);
+const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+function userFeatures(user: UserProfile | undefined, path: string[], brand: string | undefined, price: number): [number, number, number] {
+  if (!user) return [DEFAULTS[14]!, DEFAULTS[15]!, DEFAULTS[16]!];
+  let cat = 0;
+  for (let i = 1; i <= path.length; i++) cat = Math.max(cat, user.category_affinity[path.slice(0, i).join(' > ')] ?? 0);
+  const brandAff = brand ? (user.brand_affinity[brand] ?? 0) : 0;
+  let fit = 0.5;
+  if (user.price_band && user.price_band.high > 0) {
+    const { low, high } = user.price_band;
+    if (price >= low && price <= high) fit = 1;
+    else {
+      const distance = Math.abs(Math.log1p(price) - Math.log1p(price < low ? low : high));
+      fit = Math.exp(-distance * 2);
+    }
+  }
+  return [cat, brandAff, fit];
+}
+
+/**
+ * Feature vectors (in feature-spec order) for a candidate set. Pure and deterministic: the training
+ * exporter calls this same function, so training and serving cannot drift apart.
+ */
+export function extractFeatures(candidates: Candidate[], ctx: QueryContext): number[][] {
+  const q = tokens(ctx.query);
+  const qNorm = q.join(' ');
+  const maxBm25 = candidates.reduce((m, c) => Math.max(m, c.bm25), 0);
+  // Price position within the candidate set, per top-level category.
+  const logPrices = candidates.map((c) => Math.log1p(c.doc.price / 100));
+  const stats = new Map<string, { n: number; sum: number; sq: number }>();
+  candidates.forEach((c, i) => {
+    const key = c.doc.category_path?.[0] ?? '';
+    const s = stats.get(key) ?? { n: 0, sum: 0, sq: 0 };
+    s.n++;
+    s.sum += logPrices[i]!;
+    s.sq += logPrices[i]! ** 2;
+    stats.set(key, s);
+  });
+  const now = ctx.now.getTime();
+  return candidates.map((c, i) => {
+    const d = c.doc;
+    const titleTokens = tokens(d.title);
+    const brandTokens = tokens(d.brand);
+    const s = stats.get(d.category_path?.[0] ?? '')!;
+    const mean = s.sum / s.n;
+    const sd = Math.sqrt(Math.max(0, s.sq / s.n - mean * mean));
+    const created = Date.parse(d.created_at);
+    const [uc, ub, up] = userFeatures(ctx.user, d.category_path ?? [], d.brand, d.price);
+    return [
+      c.bm25,
+      maxBm25 > 0 ? c.bm25 / maxBm25 : 0,
+      coverage(q, new Set(titleTokens)),
+      brandTokens.length > 0 && brandTokens.every((t) => q.includes(t)) ? 1 : 0,
+      coverage(q, new Set(tokens((d.category_path ?? []).join(' ')))),
+      qNorm.length > 0 && titleTokens.join(' ').includes(qNorm) ? 1 : 0,
+      Math.min(10, q.length),
+      logPrices[i]!,
+      sd > 1e-9 ? clip((logPrices[i]! - mean) / sd, -3, 3) : 0,
+      CONDITION_ORDINAL[d.condition] ?? DEFAULTS[9]!,
+      Number.isFinite(created) ? clip((now - created) / DAY_MS, 0, 365) : DEFAULTS[10]!,
+      ((d.like_count ?? 0) + 1) / ((d.view_count ?? 0) + 20),
+      Math.log1p(d.view_count ?? 0),
+      d.shipping_payer === 'seller' ? 1 : 0,
+      uc,
+      ub,
+      up,
+    ];
+  });
+}
+
+if (extractFeatures.length && FEATURE_NAMES.length !== 17) {
+  // Guard against editing one side of the contract only.
+  throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes 17`);
+}
