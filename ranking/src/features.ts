@@ -4,7 +4,7 @@ import type { Candidate, QueryContext } from './types.js';
 
 const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2, fair: 1, poor: 0 };
 const DAY_MS = 86_400_000;
-const DEFAULTS = featureSpec.features.map((f) => f.default);
+const DEFAULT = Object.fromEntries(featureSpec.features.map((f) => [f.name, f.default]));
 
 /** Lowercase, fold accents, split on non-alphanumerics, strip a plural "s": cheap and deterministic. */
 export function tokens(text: string | undefined): string[] {
@@ -21,8 +21,14 @@ export function tokens(text: string | undefined): string[] {
 const coverage = (query: string[], field: Set<string>) => (query.length === 0 ? 0 : query.filter((t) => field.has(t)).length / query.length);
 const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+function firstMatchPosition(query: string[], title: string[]): number {
+  if (title.length === 0) return 1;
+  const at = title.findIndex((t) => query.includes(t));
+  return at === -1 ? 1 : at / title.length;
+}
+
 function userFeatures(user: UserProfile | undefined, path: string[], brand: string | undefined, price: number): [number, number, number] {
-  if (!user) return [DEFAULTS[14]!, DEFAULTS[15]!, DEFAULTS[16]!];
+  if (!user) return [DEFAULT.user_category_affinity!, DEFAULT.user_brand_affinity!, DEFAULT.user_price_fit!];
   let cat = 0;
   for (let i = 1; i <= path.length; i++) cat = Math.max(cat, user.category_affinity[path.slice(0, i).join(' > ')] ?? 0);
   const brandAff = brand ? (user.brand_affinity[brand] ?? 0) : 0;
@@ -75,10 +81,13 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       coverage(q, new Set(tokens((d.category_path ?? []).join(' ')))),
       qNorm.length > 0 && titleTokens.join(' ').includes(qNorm) ? 1 : 0,
       Math.min(10, q.length),
+      coverage(q, new Set(tokens(d.description))),
+      Math.min(40, titleTokens.length),
+      firstMatchPosition(q, titleTokens),
       logPrices[i]!,
       sd > 1e-9 ? clip((logPrices[i]! - mean) / sd, -3, 3) : 0,
-      CONDITION_ORDINAL[d.condition] ?? DEFAULTS[9]!,
-      Number.isFinite(created) ? clip((now - created) / DAY_MS, 0, 365) : DEFAULTS[10]!,
+      CONDITION_ORDINAL[d.condition] ?? DEFAULT.condition!,
+      Number.isFinite(created) ? clip((now - created) / DAY_MS, 0, 365) : DEFAULT.age_days!,
       ((d.like_count ?? 0) + 1) / ((d.view_count ?? 0) + 20),
       Math.log1p(d.view_count ?? 0),
       d.shipping_payer === 'seller' ? 1 : 0,
@@ -89,7 +98,6 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
   });
 }
 
-if (extractFeatures.length && FEATURE_NAMES.length !== 17) {
-  // Guard against editing one side of the contract only.
-  throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes 17`);
-}
+// Guard against editing one side of the contract only.
+const COMPUTED = 20;
+if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

@@ -1,0 +1,77 @@
+/**
+ * Training data from human relevance judgments (../shared/data/icecat): imports the products into a
+ * dedicated index, runs every judged query through the serving retrieval (textQuery, top 200), computes
+ * features with the serving feature extractor (ranking/src/features.ts: one implementation for
+ * training and serving), and writes one JSON line per judged candidate:
+ *   { query, docid, rating, bm25_rank, features }
+ * Judged products that BM25 does not retrieve in the top 200 cannot be re-ranked and are left out;
+ * unjudged candidates are left out too (their relevance is unknown, not 0).
+ *
+ *   npx tsx models/export/judged-data.ts [--data ../shared/data/icecat] [--out .data/training/judged.jsonl]
+ */
+import { Client } from '@elastic/elasticsearch';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
+import { createPhysicalIndex } from '../../indexer/src/index-admin.js';
+import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
+import { textQuery } from '../../query-api/src/search/text-query.js';
+import { extractFeatures } from '../../ranking/src/features.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, candidates: { type: 'string' } } });
+const dataDir = resolve(values.data ?? join(root, '../shared/data/icecat'));
+const out = resolve(values.out ?? join(root, '.data/training/judged.jsonl'));
+const candidates = Number(values.candidates ?? 200);
+if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
+  process.stderr.write(`no judged data at ${dataDir} (see ../shared/data/README.md)\n`);
+  process.exit(3);
+}
+
+const config = loadConfig({ ...process.env, ES_INDEX_ALIAS: 'ltr-icecat' });
+const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const index = 'ltr-icecat-train';
+await es.indices.delete({ index, ignore_unavailable: true });
+await createPhysicalIndex(es, { ...config.elasticsearch, refreshInterval: '-1' }, index);
+
+const zips = [1, 2, 3, 4].map((n) => join(dataDir, `${n}.json.zip`)).filter(existsSync);
+let batch: ListingDocument[] = [];
+let imported = 0;
+const flush = async () => {
+  if (batch.length === 0) return;
+  const res = await es.bulk({ operations: batch.flatMap((d) => [{ index: { _index: index, _id: d.id } }, d]) });
+  if (res.errors) throw new Error('bulk import of icecat products failed');
+  imported += batch.length;
+  batch = [];
+};
+for await (const row of readIcecatProducts(zips)) {
+  if (!row.ok) continue;
+  batch.push(toListingDocument(row.listing, 1, row.listing.updated_at, new Date(row.listing.updated_at)));
+  if (batch.length >= 2000) await flush();
+}
+await flush();
+await es.indices.refresh({ index });
+
+const judgments = await readJudgments(join(dataDir, 'judgments-dev.csv'));
+const byQuery = new Map<string, Map<string, number>>();
+for (const j of judgments) {
+  if (!byQuery.has(j.query)) byQuery.set(j.query, new Map());
+  byQuery.get(j.query)!.set(j.docid, j.rating);
+}
+const now = new Date('2026-11-01T00:00:00Z');
+const lines: string[] = [];
+for (const [query, ratings] of byQuery) {
+  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: [{ term: { status: 'on_sale' } }] } } as never, size: candidates });
+  const cands = res.hits.hits.map((h) => ({ doc: h._source!, bm25: h._score ?? 0 }));
+  const features = extractFeatures(cands, { query, now });
+  cands.forEach((c, rank) => {
+    const rating = ratings.get(c.doc.id);
+    if (rating !== undefined) lines.push(JSON.stringify({ query, docid: c.doc.id, rating, bm25_rank: rank, features: features[rank] }));
+  });
+}
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${lines.join('\n')}\n`);
+process.stdout.write(`${JSON.stringify({ products: imported, queries: byQuery.size, judged_candidates: lines.length, out })}\n`);
+await es.indices.delete({ index, ignore_unavailable: true });
+await es.close();

@@ -1,0 +1,34 @@
+"""Pure helpers of the training pipeline: query-level split and NDCG@k (tested in test_ltr_metrics.py)."""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from typing import Iterable, Sequence
+
+
+def split_queries(queries: Iterable[str], held_out_share: float, seed: int) -> tuple[set[str], set[str]]:
+    """Deterministic split by a seeded hash of the query text: the same query always lands on the same side."""
+    train, test = set(), set()
+    for q in sorted(set(queries)):
+        h = int(hashlib.sha256(f"{seed}:{q}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (test if h < held_out_share else train).add(q)
+    return train, test
+
+
+def dcg(ratings: Sequence[float], k: int) -> float:
+    return sum((2**r - 1) / math.log2(i + 2) for i, r in enumerate(ratings[:k]))
+
+
+def ndcg_at_k(ratings_in_ranked_order: Sequence[float], k: int = 10) -> float:
+    ideal = dcg(sorted(ratings_in_ranked_order, reverse=True), k)
+    return dcg(ratings_in_ranked_order, k) / ideal if ideal > 0 else 0.0
+
+
+def mean_ndcg(rows: Sequence[dict], scores: Sequence[float], k: int = 10) -> float:
+    """Mean NDCG@k over queries, ranking each query's rows by score (ties: original order)."""
+    by_query: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
+    for i, (row, s) in enumerate(zip(rows, scores)):
+        by_query[row["query"]].append((-s, i, row["rating"]))
+    values = [ndcg_at_k([r for _, _, r in sorted(items)], k) for items in by_query.values()]
+    return sum(values) / len(values) if values else 0.0
