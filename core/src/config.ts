@@ -42,6 +42,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
+  SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
 });
 export type Env = Static<typeof EnvSchema>;
@@ -66,6 +67,7 @@ export interface Config {
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
   cache: { ttlSeconds: number; memoryItems: number; memoryTtlMs: number };
   featureLogEnabled: boolean;
+  shutdownDelayMs: number;
   otlpEndpoint?: string;
 }
 
@@ -128,6 +130,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

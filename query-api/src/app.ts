@@ -38,6 +38,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
+  app.decorate('lifecycle', { draining: false });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

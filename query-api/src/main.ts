@@ -2,8 +2,10 @@ import { loadConfig } from '../../core/src/index.js';
 import { buildApp } from './app.js';
 
 /**
- * The query API process: validate config once, build, listen. SIGTERM/SIGINT: readiness turns 503,
- * new connections are refused, in-flight requests finish, clients close, exit 0.
+ * The query API process: validate config once, build, listen. SIGTERM/SIGINT: readiness turns 503 at
+ * once while requests are still served for SHUTDOWN_DELAY_MS (load balancers and kube-proxy take a
+ * moment to stop routing here); then the server stops accepting, finishes in-flight requests, closes
+ * its clients and exits 0.
  */
 const config = loadConfig(process.env);
 const app = await buildApp(config);
@@ -13,7 +15,9 @@ let closing = false;
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
-  app.log.info({ signal }, 'draining in-flight requests');
+  app.lifecycle.draining = true;
+  app.log.info({ signal, delay_ms: config.shutdownDelayMs }, 'draining: readiness off, then closing');
+  await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   try {
     await app.close();
     process.exit(0);

@@ -15,5 +15,7 @@ declare module 'fastify' {
     metrics: ApiMetrics;
     cache: ResultCache;
     changeProducer: ChangeProducer;
+    /** Set on SIGTERM: readiness fails so traffic moves away before the server closes. */
+    lifecycle: { draining: boolean };
   }
 }

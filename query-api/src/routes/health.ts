@@ -2,11 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 
 /** Liveness says the process answers; readiness says Elasticsearch, Redis and the ranker are usable. */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  let draining = false;
-  app.addHook('preClose', async () => {
-    draining = true;
-  });
-
   app.get('/health/live', { schema: { hide: true } as never }, async () => ({ status: 'ok' }));
 
   app.get('/health/ready', { schema: { hide: true } as never }, async (_req, reply) => {
@@ -17,6 +12,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     const versions = app.ranking.versions();
     // A missing model is not "not ready": BM25 serves. It is reported so deploys can alert on it.
     checks.ranker = versions.primary ? `onnx@${versions.primary}` : 'bm25-fallback';
+    const draining = app.lifecycle.draining;
     const ready = !draining && checks.elasticsearch === 'ok' && checks.redis === 'ok';
     reply.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks };
