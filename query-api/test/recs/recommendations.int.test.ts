@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toListingDocument, type Listing } from '../../../core/src/index.js';
+import { notifyListingsChanged } from '../../../indexer/src/change-notifications.js';
+import { generateListing } from '../../../indexer/src/sources/generator.js';
+import { appWithCatalog, FIXED, type TestApp } from '../fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await appWithCatalog(1500);
+  // A relist: same seller, same title as fx-5 under another id (a near-duplicate).
+  const relist = toListingDocument({ ...FIXED[4]!, id: 'fx-5-relist' }, 1, FIXED[4]!.updated_at);
+  await t.es.index({ index: t.config.elasticsearch.alias, id: relist.id, document: relist, refresh: true });
+});
+afterAll(async () => t.close());
+
+const now = () => new Date().toISOString();
+const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', payload: { events } });
+
+async function sell(listing: Listing, version: number) {
+  const doc = toListingDocument({ ...listing, status: 'sold' }, version, now());
+  await t.es.index({ index: t.config.elasticsearch.alias, id: doc.id, document: doc, version, version_type: 'external', refresh: true });
+  await notifyListingsChanged(t.app.redis, t.config.queue.prefix, [doc.id]);
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('events', () => {
+  it('rejects bad events with a 400 naming events[i].field, and records good ones', async () => {
+    const bad = await post([{ user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() }, { user_id: 'u', type: 'hover', ts: now() }]);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().invalid_params.map((p: { name: string }) => p.name)).toContain('events[1].type');
+    const noListing = await post([{ user_id: 'u', type: 'like', ts: now() }]);
+    expect(noListing.statusCode).toBe(400);
+    expect(noListing.json().detail).toMatch(/listing_id is required/);
+    const ok = await post([{ user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() }, { user_id: 'u', type: 'click', listing_id: 'nope', ts: now() }]);
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json()).toEqual({ accepted: 2, unknown_listings: ['nope'] });
+    expect(await t.app.redis.xlen(`${t.config.queue.prefix}:interactions`)).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('home feed', () => {
+  it('gives an unknown user a non-empty cold-start feed', async () => {
+    const res = await t.app.inject({ url: '/v1/feed?user_id=stranger&size=20' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().personalized).toBe(false);
+    expect(res.json().items.length).toBe(20);
+    expect(res.json().items.every((i: { status: string }) => i.status === 'on_sale')).toBe(true);
+  });
+
+  it('leads with the category a user views and likes', async () => {
+    const toys = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).filter((l) => l.category_path[1] === 'Toys' && l.status === 'on_sale').slice(0, 8);
+    expect(toys.length).toBeGreaterThan(3);
+    const events = toys.flatMap((l) => [
+      { user_id: 'toy-fan', type: 'view', listing_id: l.id, ts: now() },
+      { user_id: 'toy-fan', type: 'like', listing_id: l.id, ts: now() },
+    ]);
+    expect((await post(events)).statusCode).toBe(202);
+    const res = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    expect(res.json().personalized).toBe(true);
+    const categories = res.json().items.map((i: { category_path: string[] }) => i.category_path[1]);
+    expect(categories[0]).toBe('Toys');
+    expect(categories.filter((c: string) => c === 'Toys').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('diversifies and pages without duplicates, never serving a listing sold meanwhile', async () => {
+    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const seen = first.json().items.map((i: { id: string }) => i.id);
+    const sellers = first.json().items.map((i: { seller_id: string }) => i.seller_id);
+    expect(Math.max(...[...new Set(sellers)].map((s) => sellers.filter((x: string) => x === s).length))).toBeLessThanOrEqual(2);
+    // Sell an item of the next page before it is fetched.
+    let cursor = first.json().next_cursor;
+    const peek = JSON.parse((await t.app.redis.get(`${t.config.queue.prefix}:feed:${first.json().feed_id}`))!).order[10].id as string;
+    const victim = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === peek) ?? FIXED.find((l) => l.id === peek)!;
+    await sell(victim, 5);
+    for (let page = 0; page < 5 && cursor; page++) {
+      const res = await t.app.inject({ url: `/v1/feed?size=10&cursor=${cursor}` });
+      expect(res.statusCode).toBe(200);
+      seen.push(...res.json().items.map((i: { id: string }) => i.id));
+      cursor = res.json().next_cursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain(peek);
+    const bad = await t.app.inject({ url: '/v1/feed?cursor=bogus' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('similar items', () => {
+  it('share the category or the text, never the listing itself or its relist, each with a reason', async () => {
+    const res = await t.app.inject({ url: '/v1/listings/fx-5/similar?size=10' });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Array<{ id: string; title: string; category_path: string[]; reasons: string[] }>;
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.map((i) => i.id)).not.toContain('fx-5');
+    expect(items.map((i) => i.id)).not.toContain('fx-5-relist');
+    for (const i of items) {
+      expect(i.reasons.length).toBeGreaterThan(0);
+      const sameCategory = i.category_path[2] === 'Building Toys' || i.category_path[0] === 'Kids';
+      const sharesText = /lego|star|wars|falcon|set|building|toy/i.test(i.title);
+      expect(sameCategory || sharesText).toBe(true);
+    }
+  });
+
+  it('drops a listing from similar lists once it is sold', async () => {
+    const before = await t.app.inject({ url: '/v1/listings/fx-1/similar?size=10' });
+    const target = before.json().items[0].id as string;
+    const listing = FIXED.find((l) => l.id === target) ?? Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === target)!;
+    await sell(listing, 7);
+    const after = await t.app.inject({ url: '/v1/listings/fx-1/similar?size=10' });
+    expect(after.json().items.map((i: { id: string }) => i.id)).not.toContain(target);
+  });
+});
