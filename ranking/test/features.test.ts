@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { toListingDocument, type Listing, type UserProfile } from '../../core/src/index.js';
+import { FEATURE_NAMES } from '../src/feature-spec.js';
+import { extractFeatures, tokens } from '../src/features.js';
+
+const listing = (patch: Partial<Listing>): Listing => ({
+  id: 'x', seller_id: 's', title: 'Nike Air Max sneakers', description: 'Great running shoes', category_path: ['Men', 'Shoes', 'Athletic Shoes'],
+  brand: 'Nike', condition: 'like_new', price: 5000, currency: 'USD', shipping_payer: 'seller', status: 'on_sale',
+  created_at: '2026-10-22T00:00:00Z', updated_at: '2026-10-22T00:00:00Z', like_count: 9, view_count: 80, ...patch,
+});
+const cand = (patch: Partial<Listing>, bm25: number) => ({ doc: toListingDocument(listing(patch), 1, '2026-10-22T00:00:00Z'), bm25 });
+const now = new Date('2026-11-01T00:00:00Z');
+const f = (row: number[], name: string) => row[FEATURE_NAMES.indexOf(name)]!;
+
+describe('feature extraction', () => {
+  const rows = extractFeatures([cand({}, 10), cand({ id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' }, 5)], { query: 'nike sneakers', now });
+
+  it('computes text match signals', () => {
+    expect(f(rows[0]!, 'bm25')).toBe(10);
+    expect(f(rows[1]!, 'bm25_norm')).toBe(0.5);
+    expect(f(rows[0]!, 'title_coverage')).toBe(1);
+    expect(f(rows[1]!, 'title_coverage')).toBe(0);
+    expect(f(rows[0]!, 'brand_match')).toBe(1);
+    expect(f(rows[0]!, 'title_phrase')).toBe(0);
+    expect(f(rows[0]!, 'first_match_position')).toBe(0);
+    expect(f(rows[1]!, 'first_match_position')).toBe(1);
+  });
+
+  it('computes listing quality and business signals', () => {
+    expect(f(rows[0]!, 'condition')).toBe(3);
+    expect(f(rows[1]!, 'condition')).toBe(0);
+    expect(f(rows[0]!, 'age_days')).toBeCloseTo(10, 5);
+    expect(f(rows[0]!, 'like_rate')).toBeCloseTo(10 / 100, 10);
+    expect(f(rows[0]!, 'seller_ships')).toBe(1);
+    expect(f(rows[1]!, 'seller_ships')).toBe(0);
+    expect(f(rows[0]!, 'price_z')).toBeGreaterThan(0);
+    expect(f(rows[1]!, 'price_z')).toBeLessThan(0);
+  });
+
+  it('uses defaults without a user and personal signals with one', () => {
+    expect(f(rows[0]!, 'user_category_affinity')).toBe(0);
+    expect(f(rows[0]!, 'user_price_fit')).toBe(0.5);
+    const user: UserProfile = {
+      user_id: 'u', category_affinity: { Men: 1, 'Men > Shoes': 0.8 }, brand_affinity: { Nike: 0.6 }, price_band: { low: 3000, high: 8000 },
+      recent_listing_ids: [], purchased_listing_ids: [], recent_queries: [],
+    };
+    const [nike, adidas] = extractFeatures([cand({}, 10), cand({ id: 'y', brand: 'Adidas', price: 500 }, 5)], { query: 'shoes', user, now });
+    expect(f(nike!, 'user_category_affinity')).toBe(1);
+    expect(f(nike!, 'user_brand_affinity')).toBe(0.6);
+    expect(f(nike!, 'user_price_fit')).toBe(1);
+    expect(f(adidas!, 'user_brand_affinity')).toBe(0);
+    expect(f(adidas!, 'user_price_fit')).toBeLessThan(0.1);
+  });
+
+  it('is deterministic and matches the spec width', () => {
+    const again = extractFeatures([cand({}, 10), cand({ id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' }, 5)], { query: 'nike sneakers', now });
+    expect(again).toEqual(rows);
+    expect(rows[0]).toHaveLength(FEATURE_NAMES.length);
+    expect(tokens('Café Sneakers, NIKE!')).toEqual(['cafe', 'sneaker', 'nike']);
+  });
+});
