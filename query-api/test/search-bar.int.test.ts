@@ -69,7 +69,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
   });
 
   it.each(['relevance', 'newest', 'price_asc', 'price_desc', 'popular'])('cursors walk %s results without gaps or duplicates', async (sort) => {
-    const q = sort === 'relevance' ? { q: 'shirt dress shoes toy' } : { category: 'Women' };
+    const q: Record<string, string> = sort === 'relevance' ? { q: 'shirt dress shoes toy' } : { category: 'Women' };
     const full = await search(t.app, { ...q, sort, size: 100 });
     const seen: string[] = [];
     let cursor: string | null = null;
