@@ -1,0 +1,55 @@
+/**
+ * Offline relevance: NDCG@10 of the shipped model vs the BM25 order on the held-out judged queries,
+ * recomputed here with the TypeScript serving path (onnxruntime-node) on the exported judged data, next
+ * to the numbers the training pipeline recorded in the manifest.
+ *
+ *   npx tsx bench/offline-ndcg.ts      (needs .data/training/judged.jsonl: scripts/train-model.sh writes it)
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { listVersions, resolveArtifact } from '../ranking/src/model-registry.js';
+import { OnnxRanker } from '../ranking/src/onnx-ranker.js';
+import { round, root } from './support.js';
+
+const SEED = 20261125; // models/pipeline/train.py
+const data = resolve(root, '.data/training/judged.jsonl');
+if (!existsSync(data)) {
+  process.stderr.write(`no ${data}: run scripts/train-model.sh (needs ../shared/data/icecat)\n`);
+  process.exit(3);
+}
+interface Row { query: string; docid: string; rating: number; bm25_rank: number; features: number[] }
+const rows = readFileSync(data, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+
+/** Same split as models/pipeline/ltr_metrics.py split_queries. */
+const heldOut = (q: string) => parseInt(createHash('sha256').update(`${SEED}:${q}`).digest('hex').slice(0, 8), 16) / 0xffffffff < 0.3;
+const dcg = (r: number[]) => r.slice(0, 10).reduce((s, x, i) => s + (2 ** x - 1) / Math.log2(i + 2), 0);
+const ndcg = (ratings: number[]) => {
+  const ideal = dcg([...ratings].sort((a, b) => b - a));
+  return ideal > 0 ? dcg(ratings) / ideal : 0;
+};
+
+const version = listVersions(resolve(root, 'models'), 'ltr').at(-1)!;
+const artifact = resolveArtifact(resolve(root, 'models'), 'ltr', version);
+const ranker = await OnnxRanker.load(artifact);
+const byQuery = new Map<string, Row[]>();
+for (const r of rows) if (heldOut(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
+let model = 0;
+let bm25 = 0;
+for (const group of byQuery.values()) {
+  const scores = await ranker.score(group.map((r) => r.features));
+  const byModel = group.map((r, i) => ({ r, s: scores[i]! })).sort((a, b) => b.s - a.s || a.r.bm25_rank - b.r.bm25_rank).map((x) => x.r.rating);
+  const byBm25 = [...group].sort((a, b) => a.bm25_rank - b.bm25_rank).map((r) => r.rating);
+  model += ndcg(byModel);
+  bm25 += ndcg(byBm25);
+}
+const q = byQuery.size;
+process.stdout.write(`${JSON.stringify({
+  benchmark: 'offline-ndcg',
+  model: `ltr@${version}`,
+  held_out_queries: q,
+  ndcg_at_10: { model: round(model / q, 4), bm25: round(bm25 / q, 4), relative_gain: round(model / bm25 - 1, 4) },
+  training_pipeline_metrics: artifact.manifest.metrics,
+  goal: 'model >= +10% relative over BM25',
+}, null, 2)}\n`);
+await ranker.close();

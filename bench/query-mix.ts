@@ -1,0 +1,37 @@
+import { CATEGORY_BRANCHES, COLORS } from '../indexer/src/sources/catalog-vocabulary.js';
+
+/**
+ * A realistic search mix from the demo catalog's vocabulary: head queries (one popular word), torso
+ * (brand + item), tail (brand + color + item, often with filters). Deterministic for a seed.
+ */
+export interface MixQuery {
+  kind: 'head' | 'torso' | 'tail';
+  params: Record<string, string>;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+export function queryMix(count: number, seed = 1): MixQuery[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  const noun = (leaf: string) => leaf.replace(/ & .*$/, '').replace(/s$/, '').toLowerCase();
+  const heads = ['nike', 'dress', 'lego', 'iphone', 'jeans', 'sneakers', 'jacket', 'vintage', 'bag', 'boots', 'hoodie', 'camera'];
+  const out: MixQuery[] = [];
+  for (let i = 0; i < count; i++) {
+    const roll = r();
+    const branch = pick(CATEGORY_BRANCHES);
+    if (roll < 0.4) out.push({ kind: 'head', params: { q: pick(heads) } });
+    else if (roll < 0.8) out.push({ kind: 'torso', params: { q: `${pick(branch.brands)} ${noun(pick(branch.leaves))}`.toLowerCase() } });
+    else {
+      const params: Record<string, string> = { q: `${pick(branch.brands)} ${pick(COLORS)} ${noun(pick(branch.leaves))}`.toLowerCase() };
+      if (r() < 0.5) params.category = branch.path[0];
+      if (r() < 0.3) params.condition = 'new,like_new';
+      if (r() < 0.3) params.price_max = String(branch.medianPrice * 2);
+      out.push({ kind: 'tail', params });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+/**
+ * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
+ * feed and similar-items endpoints under load.
+ *
+ *   npx tsx bench/recommendations.ts [--listings 200000] [--users 200] [--rate 500] [--seconds 10]
+ *
+ * Each simulated user prefers one leaf category and one brand of it. They view and like items drawn
+ * from that taste (popular items more likely); their last likes are held out. We report, over users:
+ * hit-rate@20 (a held-out item appears in the top 20) and taste precision@20 (share of the top 20 in the
+ * hidden category) for the feed, for similar items of the user's last seen item, and for the popularity
+ * baseline (the most popular on-sale listings, the same for everyone).
+ */
+import { Client } from '@elastic/elasticsearch';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { loadConfig, toListingDocument, type Listing } from '../core/src/index.js';
+import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { generateListing } from '../indexer/src/sources/generator.js';
+import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+
+const listings = arg('listings', 200_000);
+const users = arg('users', 200);
+const rate = arg('rate', 500);
+const seconds = arg('seconds', 10);
+const id = uniqueSuffix();
+const env = { ES_INDEX_ALIAS: `bench-recs-${id}`, QUEUE_PREFIX: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const config = loadConfig({ ...process.env, ...env });
+const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const alias = config.elasticsearch.alias;
+const port = 19_000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+// Load the catalog and index it by taste (leaf + brand), on sale only.
+await ensureListingsIndex(es, config.elasticsearch);
+await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
+const byTaste = new Map<string, Listing[]>();
+for (let i = 0; i < listings; i += 5000) {
+  const ops: unknown[] = [];
+  for (let k = i; k < Math.min(listings, i + 5000); k++) {
+    const l = generateListing(k, 31);
+    ops.push({ index: { _index: alias, _id: l.id } }, toListingDocument(l, 1, l.updated_at));
+    if (l.status === 'on_sale' && l.brand) {
+      const key = `${l.category_path.join(' > ')}|${l.brand}`;
+      if (!byTaste.has(key)) byTaste.set(key, []);
+      byTaste.get(key)!.push(l);
+    }
+  }
+  await es.bulk({ operations: ops });
+}
+await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
+await es.indices.refresh({ index: alias });
+log(`loaded ${listings} listings`);
+
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
+try {
+  await waitForHttp(`${base}/health/ready`);
+  const r = rng(9);
+  const tastes = [...byTaste.entries()].filter(([, items]) => items.length >= 15);
+  const sim: Array<{ user: string; leaf: string; heldOut: Set<string>; last: string }> = [];
+  for (let u = 0; u < users; u++) {
+    const [taste, items] = tastes[Math.floor(r() * tastes.length)]!;
+    // Popular items are likelier to be seen and liked (sort by views, draw with a skew).
+    const sorted = [...items].sort((a, b) => b.view_count - a.view_count);
+    const draws = new Set<Listing>();
+    while (draws.size < 12) draws.add(sorted[Math.floor(Math.pow(r(), 2) * sorted.length)]!);
+    const seq = [...draws];
+    const train = seq.slice(0, 9);
+    const held = seq.slice(9);
+    const user = `sim-${id}-${u}`;
+    const ts = Date.now() - 3600_000;
+    const events = train.flatMap((l, i) => [
+      { user_id: user, type: 'view', listing_id: l.id, ts: new Date(ts + i * 60_000).toISOString() },
+      ...(i % 2 === 0 ? [{ user_id: user, type: 'like', listing_id: l.id, ts: new Date(ts + i * 60_000 + 1000).toISOString() }] : []),
+    ]);
+    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    if (res.status !== 202) throw new Error(`events rejected: ${await res.text()}`);
+    sim.push({ user, leaf: taste.split('|')[0]!, heldOut: new Set(held.map((l) => l.id)), last: train.at(-1)!.id });
+  }
+  const popular = await es.search<{ id: string; category_path: string[] }>({ index: alias, size: 20, query: { term: { status: 'on_sale' } }, sort: [{ popularity: 'desc' }], _source: ['id', 'category_path'] });
+  const popularItems = popular.hits.hits.map((h) => h._source!);
+
+  const score = (items: Array<{ id: string; category_path: string[] }>, s: (typeof sim)[number]) => ({
+    hit: items.some((i) => s.heldOut.has(i.id)) ? 1 : 0,
+    precision: items.filter((i) => i.category_path.join(' > ') === s.leaf).length / Math.max(1, items.length),
+  });
+  const totals = { feed: { hit: 0, precision: 0 }, similar: { hit: 0, precision: 0 }, popularity: { hit: 0, precision: 0 } };
+  for (const s of sim) {
+    const feed = (await (await fetch(`${base}/v1/feed?user_id=${s.user}&size=20`)).json()) as { items: Array<{ id: string; category_path: string[] }> };
+    const similar = (await (await fetch(`${base}/v1/listings/${s.last}/similar?size=20`)).json()) as { items: Array<{ id: string; category_path: string[] }> };
+    for (const [k, items] of [['feed', feed.items], ['similar', similar.items], ['popularity', popularItems]] as const) {
+      const m = score(items, s);
+      totals[k].hit += m.hit;
+      totals[k].precision += m.precision;
+    }
+  }
+  const offline = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, { hit_rate_at_20: round(v.hit / sim.length, 3), taste_precision_at_20: round(v.precision / sim.length, 3) }]));
+  log(`offline: ${JSON.stringify(offline)}`);
+
+  const load = (paths: string[]) =>
+    new Promise<autocannon.Result>((resolve, reject) =>
+      autocannon({ url: base, connections: 16, duration: seconds, overallRate: rate, requests: paths.map((p) => ({ path: p })) }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
+  const feedRun = await load(pick(400).map((s, i) => `/v1/feed?user_id=${s.user}&size=20&_=${i}`));
+  const similarIds = Array.from({ length: 2000 }, (_, i) => `g-31-${(i * 97) % listings}`);
+  const similarRun = await load(similarIds.map((x) => `/v1/listings/${x}/similar?size=12`));
+  const summary = (res: autocannon.Result) => ({ requests_per_s: round(res.requests.average, 0), latency_ms: { p50: res.latency.p50, p99: res.latency.p99 }, non_2xx: res.non2xx, errors: res.errors + res.timeouts });
+  process.stdout.write(`${JSON.stringify({
+    benchmark: 'recommendations',
+    machine: '2 cores; Elasticsearch, Redis, the API and autocannon on the same host',
+    listings,
+    simulated_users: sim.length,
+    offline,
+    latency_at_rate: { target_req_per_s: rate, feed: summary(feedRun), similar: summary(similarRun) },
+    goals: { latency: 'p99 < 30 ms at >= 500 req/s', quality: 'beat the popularity baseline' },
+  }, null, 2)}\n`);
+} finally {
+  await stopProcess(api);
+  await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+  const redis = new Redis(config.redis.url);
+  const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await es.close();
+}

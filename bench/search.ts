@@ -1,0 +1,129 @@
+/**
+ * Search load benchmark: QPS and latency of (a) cache hits, (b) cache misses with re-ranking of the
+ * candidate window, (c) the same retrieval queries sent straight to Elasticsearch, in one run, with
+ * autocannon in this process against the API in child processes on loopback.
+ *
+ *   npx tsx bench/search.ts [--listings 1000000] [--seconds 10] [--connections 32]
+ *
+ * (b) and (c) run at the same fixed request rate (a share of what raw Elasticsearch sustains), so their
+ * p99s compare like for like.
+ */
+import { Client } from '@elastic/elasticsearch';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { loadConfig, toListingDocument } from '../core/src/index.js';
+import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { generateListing } from '../indexer/src/sources/generator.js';
+import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
+import { queryMix } from './query-mix.js';
+import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+
+const listings = arg('listings', 1_000_000);
+const seconds = arg('seconds', 10);
+const connections = arg('connections', 32);
+const id = uniqueSuffix();
+const baseEnv = { ES_INDEX_ALIAS: `bench-search-${id}`, QUEUE_PREFIX: `bsearch${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const config = loadConfig({ ...process.env, ...baseEnv });
+const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const alias = config.elasticsearch.alias;
+
+type Result = autocannon.Result;
+const summary = (r: Result) => ({
+  requests_per_s: round(r.requests.average, 0),
+  latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+  non_2xx: r.non2xx,
+  errors: r.errors + r.timeouts,
+  requests: r.requests.total,
+});
+
+function run(opts: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ duration: seconds, connections, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+async function load(): Promise<void> {
+  const exists = await es.indices.existsAlias({ name: alias });
+  if (!exists) await ensureListingsIndex(es, config.elasticsearch);
+  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
+  const started = performance.now();
+  const BATCH = 5000;
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < listings; i += BATCH) {
+    const ops: unknown[] = [];
+    for (let k = i; k < Math.min(listings, i + BATCH); k++) {
+      const l = generateListing(k, 21);
+      ops.push({ index: { _index: alias, _id: l.id } }, toListingDocument(l, 1, l.updated_at));
+    }
+    inFlight.push(es.bulk({ operations: ops }));
+    if (inFlight.length >= 2) await inFlight.shift();
+    if (i % 100_000 === 0) log(`loaded ${i}`);
+  }
+  await Promise.all(inFlight);
+  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
+  await es.indices.refresh({ index: alias });
+  await es.indices.forcemerge({ index: alias, max_num_segments: 5 }).catch(() => undefined);
+  log(`loaded ${listings} listings in ${round((performance.now() - started) / 1000, 1)} s`);
+}
+
+const mix = queryMix(2000, 3);
+const path = (p: Record<string, string>) => `/v1/search?${new URLSearchParams({ ...p, size: '20' })}`;
+const hot = mix.slice(0, 50);
+const esBodies = mix.map((m) => {
+  const params = { ...m.params, status: 'on_sale' as const };
+  return JSON.stringify({ query: buildQuery(params), size: config.model.candidates, aggs: buildAggs(params).aggs, track_total_hits: 10_000, _source: SOURCE_FIELDS });
+});
+
+await load();
+const cachedPort = 18_000 + Math.floor(Math.random() * 1000);
+const uncachedPort = cachedPort + 1000;
+const cached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(cachedPort) });
+const uncached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(uncachedPort), CACHE_TTL_SECONDS: '0', QUEUE_PREFIX: `bsearchx${id}` });
+try {
+  await waitForHttp(`http://127.0.0.1:${cachedPort}/health/ready`);
+  await waitForHttp(`http://127.0.0.1:${uncachedPort}/health/ready`);
+  const ready = await (await fetch(`http://127.0.0.1:${cachedPort}/health/ready`)).json();
+  // Warm-up: JIT, Elasticsearch caches, the hot set into the result cache.
+  for (const m of hot) await fetch(`http://127.0.0.1:${cachedPort}${path(m.params)}`);
+  await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: mix.slice(0, 300).map((m) => ({ path: path(m.params) })), duration: 5 });
+
+  log('(a) cache hits');
+  const hits = await run({ url: `http://127.0.0.1:${cachedPort}`, requests: hot.map((m) => ({ path: path(m.params) })) });
+  log('(c) raw Elasticsearch, saturated');
+  const esMax = await run({ url: `${config.elasticsearch.url}/${alias}/_search`, requests: esBodies.map((body) => ({ method: 'POST', path: `/${alias}/_search`, body, headers: { 'content-type': 'application/json' } })) });
+  const rate = Math.max(10, Math.floor(esMax.requests.average * 0.6));
+  log(`(b) and (c) at the same rate: ${rate} req/s`);
+  const misses = await run({ url: `http://127.0.0.1:${uncachedPort}`, overallRate: rate, requests: mix.map((m) => ({ path: path(m.params) })) });
+  const esSame = await run({ url: `${config.elasticsearch.url}/${alias}/_search`, overallRate: rate, requests: esBodies.map((body) => ({ method: 'POST', path: `/${alias}/_search`, body, headers: { 'content-type': 'application/json' } })) });
+  const missesMax = await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: mix.map((m) => ({ path: path(m.params) })) });
+
+  const result = {
+    benchmark: 'search',
+    machine: '2 cores; Elasticsearch, Redis, two API processes and autocannon on the same host',
+    listings,
+    ranker: ready.checks?.ranker,
+    candidates_reranked: config.model.candidates,
+    query_mix: { queries: mix.length, head: mix.filter((m) => m.kind === 'head').length, torso: mix.filter((m) => m.kind === 'torso').length, tail: mix.filter((m) => m.kind === 'tail').length },
+    connections,
+    seconds_per_run: seconds,
+    cache_hits: summary(hits),
+    raw_elasticsearch_saturated: summary(esMax),
+    same_rate_req_per_s: rate,
+    cache_misses_reranked_at_rate: summary(misses),
+    raw_elasticsearch_at_rate: summary(esSame),
+    cache_misses_reranked_saturated: summary(missesMax),
+    p99_ratio_misses_vs_es: round(misses.latency.p99 / Math.max(1, esSame.latency.p99), 2),
+    goals: { cache_hits: 'p99 < 5 ms at >= 5000 req/s', misses: 'p99 within 1.5x of raw Elasticsearch p99 at the same rate' },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await Promise.all([stopProcess(cached), stopProcess(uncached)]);
+  if (!process.argv.includes('--keep-index')) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+  const redis = new Redis(config.redis.url);
+  for (const prefix of [`bsearch${id}`, `bsearchx${id}`]) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }
+  redis.disconnect();
+  await es.close();
+}
