@@ -69,9 +69,26 @@ async function load(): Promise<void> {
 const mix = queryMix(2000, 3);
 const path = (p: Record<string, string>) => `/v1/search?${new URLSearchParams({ ...p, size: '20' })}`;
 const hot = mix.slice(0, 50);
-const esBodies = mix.map((m) => {
-  const params = { ...m.params, status: 'on_sale' as const };
+const esBody = (p: Record<string, string>) => {
+  const params = { ...p, status: 'on_sale' as const, ...(p.price_max ? { price_max: Number(p.price_max) } : {}) };
   return JSON.stringify({ query: buildQuery(params), size: config.model.candidates, aggs: buildAggs(params).aggs, track_total_hits: 10_000, _source: SOURCE_FIELDS });
+};
+/**
+ * Miss traffic: every request unique (a distinct price ceiling far above any price), taken from one
+ * global sequence, so neither the result cache nor single-flight can serve it: each one is a real
+ * retrieval + re-rank, and the same sequence goes to Elasticsearch directly.
+ */
+let sequence = 0;
+const uniqueParams = () => {
+  const m = mix[sequence % mix.length]!;
+  return { ...m.params, price_max: String(10_000_000 + sequence++) };
+};
+const apiMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, path: path(uniqueParams()) }) });
+const esMiss = (): autocannon.Request => ({
+  method: 'POST',
+  path: `/${alias}/_search`,
+  headers: { 'content-type': 'application/json' },
+  setupRequest: (req: autocannon.Request) => ({ ...req, body: esBody(uniqueParams()) }),
 });
 
 await load();
@@ -85,17 +102,18 @@ try {
   const ready = await (await fetch(`http://127.0.0.1:${cachedPort}/health/ready`)).json();
   // Warm-up: JIT, Elasticsearch caches, the hot set into the result cache.
   for (const m of hot) await fetch(`http://127.0.0.1:${cachedPort}${path(m.params)}`);
-  await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: mix.slice(0, 300).map((m) => ({ path: path(m.params) })), duration: 5 });
+  await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: [apiMiss()], duration: 5 });
 
-  log('(a) cache hits');
+  log('(a) cache hits, saturated and at 5000 req/s');
   const hits = await run({ url: `http://127.0.0.1:${cachedPort}`, requests: hot.map((m) => ({ path: path(m.params) })) });
+  const hitsAt5k = await run({ url: `http://127.0.0.1:${cachedPort}`, overallRate: 5000, requests: hot.map((m) => ({ path: path(m.params) })) });
   log('(c) raw Elasticsearch, saturated');
-  const esMax = await run({ url: `${config.elasticsearch.url}/${alias}/_search`, requests: esBodies.map((body) => ({ method: 'POST', path: `/${alias}/_search`, body, headers: { 'content-type': 'application/json' } })) });
-  const rate = Math.max(10, Math.floor(esMax.requests.average * 0.6));
+  const esMax = await run({ url: config.elasticsearch.url, requests: [esMiss()] });
+  const missesMax = await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: [apiMiss()] });
+  const rate = Math.max(5, Math.floor(Math.min(esMax.requests.average, missesMax.requests.average) * 0.6));
   log(`(b) and (c) at the same rate: ${rate} req/s`);
-  const misses = await run({ url: `http://127.0.0.1:${uncachedPort}`, overallRate: rate, requests: mix.map((m) => ({ path: path(m.params) })) });
-  const esSame = await run({ url: `${config.elasticsearch.url}/${alias}/_search`, overallRate: rate, requests: esBodies.map((body) => ({ method: 'POST', path: `/${alias}/_search`, body, headers: { 'content-type': 'application/json' } })) });
-  const missesMax = await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: mix.map((m) => ({ path: path(m.params) })) });
+  const misses = await run({ url: `http://127.0.0.1:${uncachedPort}`, overallRate: rate, requests: [apiMiss()] });
+  const esSame = await run({ url: config.elasticsearch.url, overallRate: rate, requests: [esMiss()] });
 
   const result = {
     benchmark: 'search',
@@ -106,7 +124,8 @@ try {
     query_mix: { queries: mix.length, head: mix.filter((m) => m.kind === 'head').length, torso: mix.filter((m) => m.kind === 'torso').length, tail: mix.filter((m) => m.kind === 'tail').length },
     connections,
     seconds_per_run: seconds,
-    cache_hits: summary(hits),
+    cache_hits_saturated: summary(hits),
+    cache_hits_at_5000_req_s: summary(hitsAt5k),
     raw_elasticsearch_saturated: summary(esMax),
     same_rate_req_per_s: rate,
     cache_misses_reranked_at_rate: summary(misses),
