@@ -36,7 +36,12 @@ const byQuery = new Map<string, Row[]>();
 for (const r of rows) if (heldOut(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
 let model = 0;
 let bm25 = 0;
-for (const group of byQuery.values()) {
+for (const [query, group] of byQuery) {
+  // NDCG is undefined without a relevant judged candidate (same rule as models/pipeline/ltr_metrics.py).
+  if (!group.some((r) => r.rating > 0)) {
+    byQuery.delete(query);
+    continue;
+  }
   const scores = await ranker.score(group.map((r) => r.features));
   const byModel = group.map((r, i) => ({ r, s: scores[i]! })).sort((a, b) => b.s - a.s || a.r.bm25_rank - b.r.bm25_rank).map((x) => x.r.rating);
   const byBm25 = [...group].sort((a, b) => a.bm25_rank - b.bm25_rank).map((r) => r.rating);

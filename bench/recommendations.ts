@@ -106,7 +106,7 @@ try {
       autocannon({ url: base, connections: 16, duration: seconds, overallRate: rate, requests: paths.map((p) => ({ path: p })) }, (err, res) => (err ? reject(err) : resolve(res))),
     );
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
-  const feedRun = await load(pick(400).map((s, i) => `/v1/feed?user_id=${s.user}&size=20&_=${i}`));
+  const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
   const similarIds = Array.from({ length: 2000 }, (_, i) => `g-31-${(i * 97) % listings}`);
   const similarRun = await load(similarIds.map((x) => `/v1/listings/${x}/similar?size=12`));
   const summary = (res: autocannon.Result) => ({ requests_per_s: round(res.requests.average, 0), latency_ms: { p50: res.latency.p50, p99: res.latency.p99 }, non_2xx: res.non2xx, errors: res.errors + res.timeouts });

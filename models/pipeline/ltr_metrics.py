@@ -26,9 +26,12 @@ def ndcg_at_k(ratings_in_ranked_order: Sequence[float], k: int = 10) -> float:
 
 
 def mean_ndcg(rows: Sequence[dict], scores: Sequence[float], k: int = 10) -> float:
-    """Mean NDCG@k over queries, ranking each query's rows by score (ties: original order)."""
+    """Mean NDCG@k over queries, ranking each query's rows by score (ties: original order).
+
+    Queries without any relevant judged candidate are left out: their NDCG is undefined (0/0), and
+    counting them as 0 for every ranker only dilutes the comparison."""
     by_query: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
     for i, (row, s) in enumerate(zip(rows, scores)):
         by_query[row["query"]].append((-s, i, row["rating"]))
-    values = [ndcg_at_k([r for _, _, r in sorted(items)], k) for items in by_query.values()]
+    values = [ndcg_at_k([r for _, _, r in sorted(items)], k) for items in by_query.values() if any(r > 0 for _, _, r in items)]
     return sum(values) / len(values) if values else 0.0

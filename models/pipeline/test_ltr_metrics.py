@@ -26,3 +26,8 @@ def test_mean_ndcg_ranks_within_each_query():
     rows = [{"query": "a", "rating": 3}, {"query": "a", "rating": 0}, {"query": "b", "rating": 0}, {"query": "b", "rating": 2}]
     assert mean_ndcg(rows, [1.0, 0.0, 0.0, 1.0]) == 1.0
     assert mean_ndcg(rows, [0.0, 1.0, 1.0, 0.0]) < 0.7
+
+
+def test_mean_ndcg_skips_queries_without_relevant_candidates():
+    rows = [{"query": "a", "rating": 3}, {"query": "a", "rating": 0}, {"query": "none", "rating": 0}]
+    assert mean_ndcg(rows, [1.0, 0.0, 5.0]) == 1.0

@@ -3,8 +3,8 @@
     python3 models/pipeline/train.py --data .data/training/judged.jsonl [--version 2026-11-25.1]
 
 Reads the JSON lines written by models/export/judged-data.ts (features computed by the serving code),
-splits queries deterministically into train / held-out, trains LightGBM (lambdarank) with early stopping
-on a validation slice of the training queries, reports NDCG@10 of the model vs BM25 on the held-out
+splits queries deterministically into train / held-out, trains LightGBM (lambdarank) with the number of
+trees chosen by cross-validation inside the training queries, reports NDCG@10 of the model vs BM25 on the held-out
 queries (and a 5-fold cross-validation, since a few dozen queries make one split noisy), exports to
 ONNX, checks that onnxruntime reproduces LightGBM's scores, and writes models/<name>/<version>/.
 """
@@ -30,7 +30,7 @@ PARAMS = {
     "objective": "lambdarank",
     "metric": "ndcg",
     "ndcg_eval_at": [10],
-    # Few judged rows per query: shallow trees and a slow rate keep the model from memorizing queries.
+    # Few judged rows per query: small trees and a slow rate keep the model from memorizing queries.
     "learning_rate": 0.03,
     "num_leaves": 3,
     "min_data_in_leaf": 20,
@@ -62,33 +62,42 @@ def matrix(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[int]]:
     return x, y, groups
 
 
-def fit(train_rows: list[dict]) -> lgb.Booster:
-    """Early stopping on a query-level validation slice of the training rows (never the held-out set)."""
-    fit_q, val_q = split_queries((r["query"] for r in train_rows), 0.2, SEED + 1)
-    fit_rows = sorted((r for r in train_rows if r["query"] in fit_q), key=lambda r: (r["query"], r["bm25_rank"]))
-    val_rows = sorted((r for r in train_rows if r["query"] in val_q), key=lambda r: (r["query"], r["bm25_rank"]))
-    xf, yf, gf = matrix(fit_rows)
-    xv, yv, gv = matrix(val_rows)
-    train_set = lgb.Dataset(xf, yf, group=gf)
-    valid_set = lgb.Dataset(xv, yv, group=gv, reference=train_set)
-    return lgb.train(PARAMS, train_set, num_boost_round=300, valid_sets=[valid_set], callbacks=[lgb.early_stopping(30, verbose=False)])
+ROUND_CHOICES = (25, 50, 100, 200)
+# Directions the data is too small to learn reliably but that must hold: more text match never ranks lower.
+MONOTONE = {"bm25": 1, "bm25_norm": 1, "title_coverage": 1, "title_phrase": 1, "brand_match": 1, "first_match_position": -1}
+
+
+def fit(train_rows: list[dict], rounds: int) -> lgb.Booster:
+    x, y, groups = matrix(sorted(train_rows, key=lambda r: (r["query"], r["bm25_rank"])))
+    return lgb.train(PARAMS, lgb.Dataset(x, y, group=groups), num_boost_round=rounds)
+
+
+def choose_rounds(train_rows: list[dict]) -> int:
+    """Number of trees by 5-fold cross-validation inside the training queries: with a few dozen queries a
+    single validation slice is too small for early stopping (it stops after one tree)."""
+    best, best_ndcg = ROUND_CHOICES[0], -1.0
+    for rounds in ROUND_CHOICES:
+        ndcg = cross_validate(train_rows, rounds=rounds)["ndcg@10_model"]
+        if ndcg > best_ndcg:
+            best, best_ndcg = rounds, ndcg
+    return best
 
 
 def evaluate(booster: lgb.Booster, rows: list[dict]) -> dict:
     rows = sorted(rows, key=lambda r: (r["query"], r["bm25_rank"]))
     x, _, _ = matrix(rows)
-    model = mean_ndcg(rows, booster.predict(x, num_iteration=booster.best_iteration).tolist())
+    model = mean_ndcg(rows, booster.predict(x).tolist())
     bm25 = mean_ndcg(rows, [-r["bm25_rank"] for r in rows])
     return {"ndcg@10_model": round(model, 4), "ndcg@10_bm25": round(bm25, 4), "relative_gain": round(model / bm25 - 1, 4) if bm25 else None, "queries": len({r["query"] for r in rows})}
 
 
-def cross_validate(rows: list[dict], folds: int = 5) -> dict:
+def cross_validate(rows: list[dict], folds: int = 5, rounds: int = 100) -> dict:
     queries = sorted({r["query"] for r in rows})
     order = sorted(queries, key=lambda q: hashlib.sha256(f"{SEED}:{q}".encode()).hexdigest())
     results = []
     for k in range(folds):
         test_q = set(order[k::folds])
-        results.append(evaluate(fit([r for r in rows if r["query"] not in test_q]), [r for r in rows if r["query"] in test_q]))
+        results.append(evaluate(fit([r for r in rows if r["query"] not in test_q], rounds), [r for r in rows if r["query"] in test_q]))
     model = float(np.mean([r["ndcg@10_model"] for r in results]))
     bm25 = float(np.mean([r["ndcg@10_bm25"] for r in results]))
     return {"folds": folds, "ndcg@10_model": round(model, 4), "ndcg@10_bm25": round(bm25, 4), "relative_gain": round(model / bm25 - 1, 4)}
@@ -97,7 +106,7 @@ def cross_validate(rows: list[dict], folds: int = 5) -> dict:
 def export(booster: lgb.Booster, n_features: int, path: Path) -> None:
     # onnxmltools converts tree ensembles by objective; a lambdarank score is the plain sum of tree
     # outputs, exactly what the regression converter emits, so convert it as one.
-    model_str = booster.model_to_string(num_iteration=booster.best_iteration).replace("objective=lambdarank", "objective=regression")
+    model_str = booster.model_to_string().replace("objective=lambdarank", "objective=regression")
     as_regression = lgb.Booster(model_str=model_str)
     onnx_model = onnxmltools.convert_lightgbm(as_regression, initial_types=[("input", FloatTensorType([None, n_features]))], target_opset=15, zipmap=False)
     path.write_bytes(onnx_model.SerializeToString())
@@ -115,12 +124,15 @@ def main() -> None:
     spec_path = ROOT / "ranking/feature-spec.json"
     spec = json.loads(spec_path.read_text())
     names = [f["name"] for f in spec["features"]]
+    PARAMS["monotone_constraints"] = [MONOTONE.get(n, 0) for n in names]
     assert all(len(r["features"]) == len(names) for r in rows), "feature rows do not match ranking/feature-spec.json"
 
     train_q, test_q = split_queries((r["query"] for r in rows), args.held_out, SEED)
-    booster = fit([r for r in rows if r["query"] in train_q])
+    train_rows = [r for r in rows if r["query"] in train_q]
+    rounds = choose_rounds(train_rows)
+    booster = fit(train_rows, rounds)
     held_out = evaluate(booster, [r for r in rows if r["query"] in test_q])
-    cv = cross_validate(rows)
+    cv = cross_validate(rows, rounds=rounds)
 
     out = ROOT / "models" / args.name / args.version
     out.mkdir(parents=True, exist_ok=True)
@@ -129,7 +141,7 @@ def main() -> None:
     # Parity: onnxruntime must reproduce LightGBM; the rows are kept for the TypeScript parity test.
     x_test, _, _ = matrix([r for r in rows if r["query"] in test_q])
     sample = x_test[:50]
-    lgb_scores = booster.predict(sample, num_iteration=booster.best_iteration)
+    lgb_scores = booster.predict(sample)
     session = ort.InferenceSession(str(out / "model.onnx"))
     onnx_scores = session.run(None, {"input": sample})[0].reshape(-1)
     max_diff = float(np.max(np.abs(onnx_scores - lgb_scores)))
@@ -144,7 +156,7 @@ def main() -> None:
         "feature_names": names,
         "input_name": session.get_inputs()[0].name,
         "output_name": session.get_outputs()[0].name,
-        "metrics": {"held_out": held_out, "cross_validation": cv, "onnx_max_abs_diff": max_diff, "trees": booster.best_iteration or booster.num_trees()},
+        "metrics": {"held_out": held_out, "cross_validation": cv, "onnx_max_abs_diff": max_diff, "trees": booster.num_trees()},
         "training_data": {
             "source": "icecat products + human judgments (judgments-dev.csv) from ../shared/data/icecat, via models/export/judged-data.ts",
             "rows": len(rows),

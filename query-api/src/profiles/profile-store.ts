@@ -28,6 +28,11 @@ const keys = (prefix: string, user: string) => ({
   prices: `${prefix}:profile:${user}:prices`,
 });
 
+/** Bumped by every recorded event: caches of what depends on the profile key on it. */
+export function profileVersionKey(prefix: string, user: string): string {
+  return `${prefix}:profile:${user}:v`;
+}
+
 /** What the profile needs to know of a listing an event refers to. */
 export interface ListingFacts {
   category_path: string[];
@@ -57,7 +62,10 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
     if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
-  for (const user of touched) for (const key of Object.values(keys(prefix, user))) tx.expire(key, PROFILE_TTL_S);
+  for (const user of touched) {
+    tx.incr(profileVersionKey(prefix, user));
+    for (const key of [...Object.values(keys(prefix, user)), profileVersionKey(prefix, user)]) tx.expire(key, PROFILE_TTL_S);
+  }
   await tx.exec();
 }
 

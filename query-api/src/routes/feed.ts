@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
-import { loadUserProfile } from '../profiles/profile-store.js';
+import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
 import { buildFeed } from '../recommendations/feed.js';
 import { Problem } from '../schemas/problem.js';
 import { ListingItem } from '../schemas/search.js';
@@ -50,12 +50,19 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       offset = Number(off);
       ({ order, personalized } = JSON.parse(raw) as { order: typeof order; personalized: boolean });
     } else {
-      const profile = req.query.user_id ? await loadUserProfile(app.redis, app.config.queue.prefix, req.query.user_id) : undefined;
-      const feed = await buildFeed(app, profile, FEED_LENGTH);
-      feedId = randomUUID();
-      personalized = profile !== undefined;
-      order = feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source }));
-      await app.redis.set(key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_TTL_S);
+      // The first page is cached per user and profile version: a new event (which bumps the version)
+      // or a change to a listing on the page gives a fresh feed.
+      const userId = req.query.user_id;
+      const version = userId ? ((await app.redis.get(profileVersionKey(app.config.queue.prefix, userId))) ?? '0') : '-';
+      const { value } = await app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
+        const profile = userId ? await loadUserProfile(app.redis, app.config.queue.prefix, userId) : undefined;
+        const feed = await buildFeed(app, profile, FEED_LENGTH);
+        const id = randomUUID();
+        const built = { feedId: id, personalized: profile !== undefined, order: feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source })) };
+        await app.redis.set(key(id), JSON.stringify({ order: built.order, personalized: built.personalized }), 'EX', FEED_TTL_S);
+        return { value: built, ids: built.order.slice(0, 60).map((o) => o.id) };
+      });
+      ({ feedId, personalized, order } = value);
     }
     const page = order.slice(offset, offset + size);
     const docs = page.length
