@@ -102,20 +102,9 @@ export class SearchService {
   }
 
   private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
-    const { config, es, metrics } = this.app;
+    const { config } = this.app;
     const { aggs, level, parent } = buildAggs(p);
-    const res = await esCall('search', () =>
-      es.search<ListingDocument>({
-        index: config.elasticsearch.alias,
-        query: buildQuery(p) as never,
-        size: config.model.candidates,
-        aggs: aggs as never,
-        track_total_hits: 10_000,
-        _source: SOURCE_FIELDS,
-        timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
-      }),
-      (op, s) => metrics.esDuration.observe({ op }, s),
-    );
+    const res = await this.retrieve(buildQuery(p), aggs, { size: config.model.candidates });
     const hits = res.hits.hits as Hit[];
     const candidates: Candidate[] = hits.map((h) => ({ doc: h._source!, bm25: h._score ?? 0 }));
     const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
@@ -162,8 +151,24 @@ export class SearchService {
       .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));
   }
 
-  private async sortedPage(p: SearchQuery & { q: string; size: number; sort: string }, hash: string) {
+  /** One search on the listings alias with facets and a capped total, timed and with mapped failures. */
+  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[] }) {
     const { config, es, metrics } = this.app;
+    return esCall('search', () =>
+      es.search<ListingDocument>({
+        index: config.elasticsearch.alias,
+        query: query as never,
+        aggs: aggs as never,
+        track_total_hits: 10_000,
+        _source: SOURCE_FIELDS,
+        timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+        ...(extra as object),
+      }),
+      (op, s) => metrics.esDuration.observe({ op }, s),
+    );
+  }
+
+  private async sortedPage(p: SearchQuery & { q: string; size: number; sort: string }, hash: string) {
     const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
     if (cursor && cursor.kind !== 'after') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     // Browsing without text in "relevance" order means most popular first.
@@ -171,20 +176,8 @@ export class SearchService {
     const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
     const { value } = await this.app.cache.getOrCompute(key, async () => {
       const { aggs, level, parent } = buildAggs(p);
-      const res = await esCall('search', () =>
-        es.search<ListingDocument>({
-          index: config.elasticsearch.alias,
-          query: (p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } }) as never,
-          size: p.size,
-          sort: sort as never,
-          ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}),
-          aggs: aggs as never,
-          track_total_hits: 10_000,
-          _source: SOURCE_FIELDS,
-          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
-        }),
-        (op, s) => metrics.esDuration.observe({ op }, s),
-      );
+      const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
+      const res = await this.retrieve(query, aggs, { size: p.size, sort, ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}) });
       const hits = res.hits.hits as Hit[];
       const last = hits.at(-1);
       const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
