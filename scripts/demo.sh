@@ -39,9 +39,10 @@ curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null
 
 echo "publishing the demo catalog ($count generated listings) through the queue..."
 npx tsx indexer/src/cli.ts publish --generate "$count" --seed 42
-npx tsx indexer/src/cli.ts wait-idle
+npx tsx indexer/src/cli.ts wait-idle --refresh
 
+indexed=$(curl -fsS "${ES_URL:-http://127.0.0.1:${ES_PORT:-9200}}/${ES_INDEX_ALIAS:-listings}/_count" | sed -E 's/.*"count":([0-9]+).*/\1/')
 echo
-echo "ready: http://127.0.0.1:$PORT  (API docs: http://127.0.0.1:$PORT/docs)"
+echo "ready: http://127.0.0.1:$PORT  (API docs: http://127.0.0.1:$PORT/docs); $indexed listings indexed"
 echo "  curl 'http://127.0.0.1:$PORT/v1/search?q=nike+sneakers&size=5'"
 echo "  stop everything with: make down"

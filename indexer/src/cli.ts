@@ -17,7 +17,7 @@ import { upsertEvent } from './sources/to-events.js';
 const USAGE = `usage: indexer/src/cli.ts <command>
   publish --generate N [--seed S]                 publish a generated demo catalog
   publish --file PATH --format ndjson|mercari-tsv|mercari-us-csv|events
-  wait-idle [--timeout-s 600]                     wait until the changes queue is empty
+  wait-idle [--timeout-s 600] [--refresh]         wait until the changes queue is empty (--refresh: and searchable now)
   ensure-index                                    create the index and alias if missing
   dlq list [--limit 50] | dlq show ID | dlq replay (ID | --all)
   reindex [--file PATH --format ...] [--keep-old]  zero-downtime rebuild, then alias swap`;
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       generate: { type: 'string' }, seed: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' },
-      limit: { type: 'string' }, all: { type: 'boolean' }, 'keep-old': { type: 'boolean' }, 'timeout-s': { type: 'string' },
+      limit: { type: 'string' }, all: { type: 'boolean' }, 'keep-old': { type: 'boolean' }, 'timeout-s': { type: 'string' }, refresh: { type: 'boolean' },
     },
   });
   const config = loadConfig(process.env);
@@ -37,8 +37,17 @@ async function main(): Promise<number> {
   switch (command) {
     case 'publish':
       return publish(config, values);
-    case 'wait-idle':
-      return waitIdle(config, Number(values['timeout-s'] ?? 600));
+    case 'wait-idle': {
+      const code = await waitIdle(config, Number(values['timeout-s'] ?? 600));
+      if (code === 0 && values.refresh) {
+        // Written documents become searchable at the next refresh (<= refresh_interval); scripts that
+        // query right away ask for it now.
+        const es = new Client({ node: config.elasticsearch.url, auth: config.elasticsearch.auth });
+        await es.indices.refresh({ index: config.elasticsearch.alias });
+        await es.close();
+      }
+      return code;
+    }
     case 'ensure-index': {
       const es = new Client({ node: config.elasticsearch.url, auth: config.elasticsearch.auth });
       out({ index: await ensureListingsIndex(es, config.elasticsearch), alias: config.elasticsearch.alias });
