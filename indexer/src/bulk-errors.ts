@@ -17,8 +17,11 @@ export function classifyItem(status: number | undefined, errorType?: string): It
 
 /** A failure of the whole bulk request (connection, timeout, 429/5xx): the job is retried later. */
 export class RetryableIndexingError extends AppError {
+  /** No answer at all (connection refused, timeout): the cluster is down, not just busy. */
+  readonly clusterUnreachable: boolean;
   constructor(message: string, cause?: unknown) {
     super('indexing_retryable', message, { retryable: true, cause });
+    this.clusterUnreachable = ['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError'].includes((cause as { name?: string })?.name ?? '');
   }
 }
 

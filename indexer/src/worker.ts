@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { compileValidator, ListingChangeEvent, type Config } from '../../core/src/index.js';
 import { BulkWriter } from './bulk-writer.js';
-import { backoffWithJitter } from './bulk-errors.js';
+import { backoffWithJitter, RetryableIndexingError } from './bulk-errors.js';
 import { notifyListingsChanged } from './change-notifications.js';
 import { DeadLetterQueue, type DeadLetter } from './dead-letters.js';
 import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
@@ -71,7 +71,18 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     if (!Array.isArray(job.data?.events)) {
       letters.push({ event: job.data, reason: 'job payload has no events array', failed_at: new Date().toISOString(), source_job_id: job.id });
     }
-    const results = await writer.write(valid);
+    let results;
+    try {
+      results = await writer.write(valid);
+    } catch (err) {
+      if (!(err instanceof RetryableIndexingError) || !err.clusterUnreachable) throw err;
+      // Elasticsearch is unreachable: pause this worker and put the job back without spending one of its
+      // attempts, so an outage of any length loses nothing and fails no job; work resumes by itself.
+      const pauseMs = 1000 + backoffWithJitter(Math.min(6, job.attemptsMade + 1), 500, 10_000);
+      log.warn({ pause_ms: pauseMs, err: err.message }, 'Elasticsearch unreachable: pausing');
+      await worker.rateLimit(pauseMs);
+      throw Worker.RateLimitError();
+    }
     for (const r of results) {
       metrics.eventsConsumed.inc({ op: r.event.op, outcome: r.outcome });
       if (r.outcome === 'dead-letter') letters.push({ event: r.event, reason: r.reason!, failed_at: new Date().toISOString(), source_job_id: job.id });
