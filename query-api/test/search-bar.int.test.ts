@@ -24,6 +24,16 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(ids(sold.body)).toEqual(['fx-6']);
   });
 
+  it('rank=bm25 forces the BM25 order; user_id personalizes and is accepted', async () => {
+    const bm25 = await search(t.app, { q: 'sneakers', rank: 'bm25', size: 50 });
+    expect(bm25.body.ranker).toBe('bm25');
+    const scores = bm25.body.items.map((i: { score: number }) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const personal = await search(t.app, { q: 'sneakers', user_id: 'someone', size: 5 });
+    expect(personal.status).toBe(200);
+    expect(personal.body.items.length).toBeGreaterThan(0);
+  });
+
   it('tolerates typos without ruining short queries, and applies synonyms', async () => {
     expect(ids((await search(t.app, { q: 'sneakrs' })).body)).toEqual(expect.arrayContaining(['fx-1', 'fx-2']));
     expect(ids((await search(t.app, { q: 'trainers' })).body)).toEqual(expect.arrayContaining(['fx-1', 'fx-2']));
