@@ -118,6 +118,7 @@ def main() -> None:
     ap.add_argument("--name", default="ltr")
     ap.add_argument("--version", default=dt.date.today().isoformat() + ".1")
     ap.add_argument("--held-out", type=float, default=0.3)
+    ap.add_argument("--source", default="icecat products + human judgments (judgments-dev.csv) from ../shared/data/icecat, via models/export/judged-data.ts")
     args = ap.parse_args()
 
     rows = load(Path(args.data))
@@ -158,7 +159,7 @@ def main() -> None:
         "output_name": session.get_outputs()[0].name,
         "metrics": {"held_out": held_out, "cross_validation": cv, "onnx_max_abs_diff": max_diff, "trees": booster.num_trees()},
         "training_data": {
-            "source": "icecat products + human judgments (judgments-dev.csv) from ../shared/data/icecat, via models/export/judged-data.ts",
+            "source": args.source,
             "rows": len(rows),
             "queries": len(train_q) + len(test_q),
             "train_queries": len(train_q),
