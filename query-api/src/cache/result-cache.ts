@@ -41,7 +41,11 @@ export class ResultCache {
     return `${this.opts.prefix}:cache-by-listing:${id}`;
   }
 
-  async getOrCompute<T>(key: string, compute: () => Promise<CachedValue<T>>): Promise<{ value: T; hit: boolean }> {
+  /**
+   * The cached value for `key`, or computes and stores it. `ttlSeconds` overrides the Redis TTL for
+   * values that change only through listing changes (those are invalidated by id anyway).
+   */
+  async getOrCompute<T>(key: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
     const enabled = this.opts.ttlSeconds > 0;
     if (enabled && this.opts.memoryItems > 0) {
       const m = this.memory.get(key);
@@ -63,7 +67,7 @@ export class ResultCache {
       const fresh = await compute();
       if (enabled) {
         this.remember(key, fresh);
-        await this.store(key, fresh).catch(() => undefined); // a cache write failure never fails a request
+        await this.store(key, fresh, opts.ttlSeconds ?? this.opts.ttlSeconds).catch(() => undefined); // a cache write failure never fails a request
       }
       return fresh;
     })();
@@ -94,10 +98,11 @@ export class ResultCache {
     }
   }
 
-  private async store(key: string, value: CachedValue<unknown>) {
+  private async store(key: string, value: CachedValue<unknown>, ttlSeconds: number) {
     const rk = this.redisKey(key);
-    const tx = this.redis.multi().set(rk, JSON.stringify(value), 'EX', this.opts.ttlSeconds);
-    for (const id of value.ids) tx.sadd(this.idKey(id), rk).expire(this.idKey(id), this.opts.ttlSeconds);
+    const tx = this.redis.multi().set(rk, JSON.stringify(value), 'EX', ttlSeconds);
+    // GT: an id's index must live as long as the longest entry that shows it.
+    for (const id of value.ids) tx.sadd(this.idKey(id), rk).expire(this.idKey(id), ttlSeconds, 'GT').expire(this.idKey(id), ttlSeconds, 'NX');
     await tx.exec();
   }
 

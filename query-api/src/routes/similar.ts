@@ -5,6 +5,9 @@ import { ListingItem } from '../schemas/search.js';
 import { similarListings } from '../recommendations/similar.js';
 import { toItem } from '../search/search-service.js';
 
+/** Similar lists change only when their listings do, and those changes drop them: keep them long. */
+const SIMILAR_TTL_S = 600;
+
 const SimilarResponse = Type.Object({ items: Type.Array(Type.Intersect([ListingItem, Type.Object({ reasons: Type.Array(Type.String()) })])) });
 
 export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,7 +25,7 @@ export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const items = (await similarListings(app, req.params.id, size)).map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
       // The listing itself is among the ids: when it is sold or changed, its cached list goes too.
       return { value: { items }, ids: [req.params.id, ...items.map((i) => i.id)] };
-    });
+    }, { ttlSeconds: SIMILAR_TTL_S });
     return value;
   });
 };

@@ -137,7 +137,8 @@ export class SearchService {
     await this.app.redis
       .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker }), 'EX', WINDOW_TTL_S)
       .catch(() => undefined);
-    if (config.featureLogEnabled && ranked.features && p.rank !== 'bm25') this.logFeatures(queryId, p, ranked, candidates, order);
+    // Explain calls are debugging, not traffic: they stay out of the training logs.
+    if (config.featureLogEnabled && !explain && ranked.features && p.rank !== 'bm25') this.logFeatures(queryId, p, ranked, candidates, order);
     return window;
   }
 
