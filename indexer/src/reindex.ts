@@ -22,7 +22,8 @@ const PAGE = 1000;
 /**
  * Zero-downtime reindex: build a new physical index with the current definition while workers write
  * every live change to both indices, copy the source into it with external versions (a live write that
- * is newer always wins over the copy), then swap the alias in one atomic updateAliases call. Searches go
+ * is newer always wins over the copy; from a file, the current index is merged in afterwards the same
+ * way), then swap the alias in one atomic updateAliases call. Searches go
  * to the old index until the swap and to the new one after it; no moment without an index.
  */
 export async function reindex(
@@ -42,7 +43,14 @@ export async function reindex(
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     await es.indices.putSettings({ index: to, settings: { refresh_interval: '-1' } });
-    const counts = opts.source ? await copyFromSource(es, to, opts.source) : await copyFromIndices(es, from, to);
+    let counts = opts.source ? await copyFromSource(es, to, opts.source) : await copyFromIndices(es, from, to);
+    if (opts.source) {
+      // Changes applied before the rebuild started live only in the current index; copying it too keeps
+      // whichever version is newest per listing (external versions decide), so a file older than the
+      // live state cannot roll anything back.
+      const live = await copyFromIndices(es, from, to);
+      counts = { copied: counts.copied + live.copied, skippedNewer: counts.skippedNewer + live.skippedNewer };
+    }
     await es.indices.putSettings({ index: to, settings: { refresh_interval: config.elasticsearch.refreshInterval } });
     await es.indices.refresh({ index: to });
     await es.indices.updateAliases({

@@ -8,7 +8,10 @@ import { reindex } from '../src/reindex.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { startService } from '../../test/lifecycle/processes.js';
-import { cleanupRedis, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupRedis, listing, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 describe('a worker killed mid-batch loses nothing', () => {
   const config = testConfig({ INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0' });
@@ -137,6 +140,42 @@ describe('zero-downtime reindex under live writes', () => {
     expect(wrong.map((d) => d._id)).toEqual([]);
     expect((await es.count({ index: alias })).count).toBe(new Set([...Array.from({ length: 3000 }, (_, i) => `g-99-${i}`), ...ids]).size);
 
+    await worker.close();
+    await producer.close();
+    redis.disconnect();
+  });
+});
+
+describe('reindex from a file source', () => {
+  const config = testConfig();
+  const es = esClient(config);
+  const alias = config.elasticsearch.alias;
+  afterAll(async () => {
+    await dropIndices(es, alias);
+    await cleanupRedis(config);
+    await es.close();
+  });
+
+  it('builds the new index from the source, keeps newer live state, swaps the alias', async () => {
+    await ensureListingsIndex(es, config.elasticsearch);
+    const producer = new ChangeProducer(config);
+    const worker = await startIndexerWorker(config, es, silentLogger);
+    const redis = new Redis(config.redis.url);
+    // Live state newer than the source for one listing (the source's versions are updated_at in ms).
+    const newer = upsert(5, Date.parse('2030-01-01T00:00:00Z'), { price: 123_456 });
+    await producer.publish([newer]);
+    await waitForQueueIdle(config);
+    const dir = mkdtempSync(join(tmpdir(), 'reindex-'));
+    const file = join(dir, 'catalog.ndjson');
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => JSON.stringify(listing(i))).join('\n'));
+    const result = await reindex(es, redis, config, silentLogger, { source: { kind: 'ndjson', path: file } });
+    await waitForQueueIdle(config);
+    await es.indices.refresh({ index: alias });
+    expect(await aliasTargets(es, alias)).toEqual([result.to]);
+    expect((await es.count({ index: alias })).count).toBe(300);
+    // The file's older version of g-99-5 did not overwrite the newer live one.
+    const doc = await es.get<{ price: number }>({ index: alias, id: 'g-99-5' });
+    expect(doc._source!.price).toBe(123_456);
     await worker.close();
     await producer.close();
     redis.disconnect();
