@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * core/synonyms/en.txt, a completion field for autocomplete and keyword fields for filters and facets.
  * Versioned index names sit behind an alias so a reindex can swap atomically.
  */
-export const INDEX_DEFINITION_VERSION = 1;
+export const INDEX_DEFINITION_VERSION = 2;
 
 const SYNONYMS_FILE = fileURLToPath(new URL('../synonyms/en.txt', import.meta.url));
 
@@ -96,7 +96,8 @@ export const indexMappings = {
     color: keyword,
     image_url: { type: 'keyword', index: false, doc_values: false },
     dedup_key: keyword,
-    suggest: { type: 'completion', analyzer: 'folded', preserve_separators: true, max_input_length: 60 },
+    // The status context lets autocomplete skip sold listings (completion suggesters cannot filter otherwise).
+    suggest: { type: 'completion', analyzer: 'folded', preserve_separators: true, max_input_length: 60, contexts: [{ name: 'status', type: 'category', path: 'status' }] },
     version: { type: 'long' },
     emitted_at: { type: 'date' },
     indexed_at: { type: 'date' },

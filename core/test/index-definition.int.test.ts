@@ -24,7 +24,7 @@ describe('index definition on the real Elasticsearch', () => {
     const first = await ensureListingsIndex(es, config.elasticsearch);
     const second = await ensureListingsIndex(es, config.elasticsearch);
     expect(first).toBe(second);
-    expect(first.startsWith(`${alias}-v1-`)).toBe(true);
+    expect(first.startsWith(`${alias}-v2-`)).toBe(true);
     expect(await aliasTargets(es, alias)).toEqual([first]);
   });
 
@@ -45,7 +45,7 @@ describe('index definition on the real Elasticsearch', () => {
   });
 
   it('a second physical index can be created for a reindex without touching the alias', async () => {
-    const name = await createPhysicalIndex(es, config.elasticsearch, `${alias}-v1-manual`);
+    const name = await createPhysicalIndex(es, config.elasticsearch, `${alias}-v2-manual`);
     expect(await aliasTargets(es, alias)).not.toContain(name);
   });
 });

@@ -11,8 +11,8 @@ const SuggestResponse = Type.Object({ suggestions: Type.Array(Type.Object({ text
 
 /**
  * Autocomplete: the completion suggester on `suggest` (each listing contributes its title from every
- * word, weighted by popularity), prefix-matching with one typo allowed after the first letters. Deleted
- * and sold listings' entries are skipped; duplicates collapse.
+ * word, weighted by popularity), prefix-matching with one typo allowed after the first letters. Only
+ * listings on sale contribute (a status context); duplicates collapse.
  */
 export const suggestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/suggest', { schema: { tags: ['search'], summary: 'Completions as the user types', querystring: SuggestQuery, response: { 200: SuggestResponse, 400: Problem, 503: Problem } } }, async (req) => {
@@ -27,7 +27,13 @@ export const suggestRoutes: FastifyPluginAsyncTypebox = async (app) => {
           suggest: {
             s: {
               prefix: q,
-              completion: { field: 'suggest', size: size * 4, skip_duplicates: true, fuzzy: { fuzziness: q.length < 4 ? 0 : 1, prefix_length: 2, min_length: 4 } },
+              completion: {
+                field: 'suggest',
+                size: size * 4,
+                skip_duplicates: true,
+                fuzzy: { fuzziness: q.length < 4 ? 0 : 1, prefix_length: 2, min_length: 4 },
+                contexts: { status: ['on_sale'] },
+              },
             },
           },
         }),
