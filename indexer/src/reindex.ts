@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { physicalIndexName, toListingDocument, type Config } from '../../core/src/index.js';
+import { Listing, physicalIndexName, toListingDocument, type Config, type Listing as ListingT } from '../../core/src/index.js';
 import { aliasTargets, createPhysicalIndex } from './index-admin.js';
 import { queueNames } from './queue-names.js';
 import { openListingSource, type SourceSpec } from './sources/open-source.js';
@@ -84,7 +84,7 @@ async function copyFromIndices(es: Client, from: string[], to: string) {
       });
       const hits = page.hits.hits;
       if (hits.length === 0) break;
-      const r = await bulkExternal(es, to, hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: h._source! })));
+      const r = await bulkExternal(es, to, hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: rederive(h._source!) })));
       copied += r.copied;
       skippedNewer += r.skippedNewer;
       after = hits[hits.length - 1]!.sort as unknown[];
@@ -93,6 +93,18 @@ async function copyFromIndices(es: Client, from: string[], to: string) {
     await es.closePointInTime({ id: pit.id }).catch(() => undefined);
   }
   return { copied, skippedNewer };
+}
+
+const LISTING_FIELDS = Object.keys(Listing.properties);
+
+/**
+ * Recomputes the derived fields from the listing itself, so a reindex after a change to them (say, the
+ * completion inputs) applies it to every document; tombstones are copied as they are.
+ */
+function rederive(source: Record<string, unknown>): Record<string, unknown> {
+  if (source.status === 'deleted') return source;
+  const listing = Object.fromEntries(LISTING_FIELDS.filter((k) => source[k] !== undefined).map((k) => [k, source[k]])) as unknown as ListingT;
+  return toListingDocument(listing, Number(source.version), String(source.emitted_at)) as unknown as Record<string, unknown>;
 }
 
 async function copyFromSource(es: Client, to: string, source: SourceSpec) {
