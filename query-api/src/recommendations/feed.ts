@@ -40,13 +40,42 @@ const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) =
  * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
  * overall and fresh in each top-level category.
  */
+/**
+ * Trending and fresh listings are the same for everyone: computed once a minute (and whenever one of
+ * them changes, through the cache's per-listing invalidation) instead of scoring every listing on
+ * sale for each feed.
+ */
+async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: ListingDocument; source: string }>> {
+  const index = app.config.elasticsearch.alias;
+  const { value } = await app.cache.getOrCompute(
+    'feed-shared-candidates',
+    async () => {
+      const res = await esCall('msearch', () =>
+        app.es.msearch<ListingDocument>({
+          searches: [
+            { index }, { query: trending([], []), size: 100, _source: SOURCE_FIELDS },
+            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: 60, _source: SOURCE_FIELDS },
+          ],
+        }),
+      );
+      const out: Array<{ doc: ListingDocument; source: string }> = [];
+      res.responses.forEach((r, i) => {
+        if ('hits' in r) for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
+      });
+      return { value: out, ids: out.map((o) => o.doc.id) };
+    },
+    { ttlSeconds: 60 },
+  );
+  return value;
+}
+
 export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
   const mustNot: Query[] = user?.purchased_listing_ids.length ? [{ ids: { values: user.purchased_listing_ids } }] : [];
-  const sources: Array<[string, Query, number]> = [['trending', trending([], mustNot), 60]];
-  if (!user) {
-    sources.push(['fresh', { bool: { filter: [ON_SALE], must_not: mustNot } }, 60]);
-  } else {
+  const purchased = new Set(user?.purchased_listing_ids ?? []);
+  const shared = (await sharedCandidates(app)).filter((c) => !purchased.has(c.doc.id) && c.doc.status === 'on_sale');
+  const sources: Array<[string, Query, number]> = [];
+  if (user) {
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
       const levels = path.split(' > ');
       sources.push([`category:${path}`, trending(levels.map((name, i) => ({ term: { [`category_l${i}`]: name } })), mustNot), 40]);
@@ -58,16 +87,17 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
       sources.push(['similar', { bool: { must: [{ more_like_this: { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1 } }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, 20]);
     }
   }
-  const res = await esCall('msearch', () =>
-    app.es.msearch<ListingDocument>({
-      searches: sources.flatMap(([, query, size]) => [{ index }, { query, size, _source: [...SOURCE_FIELDS, 'seller_id'], ...(query.bool && !('must' in (query.bool as Query)) ? { sort: [{ created_at: 'desc' }] } : {}) }]),
-    }),
-  );
   const candidates = new Map<string, FeedEntry>();
-  res.responses.forEach((r, i) => {
-    if (!('hits' in r)) return;
-    for (const h of r.hits.hits) if (!candidates.has(h._id!)) candidates.set(h._id!, { doc: h._source!, score: 0, source: sources[i]![0] });
-  });
+  if (sources.length > 0) {
+    const res = await esCall('msearch', () =>
+      app.es.msearch<ListingDocument>({ searches: sources.flatMap(([, query, size]) => [{ index }, { query, size, _source: SOURCE_FIELDS }]) }),
+    );
+    res.responses.forEach((r, i) => {
+      if (!('hits' in r)) return;
+      for (const h of r.hits.hits) if (!candidates.has(h._id!)) candidates.set(h._id!, { doc: h._source!, score: 0, source: sources[i]![0] });
+    });
+  }
+  for (const c of shared) if (!candidates.has(c.doc.id)) candidates.set(c.doc.id, { doc: c.doc, score: 0, source: c.source });
   const entries = [...candidates.values()];
   const features = extractFeatures(entries.map((e) => ({ doc: e.doc, bm25: 0 })), { query: '', user, now: new Date() });
   const at = (name: string) => app.ranking.featureNames.indexOf(name);
