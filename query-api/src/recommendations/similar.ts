@@ -9,6 +9,12 @@ export interface SimilarItem {
   reasons: string[];
 }
 
+/**
+ * Terms in more listings than this say little about similarity ("size", colors) and are the costly
+ * ones to score: more_like_this skips them.
+ */
+const MLT_MAX_DOC_FREQ = 50_000;
+
 const WEIGHTS = { similar_text: 1, same_category_price_band: 0.6, same_brand: 0.4 } as const;
 type Source = keyof typeof WEIGHTS;
 
@@ -24,11 +30,10 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
   const first = got.docs[0];
   const doc = first && 'found' in first && first.found ? first._source : undefined;
   if (!doc || (doc.status as string) === 'deleted') throw new NotFoundError(`listing ${id}`);
-  // more_like_this gets the listing's text directly (already fetched) rather than re-reading it by id.
 
   const exclude = { bool: { must_not: [{ ids: { values: [id] } }, { term: { dedup_key: doc.dedup_key } }], filter: [{ term: { status: 'on_sale' } }] } };
   const queries: Array<[Source, Record<string, unknown>]> = [
-    ['similar_text', { bool: { ...exclude.bool, must: [{ more_like_this: { fields: ['title', 'brand.text', 'category_text'], like: [[doc.title, doc.brand ?? '', doc.category_text].join(' ')], min_term_freq: 1, min_doc_freq: 1, max_query_terms: 20, minimum_should_match: '30%' } }] } }],
+    ['similar_text', { bool: { ...exclude.bool, must: [{ more_like_this: { fields: ['title', 'brand.text', 'category_text'], like: [{ _index: (got.docs[0] as { _index: string })._index, _id: id }], min_term_freq: 1, min_doc_freq: 1, max_doc_freq: MLT_MAX_DOC_FREQ, max_query_terms: 12, minimum_should_match: '30%' } }] } }],
     ['same_category_price_band', { function_score: { query: { bool: { ...exclude.bool, filter: [...exclude.bool.filter, { term: { category_leaf: doc.category_leaf } }, { range: { price: { gte: Math.floor(doc.price / 2), lte: doc.price * 2 } } }] } }, field_value_factor: { field: 'popularity', modifier: 'log1p', missing: 0 } } }],
   ];
   if (doc.brand) queries.push(['same_brand', { function_score: { query: { bool: { ...exclude.bool, filter: [...exclude.bool.filter, { term: { brand: doc.brand } }, { term: { category_l0: doc.category_l0 } }] } }, field_value_factor: { field: 'popularity', modifier: 'log1p', missing: 0 } } }]);
