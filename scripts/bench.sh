@@ -10,15 +10,18 @@ scripts/redis.sh start
 scripts/elasticsearch.sh start
 mkdir -p .data/bench
 
-run() { # name, command...
+run() { # name, command...   (one failing benchmark does not stop the others; the exit code reports it)
   local name=$1; shift
   echo "== $name" >&2
-  "$@" | tee ".data/bench/$name.json"
+  if ! "$@" | tee ".data/bench/$name.json"; then echo "benchmark $name failed" >&2; failed=1; fi
 }
+failed=0
 
 [ -f bench/indexing.ts ] && run indexing npx tsx bench/indexing.ts --events "${BENCH_EVENTS:-1000000}"
 [ -f bench/search.ts ] && run search npx tsx bench/search.ts --listings "${BENCH_LISTINGS:-1000000}"
 [ -f bench/ranking.ts ] && run ranking npx tsx bench/ranking.ts
-[ -f bench/offline-ndcg.ts ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
+# Offline NDCG needs the judged training data (written by scripts/train-model.sh from ../shared/data).
+[ -f .data/training/judged.jsonl ] || npx tsx models/export/judged-data.ts >&2 || echo "no judged data: skipping offline-ndcg" >&2
+[ -f .data/training/judged.jsonl ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
 [ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-200000}"
-exit 0
+exit $failed

@@ -11,7 +11,7 @@ import { startService } from '../../test/lifecycle/processes.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRedis, listing, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { cleanupRedis, isolatedBed, listing, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 describe('a worker killed mid-batch loses nothing', () => {
   const config = testConfig({ INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0' });
@@ -64,14 +64,7 @@ describe('a worker killed mid-batch loses nothing', () => {
 });
 
 describe('zero-downtime reindex under live writes', () => {
-  const config = testConfig({ INDEXER_FLUSH_MS: '5' });
-  const es = esClient(config);
-  const alias = config.elasticsearch.alias;
-  afterAll(async () => {
-    await dropIndices(es, alias);
-    await cleanupRedis(config);
-    await es.close();
-  });
+  const { config, es, alias } = isolatedBed({ INDEXER_FLUSH_MS: '5' });
 
   it('ends with every change present and no failed search during the swap', async () => {
     await ensureListingsIndex(es, config.elasticsearch);
@@ -147,14 +140,7 @@ describe('zero-downtime reindex under live writes', () => {
 });
 
 describe('reindex from a file source', () => {
-  const config = testConfig();
-  const es = esClient(config);
-  const alias = config.elasticsearch.alias;
-  afterAll(async () => {
-    await dropIndices(es, alias);
-    await cleanupRedis(config);
-    await es.close();
-  });
+  const { config, es, alias } = isolatedBed();
 
   it('builds the new index from the source, keeps newer live state, swaps the alias', async () => {
     await ensureListingsIndex(es, config.elasticsearch);

@@ -2,7 +2,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { afterAll } from 'vitest';
 import type { Config, Listing, ListingChangeEvent } from '../../core/src/index.js';
+import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { queueNames } from '../src/queue-names.js';
 import { generateListing } from '../src/sources/generator.js';
 import { upsertEvent } from '../src/sources/to-events.js';
@@ -48,4 +50,19 @@ export async function cleanupRedis(config: Config): Promise<void> {
   const keys = await redis.keys(`${config.queue.prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
+}
+
+/**
+ * An isolated test bed: its own alias, queue and Redis prefix, and a client; everything is removed
+ * after the enclosing describe block.
+ */
+export function isolatedBed(overrides: Record<string, string> = {}) {
+  const config = testConfig(overrides);
+  const es = esClient(config);
+  afterAll(async () => {
+    await dropIndices(es, config.elasticsearch.alias);
+    await cleanupRedis(config);
+    await es.close();
+  });
+  return { config, es, alias: config.elasticsearch.alias };
 }
