@@ -34,13 +34,6 @@ const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) =
   Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
 
 /**
- * Builds a user's feed: candidates from their category and brand affinities, recent searches, items
- * like the ones they engaged with, and trending/fresh listings; sold, suspended and purchased items
- * excluded; scored with the ranking features' personal signals (affinity, price fit) plus popularity
- * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
- * overall and fresh in each top-level category.
- */
-/**
  * Trending and fresh listings are the same for everyone: computed once a minute (and whenever one of
  * them changes, through the cache's per-listing invalidation) instead of scoring every listing on
  * sale for each feed.
@@ -69,6 +62,13 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
   return value;
 }
 
+/**
+ * Builds a user's feed: candidates from their category and brand affinities, recent searches, items
+ * like the ones they engaged with, and trending/fresh listings; sold, suspended and purchased items
+ * excluded; scored with the ranking features' personal signals (affinity, price fit) plus popularity
+ * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
+ * and fresh listings, diversified across categories.
+ */
 export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
   const mustNot: Query[] = user?.purchased_listing_ids.length ? [{ ids: { values: user.purchased_listing_ids } }] : [];
