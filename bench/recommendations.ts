@@ -2,7 +2,10 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 200000] [--users 200] [--rate 500] [--seconds 10]
+ *   npx tsx bench/recommendations.ts [--listings 200000] [--users 200] [--rate 500] [--seconds 10] [--keep]
+ *
+ * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
+ * --listings reuses it instead of loading again (for iterating on the query path).
  *
  * Each simulated user prefers one leaf category and one brand of it. They view and like items drawn
  * from that taste (popular items more likely); their last likes are held out. We report, over users:
@@ -11,19 +14,20 @@
  * baseline (the most popular on-sale listings, the same for everyone).
  */
 import { Client } from '@elastic/elasticsearch';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { loadConfig, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../indexer/src/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
+import { openLoop } from './open-loop.js';
 import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 
 const listings = arg('listings', 200_000);
 const users = arg('users', 200);
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
+const keep = process.argv.includes('--keep');
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-recs-${id}`, QUEUE_PREFIX: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const env = { ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`, QUEUE_PREFIX: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
 const config = loadConfig({ ...process.env, ...env });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
@@ -36,7 +40,8 @@ function rng(seed: number) {
 }
 
 // Load the catalog and index it by taste (leaf + brand), on sale only.
-await ensureListingsIndex(es, config.elasticsearch);
+const reuse = keep && (await es.indices.existsAlias({ name: alias })) && (await es.count({ index: alias })).count === listings;
+if (!reuse) await ensureListingsIndex(es, config.elasticsearch);
 await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
 const byTaste = new Map<string, Listing[]>();
 for (let i = 0; i < listings; i += 5000) {
@@ -50,11 +55,11 @@ for (let i = 0; i < listings; i += 5000) {
       byTaste.get(key)!.push(l);
     }
   }
-  await es.bulk({ operations: ops });
+  if (!reuse) await es.bulk({ operations: ops });
 }
 await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
 await es.indices.refresh({ index: alias });
-log(`loaded ${listings} listings`);
+log(`${reuse ? 'reused' : 'loaded'} ${listings} listings`);
 
 const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
 try {
@@ -101,29 +106,46 @@ try {
   const offline = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, { hit_rate_at_20: round(v.hit / sim.length, 3), taste_precision_at_20: round(v.precision / sim.length, 3) }]));
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const load = (paths: string[]) =>
-    new Promise<autocannon.Result>((resolve, reject) =>
-      autocannon({ url: base, connections: 16, duration: seconds, overallRate: rate, requests: paths.map((p) => ({ path: p })) }, (err, res) => (err ? reject(err) : resolve(res))),
-    );
+  const load = (paths: string[]) => openLoop({ base, paths, rate, seconds });
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
+  // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
+  for (const s of sim) {
+    const events = [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }];
+    await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+  }
+  const rebuildRate = Math.max(1, Math.round(rate / 5));
+  const feedRebuilds = await openLoop({ base, paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`), rate: rebuildRate, seconds: sim.length / rebuildRate });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
+  // The first window starts from an empty cache; the second continues the same stream, as a service
+  // that has been up for a while sees it (a share of its ids are still new).
   const zr = rng(5);
-  const similarIds = Array.from({ length: 5000 }, () => `g-31-${Math.min(listings - 1, Math.floor(Math.pow(listings, Math.pow(zr(), 1.3))) - 1)}`);
-  const similarRun = await load(similarIds.map((x) => `/v1/listings/${x}/similar?size=12`));
-  const summary = (res: autocannon.Result) => ({ requests_per_s: round(res.requests.average, 0), latency_ms: { p50: res.latency.p50, p99: res.latency.p99 }, non_2xx: res.non2xx, errors: res.errors + res.timeouts });
+  const zipfId = () => `g-31-${Math.min(listings - 1, Math.floor(Math.pow(listings, Math.pow(zr(), 1.3))) - 1)}`;
+  const windows = [0, 1].map(() => Array.from({ length: rate * seconds }, zipfId));
+  const similarPath = (x: string) => `/v1/listings/${x}/similar?size=12`;
+  const fromEmpty = await load(windows[0]!.map(similarPath));
+  const steady = await load(windows[1]!.map(similarPath));
+  const before = new Set(windows[0]);
+  const newIn = (w: string[]) => round(w.filter((x, i) => !before.has(x) && w.indexOf(x) === i).length / w.length, 3);
+  const seenInFirst = (w: string[]) => round(new Set(w).size / w.length, 3);
   process.stdout.write(`${JSON.stringify({
     benchmark: 'recommendations',
-    machine: '2 cores; Elasticsearch, Redis, the API and autocannon on the same host',
+    machine: '2 cores; Elasticsearch, Redis, the API and the load generator on the same host',
     listings,
     simulated_users: sim.length,
     offline,
-    latency_at_rate: { target_req_per_s: rate, feed: summary(feedRun), similar: { ...summary(similarRun), distinct_listings: new Set(similarIds).size, of_requests: similarIds.length } },
+    load_generator: 'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
+    latency_at_rate: {
+      feed: feedRun,
+      feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
+      similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: newIn(windows[1]!) },
+      similar_from_empty_cache: { ...fromEmpty, share_of_requests_for_a_listing_not_asked_before: seenInFirst(windows[0]!) },
+    },
     goals: { latency: 'p99 < 30 ms at >= 500 req/s', quality: 'beat the popularity baseline' },
   }, null, 2)}\n`);
 } finally {
   await stopProcess(api);
-  await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+  if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
   const redis = new Redis(config.redis.url);
   const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
   if (keys.length) await redis.del(...keys);

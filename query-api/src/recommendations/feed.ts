@@ -4,6 +4,7 @@ import { extractFeatures } from '../../../ranking/src/features.js';
 import { esCall } from '../search/es-errors.js';
 import { SOURCE_FIELDS } from '../search/search-request.js';
 import { textQuery } from '../search/text-query.js';
+import { catalogSize, rareTermsCap } from './catalog-size.js';
 import { diversify } from './diversify.js';
 
 export interface FeedEntry {
@@ -14,6 +15,8 @@ export interface FeedEntry {
 
 type Query = Record<string, unknown>;
 const ON_SALE = { term: { status: 'on_sale' } };
+/** Everything the feed's features read; descriptions only matter to text features, and a feed has no query. */
+const FEED_FIELDS = SOURCE_FIELDS.filter((f) => f !== 'description');
 
 /** Popular and recent first: the trending signal for cold start and for every feed's tail. */
 function trending(filter: Query[], mustNot: Query[]): Query {
@@ -46,8 +49,8 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
       const res = await esCall('msearch', () =>
         app.es.msearch<ListingDocument>({
           searches: [
-            { index }, { query: trending([], []), size: 100, _source: SOURCE_FIELDS },
-            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: 60, _source: SOURCE_FIELDS },
+            { index }, { query: trending([], []), size: 100, _source: FEED_FIELDS, track_total_hits: false },
+            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: 60, _source: FEED_FIELDS, track_total_hits: false },
           ],
         }),
       );
@@ -74,23 +77,26 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
   const mustNot: Query[] = user?.purchased_listing_ids.length ? [{ ids: { values: user.purchased_listing_ids } }] : [];
   const purchased = new Set(user?.purchased_listing_ids ?? []);
   const shared = (await sharedCandidates(app)).filter((c) => !purchased.has(c.doc.id) && c.doc.status === 'on_sale');
-  const sources: Array<[string, Query, number]> = [];
+  // Each source is cheap on a large catalog: a filter sorted by popularity (Elasticsearch skips
+  // what cannot make the top), text likeness without the catalog's common terms, and no totals.
+  const sources: Array<[string, Query]> = [];
   if (user) {
+    const popularIn = (filter: Query[], size: number): Query => ({ query: { bool: { filter: [ON_SALE, ...filter], must_not: mustNot } }, sort: [{ popularity: 'desc' }, { created_at: 'desc' }], size });
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
-      const levels = path.split(' > ');
-      sources.push([`category:${path}`, trending(levels.map((name, i) => ({ term: { [`category_l${i}`]: name } })), mustNot), 40]);
+      sources.push([`category:${path}`, popularIn(path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)]);
     }
-    for (const brand of topKeys(user.brand_affinity, 2)) sources.push([`brand:${brand}`, trending([{ term: { brand } }], mustNot), 20]);
-    for (const q of user.recent_queries.slice(0, 2)) sources.push([`search:${q}`, { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, 20]);
+    for (const brand of topKeys(user.brand_affinity, 2)) sources.push([`brand:${brand}`, popularIn([{ term: { brand } }], 20)]);
+    for (const q of user.recent_queries.slice(0, 2)) sources.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
     const liked = user.recent_listing_ids.slice(0, 2);
     if (liked.length > 0) {
-      sources.push(['similar', { bool: { must: [{ more_like_this: { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1 } }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, 20]);
+      const like = { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1, max_doc_freq: rareTermsCap(await catalogSize(app)) };
+      sources.push(['similar', { query: { bool: { must: [{ more_like_this: like }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, size: 20 }]);
     }
   }
   const candidates = new Map<string, FeedEntry>();
   if (sources.length > 0) {
     const res = await esCall('msearch', () =>
-      app.es.msearch<ListingDocument>({ searches: sources.flatMap(([, query, size]) => [{ index }, { query, size, _source: SOURCE_FIELDS }]) }),
+      app.es.msearch<ListingDocument>({ searches: sources.flatMap(([, body]) => [{ index }, { ...body, _source: FEED_FIELDS, track_total_hits: false }]) }),
     );
     res.responses.forEach((r, i) => {
       if (!('hits' in r)) return;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
 import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
@@ -12,6 +12,11 @@ import { toItem } from '../search/search-service.js';
 
 const FEED_LENGTH = 200;
 const FEED_TTL_S = 900;
+/**
+ * How long a user's first build is reused while their profile does not change (an event rebuilds it
+ * at once): new listings reach a returning user's feed within this; sold ones leave by invalidation.
+ */
+const FIRST_BUILD_TTL_S = 300;
 
 const FeedQuery = Type.Object(
   {
@@ -21,58 +26,70 @@ const FeedQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+const FeedItem = Type.Intersect([ListingItem, Type.Object({ source: Type.String() })]);
 const FeedResponse = Type.Object({
   feed_id: Type.String(),
   personalized: Type.Boolean(),
-  items: Type.Array(Type.Intersect([ListingItem, Type.Object({ source: Type.String() })])),
+  items: Type.Array(FeedItem),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });
+
+/** Entries kept as full items in the cached first build: the pages a user opens first, served without a fetch. */
+const CACHED_ITEMS = 60;
+
+type Order = Array<{ id: string; score: number; source: string }>;
+type FeedItem = Static<typeof FeedItem>;
 
 /**
  * The home feed. The first page computes the ranked feed once and keeps its order in Redis for 15
  * minutes under a feed id; later pages (cursor = feed id + offset) read that order, so scrolling never
  * repeats or skips, and re-check every item's status so a listing sold meanwhile is not served.
+ * The first build is also cached per user and profile version with its first CACHED_ITEMS items
+ * whole: those ids invalidate the entry when one of them changes, so a first page comes from the
+ * cache without a fetch and still never shows a sold item.
  */
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const key = (feedId: string) => `${app.config.queue.prefix}:feed:${feedId}`;
 
+  /** Current documents for ids, in order; anything no longer on sale is dropped. */
+  async function freshItems(page: Order): Promise<FeedItem[]> {
+    if (page.length === 0) return [];
+    const docs = await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids: page.map((p) => p.id), _source: SOURCE_FIELDS }));
+    return docs.docs.flatMap((d, i) => {
+      const src = 'found' in d && d.found ? d._source : undefined;
+      return src && src.status === 'on_sale' ? [{ ...toItem(src, page[i]!.score), source: page[i]!.source }] : [];
+    });
+  }
+
   app.get('/v1/feed', { schema: { tags: ['recommendations'], summary: 'Personal home feed (cold start for unknown users)', querystring: FeedQuery, response: { 200: FeedResponse, 400: Problem, 503: Problem } } }, async (req) => {
     const size = req.query.size ?? 20;
-    let feedId: string;
-    let offset = 0;
-    let order: Array<{ id: string; score: number; source: string }>;
-    let personalized: boolean;
     if (req.query.cursor) {
       const [id, off] = Buffer.from(req.query.cursor, 'base64url').toString('utf8').split(':');
       const raw = id ? await app.redis.get(key(id)) : null;
       if (!raw || !/^\d+$/.test(off ?? '')) throw new ValidationError('cursor expired or malformed; reload the feed', [{ path: 'cursor', message: 'expired or malformed' }]);
-      feedId = id!;
-      offset = Number(off);
-      ({ order, personalized } = JSON.parse(raw) as { order: typeof order; personalized: boolean });
-    } else {
-      // The first page is cached per user and profile version: a new event (which bumps the version)
-      // or a change to a listing on the page gives a fresh feed.
-      const userId = req.query.user_id;
-      const version = userId ? ((await app.redis.get(profileVersionKey(app.config.queue.prefix, userId))) ?? '0') : '-';
-      const { value } = await app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
-        const profile = userId ? await loadUserProfile(app.redis, app.config.queue.prefix, userId) : undefined;
-        const feed = await buildFeed(app, profile, FEED_LENGTH);
-        const id = randomUUID();
-        const built = { feedId: id, personalized: profile !== undefined, order: feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source })) };
-        await app.redis.set(key(id), JSON.stringify({ order: built.order, personalized: built.personalized }), 'EX', FEED_TTL_S);
-        return { value: built, ids: built.order.slice(0, 60).map((o) => o.id) };
-      });
-      ({ feedId, personalized, order } = value);
+      const offset = Number(off);
+      const { order, personalized } = JSON.parse(raw) as { order: Order; personalized: boolean };
+      const end = offset + size;
+      return { feed_id: id!, personalized, items: await freshItems(order.slice(offset, end)), next_cursor: end < order.length ? cursorAt(id!, end) : null };
     }
-    const page = order.slice(offset, offset + size);
-    const docs = page.length
-      ? await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids: page.map((p) => p.id), _source: SOURCE_FIELDS }))
-      : { docs: [] };
-    const items = docs.docs.flatMap((d, i) => {
-      const src = 'found' in d && d.found ? d._source : undefined;
-      return src && src.status === 'on_sale' ? [{ ...toItem(src, page[i]!.score), source: page[i]!.source }] : [];
-    });
-    const end = offset + size;
-    return { feed_id: feedId, personalized, items, next_cursor: end < order.length ? Buffer.from(`${feedId}:${end}`).toString('base64url') : null };
+    // A new event (which bumps the profile version) or a change to a listing among the cached items
+    // gives a fresh build.
+    const userId = req.query.user_id;
+    const version = userId ? ((await app.redis.get(profileVersionKey(app.config.queue.prefix, userId))) ?? '0') : '-';
+    const { value } = await app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
+      const profile = userId ? await loadUserProfile(app.redis, app.config.queue.prefix, userId) : undefined;
+      const feed = await buildFeed(app, profile, FEED_LENGTH);
+      const feedId = randomUUID();
+      const order: Order = feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source }));
+      const personalized = profile !== undefined;
+      await app.redis.set(key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_TTL_S);
+      const items = feed.slice(0, CACHED_ITEMS).map((e, i) => ({ ...toItem(e.doc, order[i]!.score), source: e.source }));
+      return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
+    }, { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined });
+    // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
+    const { feedId, personalized, items, length } = value;
+    return { feed_id: feedId, personalized, items: items.slice(0, size), next_cursor: size < length ? cursorAt(feedId, size) : null };
   });
 };
+
+const cursorAt = (feedId: string, offset: number) => Buffer.from(`${feedId}:${offset}`).toString('base64url');

@@ -4,6 +4,12 @@ import { textQuery } from './text-query.js';
 
 type Json = Record<string, unknown>;
 export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
+/** What an item in a response shows (see toItem), plus what recommendations blend on. */
+export const ITEM_FIELDS = [
+  'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
+  'created_at', 'like_count', 'size', 'color', 'image_url', 'popularity', 'category_leaf',
+];
+
 export const SOURCE_FIELDS = [
   'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
   'created_at', 'like_count', 'size', 'color', 'image_url',

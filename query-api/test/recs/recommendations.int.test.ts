@@ -83,6 +83,17 @@ describe('home feed', () => {
     const bad = await t.app.inject({ url: '/v1/feed?cursor=bogus' });
     expect(bad.statusCode).toBe(400);
   });
+
+  it('drops a listing sold after the first page was cached from that first page', async () => {
+    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const top = first.json().items[0].id as string;
+    const listing = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === top) ?? FIXED.find((l) => l.id === top)!;
+    await sell(listing, 9);
+    const again = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().items.length).toBe(10);
+    expect(again.json().items.map((i: { id: string }) => i.id)).not.toContain(top);
+  });
 });
 
 describe('similar items', () => {

@@ -1,0 +1,73 @@
+import { Pool } from 'undici';
+import { percentile, round } from './support.js';
+
+export interface OpenLoopResult {
+  target_req_per_s: number;
+  requests_per_s: number;
+  requests: number;
+  latency_ms: { p50: number; p90: number; p99: number; max: number };
+  non_2xx: number;
+  errors: number;
+}
+
+/**
+ * An open-loop load generator: request i is due at start + i / rate, whatever happened to earlier
+ * ones, and its latency is counted from when it was due, so time spent waiting for a free connection
+ * counts (no coordinated omission). We use it instead of autocannon's `overallRate`, which sends each
+ * connection's quota for the second back to back and then idles (bursts, not a rate), and whose
+ * built-in correction (autocannon 8: recordValueWithExpectedInterval(latency, ceil(1 / rate))) takes
+ * the expected interval as 1 ms at any rate and so pads every response slower than 1 ms with
+ * invented samples.
+ */
+export async function openLoop(opts: { base: string; paths: string[]; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
+  const pool = new Pool(opts.base, { connections: opts.connections ?? 64, pipelining: 1 });
+  const total = Math.round(opts.rate * opts.seconds);
+  const interval = 1000 / opts.rate;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  const pending = new Set<Promise<void>>();
+  const started = performance.now();
+
+  const send = (due: number, path: string) => {
+    const p = pool
+      .request({ method: 'GET', path })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+        else latencies.push(performance.now() - due);
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && started + sent * interval <= now) {
+        send(started + sent * interval, opts.paths[sent % opts.paths.length]!);
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const ms = (p: number) => round(percentile(latencies, p), 2);
+  return {
+    target_req_per_s: opts.rate,
+    requests_per_s: round(total / elapsed, 0),
+    requests: total,
+    latency_ms: { p50: ms(50), p90: ms(90), p99: ms(99), max: round(latencies.at(-1) ?? NaN, 2) },
+    non_2xx: non2xx,
+    errors,
+  };
+}
