@@ -19,7 +19,17 @@ export interface OpenLoopResult {
  * the expected interval as 1 ms at any rate and so pads every response slower than 1 ms with
  * invented samples.
  */
-export async function openLoop(opts: { base: string; paths: string[]; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
+export interface LoadRequest {
+  path: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** `paths` are cycled through; `request(i)` builds request i instead (e.g. every one unique). */
+export async function openLoop(opts: { base: string; paths?: string[]; request?: (i: number) => LoadRequest; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
+  const { paths } = opts;
+  const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]! }));
   const pool = new Pool(opts.base, { connections: opts.connections ?? 64, pipelining: 1 });
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;
@@ -30,9 +40,9 @@ export async function openLoop(opts: { base: string; paths: string[]; rate: numb
   const pending = new Set<Promise<void>>();
   const started = performance.now();
 
-  const send = (due: number, path: string) => {
+  const send = (due: number, req: LoadRequest) => {
     const p = pool
-      .request({ method: 'GET', path })
+      .request({ method: req.method ?? 'GET', path: req.path, body: req.body, headers: req.headers })
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
@@ -49,7 +59,7 @@ export async function openLoop(opts: { base: string; paths: string[]; rate: numb
     const tick = () => {
       const now = performance.now();
       while (sent < total && started + sent * interval <= now) {
-        send(started + sent * interval, opts.paths[sent % opts.paths.length]!);
+        send(started + sent * interval, next(sent));
         sent++;
       }
       if (sent < total) setTimeout(tick, 1);
