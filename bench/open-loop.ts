@@ -8,6 +8,8 @@ export interface OpenLoopResult {
   latency_ms: { p50: number; p90: number; p99: number; max: number };
   non_2xx: number;
   errors: number;
+  /** Latency per request tag, when requests carry one (a mixed load: what each kind of request saw). */
+  by_tag?: Record<string, { requests: number; latency_ms: { p50: number; p90: number; p99: number; max: number } }>;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface LoadRequest {
   method?: 'GET' | 'POST';
   body?: string;
   headers?: Record<string, string>;
+  tag?: string;
 }
 
 /** `paths` are cycled through; `request(i)` builds request i instead (e.g. every one unique). */
@@ -34,6 +37,7 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;
   const latencies: number[] = [];
+  const tagged = new Map<string, number[]>();
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
@@ -46,7 +50,11 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
-        else latencies.push(performance.now() - due);
+        else {
+          const latency = performance.now() - due;
+          latencies.push(latency);
+          if (req.tag) (tagged.get(req.tag) ?? tagged.set(req.tag, []).get(req.tag)!).push(latency);
+        }
       })
       .catch(() => {
         errors++;
@@ -70,14 +78,19 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
   await pool.close();
-  latencies.sort((a, b) => a - b);
-  const ms = (p: number) => round(percentile(latencies, p), 2);
   return {
     target_req_per_s: opts.rate,
     requests_per_s: round(total / elapsed, 0),
     requests: total,
-    latency_ms: { p50: ms(50), p90: ms(90), p99: ms(99), max: round(latencies.at(-1) ?? NaN, 2) },
+    latency_ms: summarize(latencies),
     non_2xx: non2xx,
     errors,
+    ...(tagged.size ? { by_tag: Object.fromEntries([...tagged].map(([tag, l]) => [tag, { requests: l.length, latency_ms: summarize(l) }])) } : {}),
   };
+}
+
+function summarize(latencies: number[]): OpenLoopResult['latency_ms'] {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const ms = (p: number) => round(percentile(sorted, p), 2);
+  return { p50: ms(50), p90: ms(90), p99: ms(99), max: round(sorted.at(-1) ?? NaN, 2) };
 }

@@ -2,7 +2,7 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 200000] [--users 200] [--rate 500] [--seconds 10] [--keep]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--keep]
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path).
@@ -12,6 +12,11 @@
  * hit-rate@20 (a held-out item appears in the top 20) and taste precision@20 (share of the top 20 in the
  * hidden category) for the feed, for similar items of the user's last seen item, and for the popularity
  * baseline (the most popular on-sale listings, the same for everyone).
+ *
+ * Latency, with the open-loop generator at --rate: feeds of the simulated users (built by the quality
+ * pass), feeds right after each user's profile changed (every request a fresh build, at a fifth of the
+ * rate), and similar items of listings drawn with a long tail, in two windows: from an empty cache, then
+ * the same stream continued (steady state).
  */
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
@@ -21,7 +26,7 @@ import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
 import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 
-const listings = arg('listings', 200_000);
+const listings = arg('listings', 1_000_000);
 const users = arg('users', 200);
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
@@ -116,6 +121,16 @@ try {
   }
   const rebuildRate = Math.max(1, Math.round(rate / 5));
   const feedRebuilds = await openLoop({ base, paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`), rate: rebuildRate, seconds: sim.length / rebuildRate });
+  // A mixed minute of the app: at the full rate, one request in five is an interaction event that
+  // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
+  const mixed = await openLoop({
+    base, rate, seconds,
+    request: (i) => {
+      const s = sim[Math.floor(i / 5) % sim.length]!;
+      if (i % 5 === 0) return { tag: 'event', method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }] }) };
+      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20` };
+    },
+  });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
   // The first window starts from an empty cache; the second continues the same stream, as a service
   // that has been up for a while sees it (a share of its ids are still new).
@@ -138,6 +153,7 @@ try {
     latency_at_rate: {
       feed: feedRun,
       feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
+      feed_with_profile_changes: { ...mixed, note: 'one request in five is an event for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)' },
       similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: newIn(windows[1]!) },
       similar_from_empty_cache: { ...fromEmpty, share_of_requests_for_a_listing_not_asked_before: seenInFirst(windows[0]!) },
     },

@@ -23,5 +23,5 @@ failed=0
 # Offline NDCG needs the judged training data (written by scripts/train-model.sh from ../shared/data).
 [ -f .data/training/judged.jsonl ] || npx tsx models/export/judged-data.ts >&2 || echo "no judged data: skipping offline-ndcg" >&2
 [ -f .data/training/judged.jsonl ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
-[ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-200000}"
+[ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-1000000}"
 exit $failed

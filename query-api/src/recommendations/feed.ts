@@ -65,45 +65,65 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
   return value;
 }
 
+/** Popular listings of one category or brand: the same for every user, so shared and cached a minute like the trending set. */
+async function popularIn(app: FastifyInstance, key: string, filter: Query[], size: number): Promise<ListingDocument[]> {
+  const index = app.config.elasticsearch.alias;
+  const { value } = await app.cache.getOrCompute(
+    `feed-popular:${size}:${key}`,
+    async () => {
+      // A filter sorted by popularity: Elasticsearch skips what cannot make the top, and counts nothing.
+      const res = await esCall('search', () =>
+        app.es.search<ListingDocument>({ index, size, track_total_hits: false, _source: FEED_FIELDS, query: { bool: { filter: [ON_SALE, ...filter] } } as never, sort: [{ popularity: 'desc' }, { created_at: 'desc' }] }),
+      );
+      const docs = res.hits.hits.map((h) => h._source!);
+      return { value: docs, ids: docs.map((d) => d.id) };
+    },
+    { ttlSeconds: 60 },
+  );
+  return value;
+}
+
 /**
  * Builds a user's feed: candidates from their category and brand affinities, recent searches, items
  * like the ones they engaged with, and trending/fresh listings; sold, suspended and purchased items
  * excluded; scored with the ranking features' personal signals (affinity, price fit) plus popularity
  * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
- * and fresh listings, diversified across categories.
+ * and fresh listings, diversified across categories. Only the sources that depend on the person
+ * (their searches, items like theirs) query Elasticsearch for each build; category, brand, trending
+ * and fresh lists are shared by everyone.
  */
 export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
-  const mustNot: Query[] = user?.purchased_listing_ids.length ? [{ ids: { values: user.purchased_listing_ids } }] : [];
   const purchased = new Set(user?.purchased_listing_ids ?? []);
-  const shared = (await sharedCandidates(app)).filter((c) => !purchased.has(c.doc.id) && c.doc.status === 'on_sale');
-  // Each source is cheap on a large catalog: a filter sorted by popularity (Elasticsearch skips
-  // what cannot make the top), text likeness without the catalog's common terms, and no totals.
-  const sources: Array<[string, Query]> = [];
+  const mustNot: Query[] = purchased.size ? [{ ids: { values: [...purchased] } }] : [];
+  const lists: Array<Promise<Array<{ doc: ListingDocument; source: string }>>> = [sharedCandidates(app)];
+  const personal: Array<[string, Query]> = [];
   if (user) {
-    const popularIn = (filter: Query[], size: number): Query => ({ query: { bool: { filter: [ON_SALE, ...filter], must_not: mustNot } }, sort: [{ popularity: 'desc' }, { created_at: 'desc' }], size });
+    const tagged = (source: string, docs: Promise<ListingDocument[]>) => docs.then((ds) => ds.map((doc) => ({ doc, source })));
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
-      sources.push([`category:${path}`, popularIn(path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)]);
+      lists.push(tagged(`category:${path}`, popularIn(app, `category:${path}`, path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)));
     }
-    for (const brand of topKeys(user.brand_affinity, 2)) sources.push([`brand:${brand}`, popularIn([{ term: { brand } }], 20)]);
-    for (const q of user.recent_queries.slice(0, 2)) sources.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
+    for (const brand of topKeys(user.brand_affinity, 2)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 20)));
+    for (const q of user.recent_queries.slice(0, 2)) personal.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
     const liked = user.recent_listing_ids.slice(0, 2);
     if (liked.length > 0) {
+      // Text likeness without the catalog's common terms: the costly ones, and the least telling.
       const like = { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1, max_doc_freq: rareTermsCap(await catalogSize(app)) };
-      sources.push(['similar', { query: { bool: { must: [{ more_like_this: like }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, size: 20 }]);
+      personal.push(['similar', { query: { bool: { must: [{ more_like_this: like }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, size: 20 }]);
     }
   }
-  const candidates = new Map<string, FeedEntry>();
-  if (sources.length > 0) {
-    const res = await esCall('msearch', () =>
-      app.es.msearch<ListingDocument>({ searches: sources.flatMap(([, body]) => [{ index }, { ...body, _source: FEED_FIELDS, track_total_hits: false }]) }),
+  if (personal.length > 0) {
+    lists.unshift(
+      esCall('msearch', () =>
+        app.es.msearch<ListingDocument>({ searches: personal.flatMap(([, body]) => [{ index }, { ...body, _source: FEED_FIELDS, track_total_hits: false }]) }),
+      ).then((res) => res.responses.flatMap((r, i) => ('hits' in r ? r.hits.hits.map((h) => ({ doc: h._source!, source: personal[i]![0] })) : []))),
     );
-    res.responses.forEach((r, i) => {
-      if (!('hits' in r)) return;
-      for (const h of r.hits.hits) if (!candidates.has(h._id!)) candidates.set(h._id!, { doc: h._source!, score: 0, source: sources[i]![0] });
-    });
   }
-  for (const c of shared) if (!candidates.has(c.doc.id)) candidates.set(c.doc.id, { doc: c.doc, score: 0, source: c.source });
+  // Personal sources first: a listing found by several keeps the most specific reason.
+  const candidates = new Map<string, FeedEntry>();
+  for (const list of await Promise.all(lists)) {
+    for (const c of list) if (!candidates.has(c.doc.id) && !purchased.has(c.doc.id) && c.doc.status === 'on_sale') candidates.set(c.doc.id, { doc: c.doc, score: 0, source: c.source });
+  }
   const entries = [...candidates.values()];
   const features = extractFeatures(entries.map((e) => ({ doc: e.doc, bm25: 0 })), { query: '', user, now: new Date() });
   const at = (name: string) => app.ranking.featureNames.indexOf(name);
