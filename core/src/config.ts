@@ -40,7 +40,7 @@ export const EnvSchema = Type.Object({
   RERANK_CANDIDATES: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
-  CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),

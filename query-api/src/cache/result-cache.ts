@@ -7,13 +7,16 @@ export interface CachedValue<T> {
   ids: string[];
 }
 
+/** Share of an entry's life left when a read starts its background recomputation. */
+const REFRESH_AHEAD_SHARE = 0.2;
+
 export interface CacheStats {
   record(layer: 'memory' | 'redis', result: 'hit' | 'miss'): void;
 }
 
 /**
- * Two-layer result cache: a per-process LRU (sub-millisecond, short TTL) in front of Redis (shared by
- * every pod, longer TTL). One fetch per key at a time (single flight), so a burst on a cold key costs
+ * Two-layer result cache: a per-process LRU (sub-millisecond, lives as long as the Redis entry, capped)
+ * in front of Redis (shared by every pod). One fetch per key at a time (single flight), so a burst on a cold key costs
  * one Elasticsearch query. Entries remember the listing ids they show; when the indexer announces
  * changed ids, entries holding them are dropped in both layers, so a sold or deleted listing leaves
  * cached pages as soon as the index has it (new listings appear when an entry expires).
@@ -22,10 +25,12 @@ export class ResultCache {
   private readonly memory: LRUCache<string, CachedValue<unknown>>;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
+  /** When each listing last changed (this process hears every change): see computeAndStore. */
+  private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
 
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix: string; ttlSeconds: number; memoryItems: number; memoryTtlMs: number; stats?: CacheStats },
+    private readonly opts: { prefix: string; ttlSeconds: number; memoryItems: number; memoryTtlMs: number; changeVisibleAfterMs?: number; stats?: CacheStats },
   ) {
     this.memory = new LRUCache({
       max: Math.max(1, opts.memoryItems),
@@ -43,33 +48,40 @@ export class ResultCache {
 
   /**
    * The cached value for `key`, or computes and stores it. `ttlSeconds` overrides the Redis TTL for
-   * values that change only through listing changes (those are invalidated by id anyway).
+   * values that change only through listing changes (those are invalidated by id anyway). A value read
+   * in its last REFRESH_AHEAD_SHARE of life is served and recomputed in the background once, so a hot
+   * key never expires under its traffic (which would make every request for it wait on a miss).
    */
   async getOrCompute<T>(key: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
     const enabled = this.opts.ttlSeconds > 0;
+    const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
     if (enabled && this.opts.memoryItems > 0) {
       const m = this.memory.get(key);
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
-      if (m) return { value: m.value as T, hit: true };
+      if (m) {
+        if (this.memory.getRemainingTTL(key) < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
+        return { value: m.value as T, hit: true };
+      }
     }
     const pending = this.inFlight.get(key);
     if (pending) return { value: (await pending).value as T, hit: true };
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
-        const raw = await this.redis.get(this.redisKey(key)).catch(() => null);
+        const [raw, pttl] = await this.redis
+          .multi()
+          .get(this.redisKey(key))
+          .pttl(this.redisKey(key))
+          .exec()
+          .then((r): [string | null, number] => [(r?.[0]?.[1] as string | null) ?? null, Number(r?.[1]?.[1] ?? -1)])
+          .catch((): [string | null, number] => [null, -1]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         if (raw) {
           const cached = JSON.parse(raw) as CachedValue<unknown>;
-          this.remember(key, cached);
+          this.remember(key, cached, pttl);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
       }
-      const fresh = await compute();
-      if (enabled) {
-        this.remember(key, fresh);
-        await this.store(key, fresh, opts.ttlSeconds ?? this.opts.ttlSeconds).catch(() => undefined); // a cache write failure never fails a request
-      }
-      return fresh;
+      return this.computeAndStore(key, compute, ttlMs, enabled);
     })();
     this.inFlight.set(key, task);
     try {
@@ -80,9 +92,40 @@ export class ResultCache {
     }
   }
 
-  private remember(key: string, value: CachedValue<unknown>) {
-    if (this.opts.memoryItems <= 0) return;
-    this.memory.set(key, value);
+  /**
+   * Computes a value and caches it, unless a listing it shows changed while it was computed or so
+   * shortly before that the index may not show the change yet (the indexer announces a change after its
+   * bulk, searches see it after the next refresh: `changeVisibleAfterMs`). Such a value may hold the
+   * listing as it was, and caching it would bring back, for a whole TTL, what the change notification
+   * just dropped. It is still returned to its callers.
+   */
+  private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
+    const unsettledSince = performance.now() - (this.opts.changeVisibleAfterMs ?? 0);
+    const fresh = await compute();
+    if (store && !fresh.ids.some((id) => (this.recentChanges.get(id) ?? -Infinity) >= unsettledSince)) {
+      this.remember(key, fresh, ttlMs);
+      await this.store(key, fresh, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
+    }
+    return fresh;
+  }
+
+  /** One background recomputation per key at a time; its failure leaves the current value to expire. */
+  private refreshInBackground(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number): void {
+    if (this.inFlight.has(key)) return;
+    const task = this.computeAndStore(key, compute, ttlMs, true);
+    this.inFlight.set(key, task);
+    task.catch(() => undefined).finally(() => this.inFlight.delete(key));
+  }
+
+  /**
+   * Keeps a value in process until its Redis entry expires (never longer than the memory TTL cap), so
+   * every pod drops it when the shared entry goes; changed listings drop it earlier, in every pod,
+   * through the change notifications. Re-reading hot entries from Redis every second instead meant
+   * parsing large windows again and again, and the old-generation GC work that came with it.
+   */
+  private remember(key: string, value: CachedValue<unknown>, ttlMs: number) {
+    if (this.opts.memoryItems <= 0 || ttlMs <= 0) return;
+    this.memory.set(key, value, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, ttlMs)) });
     for (const id of value.ids) {
       let keys = this.memoryByListing.get(id);
       if (!keys) this.memoryByListing.set(id, (keys = new Set()));
@@ -108,8 +151,23 @@ export class ResultCache {
 
   /** Drops every entry (both layers) that shows one of these listings. */
   async invalidateListings(ids: string[]): Promise<void> {
-    for (const id of ids) for (const key of [...(this.memoryByListing.get(id) ?? [])]) this.memory.delete(key);
+    const now = performance.now();
+    for (const id of ids) this.recentChanges.set(id, now);
+    const dropFromMemory = () => {
+      for (const id of ids) for (const key of [...(this.memoryByListing.get(id) ?? [])]) this.memory.delete(key);
+    };
+    dropFromMemory();
     if (ids.length === 0) return;
+    try {
+      await this.unlinkFromRedis(ids);
+    } finally {
+      // Again once Redis has dropped them: a read of an entry sent before the unlink has had its reply
+      // (same connection, replies in order) and may have put the old value back in memory.
+      dropFromMemory();
+    }
+  }
+
+  private async unlinkFromRedis(ids: string[]): Promise<void> {
     const members = await this.redis.pipeline(ids.map((id) => ['smembers', this.idKey(id)])).exec();
     const keys = new Set<string>();
     for (const [, v] of members ?? []) for (const k of (v as string[]) ?? []) keys.add(k);

@@ -7,6 +7,13 @@ import { ResultCache } from '../cache/result-cache.js';
  * The result cache, plus a subscription to the indexer's change notifications that drops cached
  * entries showing a changed listing (a dedicated connection: a subscribed Redis client can do nothing else).
  */
+/** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
+export function refreshIntervalMs(interval: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(interval);
+  if (!m) return 1000;
+  return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
+}
+
 export default fp(
   async (app) => {
     const { cache, queue } = app.config;
@@ -15,6 +22,8 @@ export default fp(
       ttlSeconds: cache.ttlSeconds,
       memoryItems: cache.memoryItems,
       memoryTtlMs: cache.memoryTtlMs,
+      // A change is searchable after the next index refresh; half a second more for the refresh itself.
+      changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,
       stats: { record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }) },
     });
     app.decorate('cache', resultCache);

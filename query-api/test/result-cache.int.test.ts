@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../../test/support/services.js';
+import { ResultCache } from '../src/cache/result-cache.js';
+
+const config = testConfig();
+const redis = new Redis(config.redis.url);
+afterAll(async () => {
+  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+const counter = () => {
+  let calls = 0;
+  return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
+};
+
+describe('result cache', () => {
+  it('serves a value once per key until it expires in Redis, then computes it again', async () => {
+    const cache = cacheOf(60_000);
+    const c = counter();
+    expect((await cache.getOrCompute('k-expire', c.compute, { ttlSeconds: 1 })).value).toBe(1);
+    expect((await cache.getOrCompute('k-expire', c.compute, { ttlSeconds: 1 })).hit).toBe(true);
+    // A second process reads it from Redis and keeps it only for what is left of the Redis TTL.
+    const other = cacheOf(60_000);
+    expect((await other.getOrCompute('k-expire', c.compute, { ttlSeconds: 1 })).value).toBe(1);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await cache.getOrCompute('k-expire', c.compute, { ttlSeconds: 1 })).value).toBe(2);
+    expect((await other.getOrCompute('k-expire', c.compute, { ttlSeconds: 1 })).value).toBe(2);
+    expect(c.calls()).toBe(2);
+  });
+
+  it('drops an entry from memory and Redis when a listing on it changes', async () => {
+    const cache = cacheOf(60_000);
+    const other = cacheOf(60_000);
+    const c = counter();
+    await cache.getOrCompute('k-listing', c.compute);
+    await other.getOrCompute('k-listing', c.compute);
+    await cache.invalidateListings(['l-1']);
+    await other.invalidateListings(['l-1']); // each pod hears the change notification
+    expect((await other.getOrCompute('k-listing', c.compute)).value).toBe(2);
+    expect((await cache.getOrCompute('k-listing', c.compute)).value).toBe(2);
+  });
+
+  it('recomputes a value read near its expiry in the background, serving the current one meanwhile', async () => {
+    const cache = cacheOf(60_000);
+    const c = counter();
+    await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
+    await new Promise((r) => setTimeout(r, 1700)); // less than a fifth of its life left
+    const near = await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
+    expect(near).toEqual({ value: 1, hit: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.calls()).toBe(2);
+    await new Promise((r) => setTimeout(r, 400)); // past the first value's expiry
+    expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({ value: 2, hit: true });
+    expect(c.calls()).toBe(2);
+  });
+
+  it('does not cache a value when a listing on it changed while it was computed', async () => {
+    const cache = cacheOf(60_000);
+    let calls = 0;
+    const slow = async () => {
+      calls++;
+      if (calls === 1) await cache.invalidateListings(['l-9']); // the change lands mid-computation
+      return { value: calls, ids: ['l-9'] };
+    };
+    expect((await cache.getOrCompute('k-race', slow)).value).toBe(1);
+    expect((await cache.getOrCompute('k-race', slow)).value).toBe(2);
+    expect((await cache.getOrCompute('k-race', slow)).value).toBe(2);
+  });
+
+  it('does not cache a value showing a listing changed too recently for the index to show it', async () => {
+    const cache = new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
+    const c = { n: 0, compute: async () => ({ value: ++c.n, ids: ['l-7'] }) };
+    await cache.invalidateListings(['l-7']); // announced after the bulk, before the index refresh
+    expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(1);
+    expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(2);
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(3);
+    expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(3);
+  });
+});
