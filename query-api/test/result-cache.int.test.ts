@@ -58,6 +58,15 @@ describe('result cache', () => {
     expect(c.calls()).toBe(2);
   });
 
+  it('does not refresh ahead when only the in-process copy is near its end, not the shared entry', async () => {
+    const cache = cacheOf(1000); // in-process copies capped at 1 s, the Redis entry lives 30 s
+    const c = counter();
+    await cache.getOrCompute('k-cap', c.compute, { ttlSeconds: 30 });
+    await cache.getOrCompute('k-cap', c.compute, { ttlSeconds: 30 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.calls()).toBe(1);
+  });
+
   it('does not cache a value when a listing on it changed while it was computed', async () => {
     const cache = cacheOf(60_000);
     let calls = 0;

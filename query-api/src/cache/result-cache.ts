@@ -22,7 +22,8 @@ export interface CacheStats {
  * cached pages as soon as the index has it (new listings appear when an entry expires).
  */
 export class ResultCache {
-  private readonly memory: LRUCache<string, CachedValue<unknown>>;
+  /** In-process entries, with when their Redis entry expires (what refresh-ahead looks at). */
+  private readonly memory: LRUCache<string, CachedValue<unknown> & { expiresAt: number }>;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
   /** When each listing last changed (this process hears every change): see computeAndStore. */
@@ -59,7 +60,7 @@ export class ResultCache {
       const m = this.memory.get(key);
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
       if (m) {
-        if (this.memory.getRemainingTTL(key) < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
+        if (m.expiresAt - Date.now() < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
         return { value: m.value as T, hit: true };
       }
     }
@@ -125,7 +126,7 @@ export class ResultCache {
    */
   private remember(key: string, value: CachedValue<unknown>, ttlMs: number) {
     if (this.opts.memoryItems <= 0 || ttlMs <= 0) return;
-    this.memory.set(key, value, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, ttlMs)) });
+    this.memory.set(key, { ...value, expiresAt: Date.now() + ttlMs }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, ttlMs)) });
     for (const id of value.ids) {
       let keys = this.memoryByListing.get(id);
       if (!keys) this.memoryByListing.set(id, (keys = new Set()));
