@@ -90,4 +90,15 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(3);
     expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(3);
   });
+
+  it('never serves an entry computed before a change to a listing it shows, even one invalidation missed', async () => {
+    const cache = cacheOf(60_000);
+    await cache.invalidateListings(['l-5']);
+    // An entry another process wrote from a computation that started before the change, landing after
+    // the invalidation had already run.
+    const stale = { value: 'before the change', ids: ['l-5'], computedAt: Date.now() - 5_000 };
+    await redis.set(`${config.queue.prefix}:cache:k-missed`, JSON.stringify(stale), 'EX', 30);
+    const got = await cache.getOrCompute('k-missed', async () => ({ value: 'after the change', ids: ['l-5'] }));
+    expect(got).toEqual({ value: 'after the change', hit: false });
+  });
 });

@@ -5,6 +5,8 @@ export interface CachedValue<T> {
   value: T;
   /** Listing ids the value shows: a change to any of them drops the entry. */
   ids: string[];
+  /** When its computation started (epoch ms): set by the cache. */
+  computedAt?: number;
 }
 
 /** Share of an entry's life left when a read starts its background recomputation. */
@@ -26,7 +28,7 @@ export class ResultCache {
   private readonly memory: LRUCache<string, CachedValue<unknown> & { expiresAt: number }>;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
-  /** When each listing last changed (this process hears every change): see computeAndStore. */
+  /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
 
   constructor(
@@ -59,13 +61,19 @@ export class ResultCache {
     if (enabled && this.opts.memoryItems > 0) {
       const m = this.memory.get(key);
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
-      if (m) {
+      if (m && this.showsRecentChange(m)) this.memory.delete(key);
+      else if (m) {
         if (m.expiresAt - Date.now() < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
         return { value: m.value as T, hit: true };
       }
     }
     const pending = this.inFlight.get(key);
-    if (pending) return { value: (await pending).value as T, hit: true };
+    if (pending) {
+      const shared = await pending;
+      // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
+      if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true };
+      return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false };
+    }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
         const [raw, pttl] = await this.redis
@@ -76,8 +84,8 @@ export class ResultCache {
           .then((r): [string | null, number] => [(r?.[0]?.[1] as string | null) ?? null, Number(r?.[1]?.[1] ?? -1)])
           .catch((): [string | null, number] => [null, -1]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
-        if (raw) {
-          const cached = JSON.parse(raw) as CachedValue<unknown>;
+        const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
+        if (cached && !this.showsRecentChange(cached)) {
           this.remember(key, cached, pttl);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
@@ -94,20 +102,31 @@ export class ResultCache {
   }
 
   /**
-   * Computes a value and caches it, unless a listing it shows changed while it was computed or so
-   * shortly before that the index may not show the change yet (the indexer announces a change after its
-   * bulk, searches see it after the next refresh: `changeVisibleAfterMs`). Such a value may hold the
-   * listing as it was, and caching it would bring back, for a whole TTL, what the change notification
-   * just dropped. It is still returned to its callers.
+   * Computes a value and caches it, unless it shows a listing that changed while it was computed or so
+   * shortly before that the index may not show the change yet (see showsRecentChange). It is still
+   * returned to its callers.
    */
   private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
-    const unsettledSince = performance.now() - (this.opts.changeVisibleAfterMs ?? 0);
-    const fresh = await compute();
-    if (store && !fresh.ids.some((id) => (this.recentChanges.get(id) ?? -Infinity) >= unsettledSince)) {
+    const computedAt = Date.now();
+    const fresh = { ...(await compute()), computedAt };
+    if (store && !this.showsRecentChange(fresh)) {
       this.remember(key, fresh, ttlMs);
       await this.store(key, fresh, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
     }
     return fresh;
+  }
+
+  /**
+   * Whether a listing the value shows changed after (or `changeVisibleAfterMs` before) its computation
+   * started: the indexer announces a change after its bulk and searches see it after the next refresh,
+   * so such a value may hold the listing as it was. Invalidation drops entries when the announcement
+   * arrives; this check also covers the races around it (a computation or a cache read in flight at
+   * that moment), so a just-sold listing is never cached or served from the cache again.
+   */
+  private showsRecentChange(value: CachedValue<unknown>): boolean {
+    if (value.computedAt === undefined || this.recentChanges.size === 0) return false;
+    const unsettledSince = value.computedAt - (this.opts.changeVisibleAfterMs ?? 0);
+    return value.ids.some((id) => (this.recentChanges.get(id) ?? -Infinity) >= unsettledSince);
   }
 
   /** One background recomputation per key at a time; its failure leaves the current value to expire. */
@@ -152,7 +171,7 @@ export class ResultCache {
 
   /** Drops every entry (both layers) that shows one of these listings. */
   async invalidateListings(ids: string[]): Promise<void> {
-    const now = performance.now();
+    const now = Date.now();
     for (const id of ids) this.recentChanges.set(id, now);
     const dropFromMemory = () => {
       for (const id of ids) for (const key of [...(this.memoryByListing.get(id) ?? [])]) this.memory.delete(key);
