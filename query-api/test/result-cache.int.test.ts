@@ -40,6 +40,7 @@ describe('result cache', () => {
     await other.getOrCompute('k-listing', c.compute);
     await cache.invalidateListings(['l-1']);
     await other.invalidateListings(['l-1']); // each pod hears the change notification
+    await new Promise((r) => setTimeout(r, 5)); // computed after the change (same millisecond counts as unsettled)
     expect((await other.getOrCompute('k-listing', c.compute)).value).toBe(2);
     expect((await cache.getOrCompute('k-listing', c.compute)).value).toBe(2);
   });
@@ -76,6 +77,7 @@ describe('result cache', () => {
       return { value: calls, ids: ['l-9'] };
     };
     expect((await cache.getOrCompute('k-race', slow)).value).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
     expect((await cache.getOrCompute('k-race', slow)).value).toBe(2);
     expect((await cache.getOrCompute('k-race', slow)).value).toBe(2);
   });
