@@ -94,13 +94,9 @@ const uniqueParams = () => {
 };
 const missPath = () => path(uniqueParams());
 const esMissRequest = (): LoadRequest => ({ method: 'POST', path: `/${alias}/_search`, headers: { 'content-type': 'application/json' }, body: esBody(uniqueParams()) });
-const apiMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, path: path(uniqueParams()) }) });
-const esMiss = (): autocannon.Request => ({
-  method: 'POST',
-  path: `/${alias}/_search`,
-  headers: { 'content-type': 'application/json' },
-  setupRequest: (req: autocannon.Request) => ({ ...req, body: esBody(uniqueParams()) }),
-});
+// The saturated runs (autocannon) send the same requests, built per request.
+const apiMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, path: missPath() }) });
+const esMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, ...esMissRequest() }) });
 
 /** Waits until Elasticsearch has no search running or queued: a saturated run leaves a backlog behind it. */
 async function quiet(): Promise<void> {

@@ -59,10 +59,13 @@ export class ResultCache {
     const enabled = this.opts.ttlSeconds > 0;
     const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
     if (enabled && this.opts.memoryItems > 0) {
-      const m = this.memory.get(key);
+      let m = this.memory.get(key);
+      if (m && this.showsRecentChange(m)) {
+        this.memory.delete(key);
+        m = undefined;
+      }
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
-      if (m && this.showsRecentChange(m)) this.memory.delete(key);
-      else if (m) {
+      if (m) {
         if (m.expiresAt - Date.now() < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
         return { value: m.value as T, hit: true };
       }

@@ -3,10 +3,6 @@ import { Redis } from 'ioredis';
 import { changeNotificationKeys } from '../../../indexer/src/change-notifications.js';
 import { ResultCache } from '../cache/result-cache.js';
 
-/**
- * The result cache, plus a subscription to the indexer's change notifications that drops cached
- * entries showing a changed listing (a dedicated connection: a subscribed Redis client can do nothing else).
- */
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
 export function refreshIntervalMs(interval: string): number {
   const m = /^(\d+)(ms|s)$/.exec(interval);
@@ -14,6 +10,10 @@ export function refreshIntervalMs(interval: string): number {
   return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
 }
 
+/**
+ * The result cache, plus a subscription to the indexer's change notifications that drops cached
+ * entries showing a changed listing (a dedicated connection: a subscribed Redis client can do nothing else).
+ */
 export default fp(
   async (app) => {
     const { cache, queue } = app.config;

@@ -4,16 +4,16 @@ import { textQuery } from './text-query.js';
 
 type Json = Record<string, unknown>;
 export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
-/** What an item in a response shows (see toItem), plus what recommendations blend on. */
-export const ITEM_FIELDS = [
-  'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
-  'created_at', 'like_count', 'size', 'color', 'image_url', 'popularity', 'category_leaf',
-];
-
-export const SOURCE_FIELDS = [
+/** What an item in a response shows (see toItem). */
+const SHOWN_FIELDS = [
   'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
   'created_at', 'like_count', 'size', 'color', 'image_url',
-  // for ranking features
+];
+/** What recommendations fetch: the shown fields plus what they blend on. */
+export const ITEM_FIELDS = [...SHOWN_FIELDS, 'popularity', 'category_leaf'];
+/** What search fetches: the shown fields plus what the ranking features read. */
+export const SOURCE_FIELDS = [
+  ...SHOWN_FIELDS,
   'view_count', 'popularity', 'category_l0', 'category_l1', 'category_l2', 'category_leaf', 'updated_at', 'description',
 ];
 
