@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import { extractFeatures } from '../../../ranking/src/features.js';
 import { esCall } from '../search/es-errors.js';
-import { SOURCE_FIELDS } from '../search/search-request.js';
+import { ON_SALE, SOURCE_FIELDS } from '../search/search-request.js';
 import { textQuery } from '../search/text-query.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
 import { diversify } from './diversify.js';
@@ -14,7 +14,6 @@ export interface FeedEntry {
 }
 
 type Query = Record<string, unknown>;
-const ON_SALE = { term: { status: 'on_sale' } };
 /** Everything the feed's features read; descriptions only matter to text features, and a feed has no query. */
 const FEED_FIELDS = SOURCE_FIELDS.filter((f) => f !== 'description');
 

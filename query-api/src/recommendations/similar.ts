@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, type ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
-import { ITEM_FIELDS } from '../search/search-request.js';
+import { ITEM_FIELDS, ON_SALE } from '../search/search-request.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
 
 export interface SimilarItem {
@@ -17,7 +17,6 @@ type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; ma
 const WEIGHTS = { similar_text: 1, same_brand: 0.4, same_price_band: 0.3, popularity: 0.15 } as const;
 /** Candidates fetched per requested item: the blend re-orders a wider set than it returns. */
 const OVERFETCH = 2;
-const ON_SALE = { term: { status: 'on_sale' } };
 
 const inPriceBand = (price: number, reference: number) => price >= reference / 2 && price <= reference * 2;
 

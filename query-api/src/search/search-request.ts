@@ -4,6 +4,9 @@ import { textQuery } from './text-query.js';
 
 type Json = Record<string, unknown>;
 export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
+/** Recommendations only ever show listings on sale. */
+export const ON_SALE = { term: { status: 'on_sale' } };
+
 /** What an item in a response shows (see toItem). */
 const SHOWN_FIELDS = [
   'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
