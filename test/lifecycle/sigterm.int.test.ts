@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { get } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
 import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
@@ -9,6 +10,21 @@ import { generateListings } from '../../indexer/src/sources/generator.js';
 import { upsertEvent } from '../../indexer/src/sources/to-events.js';
 import { dropIndices, esClient, testConfig } from '../support/services.js';
 import { startService, waitForOk } from './processes.js';
+
+/** A GET whose connection can be awaited apart from its response. */
+function searchRequest(url: string): { connected: Promise<void>; status: Promise<number> } {
+  let connected!: () => void;
+  const connectedP = new Promise<void>((res) => (connected = res));
+  const status = new Promise<number>((res, rej) => {
+    const req = get(url, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => res(response.statusCode ?? 0));
+    });
+    req.on('socket', (socket) => socket.on('connect', connected));
+    req.on('error', rej);
+  });
+  return { connected: connectedP, status };
+}
 
 const config = testConfig();
 const es = esClient(config);
@@ -36,13 +52,15 @@ describe('SIGTERM drains work instead of dropping it', () => {
     await waitForOk(`http://127.0.0.1:${port}/health/ready`, api);
 
     const queries = ['nike', 'lego set', 'vintage dress', 'iphone case', 'yoga mat', 'sneakers', 'camera lens', 'sofa'];
-    const inFlight = Array.from({ length: 60 }, (_, i) => fetch(`http://127.0.0.1:${port}/v1/search?q=${encodeURIComponent(queries[i % queries.length]!)}&size=20&price_min=${i}`));
-    await new Promise((r) => setTimeout(r, 5));
+    const inFlight = Array.from({ length: 60 }, (_, i) => searchRequest(`http://127.0.0.1:${port}/v1/search?q=${encodeURIComponent(queries[i % queries.length]!)}&size=20&price_min=${i}`));
+    // SIGTERM only once every request has its connection: on a loaded machine a request still
+    // connecting when the listener closes would be refused, which is not what this test is about.
+    await Promise.all(inFlight.map((r) => r.connected));
     api.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
     // Draining: still answering, but no longer ready (traffic moves to other pods).
     expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(503);
-    const statuses = await Promise.all(inFlight.map(async (p) => (await p).status));
+    const statuses = await Promise.all(inFlight.map((r) => r.status));
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(await api.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
