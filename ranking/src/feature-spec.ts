@@ -11,6 +11,8 @@ const FeatureSpecSchema = Type.Object({
     Type.Object({ name: Type.String({ pattern: '^[a-z0-9_]+$' }), source: Type.String(), transform: Type.String(), default: Type.Number() }),
     { minItems: 1 },
   ),
+  /** Word lists some features look words up in; part of the contract (and of its hash). */
+  lexicons: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
 });
 
 export const FEATURE_SPEC_PATH = fileURLToPath(new URL('../feature-spec.json', import.meta.url));

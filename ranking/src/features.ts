@@ -6,7 +6,13 @@ const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2
 const DAY_MS = 86_400_000;
 const DEFAULT = Object.fromEntries(featureSpec.features.map((f) => [f.name, f.default]));
 
-/** Lowercase, fold accents, split on non-alphanumerics, strip a plural "s": cheap and deterministic. */
+/** English plurals to singular, just enough that "batteries" meets "battery" and "cases" meets "case". */
+function singular(t: string): string {
+  if (t.length > 4 && t.endsWith('ies')) return `${t.slice(0, -3)}y`;
+  return t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t;
+}
+
+/** Lowercase, fold accents, split on non-alphanumerics, singularize: cheap and deterministic. */
 export function tokens(text: string | undefined): string[] {
   if (!text) return [];
   return text
@@ -15,7 +21,27 @@ export function tokens(text: string | undefined): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
-    .map((t) => (t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t));
+    .map(singular);
+}
+
+const ACCESSORY = new Set((featureSpec.lexicons?.accessory ?? []).flatMap(tokens));
+
+/**
+ * Accessory signals: BM25 cannot tell "monitor" from "monitor stand" (both match the query word, the
+ * stand often better: shorter title), yet people asking for the product rarely want the accessory.
+ * Returns [the title names an accessory the query does not ask for, the query's last word is directly
+ * followed by one ("monitor stand": the query names what the item is for)].
+ */
+function accessorySignals(query: string[], title: string[]): [number, number] {
+  const isForeignAccessory = (t: string | undefined) => t !== undefined && ACCESSORY.has(t) && !query.includes(t);
+  const last = query[query.length - 1];
+  let named = 0;
+  let modifier = 0;
+  title.forEach((t, i) => {
+    if (isForeignAccessory(t)) named = 1;
+    if (t === last && isForeignAccessory(title[i + 1])) modifier = 1;
+  });
+  return [named, modifier];
 }
 
 const coverage = (query: string[], field: Set<string>) => (query.length === 0 ? 0 : query.filter((t) => field.has(t)).length / query.length);
@@ -73,6 +99,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
     const sd = Math.sqrt(Math.max(0, s.sq / s.n - mean * mean));
     const created = Date.parse(d.created_at);
     const [uc, ub, up] = userFeatures(ctx.user, d.category_path ?? [], d.brand, d.price);
+    const [accessory, queryThenAccessory] = accessorySignals(q, titleTokens);
     return [
       c.bm25,
       maxBm25 > 0 ? c.bm25 / maxBm25 : 0,
@@ -94,10 +121,12 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       uc,
       ub,
       up,
+      accessory,
+      queryThenAccessory,
     ];
   });
 }
 
 // Guard against editing one side of the contract only.
-const COMPUTED = 20;
+const COMPUTED = 22;
 if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

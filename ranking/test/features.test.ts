@@ -37,6 +37,23 @@ describe('feature extraction', () => {
     expect(f(rows[1]!, 'price_z')).toBeLessThan(0);
   });
 
+  it('flags accessories the query does not ask for', () => {
+    const [monitor, stand, asked] = extractFeatures(
+      [cand({ title: 'Philips LCD widescreen monitor' }, 5), cand({ id: 'y', title: 'Targus Universal Monitor Stand Black' }, 8), cand({ id: 'z', title: 'Phone cases (2 pack)' }, 3)],
+      { query: 'monitor', now },
+    );
+    expect(f(monitor!, 'accessory_term')).toBe(0);
+    expect(f(monitor!, 'query_then_accessory')).toBe(0);
+    expect(f(stand!, 'accessory_term')).toBe(1);
+    expect(f(stand!, 'query_then_accessory')).toBe(1);
+    expect(f(asked!, 'accessory_term')).toBe(1);
+    // Asking for the accessory itself: it is what is wanted, not a stray one; plurals meet singulars.
+    const [cases] = extractFeatures([cand({ title: 'Phone cases (2 pack)' }, 3)], { query: 'phone case', now });
+    expect(f(cases!, 'accessory_term')).toBe(0);
+    const [batteries] = extractFeatures([cand({ title: 'AA battery 4 pack' }, 3)], { query: 'batteries', now });
+    expect(f(batteries!, 'accessory_term')).toBe(0);
+  });
+
   it('uses defaults without a user and personal signals with one', () => {
     expect(f(rows[0]!, 'user_category_affinity')).toBe(0);
     expect(f(rows[0]!, 'user_price_fit')).toBe(0.5);
@@ -57,5 +74,6 @@ describe('feature extraction', () => {
     expect(again).toEqual(rows);
     expect(rows[0]).toHaveLength(FEATURE_NAMES.length);
     expect(tokens('Café Sneakers, NIKE!')).toEqual(['cafe', 'sneaker', 'nike']);
+    expect(tokens('Batteries glass')).toEqual(['battery', 'glass']);
   });
 });
