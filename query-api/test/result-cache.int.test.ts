@@ -49,7 +49,7 @@ describe('result cache', () => {
     const cache = cacheOf(60_000);
     const c = counter();
     await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
-    await new Promise((r) => setTimeout(r, 1700)); // less than a fifth of its life left
+    await new Promise((r) => setTimeout(r, 1850)); // less than a tenth of its life left: always refreshed
     const near = await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
     expect(near).toEqual({ value: 1, hit: true });
     await new Promise((r) => setTimeout(r, 50));
@@ -57,6 +57,32 @@ describe('result cache', () => {
     await new Promise((r) => setTimeout(r, 400)); // past the first value's expiry
     expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({ value: 2, hit: true });
     expect(c.calls()).toBe(2);
+  });
+
+  it('keeps a listing\'s index of entries as long as the longest entry showing it', async () => {
+    const cache = cacheOf(60_000);
+    const shows = (value: number) => async () => ({ value, ids: ['l-ttl'] });
+    const indexTtl = () => redis.ttl(`${config.queue.prefix}:cache-by-listing:l-ttl`);
+    await cache.getOrCompute('k-ttl-30', shows(1), { ttlSeconds: 30 });
+    expect(await indexTtl()).toBeGreaterThan(25);
+    await cache.getOrCompute('k-ttl-2', shows(2), { ttlSeconds: 2 });
+    expect(await indexTtl()).toBeGreaterThan(25); // a shorter entry does not shorten it
+    await cache.getOrCompute('k-ttl-90', shows(3), { ttlSeconds: 90 });
+    expect(await indexTtl()).toBeGreaterThan(85);
+    expect(await redis.smembers(`${config.queue.prefix}:cache-by-listing:l-ttl`)).toHaveLength(3);
+  });
+
+  it('spreads the background recomputations of entries filled together over time', async () => {
+    const cache = cacheOf(60_000);
+    const c = counter();
+    const keys = Array.from({ length: 40 }, (_, i) => `k-spread-${i}`);
+    for (const k of keys) await cache.getOrCompute(k, c.compute, { ttlSeconds: 2 });
+    await new Promise((r) => setTimeout(r, 1500)); // a quarter of their life left: about half are due
+    for (const k of keys) await cache.getOrCompute(k, c.compute, { ttlSeconds: 2 });
+    await new Promise((r) => setTimeout(r, 50));
+    const refreshed = c.calls() - keys.length;
+    expect(refreshed).toBeGreaterThan(0);
+    expect(refreshed).toBeLessThan(keys.length);
   });
 
   it('does not refresh ahead when only the in-process copy is near its end, not the shared entry', async () => {

@@ -9,11 +9,36 @@ export interface CachedValue<T> {
   computedAt?: number;
 }
 
-/** Share of an entry's life left when a read starts its background recomputation. */
-const REFRESH_AHEAD_SHARE = 0.2;
+/**
+ * Share of an entry's life left when a read starts its background recomputation: drawn per entry
+ * between these bounds. Entries filled together (a deploy, a flushed Redis, a benchmark's warm-up)
+ * would otherwise all be recomputed in the same instant, and again one TTL later, forever: dozens of
+ * heavy searches at once stall Elasticsearch and the API's event loop. Spread, they are a steady trickle.
+ */
+const REFRESH_AHEAD_SHARE = { min: 0.1, max: 0.4 };
+
+/**
+ * Stores an entry and adds it to the per-listing index of every listing it shows, in one round trip
+ * run inside Redis: as separate commands (SADD + two EXPIREs per listing, 600 for a 200-item window)
+ * building and parsing them cost the API about a millisecond of event-loop time per store.
+ * KEYS[1]: the entry; KEYS[2..]: per-listing index keys. ARGV[1]: the value; ARGV[2]: TTL in seconds.
+ * An index key must live as long as the longest entry that shows its listing: its TTL only grows.
+ */
+const STORE_SCRIPT = `
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  if redis.call('TTL', KEYS[i]) < ttl then redis.call('EXPIRE', KEYS[i], ttl) end
+end
+return #KEYS - 1`;
+
+type StoringRedis = Redis & { storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number> };
 
 export interface CacheStats {
   record(layer: 'memory' | 'redis', result: 'hit' | 'miss'): void;
+  /** A hot entry near its expiry started its background recomputation. */
+  refreshing?(): void;
 }
 
 /**
@@ -24,8 +49,8 @@ export interface CacheStats {
  * cached pages as soon as the index has it (new listings appear when an entry expires).
  */
 export class ResultCache {
-  /** In-process entries, with when their Redis entry expires (what refresh-ahead looks at). */
-  private readonly memory: LRUCache<string, CachedValue<unknown> & { expiresAt: number }>;
+  /** In-process entries, with when a read should start recomputing them (before their Redis entry expires). */
+  private readonly memory: LRUCache<string, CachedValue<unknown> & { refreshAt: number }>;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
@@ -40,6 +65,8 @@ export class ResultCache {
       ttl: Math.max(1, opts.memoryTtlMs),
       dispose: (v, key) => this.unindex(key, v.ids),
     });
+    // ioredis sends it by SHA and loads it again when Redis does not know it (e.g. after a restart).
+    if (!('storeCacheEntry' in redis)) redis.defineCommand('storeCacheEntry', { lua: STORE_SCRIPT });
   }
 
   private redisKey(key: string) {
@@ -52,8 +79,8 @@ export class ResultCache {
   /**
    * The cached value for `key`, or computes and stores it. `ttlSeconds` overrides the Redis TTL for
    * values that change only through listing changes (those are invalidated by id anyway). A value read
-   * in its last REFRESH_AHEAD_SHARE of life is served and recomputed in the background once, so a hot
-   * key never expires under its traffic (which would make every request for it wait on a miss).
+   * in the last part of its life (REFRESH_AHEAD_SHARE) is served and recomputed in the background once,
+   * so a hot key never expires under its traffic (which would make every request for it wait on a miss).
    */
   async getOrCompute<T>(key: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
     const enabled = this.opts.ttlSeconds > 0;
@@ -66,7 +93,7 @@ export class ResultCache {
       }
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
       if (m) {
-        if (m.expiresAt - Date.now() < ttlMs * REFRESH_AHEAD_SHARE) this.refreshInBackground(key, compute, ttlMs);
+        if (Date.now() >= m.refreshAt) this.refreshInBackground(key, compute, ttlMs);
         return { value: m.value as T, hit: true };
       }
     }
@@ -89,7 +116,7 @@ export class ResultCache {
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
         if (cached && !this.showsRecentChange(cached)) {
-          this.remember(key, cached, pttl);
+          this.remember(key, cached, pttl, ttlMs);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
       }
@@ -113,7 +140,7 @@ export class ResultCache {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
     if (store && !this.showsRecentChange(fresh)) {
-      this.remember(key, fresh, ttlMs);
+      this.remember(key, fresh, ttlMs, ttlMs);
       await this.store(key, fresh, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
     }
     return fresh;
@@ -135,6 +162,7 @@ export class ResultCache {
   /** One background recomputation per key at a time; its failure leaves the current value to expire. */
   private refreshInBackground(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number): void {
     if (this.inFlight.has(key)) return;
+    this.opts.stats?.refreshing?.();
     const task = this.computeAndStore(key, compute, ttlMs, true);
     this.inFlight.set(key, task);
     task.catch(() => undefined).finally(() => this.inFlight.delete(key));
@@ -146,9 +174,11 @@ export class ResultCache {
    * through the change notifications. Re-reading hot entries from Redis every second instead meant
    * parsing large windows again and again, and the old-generation GC work that came with it.
    */
-  private remember(key: string, value: CachedValue<unknown>, ttlMs: number) {
-    if (this.opts.memoryItems <= 0 || ttlMs <= 0) return;
-    this.memory.set(key, { ...value, expiresAt: Date.now() + ttlMs }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, ttlMs)) });
+  private remember(key: string, value: CachedValue<unknown>, lifeLeftMs: number, ttlMs: number) {
+    if (this.opts.memoryItems <= 0 || lifeLeftMs <= 0) return;
+    const share = REFRESH_AHEAD_SHARE.min + Math.random() * (REFRESH_AHEAD_SHARE.max - REFRESH_AHEAD_SHARE.min);
+    const refreshAt = Date.now() + lifeLeftMs - ttlMs * share;
+    this.memory.set(key, { ...value, refreshAt }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)) });
     for (const id of value.ids) {
       let keys = this.memoryByListing.get(id);
       if (!keys) this.memoryByListing.set(id, (keys = new Set()));
@@ -165,11 +195,8 @@ export class ResultCache {
   }
 
   private async store(key: string, value: CachedValue<unknown>, ttlSeconds: number) {
-    const rk = this.redisKey(key);
-    const tx = this.redis.multi().set(rk, JSON.stringify(value), 'EX', ttlSeconds);
-    // GT: an id's index must live as long as the longest entry that shows it.
-    for (const id of value.ids) tx.sadd(this.idKey(id), rk).expire(this.idKey(id), ttlSeconds, 'GT').expire(this.idKey(id), ttlSeconds, 'NX');
-    await tx.exec();
+    const keys = [this.redisKey(key), ...value.ids.map((id) => this.idKey(id))];
+    await (this.redis as StoringRedis).storeCacheEntry(keys.length, ...keys, JSON.stringify(value), ttlSeconds);
   }
 
   /** Drops every entry (both layers) that shows one of these listings. */

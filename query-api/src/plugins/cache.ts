@@ -24,7 +24,7 @@ export default fp(
       memoryTtlMs: cache.memoryTtlMs,
       // A change is searchable after the next index refresh; half a second more for the refresh itself.
       changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,
-      stats: { record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }) },
+      stats: { record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }), refreshing: () => app.metrics.cacheRefreshes.inc() },
     });
     app.decorate('cache', resultCache);
 

@@ -15,6 +15,7 @@ export function createApiMetrics() {
       registers: [registry],
     }),
     cacheRequests: new Counter({ name: 'api_cache_requests_total', help: 'Result cache lookups by layer and result', labelNames: ['layer', 'result'], registers: [registry] }),
+    cacheRefreshes: new Counter({ name: 'api_cache_refreshes_total', help: 'Background recomputations of hot entries near their expiry', registers: [registry] }),
     rankerDuration: new Histogram({
       name: 'api_ranker_duration_seconds',
       help: 'Re-ranking latency by ranker and model version',
