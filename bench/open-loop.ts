@@ -10,6 +10,8 @@ export interface OpenLoopResult {
   errors: number;
   /** Latency per request tag, when requests carry one (a mixed load: what each kind of request saw). */
   by_tag?: Record<string, { requests: number; latency_ms: { p50: number; p90: number; p99: number; max: number } }>;
+  /** p99 of the requests due in each second of the run: shows whether slow requests are spread or one stall. */
+  p99_ms_by_second: number[];
 }
 
 /**
@@ -37,6 +39,7 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;
   const latencies: number[] = [];
+  const bySecond: number[][] = Array.from({ length: Math.ceil(opts.seconds) }, () => []);
   const tagged = new Map<string, number[]>();
   let non2xx = 0;
   let errors = 0;
@@ -53,6 +56,7 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
         else {
           const latency = performance.now() - due;
           latencies.push(latency);
+          bySecond[Math.min(bySecond.length - 1, Math.floor((due - started) / 1000))]!.push(latency);
           if (req.tag) (tagged.get(req.tag) ?? tagged.set(req.tag, []).get(req.tag)!).push(latency);
         }
       })
@@ -85,6 +89,7 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
     latency_ms: summarize(latencies),
     non_2xx: non2xx,
     errors,
+    p99_ms_by_second: bySecond.map((l) => summarize(l).p99),
     ...(tagged.size ? { by_tag: Object.fromEntries([...tagged].map(([tag, l]) => [tag, { requests: l.length, latency_ms: summarize(l) }])) } : {}),
   };
 }
