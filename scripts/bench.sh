@@ -9,6 +9,10 @@ scripts/bootstrap.sh
 scripts/redis.sh start
 scripts/elasticsearch.sh start
 mkdir -p .data/bench
+# vegeta, the fixed-rate generator for cache hits (bench/vegeta.ts), from the Go module proxy.
+if [ ! -x .data/tools/bin/vegeta ] && command -v go >/dev/null; then
+  GOBIN=$root/.data/tools/bin go install github.com/tsenart/vegeta/v12@v12.12.0 || echo "vegeta install failed: hits use the Node generator only" >&2
+fi
 
 run() { # name, command...   (one failing benchmark does not stop the others; the exit code reports it)
   local name=$1; shift
