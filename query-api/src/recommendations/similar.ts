@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, type ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
+import { foundSources } from '../search/mget.js';
 import { ITEM_FIELDS, ON_SALE } from '../search/search-request.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
 
@@ -31,8 +32,7 @@ const inPriceBand = (price: number, reference: number) => price >= reference / 2
 export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<SimilarItem[]> {
   const index = app.config.elasticsearch.alias;
   const [got, catalog] = await Promise.all([esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: [...ITEM_FIELDS, 'dedup_key'] })), catalogSize(app)]);
-  const first = got.docs[0];
-  const doc = first && 'found' in first && first.found ? first._source : undefined;
+  const [doc] = foundSources(got);
   if (!doc || (doc.status as string) === 'deleted') throw new NotFoundError(`listing ${id}`);
 
   const text = (name?: string): Query => ({

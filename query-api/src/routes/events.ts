@@ -5,6 +5,7 @@ import {
 } from '../../../core/src/index.js';
 import { Problem } from '../schemas/problem.js';
 import { esCall } from '../search/es-errors.js';
+import { foundSources } from '../search/mget.js';
 import { recordEvents, type ListingFacts } from '../profiles/profile-store.js';
 
 const MAX_EVENTS = 500;
@@ -36,7 +37,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const facts = new Map<string, ListingFacts>();
     if (ids.length > 0) {
       const res = await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids, _source: ['category_path', 'brand', 'price'] }));
-      for (const d of res.docs) if ('found' in d && d.found && d._source?.category_path) facts.set(d._id, d._source);
+      foundSources(res).forEach((src, i) => {
+        if (src?.category_path) facts.set(ids[i]!, src);
+      });
     }
     await recordEvents(app.redis, app.config.queue.prefix, events, facts);
     const stream = streamKeys(app.config.queue.prefix).interactions;

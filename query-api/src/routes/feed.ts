@@ -7,6 +7,7 @@ import { buildFeed } from '../recommendations/feed.js';
 import { Problem } from '../schemas/problem.js';
 import { ListingItem } from '../schemas/search.js';
 import { esCall } from '../search/es-errors.js';
+import { foundSources } from '../search/mget.js';
 import { SOURCE_FIELDS } from '../search/search-request.js';
 import { toItem } from '../search/search-service.js';
 
@@ -55,10 +56,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function freshItems(page: Order): Promise<FeedItem[]> {
     if (page.length === 0) return [];
     const docs = await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids: page.map((p) => p.id), _source: SOURCE_FIELDS }));
-    return docs.docs.flatMap((d, i) => {
-      const src = 'found' in d && d.found ? d._source : undefined;
-      return src && src.status === 'on_sale' ? [{ ...toItem(src, page[i]!.score), source: page[i]!.source }] : [];
-    });
+    return foundSources(docs).flatMap((src, i) => (src && src.status === 'on_sale' ? [{ ...toItem(src, page[i]!.score), source: page[i]!.source }] : []));
   }
 
   app.get('/v1/feed', { schema: { tags: ['recommendations'], summary: 'Personal home feed (cold start for unknown users)', querystring: FeedQuery, response: { 200: FeedResponse, 400: Problem, 503: Problem } } }, async (req) => {

@@ -6,6 +6,7 @@ import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schema
 import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
+import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, SOURCE_FIELDS } from './search-request.js';
 
 type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[] };
@@ -86,8 +87,7 @@ export class SearchService {
     const ids = stored.ids.slice(offset, offset + p.size);
     const docs = ids.length ? await esCall('mget', () => this.app.es.mget<ListingDocument>({ index: this.app.config.elasticsearch.alias, ids, _source: SOURCE_FIELDS })) : { docs: [] };
     const items: ListingItem[] = [];
-    docs.docs.forEach((d, i) => {
-      const src = 'found' in d && d.found ? d._source : undefined;
+    foundSources(docs).forEach((src, i) => {
       if (src && src.status === (p.status ?? 'on_sale')) items.push(toItem(src, stored.scores[offset + i]!));
     });
     const end = offset + p.size;
