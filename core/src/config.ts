@@ -43,6 +43,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
+  API_HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 300, description: 'V8 lets the old generation grow by this much over what the last full GC kept before the next one (0: V8\'s own choice); see query-api/src/main.ts' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
 });
 export type Env = Static<typeof EnvSchema>;
@@ -68,6 +69,7 @@ export interface Config {
   cache: { ttlSeconds: number; memoryItems: number; memoryTtlMs: number };
   featureLogEnabled: boolean;
   shutdownDelayMs: number;
+  heapGrowingPercent: number;
   otlpEndpoint?: string;
 }
 
@@ -131,6 +133,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

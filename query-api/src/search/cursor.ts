@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ValidationError } from '../../../core/src/index.js';
 
 /**
@@ -9,7 +9,7 @@ import { ValidationError } from '../../../core/src/index.js';
 export type CursorState = { kind: 'offset'; offset: number; window: string } | { kind: 'after'; after: Array<string | number> };
 
 export function requestHash(parts: unknown): string {
-  return createHash('sha1').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
+  return hash('sha1', JSON.stringify(parts), 'base64url').slice(0, 12);
 }
 
 export function encodeCursor(state: CursorState, hash: string): string {
