@@ -1,15 +1,15 @@
 import { Pool } from 'undici';
-import { percentile, round } from './support.js';
+import { round, summarizeLatencies as summarize, type LatencySummary } from './support.js';
 
 export interface OpenLoopResult {
   target_req_per_s: number;
   requests_per_s: number;
   requests: number;
-  latency_ms: { p50: number; p90: number; p99: number; max: number };
+  latency_ms: LatencySummary;
   non_2xx: number;
   errors: number;
   /** Latency per request tag, when requests carry one (a mixed load: what each kind of request saw). */
-  by_tag?: Record<string, { requests: number; latency_ms: { p50: number; p90: number; p99: number; max: number } }>;
+  by_tag?: Record<string, { requests: number; latency_ms: LatencySummary }>;
   /** p99 of the requests due in each second of the run: shows whether slow requests are spread or one stall. */
   p99_ms_by_second: number[];
 }
@@ -92,10 +92,4 @@ export async function openLoop(opts: { base: string; paths?: string[]; request?:
     p99_ms_by_second: bySecond.map((l) => summarize(l).p99),
     ...(tagged.size ? { by_tag: Object.fromEntries([...tagged].map(([tag, l]) => [tag, { requests: l.length, latency_ms: summarize(l) }])) } : {}),
   };
-}
-
-function summarize(latencies: number[]): OpenLoopResult['latency_ms'] {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const ms = (p: number) => round(percentile(sorted, p), 2);
-  return { p50: ms(50), p90: ms(90), p99: ms(99), max: round(sorted.at(-1) ?? NaN, 2) };
 }

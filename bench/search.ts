@@ -78,7 +78,7 @@ async function load(): Promise<void> {
 
 const mix = queryMix(2000, 3);
 const path = (p: Record<string, string>) => `/v1/search?${new URLSearchParams({ ...p, size: '20' })}`;
-const hot = mix.slice(0, 50);
+const hotPaths = mix.slice(0, 50).map((m) => path(m.params));
 const esBody = (p: Record<string, string>) => {
   const params = { ...p, status: 'on_sale' as const, ...(p.price_max ? { price_max: Number(p.price_max) } : {}) };
   return JSON.stringify({ query: buildQuery(params), size: config.model.candidates, aggs: buildAggs(params).aggs, track_total_hits: 10_000, _source: SOURCE_FIELDS });
@@ -139,13 +139,12 @@ try {
   await waitForHttp(`http://127.0.0.1:${uncachedPort}/health/ready`);
   const ready = await (await fetch(`http://127.0.0.1:${cachedPort}/health/ready`)).json();
   // Warm-up: JIT, Elasticsearch caches, the hot set into the result cache.
-  for (const m of hot) await fetch(`http://127.0.0.1:${cachedPort}${path(m.params)}`);
+  for (const p of hotPaths) await fetch(`http://127.0.0.1:${cachedPort}${p}`);
   await run({ url: `http://127.0.0.1:${uncachedPort}`, requests: [apiMiss()], duration: 5 });
 
   log('(a) cache hits, saturated and at 5000 req/s');
-  const hits = await run({ url: `http://127.0.0.1:${cachedPort}`, requests: hot.map((m) => ({ path: path(m.params) })) });
+  const hits = await run({ url: `http://127.0.0.1:${cachedPort}`, requests: hotPaths.map((p) => ({ path: p })) });
   // Fixed-rate runs use the open-loop generator (see bench/open-loop.ts for why not autocannon's overallRate).
-  const hotPaths = hot.map((m) => path(m.params));
   await quiet();
   // The first seconds at full rate pay for compiling the hot path and opening the generator's
   // connections; reported apart, not mixed into the measured run.

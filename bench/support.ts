@@ -18,6 +18,20 @@ export function percentile(sorted: number[], p: number): number {
 
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** p50/p90/p99/max of latencies in milliseconds, rounded to hundredths. */
+export function summarizeLatencies(latencies: number[]): LatencySummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const ms = (p: number) => round(percentile(sorted, p), 2);
+  return { p50: ms(50), p90: ms(90), p99: ms(99), max: round(sorted.at(-1) ?? NaN, 2) };
+}
+
 /** A service process started the way production starts it (tsx instead of the compiled build). */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,8 +1,8 @@
 /**
  * Fixed-rate GET load with vegeta (Go, https://github.com/tsenart/vegeta), for the rates where the
  * generator's own cost shows in the tail: at 5,000 req/s against a server that answers from a
- * prepared buffer, our Node generator (bench/open-loop.ts) measures p99 5-7 ms and vegeta about 2 ms on
- * the same 2 cores (bench/search.ts reports this floor with every run). Vegeta is open loop too: it
+ * prepared buffer, our Node generator (bench/open-loop.ts) measured p99 1.5-13 ms from run to run and
+ * vegeta 1.4-4.8 ms on the same 2 cores (bench/search.ts reports this floor with every run). Vegeta is open loop too: it
  * starts a request on every tick, adding workers (up to maxWorkers) when all are busy, so a stall is
  * counted, not waited out. scripts/bench.sh installs it with `go install` into .data/tools/bin.
  */
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { OpenLoopResult } from './open-loop.js';
-import { percentile, root, round, uniqueSuffix } from './support.js';
+import { root, round, summarizeLatencies as summarize, uniqueSuffix } from './support.js';
 
 const VEGETA = join(root, '.data/tools/bin/vegeta');
 
@@ -51,10 +51,6 @@ export async function vegetaAttack(opts: { urls: string[]; rate: number; seconds
   }
   rmSync(targets, { force: true });
   rmSync(results, { force: true });
-  const summarize = (l: number[]) => {
-    const s = [...l].sort((a, b) => a - b);
-    return { p50: round(percentile(s, 50), 2), p90: round(percentile(s, 90), 2), p99: round(percentile(s, 99), 2), max: round(s.at(-1) ?? NaN, 2) };
-  };
   return {
     generator: 'vegeta',
     target_req_per_s: opts.rate,

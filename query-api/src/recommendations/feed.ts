@@ -18,19 +18,17 @@ type Query = Record<string, unknown>;
 const FEED_FIELDS = SOURCE_FIELDS.filter((f) => f !== 'description');
 
 /** Popular and recent first: the trending signal for cold start and for every feed's tail. */
-function trending(filter: Query[], mustNot: Query[]): Query {
-  return {
-    function_score: {
-      query: { bool: { filter: [ON_SALE, ...filter], must_not: mustNot } },
-      functions: [
-        { field_value_factor: { field: 'popularity', modifier: 'log1p', missing: 0 } },
-        { gauss: { created_at: { origin: 'now', scale: '7d', decay: 0.5 } } },
-      ],
-      score_mode: 'multiply',
-      boost_mode: 'replace',
-    },
-  };
-}
+const TRENDING: Query = {
+  function_score: {
+    query: { bool: { filter: [ON_SALE] } },
+    functions: [
+      { field_value_factor: { field: 'popularity', modifier: 'log1p', missing: 0 } },
+      { gauss: { created_at: { origin: 'now', scale: '7d', decay: 0.5 } } },
+    ],
+    score_mode: 'multiply',
+    boost_mode: 'replace',
+  },
+};
 
 const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
   Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
@@ -48,7 +46,7 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
       const res = await esCall('msearch', () =>
         app.es.msearch<ListingDocument>({
           searches: [
-            { index }, { query: trending([], []), size: 100, _source: FEED_FIELDS, track_total_hits: false },
+            { index }, { query: TRENDING, size: 100, _source: FEED_FIELDS, track_total_hits: false },
             { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: 60, _source: FEED_FIELDS, track_total_hits: false },
           ],
         }),
