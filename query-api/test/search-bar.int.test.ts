@@ -129,6 +129,10 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(ids(before.body)).toContain('fx-5');
     const again = await search(t.app, q);
     expect(again.body.query_id).toBe(before.body.query_id); // served from the cache
+    // ... as the bytes serialized for the first answer, with this answer's took_ms
+    expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect({ ...again.body, took_ms: 0 }).toEqual({ ...before.body, took_ms: 0 });
+    expect(typeof again.body.took_ms).toBe('number');
     const sold = toListingDocument({ ...FIXED[4]!, status: 'sold' }, 2, new Date().toISOString());
     await t.es.index({ index: t.config.elasticsearch.alias, id: sold.id, document: sold, version: 2, version_type: 'external', refresh: true });
     await notifyListingsChanged(t.app.redis, t.config.queue.prefix, ['fx-5']); // what the indexer does after its bulk

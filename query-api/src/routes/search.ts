@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Problem } from '../schemas/problem.js';
 import { SearchQuery, SearchResponse } from '../schemas/search.js';
 import { SearchService } from '../search/search-service.js';
+import { SerializedPages } from '../search/serialized-pages.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 
 const ExplainResponse = Type.Intersect([
@@ -24,10 +25,17 @@ const ExplainResponse = Type.Intersect([
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = new SearchService(app, (userId) => loadUserProfile(app.redis, app.config.queue.prefix, userId));
   const errors = { 400: Problem, 503: Problem };
+  const { cache } = app.config;
+  // First pages only: a later relevance page is read fresh (sold listings dropped) on every request.
+  const firstPages = cache.ttlSeconds > 0 ? new SerializedPages({ max: cache.memoryItems, ttlMs: cache.memoryTtlMs }) : undefined;
 
-  app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req) =>
-    service.search(req.query),
-  );
+  app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req, reply) => {
+    const page = await service.search(req.query);
+    if (!firstPages || req.query.cursor) return page;
+    const body = firstPages.body(`${page.query_id}:${req.query.size ?? ''}`, page, page.took_ms, (p) => reply.serialize(p) as string);
+    // Already the schema's serialization (typed replies only know objects): sent as is.
+    return reply.type('application/json; charset=utf-8').send(body as never);
+  });
 
   app.get('/v1/search/explain', {
     schema: { tags: ['search'], summary: 'One search with, per result, its features, model score, BM25 score and rank change', querystring: SearchQuery, response: { 200: ExplainResponse, ...errors } },

@@ -65,7 +65,8 @@ export const SearchResponse = Type.Object({
   total: Type.Object({ value: Type.Integer(), relation: literalUnion(['eq', 'gte'] as const) }),
   facets: Facets,
   next_cursor: Type.Union([Type.String(), Type.Null()]),
-  took_ms: Type.Number(),
   ranker: Type.String(),
+  // Last: cached first pages are sent as serialized bytes with only this value spliced in (serialized-pages.ts).
+  took_ms: Type.Number(),
 });
 export type SearchResponse = Static<typeof SearchResponse>;
