@@ -44,6 +44,27 @@ function accessorySignals(query: string[], title: string[]): [number, number] {
   return [named, modifier];
 }
 
+/**
+ * Share of query tokens the title has when glued words count: a query token that begins a longer title
+ * token ("sd" in "sdxc", "usb" in "usbc") and two query tokens written as one ("head set": "headset").
+ * Product titles glue words and codes together that people type apart, and exact coverage misses them.
+ */
+function looseCoverage(query: string[], title: string[]): number {
+  if (query.length === 0) return 0;
+  const words = new Set(title);
+  const begins = (t: string) => t.length >= 2 && title.some((w) => w.length > t.length && w.startsWith(t));
+  let found = 0;
+  for (let i = 0; i < query.length; i++) {
+    const t = query[i]!;
+    const next = query[i + 1];
+    if (next !== undefined && words.has(t + next)) {
+      found += 2;
+      i++;
+    } else if (words.has(t) || begins(t)) found++;
+  }
+  return found / query.length;
+}
+
 const coverage = (query: string[], field: Set<string>) => (query.length === 0 ? 0 : query.filter((t) => field.has(t)).length / query.length);
 const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
@@ -123,10 +144,11 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       up,
       accessory,
       queryThenAccessory,
+      looseCoverage(q, titleTokens),
     ];
   });
 }
 
 // Guard against editing one side of the contract only.
-const COMPUTED = 22;
+const COMPUTED = 23;
 if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

@@ -26,6 +26,15 @@ describe('feature extraction', () => {
     expect(f(rows[1]!, 'first_match_position')).toBe(1);
   });
 
+  it('counts glued words in the loose title coverage', () => {
+    const cov = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_loose_coverage');
+    expect(cov('micro sd card', 'V7 32GB Micro SDXC Card')).toBe(1); // "sd" begins "sdxc"
+    expect(cov('micro sd card', 'Integral 2GB SD Card')).toBeCloseTo(2 / 3, 10);
+    expect(cov('head set', 'Logitech USB Headset H390')).toBe(1); // two query words, one title word
+    expect(cov('usb c hub', 'Anker USB hub')).toBeCloseTo(2 / 3, 10); // one letter begins nothing
+    expect(cov('', 'anything')).toBe(0);
+  });
+
   it('computes listing quality and business signals', () => {
     expect(f(rows[0]!, 'condition')).toBe(3);
     expect(f(rows[1]!, 'condition')).toBe(0);
