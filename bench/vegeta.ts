@@ -17,8 +17,11 @@ const VEGETA = join(root, '.data/tools/bin/vegeta');
 
 export const vegetaAvailable = () => existsSync(VEGETA);
 
-/** `urls` are cycled through (vegeta's round robin over its targets), `rate` per second for `seconds`. */
-export async function vegetaAttack(opts: { urls: string[]; rate: number; seconds: number; workers?: number; maxWorkers?: number }): Promise<OpenLoopResult & { generator: string }> {
+/**
+ * `urls` are cycled through (vegeta's round robin over its targets), `rate` per second for `seconds`.
+ * `onResult` sees every successful request: when it was sent (epoch ms) and its latency.
+ */
+export async function vegetaAttack(opts: { urls: string[]; rate: number; seconds: number; workers?: number; maxWorkers?: number; onResult?: (sentAt: number, ms: number) => void }): Promise<OpenLoopResult & { generator: string }> {
   mkdirSync(join(root, '.data/bench'), { recursive: true });
   const targets = join(root, `.data/bench/vegeta-targets-${uniqueSuffix()}.txt`);
   writeFileSync(targets, opts.urls.map((u) => `GET ${u}\n`).join('\n'));
@@ -46,6 +49,7 @@ export async function vegetaAttack(opts: { urls: string[]; rate: number; seconds
       start ??= at;
       const ms = r.latency / 1e6;
       latencies.push(ms);
+      opts.onResult?.(at, ms);
       bySecond[Math.min(bySecond.length - 1, Math.max(0, Math.floor((at - start) / 1000)))]!.push(ms);
     }
   }

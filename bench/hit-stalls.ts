@@ -1,0 +1,117 @@
+/**
+ * Where the cache-hit tail comes from: one API process (with bench/event-loop-monitor.ts preloaded),
+ * the hot queries of bench/search.ts at 5,000 req/s with vegeta for a whole cache TTL, then the slow
+ * requests lined up, per 100 ms window, with the API's event-loop delay and GC pauses in that window.
+ * A slow window with a long loop delay is a stall inside the API (a GC, a background refresh's work);
+ * one without is the machine or the generator.
+ *
+ *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [-- NODE_FLAG ...]
+ *
+ * Needs the index `bench/search.ts --keep-index` leaves (alias bench-search-<listings>) and vegeta
+ * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64).
+ */
+import { Client } from '@elastic/elasticsearch';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../core/src/index.js';
+import type { MonitorRecord } from './event-loop-monitor.js';
+import { queryMix } from './query-mix.js';
+import { arg, log, root, round, stopProcess, summarizeLatencies, uniqueSuffix, waitForHttp } from './support.js';
+import { vegetaAttack, vegetaAvailable } from './vegeta.js';
+
+const listings = arg('listings', 1_000_000);
+const seconds = arg('seconds', 30);
+const rate = arg('rate', 5000);
+const nodeFlags = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+const SLOW_MS = 5;
+const WINDOW_MS = 100;
+
+const id = uniqueSuffix();
+const env = { ES_INDEX_ALIAS: `bench-search-${listings}`, QUEUE_PREFIX: `bstall${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const config = loadConfig({ ...process.env, ...env });
+const es = new Client({ node: config.elasticsearch.url });
+if (!(await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS }))) {
+  log(`no index ${env.ES_INDEX_ALIAS}: run npx tsx bench/search.ts --listings ${listings} --keep-index first`);
+  process.exit(3);
+}
+await es.close();
+if (!vegetaAvailable()) {
+  log('vegeta is not installed: scripts/bench.sh installs it');
+  process.exit(3);
+}
+
+const port = 19_000 + Math.floor(Math.random() * 1000);
+const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
+const api = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/event-loop-monitor.ts', ...nodeFlags, 'query-api/src/main.ts'], {
+  cwd: root,
+  env: { ...process.env, ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const base = `http://127.0.0.1:${port}`;
+const sent: Array<{ at: number; ms: number }> = [];
+let result;
+try {
+  await waitForHttp(`${base}/health/ready`);
+  const urls = queryMix(2000, 3).slice(0, 50).map((m) => `${base}/v1/search?${new URLSearchParams({ ...m.params, size: '20' })}`);
+  for (const u of urls) await fetch(u); // the hot set into the cache
+  await vegetaAttack({ urls, rate, seconds: 5 }); // JIT and connections
+  result = await vegetaAttack({ urls, rate, seconds, onResult: (at, ms) => sent.push({ at, ms }) });
+} finally {
+  await stopProcess(api);
+}
+
+const records = existsSync(monitorFile) ? readFileSync(monitorFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MonitorRecord) : [];
+rmSync(monitorFile, { force: true });
+const start = sent.reduce((m, s) => Math.min(m, s.at), Infinity);
+const delays = records.flatMap((r) => ('window_end' in r && r.window_end >= start ? [r] : []));
+const gcs = records.flatMap((r) => ('gc' in r && r.at >= start ? [r] : []));
+
+const windows = new Map<number, number[]>();
+for (const s of sent) {
+  const w = Math.floor(s.at / WINDOW_MS);
+  (windows.get(w) ?? windows.set(w, []).get(w)!).push(s.ms);
+}
+const inWindow = <T>(xs: T[], at: (x: T) => number, w: number) => xs.filter((x) => at(x) >= w * WINDOW_MS && at(x) < (w + 1) * WINDOW_MS);
+const worst = [...windows.entries()]
+  .map(([w, ms]) => ({ w, ms, slow: ms.filter((x) => x > SLOW_MS).length }))
+  .sort((a, b) => b.slow - a.slow)
+  .slice(0, 10)
+  .map(({ w, ms, slow }) => ({
+    at_s: round((w * WINDOW_MS - start) / 1000, 1),
+    requests_over_5_ms: slow,
+    max_ms: round(Math.max(...ms)),
+    // A request sent in this window may wait on a stall in the next one.
+    api_loop_delay_max_ms: round(Math.max(0, ...inWindow(delays, (d) => d.window_end - 1, w).concat(inWindow(delays, (d) => d.window_end - 1, w + 1)).map((d) => d.max_delay_ms))),
+    api_gc_ms: inWindow(gcs, (g) => g.at, w).map((g) => `${g.gc === 1 ? 'young' : g.gc === 4 ? 'full' : `kind ${g.gc}`} ${round(g.ms)}`),
+  }));
+
+const gcByKind: Record<string, { count: number; total_ms: number; max_ms: number }> = {};
+for (const g of gcs) {
+  const k = g.gc === 1 ? 'young' : g.gc === 4 ? 'full' : `kind_${g.gc}`;
+  const s = (gcByKind[k] ??= { count: 0, total_ms: 0, max_ms: 0 });
+  s.count++;
+  s.total_ms = round(s.total_ms + g.ms);
+  s.max_ms = round(Math.max(s.max_ms, g.ms));
+}
+const slow = sent.filter((s) => s.ms > SLOW_MS).length;
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      benchmark: 'hit-stalls',
+      rate,
+      seconds,
+      node_flags: nodeFlags,
+      latency_ms: result?.latency_ms,
+      requests: sent.length,
+      requests_over_5_ms: slow,
+      windows_with_requests_over_5_ms: [...windows.values()].filter((ms) => ms.some((x) => x > SLOW_MS)).length,
+      windows: windows.size,
+      api_loop_delay_max_per_window_ms: summarizeLatencies(delays.map((d) => d.max_delay_ms)),
+      api_gc: gcByKind,
+      worst_windows: worst,
+    },
+    null,
+    2,
+  )}\n`,
+);
