@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
   RERANK_CANDIDATES: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
+  CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
@@ -66,7 +67,7 @@ export interface Config {
   ingestApiKeys: string[];
   indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
-  cache: { ttlSeconds: number; memoryItems: number; memoryTtlMs: number };
+  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number };
   featureLogEnabled: boolean;
   shutdownDelayMs: number;
   heapGrowingPercent: number;
@@ -130,7 +131,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       budgetMs: env.RANKER_BUDGET_MS,
       candidates: env.RERANK_CANDIDATES,
     },
-    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,

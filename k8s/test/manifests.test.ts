@@ -55,8 +55,8 @@ function envOf(docs: Doc[], c: Container): Record<string, string> {
 describe.each(overlays)('overlay %s', (overlay) => {
   it('gives every container only env vars the config knows', () => {
     const docs = rendered.get(overlay)!;
-    // Our config's variables, plus what Node itself reads (trusting ECK's CA).
-    const known = new Set([...Object.keys(EnvSchema.properties), 'NODE_EXTRA_CA_CERTS']);
+    // Our config's variables, plus what Node itself reads (trusting ECK's CA, heap size).
+    const known = new Set([...Object.keys(EnvSchema.properties), 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS']);
     for (const w of workloads(docs)) for (const c of containersOf(w)) {
       const unknown = Object.keys(envOf(docs, c)).filter((k) => !known.has(k));
       expect(unknown, `${w.kind}/${w.metadata.name}`).toEqual([]);

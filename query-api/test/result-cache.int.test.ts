@@ -45,6 +45,23 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-listing', c.compute)).value).toBe(2);
   });
 
+  it('keeps its in-process layer within a byte budget, serving the rest from Redis', async () => {
+    const layers: string[] = [];
+    const cache = new ResultCache(redis, {
+      prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
+      stats: { record: (layer, result) => layers.push(`${layer} ${result}`) },
+    });
+    const big = (n: number) => async () => ({ value: 'x'.repeat(1000) + n, ids: [`l-b${n}`] }); // ~1.1 KB as JSON
+    for (let n = 1; n <= 5; n++) await cache.getOrCompute(`k-budget-${n}`, big(n));
+    layers.length = 0;
+    expect((await cache.getOrCompute('k-budget-5', big(0))).value.endsWith('5')).toBe(true);
+    expect(layers).toEqual(['memory hit']); // the newest fit
+    layers.length = 0;
+    const oldest = await cache.getOrCompute('k-budget-1', big(0));
+    expect(oldest).toEqual({ value: 'x'.repeat(1000) + 1, hit: true }); // evicted from memory, still shared in Redis
+    expect(layers).toEqual(['memory miss', 'redis hit']);
+  });
+
   it('recomputes a value read near its expiry in the background, serving the current one meanwhile', async () => {
     const cache = cacheOf(60_000);
     const c = counter();

@@ -58,10 +58,13 @@ export class ResultCache {
 
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix: string; ttlSeconds: number; memoryItems: number; memoryTtlMs: number; changeVisibleAfterMs?: number; stats?: CacheStats },
+    private readonly opts: { prefix: string; ttlSeconds: number; memoryItems: number; memoryBytes?: number; memoryTtlMs: number; changeVisibleAfterMs?: number; stats?: CacheStats },
   ) {
     this.memory = new LRUCache({
       max: Math.max(1, opts.memoryItems),
+      // Entries are counted by their JSON length: windows of 200 listings are ~80 KB, so a count alone
+      // (10,000 entries) would let a long tail of distinct queries take a gigabyte.
+      ...(opts.memoryBytes ? { maxSize: opts.memoryBytes } : {}),
       ttl: Math.max(1, opts.memoryTtlMs),
       dispose: (v, key) => this.unindex(key, v.ids),
     });
@@ -116,7 +119,7 @@ export class ResultCache {
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
         if (cached && !this.showsRecentChange(cached)) {
-          this.remember(key, cached, pttl, ttlMs);
+          this.remember(key, cached, raw!.length, pttl, ttlMs);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
       }
@@ -140,8 +143,9 @@ export class ResultCache {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
     if (store && !this.showsRecentChange(fresh)) {
-      this.remember(key, fresh, ttlMs, ttlMs);
-      await this.store(key, fresh, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
+      const json = JSON.stringify(fresh);
+      this.remember(key, fresh, json.length, ttlMs, ttlMs);
+      await this.store(key, json, fresh.ids, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
     }
     return fresh;
   }
@@ -174,11 +178,12 @@ export class ResultCache {
    * through the change notifications. Re-reading hot entries from Redis every second instead meant
    * parsing large windows again and again, and the old-generation GC work that came with it.
    */
-  private remember(key: string, value: CachedValue<unknown>, lifeLeftMs: number, ttlMs: number) {
+  private remember(key: string, value: CachedValue<unknown>, jsonBytes: number, lifeLeftMs: number, ttlMs: number) {
     if (this.opts.memoryItems <= 0 || lifeLeftMs <= 0) return;
+    if (this.opts.memoryBytes && jsonBytes > this.opts.memoryBytes) return;
     const share = REFRESH_AHEAD_SHARE.min + Math.random() * (REFRESH_AHEAD_SHARE.max - REFRESH_AHEAD_SHARE.min);
     const refreshAt = Date.now() + lifeLeftMs - ttlMs * share;
-    this.memory.set(key, { ...value, refreshAt }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)) });
+    this.memory.set(key, { ...value, refreshAt }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)), ...(this.opts.memoryBytes ? { size: Math.max(1, jsonBytes) } : {}) });
     for (const id of value.ids) {
       let keys = this.memoryByListing.get(id);
       if (!keys) this.memoryByListing.set(id, (keys = new Set()));
@@ -194,9 +199,9 @@ export class ResultCache {
     }
   }
 
-  private async store(key: string, value: CachedValue<unknown>, ttlSeconds: number) {
-    const keys = [this.redisKey(key), ...value.ids.map((id) => this.idKey(id))];
-    await (this.redis as StoringRedis).storeCacheEntry(keys.length, ...keys, JSON.stringify(value), ttlSeconds);
+  private async store(key: string, json: string, ids: string[], ttlSeconds: number) {
+    const keys = [this.redisKey(key), ...ids.map((id) => this.idKey(id))];
+    await (this.redis as StoringRedis).storeCacheEntry(keys.length, ...keys, json, ttlSeconds);
   }
 
   /** Drops every entry (both layers) that shows one of these listings. */

@@ -21,6 +21,7 @@ export default fp(
       prefix: queue.prefix,
       ttlSeconds: cache.ttlSeconds,
       memoryItems: cache.memoryItems,
+      memoryBytes: cache.memoryBytes,
       memoryTtlMs: cache.memoryTtlMs,
       // A change is searchable after the next index refresh; half a second more for the refresh itself.
       changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,

@@ -27,7 +27,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const errors = { 400: Problem, 503: Problem };
   const { cache } = app.config;
   // First pages only: a later relevance page is read fresh (sold listings dropped) on every request.
-  const firstPages = cache.ttlSeconds > 0 ? new SerializedPages({ max: cache.memoryItems, ttlMs: cache.memoryTtlMs }) : undefined;
+  const firstPages = cache.ttlSeconds > 0 ? new SerializedPages({ max: cache.memoryItems, maxBytes: cache.memoryBytes / 4, ttlMs: cache.memoryTtlMs }) : undefined;
 
   app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req, reply) => {
     const page = await service.search(req.query);
