@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Listing, physicalIndexName, toListingDocument, type Config, type Listing as ListingT } from '../../core/src/index.js';
+import { notifyIndexSwapped } from './change-notifications.js';
 import { aliasTargets, createPhysicalIndex } from './index-admin.js';
 import { queueNames } from './queue-names.js';
 import { openListingSource, type SourceSpec } from './sources/open-source.js';
@@ -57,6 +58,9 @@ export async function reindex(
       actions: [...from.map((index) => ({ remove: { index, alias } })), { add: { index: to, alias, is_write_index: true } }],
     });
     logger.info({ to, ...counts }, 'reindex: alias swapped');
+    // Caches drop what the old index computed (readers also re-check the alias on their own, in case
+    // they missed this message).
+    await notifyIndexSwapped(redis, names.prefix, [to]).catch((err) => logger.warn({ err }, 'reindex: swap notification failed'));
     if (!opts.keepOld && from.length > 0) await es.indices.delete({ index: from.join(','), ignore_unavailable: true });
     return { from, to, ...counts };
   } catch (err) {

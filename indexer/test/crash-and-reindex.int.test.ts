@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { changeNotificationKeys } from '../src/change-notifications.js';
 import { aliasTargets, ensureListingsIndex } from '../src/index-admin.js';
 import { ChangeProducer } from '../src/producer.js';
 import { queueNames } from '../src/queue-names.js';
@@ -106,8 +107,14 @@ describe('zero-downtime reindex under live writes', () => {
       }
     })();
 
+    const swaps: string[] = [];
+    const subscriber = new Redis(config.redis.url);
+    await subscriber.subscribe(changeNotificationKeys(config.queue.prefix).indexSwaps);
+    subscriber.on('message', (_ch, index) => swaps.push(index));
     const result = await reindex(es, redis, config, silentLogger);
     await new Promise((r) => setTimeout(r, 500)); // live writes continue after the swap too
+    expect(swaps).toEqual([result.to]); // caches move to the new index generation
+    subscriber.disconnect();
     writing = false;
     await writer;
     searching = false;

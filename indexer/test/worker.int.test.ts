@@ -111,12 +111,12 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     await sub.subscribe(keys.channel);
     sub.on('message', (_c, msg) => seen.push(...(JSON.parse(msg) as string[])));
     const redis = new Redis(config.redis.url);
-    const genBefore = Number(await redis.get(keys.generation));
+    const genBefore = Number(await redis.get(keys.bulkCounter));
     await producer.publish([upsert(30, 1)]);
     await waitForQueueIdle(config);
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toContain('g-99-30');
-    expect(Number(await redis.get(keys.generation))).toBeGreaterThan(genBefore);
+    expect(Number(await redis.get(keys.bulkCounter))).toBeGreaterThan(genBefore);
     sub.disconnect();
     redis.disconnect();
   });

@@ -45,6 +45,32 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-listing', c.compute)).value).toBe(2);
   });
 
+  it('keys entries by index generation: nothing computed on the old index is served after a swap', async () => {
+    const cache = cacheOf(60_000);
+    const other = cacheOf(60_000);
+    cache.setGeneration('listings-v1');
+    other.setGeneration('listings-v1');
+    const c = counter();
+    await cache.getOrCompute('k-gen', c.compute);
+    expect((await other.getOrCompute('k-gen', c.compute)).value).toBe(1); // shared in Redis
+    let release!: () => void;
+    let started!: () => void;
+    const computing = new Promise<void>((r) => (started = r));
+    const slow = cache.getOrCompute('k-gen-slow', async () => {
+      started();
+      await new Promise<void>((r) => (release = r));
+      return { value: 'old index', ids: ['l-g'] };
+    });
+    await computing; // on the old index when the swap comes
+    cache.setGeneration('listings-v2');
+    other.setGeneration('listings-v2');
+    release();
+    expect((await slow).value).toBe('old index'); // its caller gets it ...
+    expect((await cache.getOrCompute('k-gen-slow', async () => ({ value: 'new index', ids: ['l-g'] }))).value).toBe('new index'); // ... nobody after the swap
+    expect((await cache.getOrCompute('k-gen', c.compute)).value).toBe(2);
+    expect((await other.getOrCompute('k-gen', c.compute)).value).toBe(2);
+  });
+
   it('keeps its in-process layer within a byte budget, serving the rest from Redis', async () => {
     const layers: string[] = [];
     const cache = new ResultCache(redis, {

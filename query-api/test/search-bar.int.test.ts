@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
-import { notifyListingsChanged } from '../../indexer/src/change-notifications.js';
+import { notifyIndexSwapped, notifyListingsChanged } from '../../indexer/src/change-notifications.js';
 import { appWithCatalog, FIXED, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;
@@ -143,6 +143,20 @@ describe('search bar on real Elasticsearch and Redis', () => {
       after = await search(t.app, q);
     }
     expect(ids(after.body)).not.toContain('fx-5');
+    expect(after.body.query_id).not.toBe(before.body.query_id);
+  });
+
+  it('serves nothing cached from the old index once a reindex swapped the alias', async () => {
+    const q = { q: 'vintage dress', size: 3 };
+    const before = await search(t.app, q);
+    expect((await search(t.app, q)).body.query_id).toBe(before.body.query_id);
+    await notifyIndexSwapped(t.app.redis, t.config.queue.prefix, ['listings-rebuilt']); // what reindex does after the swap
+    const deadline = Date.now() + 2000;
+    let after = await search(t.app, q);
+    while (after.body.query_id === before.body.query_id && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await search(t.app, q);
+    }
     expect(after.body.query_id).not.toBe(before.body.query_id);
   });
 

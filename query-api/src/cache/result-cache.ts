@@ -55,6 +55,7 @@ export class ResultCache {
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
+  private generation = '';
 
   constructor(
     private readonly redis: Redis,
@@ -72,6 +73,17 @@ export class ResultCache {
     if (!('storeCacheEntry' in redis)) redis.defineCommand('storeCacheEntry', { lua: STORE_SCRIPT });
   }
 
+  /**
+   * The index generation entries belong to (the physical index behind the alias). A new one (a
+   * reindex swapped the alias) makes every entry computed on the old index unreachable, in both layers:
+   * old mappings and synonyms are never served again; the old Redis entries expire on their own.
+   */
+  setGeneration(generation: string): void {
+    if (generation === this.generation) return;
+    this.generation = generation;
+    this.memory.clear();
+  }
+
   private redisKey(key: string) {
     return `${this.opts.prefix}:cache:${key}`;
   }
@@ -85,7 +97,10 @@ export class ResultCache {
    * in the last part of its life (REFRESH_AHEAD_SHARE) is served and recomputed in the background once,
    * so a hot key never expires under its traffic (which would make every request for it wait on a miss).
    */
-  async getOrCompute<T>(key: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
+  async getOrCompute<T>(requestKey: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
+    // Scoped to the index generation: a computation that started before a swap stores
+    // under the old generation, where nothing reads any more.
+    const key = `${this.generation}:${requestKey}`;
     const enabled = this.opts.ttlSeconds > 0;
     const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
     if (enabled && this.opts.memoryItems > 0) {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { changeNotificationKeys } from '../../../indexer/src/change-notifications.js';
+import { changeNotificationKeys, indexGeneration } from '../../../indexer/src/change-notifications.js';
 import { ResultCache } from '../cache/result-cache.js';
 
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
@@ -10,9 +10,13 @@ export function refreshIntervalMs(interval: string): number {
   return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
 }
 
+/** How often the API re-reads the alias itself, in case it missed a swap notification (e.g. Redis reconnecting). */
+const GENERATION_CHECK_MS = 15_000;
+
 /**
- * The result cache, plus a subscription to the indexer's change notifications that drops cached
- * entries showing a changed listing (a dedicated connection: a subscribed Redis client can do nothing else).
+ * The result cache, plus a subscription to the indexer's notifications (a dedicated connection: a
+ * subscribed Redis client can do nothing else): changed listings drop the cached entries showing them;
+ * an alias swap (reindex) moves the cache to the new index generation.
  */
 export default fp(
   async (app) => {
@@ -29,10 +33,23 @@ export default fp(
     });
     app.decorate('cache', resultCache);
 
+    const readGeneration = async () => {
+      const name = app.config.elasticsearch.alias;
+      if (!(await app.es.indices.existsAlias({ name }))) return;
+      resultCache.setGeneration(indexGeneration(Object.keys(await app.es.indices.getAlias({ name }))));
+    };
+    // Elasticsearch down at start: entries are keyed without a generation until the first check.
+    await readGeneration().catch((err) => app.log.warn({ err }, 'could not read the index generation'));
+    const generationCheck = setInterval(() => readGeneration().catch(() => undefined), GENERATION_CHECK_MS).unref();
+
     const subscriber = new Redis(app.config.redis.url, { maxRetriesPerRequest: null });
-    const { channel } = changeNotificationKeys(queue.prefix);
-    await subscriber.subscribe(channel);
-    subscriber.on('message', (_ch, message) => {
+    const { channel, indexSwaps } = changeNotificationKeys(queue.prefix);
+    await subscriber.subscribe(channel, indexSwaps);
+    subscriber.on('message', (ch, message) => {
+      if (ch === indexSwaps) {
+        resultCache.setGeneration(message);
+        return;
+      }
       let ids: string[] = [];
       try {
         ids = JSON.parse(message) as string[];
@@ -42,8 +59,9 @@ export default fp(
       resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
     });
     app.addHook('onClose', async () => {
+      clearInterval(generationCheck);
       await subscriber.quit().catch(() => subscriber.disconnect());
     });
   },
-  { name: 'cache', dependencies: ['redis', 'metrics'] },
+  { name: 'cache', dependencies: ['redis', 'metrics', 'elasticsearch'] },
 );
