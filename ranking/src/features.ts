@@ -46,13 +46,15 @@ function accessorySignals(query: string[], title: string[]): [number, number] {
 
 /**
  * Share of query tokens the title has when glued words count: a query token that begins a longer title
- * token ("sd" in "sdxc", "usb" in "usbc") and two query tokens written as one ("head set": "headset").
+ * token ("usb" in "usbc", "cam" in "camcorder") and two query tokens written as one ("head set": "headset").
  * Product titles glue words and codes together that people type apart, and exact coverage misses them.
  */
 function looseCoverage(query: string[], title: string[]): number {
+  // Two letters begin too much: "pc" begins "pcie", "hd" begins "hdmi".
+  const MIN_PREFIX = 3;
   if (query.length === 0) return 0;
   const words = new Set(title);
-  const begins = (t: string) => t.length >= 2 && title.some((w) => w.length > t.length && w.startsWith(t));
+  const begins = (t: string) => t.length >= MIN_PREFIX && title.some((w) => w.length > t.length && w.startsWith(t));
   let found = 0;
   for (let i = 0; i < query.length; i++) {
     const t = query[i]!;

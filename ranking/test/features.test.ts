@@ -28,7 +28,8 @@ describe('feature extraction', () => {
 
   it('counts glued words in the loose title coverage', () => {
     const cov = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_loose_coverage');
-    expect(cov('micro sd card', 'V7 32GB Micro SDXC Card')).toBe(1); // "sd" begins "sdxc"
+    expect(cov('usb hub', 'Anker USBC hub')).toBe(1); // "usb" begins "usbc"
+    expect(cov('gaming pc', 'Gaming PCIe card')).toBeCloseTo(1 / 2, 10); // two letters begin nothing
     expect(cov('micro sd card', 'Integral 2GB SD Card')).toBeCloseTo(2 / 3, 10);
     expect(cov('head set', 'Logitech USB Headset H390')).toBe(1); // two query words, one title word
     expect(cov('usb c hub', 'Anker USB hub')).toBeCloseTo(2 / 3, 10); // one letter begins nothing
