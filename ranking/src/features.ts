@@ -12,16 +12,29 @@ function singular(t: string): string {
   return t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t;
 }
 
+/** Lowercase and accents folded: the text tokens() splits. */
+const fold = (text: string) => text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+
 /** Lowercase, fold accents, split on non-alphanumerics, singularize: cheap and deterministic. */
 export function tokens(text: string | undefined): string[] {
   if (!text) return [];
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean)
-    .map(singular);
+  return fold(text).split(/[^a-z0-9]+/).filter(Boolean).map(singular);
+}
+
+/**
+ * Which of `wanted` are tokens of `text` (as tokens() makes them), without building its token list:
+ * descriptions are the longest text of a candidate, and a search extracts features for 200 of them.
+ */
+export function tokensAmong(text: string | undefined, wanted: Set<string>): Set<string> {
+  const found = new Set<string>();
+  if (!text || wanted.size === 0) return found;
+  for (const [raw] of fold(text).matchAll(/[a-z0-9]+/g)) {
+    const t = singular(raw);
+    if (!wanted.has(t)) continue;
+    found.add(t);
+    if (found.size === wanted.size) break;
+  }
+  return found;
 }
 
 const ACCESSORY = new Set((featureSpec.lexicons?.accessory ?? []).flatMap(tokens));
@@ -99,6 +112,7 @@ function userFeatures(user: UserProfile | undefined, path: string[], brand: stri
  */
 export function extractFeatures(candidates: Candidate[], ctx: QueryContext): number[][] {
   const q = tokens(ctx.query);
+  const qSet = new Set(q);
   const qNorm = q.join(' ');
   const maxBm25 = candidates.reduce((m, c) => Math.max(m, c.bm25), 0);
   // Price position within the candidate set, per top-level category.
@@ -131,7 +145,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       coverage(q, new Set(tokens((d.category_path ?? []).join(' ')))),
       qNorm.length > 0 && titleTokens.join(' ').includes(qNorm) ? 1 : 0,
       Math.min(10, q.length),
-      coverage(q, new Set(tokens(d.description))),
+      coverage(q, tokensAmong(d.description, qSet)),
       Math.min(40, titleTokens.length),
       firstMatchPosition(q, titleTokens),
       logPrices[i]!,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing, type UserProfile } from '../../core/src/index.js';
 import { FEATURE_NAMES } from '../src/feature-spec.js';
-import { extractFeatures, tokens } from '../src/features.js';
+import { extractFeatures, tokens, tokensAmong } from '../src/features.js';
 
 const listing = (patch: Partial<Listing>): Listing => ({
   id: 'x', seller_id: 's', title: 'Nike Air Max sneakers', description: 'Great running shoes', category_path: ['Men', 'Shoes', 'Athletic Shoes'],
@@ -85,5 +85,15 @@ describe('feature extraction', () => {
     expect(rows[0]).toHaveLength(FEATURE_NAMES.length);
     expect(tokens('Café Sneakers, NIKE!')).toEqual(['cafe', 'sneaker', 'nike']);
     expect(tokens('Batteries glass')).toEqual(['battery', 'glass']);
+  });
+
+  it('finds query tokens in a text exactly as tokens() would', () => {
+    const text = 'Crème brûlée torch: BATTERIES included, glass cases; Ünïcode-Words & more batteries';
+    const wanted = new Set(['creme', 'battery', 'glass', 'case', 'unicode', 'absent']);
+    const expected = new Set(tokens(text).filter((t) => wanted.has(t)));
+    expect(tokensAmong(text, wanted)).toEqual(expected);
+    expect(expected.size).toBe(5);
+    expect(tokensAmong(undefined, wanted).size).toBe(0);
+    expect(tokensAmong(text, new Set()).size).toBe(0);
   });
 });
