@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { changeNotificationKeys, indexGeneration } from '../../../indexer/src/change-notifications.js';
+import { aliasTargets } from '../../../indexer/src/index-admin.js';
 import { ResultCache } from '../cache/result-cache.js';
 
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
@@ -34,9 +35,8 @@ export default fp(
     app.decorate('cache', resultCache);
 
     const readGeneration = async () => {
-      const name = app.config.elasticsearch.alias;
-      if (!(await app.es.indices.existsAlias({ name }))) return;
-      resultCache.setGeneration(indexGeneration(Object.keys(await app.es.indices.getAlias({ name }))));
+      const indices = await aliasTargets(app.es, app.config.elasticsearch.alias);
+      if (indices.length > 0) resultCache.setGeneration(indexGeneration(indices));
     };
     // Elasticsearch down at start: entries are keyed without a generation until the first check.
     await readGeneration().catch((err) => app.log.warn({ err }, 'could not read the index generation'));
