@@ -11,13 +11,12 @@
  * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64).
  */
 import { Client } from '@elastic/elasticsearch';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
 import type { MonitorRecord } from './event-loop-monitor.js';
-import { queryMix } from './query-mix.js';
-import { arg, log, root, round, stopProcess, summarizeLatencies, uniqueSuffix, waitForHttp } from './support.js';
+import { hotSearchPaths } from './query-mix.js';
+import { arg, log, root, round, startProcess, stopProcess, summarizeLatencies, uniqueSuffix, waitForHttp } from './support.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 
 const listings = arg('listings', 1_000_000);
@@ -43,17 +42,13 @@ if (!vegetaAvailable()) {
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
-const api = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/event-loop-monitor.ts', ...nodeFlags, 'query-api/src/main.ts'], {
-  cwd: root,
-  env: { ...process.env, ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' }, [], ['--import', './bench/event-loop-monitor.ts', ...nodeFlags]);
 const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
 let result;
 try {
   await waitForHttp(`${base}/health/ready`);
-  const urls = queryMix(2000, 3).slice(0, 50).map((m) => `${base}/v1/search?${new URLSearchParams({ ...m.params, size: '20' })}`);
+  const urls = hotSearchPaths().map((p) => `${base}${p}`);
   for (const u of urls) await fetch(u); // the hot set into the cache
   await vegetaAttack({ urls, rate, seconds: 5 }); // JIT and connections
   result = await vegetaAttack({ urls, rate, seconds, onResult: (at, ms) => sent.push({ at, ms }) });
@@ -66,6 +61,7 @@ rmSync(monitorFile, { force: true });
 const start = sent.reduce((m, s) => Math.min(m, s.at), Infinity);
 const delays = records.flatMap((r) => ('window_end' in r && r.window_end >= start ? [r] : []));
 const gcs = records.flatMap((r) => ('gc' in r && r.at >= start ? [r] : []));
+const gcKind = (kind: number) => (kind === 1 ? 'young' : kind === 4 ? 'full' : `kind_${kind}`);
 
 const windows = new Map<number, number[]>();
 for (const s of sent) {
@@ -83,13 +79,12 @@ const worst = [...windows.entries()]
     max_ms: round(Math.max(...ms)),
     // A request sent in this window may wait on a stall in the next one.
     api_loop_delay_max_ms: round(Math.max(0, ...inWindow(delays, (d) => d.window_end - 1, w).concat(inWindow(delays, (d) => d.window_end - 1, w + 1)).map((d) => d.max_delay_ms))),
-    api_gc_ms: inWindow(gcs, (g) => g.at, w).map((g) => `${g.gc === 1 ? 'young' : g.gc === 4 ? 'full' : `kind ${g.gc}`} ${round(g.ms)}`),
+    api_gc_ms: inWindow(gcs, (g) => g.at, w).map((g) => `${gcKind(g.gc)} ${round(g.ms)}`),
   }));
 
 const gcByKind: Record<string, { count: number; total_ms: number; max_ms: number }> = {};
 for (const g of gcs) {
-  const k = g.gc === 1 ? 'young' : g.gc === 4 ? 'full' : `kind_${g.gc}`;
-  const s = (gcByKind[k] ??= { count: 0, total_ms: 0, max_ms: 0 });
+  const s = (gcByKind[gcKind(g.gc)] ??= { count: 0, total_ms: 0, max_ms: 0 });
   s.count++;
   s.total_ms = round(s.total_ms + g.ms);
   s.max_ms = round(Math.max(s.max_ms, g.ms));

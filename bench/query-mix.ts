@@ -35,3 +35,12 @@ export function queryMix(count: number, seed = 1): MixQuery[] {
   }
   return out;
 }
+
+/** A search request's path for a mix query: the first page of 20, as the app asks for it. */
+export const searchPath = (params: Record<string, string>) => `/v1/search?${new URLSearchParams({ ...params, size: '20' })}`;
+
+/**
+ * The hot set the cache-hit benchmarks replay: the first 50 queries of the seed-3 mix of 2,000
+ * (bench/search.ts and bench/hit-stalls.ts measure the same requests).
+ */
+export const hotSearchPaths = (mix: MixQuery[] = queryMix(2000, 3)) => mix.slice(0, 50).map((m) => searchPath(m.params));

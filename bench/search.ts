@@ -20,7 +20,7 @@ import { generateListing } from '../indexer/src/sources/generator.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
-import { queryMix } from './query-mix.js';
+import { hotSearchPaths, queryMix, searchPath as path } from './query-mix.js';
 import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 
 const listings = arg('listings', 1_000_000);
@@ -77,8 +77,7 @@ async function load(): Promise<void> {
 }
 
 const mix = queryMix(2000, 3);
-const path = (p: Record<string, string>) => `/v1/search?${new URLSearchParams({ ...p, size: '20' })}`;
-const hotPaths = mix.slice(0, 50).map((m) => path(m.params));
+const hotPaths = hotSearchPaths(mix);
 const esBody = (p: Record<string, string>) => {
   const params = { ...p, status: 'on_sale' as const, ...(p.price_max ? { price_max: Number(p.price_max) } : {}) };
   return JSON.stringify({ query: buildQuery(params), size: config.model.candidates, aggs: buildAggs(params).aggs, track_total_hits: 10_000, _source: SOURCE_FIELDS });
