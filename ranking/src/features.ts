@@ -62,11 +62,10 @@ function accessorySignals(query: string[], title: string[]): [number, number] {
  * token ("usb" in "usbc", "cam" in "camcorder") and two query tokens written as one ("head set": "headset").
  * Product titles glue words and codes together that people type apart, and exact coverage misses them.
  */
-function looseCoverage(query: string[], title: string[]): number {
+function looseCoverage(query: string[], title: string[], words: Set<string>): number {
   // Two letters begin too much: "pc" begins "pcie", "hd" begins "hdmi".
   const MIN_PREFIX = 3;
   if (query.length === 0) return 0;
-  const words = new Set(title);
   const begins = (t: string) => t.length >= MIN_PREFIX && title.some((w) => w.length > t.length && w.startsWith(t));
   let found = 0;
   for (let i = 0; i < query.length; i++) {
@@ -130,6 +129,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
   return candidates.map((c, i) => {
     const d = c.doc;
     const titleTokens = tokens(d.title);
+    const titleWords = new Set(titleTokens);
     const brandTokens = tokens(d.brand);
     const s = stats.get(d.category_path?.[0] ?? '')!;
     const mean = s.sum / s.n;
@@ -140,7 +140,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
     return [
       c.bm25,
       maxBm25 > 0 ? c.bm25 / maxBm25 : 0,
-      coverage(q, new Set(titleTokens)),
+      coverage(q, titleWords),
       brandTokens.length > 0 && brandTokens.every((t) => q.includes(t)) ? 1 : 0,
       coverage(q, new Set(tokens((d.category_path ?? []).join(' ')))),
       qNorm.length > 0 && titleTokens.join(' ').includes(qNorm) ? 1 : 0,
@@ -160,7 +160,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       up,
       accessory,
       queryThenAccessory,
-      looseCoverage(q, titleTokens),
+      looseCoverage(q, titleTokens, titleWords),
     ];
   });
 }
