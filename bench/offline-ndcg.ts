@@ -3,17 +3,26 @@
  * recomputed here with the TypeScript serving path (onnxruntime-node) on the exported judged data, next
  * to the numbers the training pipeline recorded in the manifest.
  *
- *   npx tsx bench/offline-ndcg.ts      (needs .data/training/judged.jsonl: scripts/train-model.sh writes it)
+ *   npx tsx bench/offline-ndcg.ts [--data .data/training/judged.jsonl] [--queries held-out|all] [--version V]
+ *
+ * The default data is what scripts/train-model.sh exports. For a judged set the model never saw, export
+ * it (models/export/judged-data.ts --judgments FILE --out F) and pass --data F --queries all.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { listVersions, resolveArtifact } from '../ranking/src/model-registry.js';
 import { OnnxRanker } from '../ranking/src/onnx-ranker.js';
 import { round, root } from './support.js';
 
 const SEED = 20261125; // models/pipeline/train.py
-const data = resolve(root, '.data/training/judged.jsonl');
+const { values } = parseArgs({ options: { data: { type: 'string' }, queries: { type: 'string', default: 'held-out' }, version: { type: 'string' } } });
+if (values.queries !== 'held-out' && values.queries !== 'all') {
+  process.stderr.write(`--queries must be held-out or all, not ${values.queries}\n`);
+  process.exit(2);
+}
+const data = resolve(values.data ?? resolve(root, '.data/training/judged.jsonl'));
 if (!existsSync(data)) {
   process.stderr.write(`no ${data}: run scripts/train-model.sh (needs ../shared/data/icecat)\n`);
   process.exit(3);
@@ -22,18 +31,19 @@ interface Row { query: string; docid: string; rating: number; bm25_rank: number;
 const rows = readFileSync(data, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
 
 /** Same split as models/pipeline/ltr_metrics.py split_queries. */
-const heldOut = (q: string) => parseInt(createHash('sha256').update(`${SEED}:${q}`).digest('hex').slice(0, 8), 16) / 0xffffffff < 0.3;
+const isHeldOut = (q: string) => parseInt(createHash('sha256').update(`${SEED}:${q}`).digest('hex').slice(0, 8), 16) / 0xffffffff < 0.3;
 const dcg = (r: number[]) => r.slice(0, 10).reduce((s, x, i) => s + (2 ** x - 1) / Math.log2(i + 2), 0);
 const ndcg = (ratings: number[]) => {
   const ideal = dcg([...ratings].sort((a, b) => b - a));
   return ideal > 0 ? dcg(ratings) / ideal : 0;
 };
 
-const version = listVersions(resolve(root, 'models'), 'ltr').at(-1)!;
+const selected = values.queries === 'all' ? () => true : isHeldOut;
+const version = values.version ?? listVersions(resolve(root, 'models'), 'ltr').at(-1)!;
 const artifact = resolveArtifact(resolve(root, 'models'), 'ltr', version);
 const ranker = await OnnxRanker.load(artifact);
 const byQuery = new Map<string, Row[]>();
-for (const r of rows) if (heldOut(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
+for (const r of rows) if (selected(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
 let model = 0;
 let bm25 = 0;
 for (const [query, group] of byQuery) {
@@ -52,7 +62,9 @@ const q = byQuery.size;
 process.stdout.write(`${JSON.stringify({
   benchmark: 'offline-ndcg',
   model: `ltr@${version}`,
-  held_out_queries: q,
+  data,
+  queries: values.queries,
+  evaluated_queries: q,
   ndcg_at_10: { model: round(model / q, 4), bm25: round(bm25 / q, 4), relative_gain: round(model / bm25 - 1, 4) },
   training_pipeline_metrics: artifact.manifest.metrics,
   goal: 'model >= +10% relative over BM25',

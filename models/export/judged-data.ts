@@ -7,7 +7,10 @@
  * Judged products that BM25 does not retrieve in the top 200 cannot be re-ranked and are left out;
  * unjudged candidates are left out too (their relevance is unknown, not 0).
  *
- *   npx tsx models/export/judged-data.ts [--data ../shared/data/icecat] [--out .data/training/judged.jsonl]
+ *   npx tsx models/export/judged-data.ts [--data ../shared/data/icecat] [--judgments FILE] [--out .data/training/judged.jsonl]
+ *
+ * --judgments (default: judgments-dev.csv of --data) exports another query,docid,rating file over the
+ * same products, e.g. a further judged set to evaluate the shipped model on (bench/offline-ndcg.ts --queries all).
  */
 import { Client } from '@elastic/elasticsearch';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,12 +23,13 @@ import { textQuery } from '../../query-api/src/search/text-query.js';
 import { extractFeatures } from '../../ranking/src/features.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, candidates: { type: 'string' } } });
+const { values } = parseArgs({ options: { data: { type: 'string' }, judgments: { type: 'string' }, out: { type: 'string' }, candidates: { type: 'string' } } });
 const dataDir = resolve(values.data ?? join(root, '../shared/data/icecat'));
 const out = resolve(values.out ?? join(root, '.data/training/judged.jsonl'));
+const judgmentsFile = resolve(values.judgments ?? join(dataDir, 'judgments-dev.csv'));
 const candidates = Number(values.candidates ?? 200);
-if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
-  process.stderr.write(`no judged data at ${dataDir} (see ../shared/data/README.md)\n`);
+if (!existsSync(judgmentsFile)) {
+  process.stderr.write(`no judgments at ${judgmentsFile} (see ../shared/data/README.md)\n`);
   process.exit(3);
 }
 
@@ -53,7 +57,7 @@ for await (const row of readIcecatProducts(zips)) {
 await flush();
 await es.indices.refresh({ index });
 
-const judgments = await readJudgments(join(dataDir, 'judgments-dev.csv'));
+const judgments = await readJudgments(judgmentsFile);
 const byQuery = new Map<string, Map<string, number>>();
 for (const j of judgments) {
   if (!byQuery.has(j.query)) byQuery.set(j.query, new Map());
@@ -72,6 +76,6 @@ for (const [query, ratings] of byQuery) {
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${lines.join('\n')}\n`);
-process.stdout.write(`${JSON.stringify({ products: imported, queries: byQuery.size, judged_candidates: lines.length, out })}\n`);
+process.stdout.write(`${JSON.stringify({ products: imported, judgments: judgmentsFile, queries: byQuery.size, judged_candidates: lines.length, out })}\n`);
 await es.indices.delete({ index, ignore_unavailable: true });
 await es.close();
