@@ -28,6 +28,8 @@ describe('Listing schema', () => {
     ['created_at', { created_at: 'yesterday' }],
     ['status', { status: 'reserved' }],
     ['title', { title: '' }],
+    ['price', { price: Infinity }],
+    ['view_count', { view_count: Infinity }],
   ])('rejects a bad %s', (field, patch) => {
     const issues = listing.issues({ ...goodListing, ...patch });
     expect(issues.map((i) => i.path)).toContain(field);
@@ -46,9 +48,10 @@ describe('ListingChangeEvent schema', () => {
     expect(change.check({ op: 'delete', listing_id: 'l-1', version: 18, emitted_at: '2026-11-02T10:00:00Z' })).toBe(true);
   });
 
-  it('rejects a missing listing, a zero version and an unknown op', () => {
+  it('rejects a missing listing, a zero or infinite version and an unknown op', () => {
     expect(change.check({ ...upsert, listing: undefined })).toBe(false);
     expect(change.check({ ...upsert, version: 0 })).toBe(false);
+    expect(change.check({ ...upsert, version: JSON.parse('1e400') })).toBe(false);
     expect(change.check({ ...upsert, op: 'sold' })).toBe(false);
   });
 

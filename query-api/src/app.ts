@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { loggerOptions, type Config } from '../../core/src/index.js';
 import cache from './plugins/cache.js';
 import elasticsearch from './plugins/elasticsearch.js';
-import errorHandler from './plugins/error-handler.js';
+import errorHandler, { sendFrameworkError } from './plugins/error-handler.js';
+import finiteNumbers from './plugins/finite-numbers.js';
 import metrics from './plugins/metrics.js';
 import producer from './plugins/producer.js';
 import ranker from './plugins/ranker.js';
@@ -35,6 +36,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
@@ -43,6 +45,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     reply.header('x-request-id', req.id);
   });
   await app.register(errorHandler);
+  await app.register(finiteNumbers);
   await app.register(metrics);
   await app.register(tracing);
   await app.register(swagger, {

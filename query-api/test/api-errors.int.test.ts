@@ -19,6 +19,12 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     [{ shipping_payer: 'nobody' }, 'shipping_payer'],
     [{ price_min: 'cheap' }, 'price_min'],
     [{ price_max: -5 }, 'price_max'],
+    // Ajv coerces "Infinity" / "1e309" and then lets them past integer, minimum and maximum;
+    // 1e20 is an integer that overflows Elasticsearch's long.
+    [{ price_min: 'Infinity' }, 'price_min'],
+    [{ size: '1e309' }, 'size'],
+    [{ size: '-Infinity' }, 'size'],
+    [{ price_max: '99999999999999999999' }, 'price_max'],
     [{ rank: 'random' }, 'rank'],
     [{ q: 'x'.repeat(201) }, 'q'],
     [{ colour: 'red' }, 'colour'],
@@ -29,6 +35,12 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     expect(res.body).toMatchObject({ status: 400, code: 'invalid_input', title: 'Bad Request' });
     expect(res.body.invalid_params.map((p: { name: string }) => p.name)).toContain(param);
     expect(res.body.request_id).toBeTruthy();
+  });
+
+  it.each(['/v1/suggest?q=ni&size=Infinity', '/v1/feed?size=Infinity', '/v1/listings/fx-1/similar?size=1e309'])('%s -> 400 naming size', async (url) => {
+    const res = await t.app.inject({ url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().invalid_params).toEqual([{ name: 'size', reason: 'must be a finite number' }]);
   });
 
   it('rejects a cursor that is garbage or belongs to another query', async () => {
@@ -49,6 +61,11 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     expect(nf.json().code).toBe('not_found');
     const sim = await t.app.inject({ url: '/v1/listings/does-not-exist/similar' });
     expect(sim.statusCode).toBe(404);
+    // Rejected by the router before any route runs: still problem+json.
+    const long = await t.app.inject({ url: `/v1/listings/${'x'.repeat(500)}/similar` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(long.json()).toMatchObject({ status: 414, code: 'fst_err_max_param_length', title: 'URI Too Long' });
   });
 
   it('ingestion needs an API key and valid events', async () => {
@@ -60,6 +77,10 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     const bad = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' }, payload: { events: [{ op: 'delete', listing_id: 'x', version: 0, emitted_at: '2026-11-01T00:00:00Z' }] } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toMatch(/event\[0\].*version/);
+    // 1e400 parses as Infinity: an integer check that let it through would send null to Elasticsearch.
+    const infinite = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' }, payload: '{"events": [{"op": "delete", "listing_id": "x", "version": 1e400, "emitted_at": "2026-11-01T00:00:00Z"}]}' });
+    expect(infinite.statusCode).toBe(400);
+    expect(infinite.json().detail).toMatch(/version/);
     const empty = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' }, payload: { events: [] } });
     expect(empty.statusCode).toBe(400);
     const notJson = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' }, payload: '{"events": [' });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Listing } from './listing.js';
+import { Listing, MAX_COUNT } from './listing.js';
 
 /**
  * One change to one listing. `version` is monotonic per listing (e.g. the source row's update time
@@ -11,7 +11,7 @@ export const ListingChangeEvent = Type.Union(
       {
         op: Type.Literal('upsert'),
         listing_id: Type.String({ minLength: 1, maxLength: 64 }),
-        version: Type.Integer({ minimum: 1 }),
+        version: Type.Integer({ minimum: 1, maximum: MAX_COUNT }),
         listing: Listing,
         emitted_at: Type.String({ format: 'date-time' }),
       },
@@ -21,7 +21,7 @@ export const ListingChangeEvent = Type.Union(
       {
         op: Type.Literal('delete'),
         listing_id: Type.String({ minLength: 1, maxLength: 64 }),
-        version: Type.Integer({ minimum: 1 }),
+        version: Type.Integer({ minimum: 1, maximum: MAX_COUNT }),
         emitted_at: Type.String({ format: 'date-time' }),
       },
       { additionalProperties: false },

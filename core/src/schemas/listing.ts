@@ -3,6 +3,13 @@ import { Type, type Static } from '@sinclair/typebox';
 export const CONDITIONS = ['new', 'like_new', 'good', 'fair', 'poor'] as const;
 export const LISTING_STATUSES = ['on_sale', 'sold', 'suspended'] as const;
 export const SHIPPING_PAYERS = ['seller', 'buyer'] as const;
+/** Highest price a listing may have, in minor units; price filters use the same bound. */
+export const MAX_PRICE = 100_000_000;
+/**
+ * Counters and versions stay exact in JavaScript numbers. JSON's 1e400 parses as Infinity, which
+ * JSON Schema's integer check lets through and JSON.stringify turns into null on its way to Elasticsearch.
+ */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 
 export const Condition = Type.Union(CONDITIONS.map((c) => Type.Literal(c)));
 export type Condition = Static<typeof Condition>;
@@ -27,14 +34,14 @@ export const Listing = Type.Object(
     }),
     brand: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
     condition: Condition,
-    price: Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'minor units (cents)' }),
+    price: Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'minor units (cents)' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     shipping_payer: ShippingPayer,
     status: ListingStatus,
     created_at: Timestamp,
     updated_at: Timestamp,
-    like_count: Type.Integer({ minimum: 0 }),
-    view_count: Type.Integer({ minimum: 0 }),
+    like_count: Type.Integer({ minimum: 0, maximum: MAX_COUNT }),
+    view_count: Type.Integer({ minimum: 0, maximum: MAX_COUNT }),
     size: Type.Optional(Type.String({ maxLength: 40 })),
     color: Type.Optional(Type.String({ maxLength: 40 })),
     image_url: Type.Optional(Type.String({ maxLength: 2048 })),

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, UnavailableError, ValidationError } from '../../../core/src/index.js';
@@ -41,6 +42,14 @@ export default fp(
   { name: 'error-handler' },
 );
 
+/**
+ * Errors the router raises before any route or hook runs (a path parameter over maxParamLength, a
+ * malformed URL): Fastify's `frameworkErrors` option, so they are problem+json like everything else.
+ */
+export function sendFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, toProblem(err, req));
+}
+
 function sendProblem(reply: FastifyReply, problem: Problem) {
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
@@ -69,9 +78,11 @@ function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): P
     const detail = status >= 500 && !(err instanceof UnavailableError) ? 'internal error' : err.message;
     return base(req, status, err.code, status === 503 ? 'Service Unavailable' : err.name, detail);
   }
-  // Fastify's own 4xx (body too large, bad JSON, unsupported media type...): keep status, say why.
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return base(req, fe.statusCode, fe.code?.toLowerCase() ?? 'bad_request', 'Bad Request', fe.message);
+  // Fastify's own 4xx (body too large, bad JSON, unsupported media type, URI too long...): keep status,
+  // say why. Only Fastify's: an Elasticsearch 400 also has a statusCode, but it answers a query we built,
+  // so it is our bug (a 500 that says nothing of the cluster's internals), not the client's.
+  if (fe.code?.startsWith('FST_') && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return base(req, fe.statusCode, fe.code.toLowerCase(), STATUS_CODES[fe.statusCode] ?? 'Bad Request', fe.message);
   }
   return base(req, 500, 'internal', 'Internal Server Error', 'internal error');
 }

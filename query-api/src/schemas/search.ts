@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CONDITIONS, LISTING_STATUSES, SHIPPING_PAYERS } from '../../../core/src/index.js';
+import { CONDITIONS, LISTING_STATUSES, MAX_PRICE, SHIPPING_PAYERS } from '../../../core/src/index.js';
 
 export const SORTS = ['relevance', 'newest', 'price_asc', 'price_desc', 'popular'] as const;
 export const MAX_QUERY_LENGTH = 200;
@@ -14,8 +14,8 @@ export const SearchQuery = Type.Object(
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'a category name at any level, or a path "Women > Shoes"' })),
     brand: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'one brand or a comma-separated list' })),
     condition: Type.Optional(Type.String({ pattern: `^(${CONDITIONS.join('|')})(,(${CONDITIONS.join('|')}))*$`, description: 'comma-separated conditions' })),
-    price_min: Type.Optional(Type.Integer({ minimum: 0, description: 'minor units' })),
-    price_max: Type.Optional(Type.Integer({ minimum: 0, description: 'minor units' })),
+    price_min: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'minor units' })),
+    price_max: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE, description: 'minor units' })),
     shipping_payer: Type.Optional(literalUnion(SHIPPING_PAYERS)),
     status: Type.Optional(literalUnion(LISTING_STATUSES, { default: 'on_sale' })),
     sort: Type.Optional(literalUnion(SORTS, { default: 'relevance' })),

@@ -1,0 +1,30 @@
+import { errors } from '@elastic/elasticsearch';
+import Fastify from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import errorHandler from '../src/plugins/error-handler.js';
+
+const app = Fastify({ logger: false });
+await app.register(errorHandler);
+app.get('/es-rejects', async () => {
+  throw new errors.ResponseError({ body: { error: { type: 'search_phase_execution_exception', reason: 'all shards failed' } }, statusCode: 400, headers: {}, meta: {} } as never);
+});
+app.get('/too-large', async () => {
+  throw Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+});
+afterAll(() => app.close());
+
+describe('error handler', () => {
+  it("an Elasticsearch 400 is our query's fault: a 500 that tells the client nothing of the cluster", async () => {
+    const res = await app.inject({ url: '/es-rejects' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'internal', detail: 'internal error' });
+    expect(res.body).not.toMatch(/search_phase|shards/);
+  });
+
+  it("Fastify's own 4xx keep their status and say why", async () => {
+    const res = await app.inject({ url: '/too-large' });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'fst_err_ctp_body_too_large', title: 'Payload Too Large', detail: 'Request body is too large' });
+  });
+});
