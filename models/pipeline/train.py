@@ -64,8 +64,8 @@ def matrix(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[int]]:
 
 ROUND_CHOICES = (25, 50, 100, 200)
 # Directions the data is too small to learn reliably but that must hold: more text match never ranks lower.
-# A stray accessory never ranks higher.
-MONOTONE = {"bm25": 1, "bm25_norm": 1, "title_coverage": 1, "title_phrase": 1, "brand_match": 1, "first_match_position": -1, "accessory_term": -1, "query_then_accessory": -1, "title_loose_coverage": 1}
+# A stray accessory never ranks higher; naming what the query asks for never ranks lower.
+MONOTONE = {"bm25": 1, "bm25_norm": 1, "title_coverage": 1, "title_phrase": 1, "brand_match": 1, "first_match_position": -1, "accessory_term": -1, "query_then_accessory": -1, "title_loose_coverage": 1, "title_head_match": 1}
 
 
 def fit(train_rows: list[dict], rounds: int) -> lgb.Booster:

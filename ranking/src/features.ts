@@ -1,41 +1,14 @@
 import type { UserProfile } from '../../core/src/index.js';
 import { FEATURE_NAMES, featureSpec } from './feature-spec.js';
+import { titleHeadMatch } from './title-head.js';
+import { tokens, tokensAmong } from './text.js';
 import type { Candidate, QueryContext } from './types.js';
+
+export { tokens, tokensAmong } from './text.js';
 
 const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2, fair: 1, poor: 0 };
 const DAY_MS = 86_400_000;
 const DEFAULT = Object.fromEntries(featureSpec.features.map((f) => [f.name, f.default]));
-
-/** English plurals to singular, just enough that "batteries" meets "battery" and "cases" meets "case". */
-function singular(t: string): string {
-  if (t.length > 4 && t.endsWith('ies')) return `${t.slice(0, -3)}y`;
-  return t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t;
-}
-
-/** Lowercase and accents folded: the text tokens() splits. */
-const fold = (text: string) => text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-
-/** Lowercase, fold accents, split on non-alphanumerics, singularize: cheap and deterministic. */
-export function tokens(text: string | undefined): string[] {
-  if (!text) return [];
-  return fold(text).split(/[^a-z0-9]+/).filter(Boolean).map(singular);
-}
-
-/**
- * Which of `wanted` are tokens of `text` (as tokens() makes them), without building its token list:
- * descriptions are the longest text of a candidate, and a search extracts features for 200 of them.
- */
-export function tokensAmong(text: string | undefined, wanted: Set<string>): Set<string> {
-  const found = new Set<string>();
-  if (!text || wanted.size === 0) return found;
-  for (const [raw] of fold(text).matchAll(/[a-z0-9]+/g)) {
-    const t = singular(raw);
-    if (!wanted.has(t)) continue;
-    found.add(t);
-    if (found.size === wanted.size) break;
-  }
-  return found;
-}
 
 const ACCESSORY = new Set((featureSpec.lexicons?.accessory ?? []).flatMap(tokens));
 
@@ -161,10 +134,11 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       accessory,
       queryThenAccessory,
       looseCoverage(q, titleTokens, titleWords),
+      titleHeadMatch(q, d.title, titleWords),
     ];
   });
 }
 
 // Guard against editing one side of the contract only.
-const COMPUTED = 23;
+const COMPUTED = 24;
 if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

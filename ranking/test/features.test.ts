@@ -64,6 +64,25 @@ describe('feature extraction', () => {
     expect(f(batteries!, 'accessory_term')).toBe(0);
   });
 
+  it('tells a title naming what the query asks for from one using it as a modifier', () => {
+    const head = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_head_match');
+    expect(head('gaming mouse', 'HyperX PULSEFIRE GAMING mouse USB Type-A 16000 DPI')).toBe(1); // acronym and specs follow
+    expect(head('gaming mouse', 'HyperX FURY Gaming mouse pad')).toBe(0); // the item is a pad
+    expect(head('monitor', 'HP L1906 Flat Panel Monitor 48.3 cm (19")')).toBe(1);
+    expect(head('monitor', 'HP Standard Monitor Stand Black')).toBe(0);
+    expect(head('lamp', 'Epson Lamp - ELPLP41')).toBe(1); // a break ends the name
+    expect(head('micro sd card', 'V7 8GB Micro SDHC Card + Adapter')).toBe(1); // a bundle is still a card
+    expect(head('playstation 4', 'Sony PlayStation 4 Pro 1TB White')).toBe(1); // past the query's words and "pro"
+    expect(head('ipod', 'Philips Car Charger for iPod')).toBe(0); // what it fits, not what it is
+    expect(head('ipod', 'Macally Holder (iPhone / iPod) Black')).toBe(0);
+    expect(head('smartphone', 'HP screen protector Mobile phone/Smartphone 1 pc(s)')).toBe(0);
+    expect(head('tablet', 'HP Compaq tc4400 Tablet PC')).toBe(1);
+    expect(head('nike sneakers', 'Nike Air Max sneakers size 10')).toBe(0); // another word follows: not proven the head
+    expect(head('sneakers', 'Nike Air Max sneakers')).toBe(1); // plural query, plural title
+    expect(head('4', 'PlayStation 4')).toBe(0); // no word with a letter in the query
+    expect(head('headphones', 'HEADPHONES CASE')).toBe(0); // capitals are words when the whole title shouts
+  });
+
   it('uses defaults without a user and personal signals with one', () => {
     expect(f(rows[0]!, 'user_category_affinity')).toBe(0);
     expect(f(rows[0]!, 'user_price_fit')).toBe(0.5);

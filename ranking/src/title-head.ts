@@ -1,0 +1,63 @@
+import { featureSpec } from './feature-spec.js';
+import { foldAccents, singular, tokens } from './text.js';
+
+const lexicon = (name: string) => new Set((featureSpec.lexicons?.[name] ?? []).flatMap(tokens));
+/** Words that describe an item (colours, units) rather than name one: "mouse Black" is still a mouse. */
+const ATTRIBUTE = lexicon('title_attribute');
+/** Words that open a clause ("with", "for"): what the title names ends before them. */
+const CLAUSE = lexicon('title_clause');
+/** Words after a product name that do not change what the item is: "PlayStation 4 Pro", "battery pack". */
+const SAME_THING = lexicon('title_same_thing');
+/** Words after which a title lists what the item goes with: "Car Charger for iPod". */
+const COMPATIBILITY = lexicon('title_compatibility');
+/** Punctuation that ends a noun phrase: "Micro SDHC Card + Adapter", "Epson Lamp - ELPLP41", "iPod)". */
+const BREAK = /[,()[\]+&|;:]|\s[-–]\s/;
+
+interface Word { raw: string; token: string; before: string }
+
+/** The title's alphanumeric runs with the text before each, capitals kept, accents folded. */
+function words(title: string): Word[] {
+  const out: Word[] = [];
+  let end = 0;
+  const folded = foldAccents(title);
+  for (const m of folded.matchAll(/[A-Za-z0-9]+/g)) {
+    out.push({ raw: m[0], token: singular(m[0].toLowerCase()), before: folded.slice(end, m.index) });
+    end = m.index + m[0].length;
+  }
+  return out;
+}
+
+/** Whether a title word names another thing: a plain word, not a number, model code, acronym or attribute. */
+function namesAThing(w: Word, titleIsUpperCase: boolean): boolean {
+  if (!/^[a-z]+$/.test(w.token) || ATTRIBUTE.has(w.token) || CLAUSE.has(w.token)) return false;
+  // Short capitals are acronyms of specs ("mouse USB", "Tablet PC"), unless the whole title shouts.
+  return !(w.raw.length <= 4 && w.raw === w.raw.toUpperCase() && !titleIsUpperCase);
+}
+
+/**
+ * 1 if the title names what the query asks for: its head word (the last query word with a letter,
+ * "playstation" in "playstation 4") appears as the thing the item is, 0 if it only appears as a
+ * modifier ("Gaming mouse pad", "Monitor Stand"), after "for" or inside parentheses ("Car Charger for
+ * iPod", "Holder (iPhone / iPod)"), or as one of a "/" list of what the item fits ("Mobile
+ * phone/Smartphone"). An occurrence is the thing when what follows it (past the query's own words
+ * and words like "pro" or "pack") is the end, a break, a number or code, an attribute or a clause.
+ * `titleWords` are the title's tokens(). This needs no list of accessories, so it holds for products and accessories never seen in training.
+ */
+export function titleHeadMatch(query: string[], title: string, titleWords: Set<string>): number {
+  const head = [...query].reverse().find((t) => /[a-z]/.test(t));
+  // Most of 200 candidates lack the word; reading their titles word by word would double the features' cost.
+  if (head === undefined || !titleWords.has(head)) return 0;
+  const ws = words(title);
+  const upperCase = title === title.toUpperCase();
+  let listsFits = false;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    if (COMPATIBILITY.has(w.token) || w.before.includes('(')) listsFits = true;
+    if (w.token !== head || listsFits || w.before.trim() === '/') continue;
+    let j = i + 1;
+    while (j < ws.length && !BREAK.test(ws[j]!.before) && (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))) j++;
+    const next = ws[j];
+    if (next === undefined || BREAK.test(next.before) || !namesAThing(next, upperCase)) return 1;
+  }
+  return 0;
+}
