@@ -50,10 +50,14 @@ export function titleHeadMatch(query: string[], title: string, titleWords: Set<s
   const ws = words(title);
   const upperCase = title === title.toUpperCase();
   let listsFits = false;
+  // Words inside parentheses are asides ("Holder (iPhone / iPod)"); what follows them is the title again
+  // ("SuperMulti (DL) DVD Drive").
+  let parens = 0;
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i]!;
-    if (COMPATIBILITY.has(w.token) || w.before.includes('(')) listsFits = true;
-    if (w.token !== head || listsFits || w.before.trim() === '/') continue;
+    if (COMPATIBILITY.has(w.token)) listsFits = true;
+    for (const ch of w.before) parens = ch === '(' ? parens + 1 : ch === ')' ? Math.max(0, parens - 1) : parens;
+    if (w.token !== head || listsFits || parens > 0 || w.before.trim() === '/') continue;
     let j = i + 1;
     while (j < ws.length && !BREAK.test(ws[j]!.before) && (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))) j++;
     const next = ws[j];

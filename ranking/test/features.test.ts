@@ -75,6 +75,7 @@ describe('feature extraction', () => {
     expect(head('playstation 4', 'Sony PlayStation 4 Pro 1TB White')).toBe(1); // past the query's words and "pro"
     expect(head('ipod', 'Philips Car Charger for iPod')).toBe(0); // what it fits, not what it is
     expect(head('ipod', 'Macally Holder (iPhone / iPod) Black')).toBe(0);
+    expect(head('dvd drive', 'HP External SuperMulti (DL) DVD+/-RW Drive')).toBe(1); // an aside ends at its ')'
     expect(head('smartphone', 'HP screen protector Mobile phone/Smartphone 1 pc(s)')).toBe(0);
     expect(head('tablet', 'HP Compaq tc4400 Tablet PC')).toBe(1);
     expect(head('nike sneakers', 'Nike Air Max sneakers size 10')).toBe(0); // another word follows: not proven the head
