@@ -7,6 +7,8 @@ import { compileValidator } from '../../core/src/index.js';
 const FeatureSpecSchema = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   description: Type.Optional(Type.String()),
+  /** How text features split words (ranking/src/text.ts): part of the contract, since it changes every text feature. */
+  tokens: Type.Optional(Type.String()),
   features: Type.Array(
     Type.Object({ name: Type.String({ pattern: '^[a-z0-9_]+$' }), source: Type.String(), transform: Type.String(), default: Type.Number() }),
     { minItems: 1 },

@@ -1,8 +1,12 @@
 /** The tokenizer every text feature shares: training and serving see words the same way. */
 
-/** English plurals to singular, just enough that "batteries" meets "battery" and "cases" meets "case". */
+/**
+ * English plurals to singular, just enough that "batteries" meets "battery", "cases" meets "case" and
+ * "watches" meets "watch" ("-es" after ch, sh, ss and x; not after z: "sizes" would lose its e).
+ */
 export function singular(t: string): string {
   if (t.length > 4 && t.endsWith('ies')) return `${t.slice(0, -3)}y`;
+  if (t.length > 4 && /(?:ch|sh|ss|x)es$/.test(t)) return t.slice(0, -2);
   return t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t;
 }
 

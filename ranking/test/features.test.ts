@@ -78,7 +78,9 @@ describe('feature extraction', () => {
     expect(head('dvd drive', 'HP External SuperMulti (DL) DVD+/-RW Drive')).toBe(1); // an aside ends at its ')'
     expect(head('smartphone', 'HP screen protector Mobile phone/Smartphone 1 pc(s)')).toBe(0);
     expect(head('tablet', 'HP Compaq tc4400 Tablet PC')).toBe(1);
-    expect(head('nike sneakers', 'Nike Air Max sneakers size 10')).toBe(0); // another word follows: not proven the head
+    expect(head('nike sneakers', 'Nike Air Max sneakers size 10 NWT')).toBe(1); // size and condition describe
+    expect(head('watches', 'Fossil white Watch')).toBe(1);
+    expect(head('nike sneakers', 'Nike Air Max sneakers laces')).toBe(0); // another word follows: not proven the head
     expect(head('sneakers', 'Nike Air Max sneakers')).toBe(1); // plural query, plural title
     expect(head('4', 'PlayStation 4')).toBe(0); // no word with a letter in the query
     expect(head('headphones', 'HEADPHONES CASE')).toBe(0); // capitals are words when the whole title shouts
@@ -104,7 +106,7 @@ describe('feature extraction', () => {
     expect(again).toEqual(rows);
     expect(rows[0]).toHaveLength(FEATURE_NAMES.length);
     expect(tokens('Café Sneakers, NIKE!')).toEqual(['cafe', 'sneaker', 'nike']);
-    expect(tokens('Batteries glass')).toEqual(['battery', 'glass']);
+    expect(tokens('Batteries glass Watches DRESSES boxes brushes sizes')).toEqual(['battery', 'glass', 'watch', 'dress', 'box', 'brush', 'size']);
   });
 
   it('finds query tokens in a text exactly as tokens() would', () => {
