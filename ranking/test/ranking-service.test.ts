@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +57,31 @@ describe('RankingService', () => {
     const { s } = await service(dir);
     const r = await s.rank(candidates, ctx);
     expect(r.fallbackReason).toBe('model_unavailable');
+    expect(r.order).toHaveLength(200);
+  });
+
+  it('keeps serving the loaded model when a newer version on disk is corrupt', async () => {
+    const dir = modelCopy();
+    const { s } = await service(dir);
+    cpSync(join(dir, 'ltr', version), join(dir, 'ltr', `${version}-b`), { recursive: true });
+    writeFileSync(join(dir, 'ltr', `${version}-b`, 'model.onnx'), 'truncated');
+    const during = s.rank(candidates, ctx);
+    await s.reload();
+    expect((await during).ranker).toBe(`onnx:ltr@${version}`);
+    const r = await s.rank(candidates, ctx);
+    expect(r.ranker).toBe(`onnx:ltr@${version}`);
+    expect(r.fallbackReason).toBeUndefined();
+  });
+
+  it('keeps serving when the served model files are deleted, and falls back to BM25 on the next start', async () => {
+    const dir = modelCopy();
+    const { s } = await service(dir);
+    rmSync(join(dir, 'ltr', version), { recursive: true });
+    await s.reload();
+    expect((await s.rank(candidates, ctx)).ranker).toBe(`onnx:ltr@${version}`);
+    const { s: restarted } = await service(dir);
+    const r = await restarted.rank(candidates, ctx);
+    expect(r.ranker).toBe('bm25');
     expect(r.order).toHaveLength(200);
   });
 
