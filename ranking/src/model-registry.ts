@@ -26,6 +26,9 @@ export interface ModelArtifact {
   manifest: ModelManifest;
 }
 
+/** Version names in time order, numbers compared as numbers: 2026-12-01.10 comes after 2026-12-01.9. */
+const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
 /**
  * Model layout: `<modelDir>/<name>/<version>/{model.onnx, manifest.json}`. Version names sort in time
  * order (e.g. 2026-11-25.1); "latest" means the highest version whose manifest is valid.
@@ -36,7 +39,7 @@ export function listVersions(modelDir: string, name: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'manifest.json')))
     .map((d) => d.name)
-    .sort();
+    .sort(byVersion);
 }
 
 export function resolveArtifact(modelDir: string, name: string, version: string): ModelArtifact {
