@@ -10,9 +10,10 @@ export function singular(t: string): string {
   return t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t;
 }
 
-/** Accents folded, case kept: title-head.ts reads capitals ("USB" after "mouse" is a spec, not a thing). */
 // Most titles are plain ASCII, and NFKD normalization is a good part of reading 200 of them per search.
 const ASCII = /^[\x00-\x7f]*$/;
+
+/** Accents folded, case kept: title-head.ts reads capitals ("USB" after "mouse" is a spec, not a thing). */
 export const foldAccents = (text: string) => (ASCII.test(text) ? text : text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
 
 /** Lowercase and accents folded: the text tokens() splits. */

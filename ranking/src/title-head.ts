@@ -41,11 +41,12 @@ function namesAThing(w: Word, titleIsUpperCase: boolean): boolean {
  * iPod", "Holder (iPhone / iPod)"), or as one of a "/" list of what the item fits ("Mobile
  * phone/Smartphone"). An occurrence is the thing when what follows it (past the query's own words
  * and words like "pro" or "pack") is the end, a break, a number or code, an attribute or a clause.
- * `titleWords` are the title's tokens(). This needs no list of accessories, so it holds for products and accessories never seen in training.
+ * `titleWords` are the title's tokens(). This needs no list of accessories, so it holds for products
+ * and accessories never seen in training.
  */
 export function titleHeadMatch(query: string[], title: string, titleWords: Set<string>): number {
   const head = [...query].reverse().find((t) => /[a-z]/.test(t));
-  // Most of 200 candidates lack the word; reading their titles word by word would double the features' cost.
+  // Most of 200 candidates lack the word; reading a title word by word is the costly part (~2 us a title).
   if (head === undefined || !titleWords.has(head)) return 0;
   const ws = words(title);
   const upperCase = title === title.toUpperCase();
