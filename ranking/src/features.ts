@@ -1,10 +1,8 @@
 import type { UserProfile } from '../../core/src/index.js';
 import { FEATURE_NAMES, featureSpec } from './feature-spec.js';
-import { titleHeadMatch } from './title-head.js';
+import { titleHeadMatcher } from './title-head.js';
 import { tokens, tokensAmong } from './text.js';
 import type { Candidate, QueryContext } from './types.js';
-
-export { tokens, tokensAmong } from './text.js';
 
 const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2, fair: 1, poor: 0 };
 const DAY_MS = 86_400_000;
@@ -86,6 +84,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
   const q = tokens(ctx.query);
   const qSet = new Set(q);
   const qNorm = q.join(' ');
+  const titleHeadMatch = titleHeadMatcher(q);
   const maxBm25 = candidates.reduce((m, c) => Math.max(m, c.bm25), 0);
   // Price position within the candidate set, per top-level category.
   const logPrices = candidates.map((c) => Math.log1p(c.doc.price / 100));
@@ -134,7 +133,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       accessory,
       queryThenAccessory,
       looseCoverage(q, titleTokens, titleWords),
-      titleHeadMatch(q, d.title, titleWords),
+      titleHeadMatch(d.title, titleWords),
     ];
   });
 }

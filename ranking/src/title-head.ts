@@ -35,34 +35,36 @@ function namesAThing(w: Word, titleIsUpperCase: boolean): boolean {
 }
 
 /**
- * 1 if the title names what the query asks for: its head word (the last query word with a letter,
- * "playstation" in "playstation 4") appears as the thing the item is, 0 if it only appears as a
- * modifier ("Gaming mouse pad", "Monitor Stand"), after "for" or inside parentheses ("Car Charger for
- * iPod", "Holder (iPhone / iPod)"), or as one of a "/" list of what the item fits ("Mobile
- * phone/Smartphone"). An occurrence is the thing when what follows it (past the query's own words
- * and words like "pro" or "pack") is the end, a break, a number or code, an attribute or a clause.
+ * For one query, a function giving 1 if a title names what the query asks for: its head word (the last
+ * query word with a letter, "playstation" in "playstation 4") appears as the thing the item is, 0 if it
+ * only appears as a modifier ("Gaming mouse pad", "Monitor Stand"), after "for" or inside parentheses
+ * ("Car Charger for iPod", "Holder (iPhone / iPod)"), or as one of a "/" list of what the item fits
+ * ("Mobile phone/Smartphone"). An occurrence is the thing when what follows it (past the query's own
+ * words and words like "pro" or "pack") is the end, a break, a number or code, an attribute or a clause.
  * `titleWords` are the title's tokens(). This needs no list of accessories, so it holds for products
- * and accessories never seen in training.
+ * and accessories never seen in training. Built once per query: a search asks it of 200 titles.
  */
-export function titleHeadMatch(query: string[], title: string, titleWords: Set<string>): number {
+export function titleHeadMatcher(query: string[]): (title: string, titleWords: Set<string>) => number {
   const head = [...query].reverse().find((t) => /[a-z]/.test(t));
-  // Most of 200 candidates lack the word; reading a title word by word is the costly part (~2 us a title).
-  if (head === undefined || !titleWords.has(head)) return 0;
-  const ws = words(title);
-  const upperCase = title === title.toUpperCase();
-  let listsFits = false;
-  // Words inside parentheses are asides ("Holder (iPhone / iPod)"); what follows them is the title again
-  // ("SuperMulti (DL) DVD Drive").
-  let parens = 0;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    if (COMPATIBILITY.has(w.token)) listsFits = true;
-    for (const ch of w.before) parens = ch === '(' ? parens + 1 : ch === ')' ? Math.max(0, parens - 1) : parens;
-    if (w.token !== head || listsFits || parens > 0 || w.before.trim() === '/') continue;
-    let j = i + 1;
-    while (j < ws.length && !BREAK.test(ws[j]!.before) && (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))) j++;
-    const next = ws[j];
-    if (next === undefined || BREAK.test(next.before) || !namesAThing(next, upperCase)) return 1;
-  }
-  return 0;
+  return (title, titleWords) => {
+    // Most of 200 candidates lack the word; reading a title word by word is the costly part (~2 us a title).
+    if (head === undefined || !titleWords.has(head)) return 0;
+    const ws = words(title);
+    const upperCase = title === title.toUpperCase();
+    let listsFits = false;
+    // Words inside parentheses are asides ("Holder (iPhone / iPod)"); what follows them is the title again
+    // ("SuperMulti (DL) DVD Drive").
+    let parens = 0;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      if (COMPATIBILITY.has(w.token)) listsFits = true;
+      for (const ch of w.before) parens = ch === '(' ? parens + 1 : ch === ')' ? Math.max(0, parens - 1) : parens;
+      if (w.token !== head || listsFits || parens > 0 || w.before.trim() === '/') continue;
+      let j = i + 1;
+      while (j < ws.length && !BREAK.test(ws[j]!.before) && (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))) j++;
+      const next = ws[j];
+      if (next === undefined || BREAK.test(next.before) || !namesAThing(next, upperCase)) return 1;
+    }
+    return 0;
+  };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing, type UserProfile } from '../../core/src/index.js';
 import { FEATURE_NAMES } from '../src/feature-spec.js';
-import { extractFeatures, tokens, tokensAmong } from '../src/features.js';
+import { extractFeatures } from '../src/features.js';
+import { tokens, tokensAmong } from '../src/text.js';
 
 const listing = (patch: Partial<Listing>): Listing => ({
   id: 'x', seller_id: 's', title: 'Nike Air Max sneakers', description: 'Great running shoes', category_path: ['Men', 'Shoes', 'Athletic Shoes'],
