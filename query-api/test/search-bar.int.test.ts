@@ -41,6 +41,23 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(ids((await search(t.app, { q: 'cell phone', category: 'Electronics' })).body)).toContain('fx-7');
   });
 
+  it('matches the words of a query across fields: brand in its own field, a word only in the description', async () => {
+    const extra = [
+      { ...FIXED[1]!, id: 'fx-x1', title: 'Retro high top sneakers', brand: 'Converse', description: 'Barely worn.' },
+      { ...FIXED[6]!, id: 'fx-x2', title: 'Portable speaker, 10 W', brand: undefined, description: 'Bluetooth 5.0, twelve hours of play.' },
+      { ...FIXED[1]!, id: 'fx-x3', title: 'Converse Chuck Taylor sneakers', brand: 'Converse' },
+    ].map((l) => toListingDocument(l, 1, l.updated_at));
+    await t.es.bulk({ refresh: true, operations: extra.flatMap((d) => [{ index: { _index: t.config.elasticsearch.alias, _id: d.id, version: 1, version_type: 'external' } }, d]) });
+    expect(ids((await search(t.app, { q: 'converse sneakers' })).body)).toContain('fx-x1');
+    expect(ids((await search(t.app, { q: 'bluetooth speaker' })).body)).toContain('fx-x2');
+    // Every word of a two-word query must still match somewhere.
+    expect(ids((await search(t.app, { q: 'converse hoodie' })).body)).not.toContain('fx-x1');
+    // A listing that says the whole query in its title outranks one that needs its brand field for it.
+    const bm25 = ids((await search(t.app, { q: 'converse sneakers', rank: 'bm25', size: 50 })).body);
+    expect(bm25).toEqual(expect.arrayContaining(['fx-x1', 'fx-x3']));
+    expect(bm25.indexOf('fx-x3')).toBeLessThan(bm25.indexOf('fx-x1'));
+  });
+
   it('filters by category at any level or as a path, brand, condition, price, shipping', async () => {
     const shoes = await search(t.app, { q: 'sneakers', category: 'Athletic Shoes' });
     expect(shoes.body.items.every((i: { category_path: string[] }) => i.category_path.includes('Athletic Shoes'))).toBe(true);
