@@ -5,7 +5,8 @@
  * training and serving), and writes one JSON line per judged candidate:
  *   { query, docid, rating, bm25_rank, features }
  * Judged products that BM25 does not retrieve in the top 200 cannot be re-ranked and are left out;
- * unjudged candidates are left out too (their relevance is unknown, not 0).
+ * unjudged candidates are left out too (their relevance is unknown, not 0). The summary line also gives
+ * the retrieval's recall: how many of the judged relevant (rating > 0) products are among the candidates.
  *
  *   npx tsx models/export/judged-data.ts [--data ../shared/data/icecat] [--judgments FILE] [--out .data/training/judged.jsonl]
  *
@@ -65,17 +66,22 @@ for (const j of judgments) {
 }
 const now = new Date('2026-11-01T00:00:00Z');
 const lines: string[] = [];
+let relevantRetrieved = 0;
 for (const [query, ratings] of byQuery) {
   const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: [{ term: { status: 'on_sale' } }] } } as never, size: candidates });
   const cands = res.hits.hits.map((h) => ({ doc: h._source!, bm25: h._score ?? 0 }));
   const features = extractFeatures(cands, { query, now });
   cands.forEach((c, rank) => {
     const rating = ratings.get(c.doc.id);
-    if (rating !== undefined) lines.push(JSON.stringify({ query, docid: c.doc.id, rating, bm25_rank: rank, features: features[rank] }));
+    if (rating === undefined) return;
+    lines.push(JSON.stringify({ query, docid: c.doc.id, rating, bm25_rank: rank, features: features[rank] }));
+    if (rating > 0) relevantRetrieved++;
   });
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${lines.join('\n')}\n`);
-process.stdout.write(`${JSON.stringify({ products: imported, judgments: judgmentsFile, queries: byQuery.size, judged_candidates: lines.length, out })}\n`);
+const relevantJudged = [...byQuery.values()].reduce((n, ratings) => n + [...ratings.values()].filter((r) => r > 0).length, 0);
+const recall = { relevant_judged: relevantJudged, retrieved: relevantRetrieved, share: Number((relevantRetrieved / relevantJudged).toFixed(4)) };
+process.stdout.write(`${JSON.stringify({ products: imported, judgments: judgmentsFile, queries: byQuery.size, judged_candidates: lines.length, [`recall_at_${candidates}`]: recall, out })}\n`);
 await es.indices.delete({ index, ignore_unavailable: true });
 await es.close();
