@@ -34,9 +34,7 @@ export async function appWithCatalog(filler = 300, overrides: Record<string, str
   const config = testConfig({ FEATURE_LOG_ENABLED: 'true', ...overrides });
   const es = esClient(config);
   await ensureListingsIndex(es, config.elasticsearch);
-  const listings = [...FIXED, ...generateListings({ count: filler, seed: 11 })];
-  const docs = listings.map((l) => toListingDocument(l, 1, l.updated_at));
-  await es.bulk({ refresh: true, operations: docs.flatMap((d) => [{ index: { _index: config.elasticsearch.alias, _id: d.id, version: 1, version_type: 'external' } }, d]) });
+  await indexListings(es, config.elasticsearch.alias, [...FIXED, ...generateListings({ count: filler, seed: 11 })]);
   const app = await buildApp(config, { logger: false });
   return {
     app, es, config,
@@ -48,6 +46,12 @@ export async function appWithCatalog(filler = 300, overrides: Record<string, str
       void keys;
     },
   };
+}
+
+/** Indexes listings at version 1 behind `alias` and refreshes, so the next search sees them. */
+export async function indexListings(es: Client, alias: string, listings: Listing[]): Promise<void> {
+  const docs = listings.map((l) => toListingDocument(l, 1, l.updated_at));
+  await es.bulk({ refresh: true, operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id, version: 1, version_type: 'external' } }, d]) });
 }
 
 export async function search(app: FastifyInstance, query: Record<string, string | number>) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
 import { notifyIndexSwapped, notifyListingsChanged } from '../../indexer/src/change-notifications.js';
-import { appWithCatalog, FIXED, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, FIXED, indexListings, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -42,12 +42,11 @@ describe('search bar on real Elasticsearch and Redis', () => {
   });
 
   it('matches the words of a query across fields: brand in its own field, a word only in the description', async () => {
-    const extra = [
+    await indexListings(t.es, t.config.elasticsearch.alias, [
       { ...FIXED[1]!, id: 'fx-x1', title: 'Retro high top sneakers', brand: 'Converse', description: 'Barely worn.' },
       { ...FIXED[6]!, id: 'fx-x2', title: 'Portable speaker, 10 W', brand: undefined, description: 'Bluetooth 5.0, twelve hours of play.' },
       { ...FIXED[1]!, id: 'fx-x3', title: 'Converse Chuck Taylor sneakers', brand: 'Converse' },
-    ].map((l) => toListingDocument(l, 1, l.updated_at));
-    await t.es.bulk({ refresh: true, operations: extra.flatMap((d) => [{ index: { _index: t.config.elasticsearch.alias, _id: d.id, version: 1, version_type: 'external' } }, d]) });
+    ]);
     expect(ids((await search(t.app, { q: 'converse sneakers' })).body)).toContain('fx-x1');
     expect(ids((await search(t.app, { q: 'bluetooth speaker' })).body)).toContain('fx-x2');
     // Every word of a two-word query must still match somewhere.

@@ -38,9 +38,9 @@ export function textQuery(q: string): Record<string, unknown> {
  * where multi-word synonyms ("cell phone" = "smartphone") work. Alone it misses what people ask for
  * across fields: "nike sneakers" for a listing titled "Air Max 90 sneakers" whose brand is Nike (in
  * the real Mercari sample, over a third of the listings with a brand do not repeat it in the title),
- * "bluetooth speaker" for a speaker that says Bluetooth in its description. The word-centric clause asks each
- * word to match in any field, with MATCH_SHARE over the words, so such listings match too (scored by
- * it alone, below those that match in one field).
+ * "bluetooth speaker" for a speaker that says Bluetooth in its description. The word-centric clause
+ * asks each word to match in any field, with MATCH_SHARE over the words, so such listings match too
+ * (scored by it alone, below those that match in one field).
  */
 function matchQuery(text: string): Record<string, unknown> {
   const fieldCentric = { multi_match: { query: text, type: 'most_fields', fields: FIELDS, ...TYPOS, operator: 'or', minimum_should_match: MATCH_SHARE } };
