@@ -44,6 +44,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'after the delay, how long closing may wait for open connections before it closes them (a connection that never sent a request would hold it forever)' }),
   API_HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 300, description: 'V8 lets the old generation grow by this much over what the last full GC kept before the next one (0: V8\'s own choice); see query-api/src/main.ts' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
 });
@@ -70,6 +71,7 @@ export interface Config {
   cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number };
   featureLogEnabled: boolean;
   shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
   heapGrowingPercent: number;
   otlpEndpoint?: string;
 }
@@ -134,6 +136,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };

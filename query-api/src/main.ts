@@ -6,7 +6,9 @@ import { buildApp } from './app.js';
  * The query API process: validate config once, build, listen. SIGTERM/SIGINT: readiness turns 503 at
  * once while requests are still served for SHUTDOWN_DELAY_MS (load balancers and kube-proxy take a
  * moment to stop routing here); then the server stops accepting, finishes in-flight requests, closes
- * its clients and exits 0.
+ * its clients and exits 0. Closing waits at most SHUTDOWN_TIMEOUT_MS for connections: one that was
+ * opened and never sent a request (a pre-opened pool connection whose client vanished) is neither idle
+ * nor in flight, and server.close() would wait for it until the kubelet's SIGKILL.
  */
 const config = loadConfig(process.env);
 // Latency over memory: each request leaves ~1 KB that only a full GC frees, and with V8's default
@@ -24,6 +26,11 @@ async function shutdown(signal: string): Promise<void> {
   app.lifecycle.draining = true;
   app.log.info({ signal, delay_ms: config.shutdownDelayMs }, 'draining: readiness off, then closing');
   await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+  const deadline = setTimeout(() => {
+    app.log.warn({ timeout_ms: config.shutdownTimeoutMs }, 'closing connections still open');
+    app.server.closeAllConnections();
+  }, config.shutdownTimeoutMs);
+  deadline.unref();
   try {
     await app.close();
     process.exit(0);

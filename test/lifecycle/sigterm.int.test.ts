@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
 import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
@@ -65,6 +66,25 @@ describe('SIGTERM drains work instead of dropping it', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(await api.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+  });
+
+  it('a client that connected and never sent a request does not keep the query API from exiting', async () => {
+    // Load generators and proxies open connections ahead of use; one whose peer went away without a FIN
+    // is neither idle (no request was ever answered on it) nor in flight, and server.close() waits for it.
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const api = startService('query-api/src/main.ts', env({ PORT: String(port), SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000' }));
+    await waitForOk(`http://127.0.0.1:${port}/health/ready`, api);
+    const silent = connect(port, '127.0.0.1');
+    silent.on('error', () => {}); // the API closes it
+    await new Promise((r) => silent.once('connect', r));
+    const startedAt = Date.now();
+    api.child.kill('SIGTERM');
+    const code = await Promise.race([api.exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
+    silent.destroy();
+    if (code !== 0) api.child.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(api.output()).toContain('closing connections still open');
   });
 
   it('the indexer worker finishes its batches, loses no job, exits 0', async () => {
