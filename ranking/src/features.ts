@@ -1,7 +1,7 @@
 import type { UserProfile } from '../../core/src/index.js';
 import { FEATURE_NAMES, featureSpec } from './feature-spec.js';
 import { titleHeadMatcher } from './title-head.js';
-import { tokens, tokensAmong } from './text.js';
+import { sharedTokens, tokens, tokensAmong } from './text.js';
 import type { Candidate, QueryContext } from './types.js';
 
 const CONDITION_ORDINAL: Record<string, number> = { new: 4, like_new: 3, good: 2, fair: 1, poor: 0 };
@@ -9,6 +9,8 @@ const DAY_MS = 86_400_000;
 const DEFAULT = Object.fromEntries(featureSpec.features.map((f) => [f.name, f.default]));
 
 const ACCESSORY = new Set((featureSpec.lexicons?.accessory ?? []).flatMap(tokens));
+const brandTokensOf = sharedTokens();
+const categoryTokensOf = sharedTokens();
 
 /**
  * Accessory signals: BM25 cannot tell "monitor" from "monitor stand" (both match the query word, the
@@ -17,14 +19,15 @@ const ACCESSORY = new Set((featureSpec.lexicons?.accessory ?? []).flatMap(tokens
  * followed by one ("monitor stand": the query names what the item is for)].
  */
 function accessorySignals(query: string[], title: string[]): [number, number] {
-  const isForeignAccessory = (t: string | undefined) => t !== undefined && ACCESSORY.has(t) && !query.includes(t);
   const last = query[query.length - 1];
   let named = 0;
   let modifier = 0;
-  title.forEach((t, i) => {
-    if (isForeignAccessory(t)) named = 1;
-    if (t === last && isForeignAccessory(title[i + 1])) modifier = 1;
-  });
+  for (let i = 0; i < title.length; i++) {
+    const t = title[i]!;
+    if (!ACCESSORY.has(t) || query.includes(t)) continue;
+    named = 1;
+    if (i > 0 && title[i - 1] === last) modifier = 1;
+  }
   return [named, modifier];
 }
 
@@ -50,7 +53,23 @@ function looseCoverage(query: string[], title: string[], words: Set<string>): nu
   return found / query.length;
 }
 
-const coverage = (query: string[], field: Set<string>) => (query.length === 0 ? 0 : query.filter((t) => field.has(t)).length / query.length);
+const coverage = (query: string[], field: ReadonlySet<string> | readonly string[]) => {
+  if (query.length === 0) return 0;
+  const has = 'has' in field ? (t: string) => field.has(t) : (t: string) => field.includes(t);
+  return query.filter(has).length / query.length;
+};
+
+/**
+ * The normalized query is a substring of the normalized title (so its first and last words may be the
+ * end and the start of title words). Joining the title is skipped when it cannot hold: a one-word query
+ * is a substring of one title word, and a longer one's inner words must be title words.
+ */
+function titlePhrase(query: string[], qNorm: string, title: string[], titleWords: Set<string>): number {
+  if (qNorm.length === 0) return 0;
+  if (query.length === 1) return title.some((w) => w.includes(qNorm)) ? 1 : 0;
+  for (let i = 1; i < query.length - 1; i++) if (!titleWords.has(query[i]!)) return 0;
+  return title.join(' ').includes(qNorm) ? 1 : 0;
+}
 const clip = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 function firstMatchPosition(query: string[], title: string[]): number {
@@ -102,7 +121,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
     const d = c.doc;
     const titleTokens = tokens(d.title);
     const titleWords = new Set(titleTokens);
-    const brandTokens = tokens(d.brand);
+    const brandTokens = brandTokensOf(d.brand);
     const s = stats.get(d.category_path?.[0] ?? '')!;
     const mean = s.sum / s.n;
     const sd = Math.sqrt(Math.max(0, s.sq / s.n - mean * mean));
@@ -114,8 +133,8 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       maxBm25 > 0 ? c.bm25 / maxBm25 : 0,
       coverage(q, titleWords),
       brandTokens.length > 0 && brandTokens.every((t) => q.includes(t)) ? 1 : 0,
-      coverage(q, new Set(tokens((d.category_path ?? []).join(' ')))),
-      qNorm.length > 0 && titleTokens.join(' ').includes(qNorm) ? 1 : 0,
+      coverage(q, categoryTokensOf(d.category_path?.join(' '))),
+      titlePhrase(q, qNorm, titleTokens, titleWords),
       Math.min(10, q.length),
       coverage(q, tokensAmong(d.description, qSet)),
       Math.min(40, titleTokens.length),

@@ -37,6 +37,19 @@ describe('feature extraction', () => {
     expect(cov('', 'anything')).toBe(0);
   });
 
+  it('matches the query as a substring of the title, word edges included', () => {
+    // The training data were made with this rule (a substring of the joined title tokens), so the fast
+    // paths of titlePhrase must keep it exactly.
+    const phrase = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_phrase');
+    expect(phrase('air max', 'Nike Air Max sneakers')).toBe(1);
+    expect(phrase('max air', 'Nike Air Max sneakers')).toBe(0);
+    expect(phrase('dres', 'Summer dress')).toBe(1); // one word: inside a title word
+    expect(phrase('ike air ma', 'Nike Air Max')).toBe(1); // first and last words at the edges of title words
+    expect(phrase('nike max', 'Nike Air Max')).toBe(0);
+    expect(phrase('a b c', 'a bb c')).toBe(0); // an inner word must be a whole title word
+    expect(phrase('', 'Nike')).toBe(0);
+  });
+
   it('computes listing quality and business signals', () => {
     expect(f(rows[0]!, 'condition')).toBe(3);
     expect(f(rows[1]!, 'condition')).toBe(0);
