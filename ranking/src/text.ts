@@ -22,13 +22,14 @@ export const foldAccents = (text: string) => (ASCII.test(text) ? text : text.nor
 /** Lowercase and accents folded: the text tokens() splits. */
 const fold = (text: string) => foldAccents(text).toLowerCase();
 
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+// Capitals count too, for title-head.ts, which reads titles with their case; tokens() lowercases first.
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 
 /**
- * Calls `word(start, end)` for each run of [a-z0-9] in the folded text `s`, until it returns true. One pass
- * over the characters: a search reads 200 titles and descriptions, and split/filter/map made three arrays.
+ * Calls `word(start, end)` for each run of [A-Za-z0-9] in `s`, until it returns true. One pass over the
+ * characters: a search reads 200 titles and descriptions, and split/filter/map made three arrays.
  */
-function eachWord(s: string, word: (start: number, end: number) => boolean | void): void {
+export function eachWord(s: string, word: (start: number, end: number) => boolean | void): void {
   let start = -1;
   for (let i = 0; i <= s.length; i++) {
     if (i < s.length && isWordChar(s.charCodeAt(i))) {

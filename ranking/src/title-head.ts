@@ -1,5 +1,5 @@
 import { featureSpec } from './feature-spec.js';
-import { foldAccents, singular, tokens } from './text.js';
+import { eachWord, foldAccents, singular, tokens } from './text.js';
 
 const lexicon = (name: string) => new Set((featureSpec.lexicons?.[name] ?? []).flatMap(tokens));
 /** Words that describe an item (colours, units) rather than name one: "mouse Black" is still a mouse. */
@@ -20,10 +20,11 @@ function words(title: string): Word[] {
   const out: Word[] = [];
   let end = 0;
   const folded = foldAccents(title);
-  for (const m of folded.matchAll(/[A-Za-z0-9]+/g)) {
-    out.push({ raw: m[0], token: singular(m[0].toLowerCase()), before: folded.slice(end, m.index) });
-    end = m.index + m[0].length;
-  }
+  eachWord(folded, (start, stop) => {
+    const raw = folded.slice(start, stop);
+    out.push({ raw, token: singular(raw.toLowerCase()), before: folded.slice(end, start) });
+    end = stop;
+  });
   return out;
 }
 
