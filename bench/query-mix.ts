@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/src/index.js';
 import { CATEGORY_BRANCHES, COLORS } from '../indexer/src/sources/catalog-vocabulary.js';
 
 /**
@@ -9,13 +10,8 @@ export interface MixQuery {
   params: Record<string, string>;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-}
-
 export function queryMix(count: number, seed = 1): MixQuery[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const noun = (leaf: string) => leaf.replace(/ & .*$/, '').replace(/s$/, '').toLowerCase();
   const heads = ['nike', 'dress', 'lego', 'iphone', 'jeans', 'sneakers', 'jacket', 'vintage', 'bag', 'boots', 'hoodie', 'camera'];

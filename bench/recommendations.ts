@@ -20,7 +20,7 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import { loadConfig, toListingDocument, type Listing } from '../core/src/index.js';
+import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../indexer/src/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
@@ -38,11 +38,6 @@ const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 
 const alias = config.elasticsearch.alias;
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-}
 
 // Load the catalog and index it by taste (leaf + brand), on sale only.
 const reuse = keep && (await es.indices.existsAlias({ name: alias })) && (await es.count({ index: alias })).count === listings;
@@ -69,7 +64,7 @@ log(`${reuse ? 'reused' : 'loaded'} ${listings} listings`);
 const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
 try {
   await waitForHttp(`${base}/health/ready`);
-  const r = rng(9);
+  const r = seededRandom(9);
   const tastes = [...byTaste.entries()].filter(([, items]) => items.length >= 15);
   const sim: Array<{ user: string; leaf: string; heldOut: Set<string>; last: string }> = [];
   for (let u = 0; u < users; u++) {
@@ -132,7 +127,7 @@ try {
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
   // The first window starts from an empty cache; the second continues the same stream, as a service
   // that has been up for a while sees it (a share of its ids are still new).
-  const zr = rng(5);
+  const zr = seededRandom(5);
   const zipfId = () => `g-31-${Math.min(listings - 1, Math.floor(Math.pow(listings, Math.pow(zr(), 1.3))) - 1)}`;
   const windows = [0, 1].map(() => Array.from({ length: rate * seconds }, zipfId));
   const similarPath = (x: string) => `/v1/listings/${x}/similar?size=12`;

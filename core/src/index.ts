@@ -9,3 +9,4 @@ export * from './schemas/change-event.js';
 export * from './schemas/interaction-event.js';
 export * from './schemas/user-profile.js';
 export * from './stream-keys.js';
+export * from './seeded-random.js';

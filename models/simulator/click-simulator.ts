@@ -1,3 +1,4 @@
+import { seededRandom } from '../../core/src/index.js';
 import { CATEGORY_BRANCHES } from '../../indexer/src/sources/catalog-vocabulary.js';
 
 /** How the simulator talks to the API: fetch against a URL, or fastify's inject in tests. */
@@ -25,11 +26,6 @@ export interface SimulationResult {
   events_rejected: number;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-}
-
 /** Examination probability by position: people look at the top, less and less further down. */
 export const examineProbability = (position: number, eta = 0.8) => 1 / Math.pow(position + 1, eta);
 
@@ -49,7 +45,7 @@ export function clickProbability(item: SearchItem, taste: Taste): number {
  * position shown, so the feature log and the interactions stream fill up as in production.
  */
 export async function simulate(api: ApiCall, opts: { users: number; sessionsPerUser: number; seed?: number }): Promise<SimulationResult> {
-  const r = rng(opts.seed ?? 1);
+  const r = seededRandom(opts.seed ?? 1);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const result: SimulationResult = { users: opts.users, searches: 0, clicks: 0, purchases: 0, events_rejected: 0 };
   for (let u = 0; u < opts.users; u++) {
