@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { comparePaired, ndcgAtK } from '../models/evaluation/offline-metrics.js';
 import { listVersions, resolveArtifact } from '../ranking/src/model-registry.js';
 import { OnnxRanker } from '../ranking/src/onnx-ranker.js';
 import { round, root } from './support.js';
@@ -32,11 +33,6 @@ const rows = readFileSync(data, 'utf8').split('\n').filter(Boolean).map((l) => J
 
 /** Same split as models/pipeline/ltr_metrics.py split_queries. */
 const isHeldOut = (q: string) => parseInt(createHash('sha256').update(`${SEED}:${q}`).digest('hex').slice(0, 8), 16) / 0xffffffff < 0.3;
-const dcg = (r: number[]) => r.slice(0, 10).reduce((s, x, i) => s + (2 ** x - 1) / Math.log2(i + 2), 0);
-const ndcg = (ratings: number[]) => {
-  const ideal = dcg([...ratings].sort((a, b) => b - a));
-  return ideal > 0 ? dcg(ratings) / ideal : 0;
-};
 
 const selected = values.queries === 'all' ? () => true : isHeldOut;
 const version = values.version ?? listVersions(resolve(root, 'models'), 'ltr').at(-1)!;
@@ -44,8 +40,8 @@ const artifact = resolveArtifact(resolve(root, 'models'), 'ltr', version);
 const ranker = await OnnxRanker.load(artifact);
 const byQuery = new Map<string, Row[]>();
 for (const r of rows) if (selected(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
-let model = 0;
-let bm25 = 0;
+const model: number[] = [];
+const bm25: number[] = [];
 for (const [query, group] of byQuery) {
   // NDCG is undefined without a relevant judged candidate (same rule as models/pipeline/ltr_metrics.py).
   if (!group.some((r) => r.rating > 0)) {
@@ -55,17 +51,26 @@ for (const [query, group] of byQuery) {
   const scores = await ranker.score(group.map((r) => r.features));
   const byModel = group.map((r, i) => ({ r, s: scores[i]! })).sort((a, b) => b.s - a.s || a.r.bm25_rank - b.r.bm25_rank).map((x) => x.r.rating);
   const byBm25 = [...group].sort((a, b) => a.bm25_rank - b.bm25_rank).map((r) => r.rating);
-  model += ndcg(byModel);
-  bm25 += ndcg(byBm25);
+  model.push(ndcgAtK(byModel));
+  bm25.push(ndcgAtK(byBm25));
 }
 const q = byQuery.size;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const paired = comparePaired(model, bm25);
 process.stdout.write(`${JSON.stringify({
   benchmark: 'offline-ndcg',
   model: `ltr@${version}`,
   data,
   queries: values.queries,
   evaluated_queries: q,
-  ndcg_at_10: { model: round(model / q, 4), bm25: round(bm25 / q, 4), relative_gain: round(model / bm25 - 1, 4) },
+  ndcg_at_10: {
+    model: round(mean(model), 4),
+    bm25: round(mean(bm25), 4),
+    relative_gain: round(paired.relative_gain, 4),
+    // How much the gain depends on which queries were judged: 95 % interval over query resamples.
+    relative_gain_ci95: paired.relative_gain_ci95.map((g) => round(g, 4)),
+    queries_better_worse_tied: [paired.queries.better, paired.queries.worse, paired.queries.tied],
+  },
   training_pipeline_metrics: artifact.manifest.metrics,
   goal: 'model >= +10% relative over BM25',
 }, null, 2)}\n`);
