@@ -68,6 +68,13 @@ ROUND_CHOICES = (25, 50, 100, 200)
 MONOTONE = {"bm25": 1, "bm25_norm": 1, "title_coverage": 1, "title_phrase": 1, "brand_match": 1, "first_match_position": -1, "accessory_term": -1, "query_then_accessory": -1, "title_loose_coverage": 1, "title_head_match": 1}
 
 
+def use_spec(spec_path: Path) -> list[str]:
+    """The spec's feature names, in order; sets the monotone constraints for that order (PARAMS is what fit uses)."""
+    names = [f["name"] for f in json.loads(spec_path.read_text())["features"]]
+    PARAMS["monotone_constraints"] = [MONOTONE.get(n, 0) for n in names]
+    return names
+
+
 def fit(train_rows: list[dict], rounds: int) -> lgb.Booster:
     x, y, groups = matrix(sorted(train_rows, key=lambda r: (r["query"], r["bm25_rank"])))
     return lgb.train(PARAMS, lgb.Dataset(x, y, group=groups), num_boost_round=rounds)
@@ -127,9 +134,7 @@ def main() -> None:
 
     rows = load(Path(args.data))
     spec_path = ROOT / "ranking/feature-spec.json"
-    spec = json.loads(spec_path.read_text())
-    names = [f["name"] for f in spec["features"]]
-    PARAMS["monotone_constraints"] = [MONOTONE.get(n, 0) for n in names]
+    names = use_spec(spec_path)
     assert all(len(r["features"]) == len(names) for r in rows), "feature rows do not match ranking/feature-spec.json"
 
     train_q, test_q = split_queries((r["query"] for r in rows), args.held_out, SEED)
