@@ -42,6 +42,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
+  CACHE_REFRESH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'after the delay, how long closing may wait for open connections before it closes them (a connection that never sent a request would hold it forever)' }),
@@ -68,7 +69,7 @@ export interface Config {
   ingestApiKeys: string[];
   indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
-  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number };
+  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number };
   featureLogEnabled: boolean;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -133,7 +134,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       budgetMs: env.RANKER_BUDGET_MS,
       candidates: env.RERANK_CANDIDATES,
     },
-    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -128,6 +128,31 @@ describe('result cache', () => {
     expect(refreshed).toBeLessThan(keys.length);
   });
 
+  it('runs a few background recomputations at once and the others after them, before the entries expire', async () => {
+    const cache = new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
+    let running = 0;
+    let mostAtOnce = 0;
+    let calls = 0;
+    const compute = async () => {
+      calls++;
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return { value: calls, ids: ['l-q'] };
+    };
+    const keys = Array.from({ length: 6 }, (_, i) => `k-queue-${i}`);
+    for (const k of keys) await cache.getOrCompute(k, compute, { ttlSeconds: 4 });
+    mostAtOnce = 0;
+    await new Promise((r) => setTimeout(r, 3650)); // under a tenth of their life left: every one is due
+    for (const k of keys) expect((await cache.getOrCompute(k, compute, { ttlSeconds: 4 })).hit).toBe(true);
+    await new Promise((r) => setTimeout(r, 150)); // three turns of two
+    expect(calls).toBe(12);
+    expect(mostAtOnce).toBe(2);
+    await new Promise((r) => setTimeout(r, 300)); // past the first values' expiry: the recomputed ones are served
+    for (const k of keys) expect(await cache.getOrCompute(k, compute, { ttlSeconds: 4 })).toMatchObject({ hit: true });
+    expect(calls).toBe(12);
+  });
+
   it('does not refresh ahead when only the in-process copy is near its end, not the shared entry', async () => {
     const cache = cacheOf(1000); // in-process copies capped at 1 s, the Redis entry lives 30 s
     const c = counter();

@@ -16,6 +16,8 @@ export interface CachedValue<T> {
  * heavy searches at once stall Elasticsearch and the API's event loop. Spread, they are a steady trickle.
  */
 const REFRESH_AHEAD_SHARE = { min: 0.1, max: 0.4 };
+/** Due entries beyond this many wait for a read after a slot frees (or expire): the queue stays small. */
+const MAX_QUEUED_REFRESHES = 1000;
 
 /**
  * Stores an entry and adds it to the per-listing index of every listing it shows, in one round trip
@@ -39,6 +41,8 @@ export interface CacheStats {
   record(layer: 'memory' | 'redis', result: 'hit' | 'miss'): void;
   /** A hot entry near its expiry started its background recomputation. */
   refreshing?(): void;
+  /** How many due entries wait for a background recomputation slot. */
+  refreshQueue?(size: number): void;
 }
 
 /**
@@ -53,14 +57,29 @@ export class ResultCache {
   private readonly memory: LRUCache<string, CachedValue<unknown> & { refreshAt: number }>;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
+  /** Background recomputations waiting for a slot (see refreshInBackground), oldest first. */
+  private readonly refreshQueue = new Map<string, { compute: () => Promise<CachedValue<unknown>>; ttlMs: number }>();
+  private refreshesRunning = 0;
+  private readonly refreshConcurrency: number;
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
   private generation = '';
 
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix: string; ttlSeconds: number; memoryItems: number; memoryBytes?: number; memoryTtlMs: number; changeVisibleAfterMs?: number; stats?: CacheStats },
+    private readonly opts: {
+      prefix: string;
+      ttlSeconds: number;
+      memoryItems: number;
+      memoryBytes?: number;
+      memoryTtlMs: number;
+      changeVisibleAfterMs?: number;
+      /** Background recomputations run at once per process (default 2); the rest wait their turn. */
+      refreshConcurrency?: number;
+      stats?: CacheStats;
+    },
   ) {
+    this.refreshConcurrency = Math.max(1, opts.refreshConcurrency ?? 2);
     this.memory = new LRUCache({
       max: Math.max(1, opts.memoryItems),
       // Entries are counted by their JSON length: windows of 200 listings are ~80 KB, so a count alone
@@ -178,13 +197,43 @@ export class ResultCache {
     return value.ids.some((id) => (this.recentChanges.get(id) ?? -Infinity) >= unsettledSince);
   }
 
-  /** One background recomputation per key at a time; its failure leaves the current value to expire. */
+  /**
+   * One background recomputation per key at a time, and a few per process: hot entries filled together
+   * come due together even with the spread refresh times, and each is a full search. Run all at once,
+   * they take Elasticsearch's CPU in a burst, which on shared cores stalls the hits served meanwhile.
+   * A due entry still has a tenth or more of its life left, time for the queue to reach it; if it
+   * does not, the entry expires and its next read recomputes it as a miss. A failure leaves the
+   * current value to expire.
+   */
   private refreshInBackground(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number): void {
-    if (this.inFlight.has(key)) return;
+    if (this.inFlight.has(key) || this.refreshQueue.has(key)) return;
+    if (this.refreshesRunning >= this.refreshConcurrency) {
+      if (this.refreshQueue.size < MAX_QUEUED_REFRESHES) this.refreshQueue.set(key, { compute, ttlMs });
+      this.opts.stats?.refreshQueue?.(this.refreshQueue.size);
+      return;
+    }
+    this.refreshesRunning++;
     this.opts.stats?.refreshing?.();
     const task = this.computeAndStore(key, compute, ttlMs, true);
     this.inFlight.set(key, task);
-    task.catch(() => undefined).finally(() => this.inFlight.delete(key));
+    task
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.refreshesRunning--;
+        this.startQueuedRefreshes();
+      });
+  }
+
+  /** Queued recomputations, oldest first, into the free slots; skips entries a miss has recomputed or dropped. */
+  private startQueuedRefreshes(): void {
+    for (const [key, job] of this.refreshQueue) {
+      if (this.refreshesRunning >= this.refreshConcurrency) break;
+      this.refreshQueue.delete(key);
+      const entry = this.memory.peek(key);
+      if (entry && !this.inFlight.has(key) && Date.now() >= entry.refreshAt) this.refreshInBackground(key, job.compute, job.ttlMs);
+    }
+    this.opts.stats?.refreshQueue?.(this.refreshQueue.size);
   }
 
   /**

@@ -28,9 +28,14 @@ export default fp(
       memoryItems: cache.memoryItems,
       memoryBytes: cache.memoryBytes,
       memoryTtlMs: cache.memoryTtlMs,
+      refreshConcurrency: cache.refreshConcurrency,
       // A change is searchable after the next index refresh; half a second more for the refresh itself.
       changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,
-      stats: { record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }), refreshing: () => app.metrics.cacheRefreshes.inc() },
+      stats: {
+        record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }),
+        refreshing: () => app.metrics.cacheRefreshes.inc(),
+        refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
+      },
     });
     app.decorate('cache', resultCache);
 

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The query API's Prometheus metrics (its own registry, so tests can build many apps). */
 export function createApiMetrics() {
@@ -16,6 +16,7 @@ export function createApiMetrics() {
     }),
     cacheRequests: new Counter({ name: 'api_cache_requests_total', help: 'Result cache lookups by layer and result', labelNames: ['layer', 'result'], registers: [registry] }),
     cacheRefreshes: new Counter({ name: 'api_cache_refreshes_total', help: 'Background recomputations of hot entries near their expiry', registers: [registry] }),
+    cacheRefreshQueue: new Gauge({ name: 'api_cache_refresh_queue', help: 'Background recomputations waiting for a slot (CACHE_REFRESH_CONCURRENCY)', registers: [registry] }),
     rankerDuration: new Histogram({
       name: 'api_ranker_duration_seconds',
       help: 'Re-ranking latency by ranker and model version',
