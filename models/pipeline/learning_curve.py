@@ -32,11 +32,12 @@ def main() -> None:
     args = ap.parse_args()
 
     rows = load(Path(args.data))
+    queries = {r["query"] for r in rows}
     use_spec(ROOT / "ranking/feature-spec.json")
-    largest = max_training_queries(len({r["query"] for r in rows}), args.folds)
+    largest = max_training_queries(len(queries), args.folds)
     sizes = [largest if s == "max" else int(s) for s in args.sizes.split(",")]
     by_size: dict[int, list[dict]] = defaultdict(list)
-    for _, size, train_q, test_q in learning_curve_splits((r["query"] for r in rows), sizes, args.folds, args.repeats, SEED):
+    for _, size, train_q, test_q in learning_curve_splits(queries, sizes, args.folds, args.repeats, SEED):
         booster = fit([r for r in rows if r["query"] in train_q], args.rounds)
         by_size[size].append(evaluate(booster, [r for r in rows if r["query"] in test_q]))
 
@@ -56,7 +57,7 @@ def main() -> None:
         })
     # A perfect order scores NDCG 1.0 on every query with a relevant candidate: the most any model can gain.
     ceiling = round(1 / curve[0]["ndcg@10_bm25"] - 1, 4) if curve else None
-    print(json.dumps({"benchmark": "learning_curve", "data": args.data, "queries": len({r["query"] for r in rows}), "folds": args.folds, "repeats": args.repeats, "trees": args.rounds, "perfect_order_gain": ceiling, "curve": curve}))
+    print(json.dumps({"benchmark": "learning_curve", "data": args.data, "queries": len(queries), "folds": args.folds, "repeats": args.repeats, "trees": args.rounds, "perfect_order_gain": ceiling, "curve": curve}))
 
 
 if __name__ == "__main__":
