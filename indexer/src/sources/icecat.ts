@@ -84,8 +84,20 @@ export interface Judgment {
   rating: number;
 }
 
-/** query,docid,rating rows (ratings 0..3). */
+/**
+ * query,docid,rating rows (ratings 0..3; other columns, such as a judging pool's title, are ignored). A
+ * row without a whole grade 0..3 stops the read with its line: a judging pool sent back with empty
+ * grades must not be read as "all irrelevant".
+ */
 export async function readJudgments(csvPath: string): Promise<Judgment[]> {
-  const rows = parse(await readFile(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
-  return rows.map((r) => ({ query: r.query!.trim(), docid: r.docid!.trim(), rating: Number(r.rating) }));
+  const rows = parse(await readFile(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string | undefined>>;
+  return rows.map((r, i) => {
+    const query = r.query?.trim() ?? '';
+    const docid = r.docid?.trim() ?? '';
+    const grade = r.rating?.trim() ?? '';
+    if (!query || !docid || !/^[0-3]$/.test(grade)) {
+      throw new Error(`${csvPath} line ${i + 2}: needs a query, a docid and a rating 0..3, got ${JSON.stringify({ query, docid, rating: grade })}`);
+    }
+    return { query, docid, rating: Number(grade) };
+  });
 }
