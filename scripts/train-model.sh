@@ -4,7 +4,8 @@
 #   2. exports judged training data with the serving retrieval and feature code (models/export);
 #   3. trains LambdaMART, evaluates vs BM25, exports ONNX + manifest (models/pipeline/train.py).
 # Env: MODEL_VERSION (default: today's date and the next free number, e.g. 2026-12-01.2), DATA_DIR (default ../shared/data/icecat),
-#      JUDGMENTS (default: DATA_DIR/judgments-dev.csv).
+#      JUDGMENTS (default: DATA_DIR/judgments-dev.csv; several files comma-separated are merged, e.g. the
+#      judgments and a graded judging pool from models/export/judging-pool.ts).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,5 +16,9 @@ today=$(date -u +%Y-%m-%d)
 n=1
 while [ -e "models/ltr/$today.$n" ]; do n=$((n + 1)); done
 version=${MODEL_VERSION:-$today.$n}
-npx tsx models/export/judged-data.ts ${DATA_DIR:+--data "$DATA_DIR"} ${JUDGMENTS:+--judgments "$JUDGMENTS"} --out .data/training/judged.jsonl
-python3 models/pipeline/train.py --data .data/training/judged.jsonl --version "$version"
+judgments=()
+IFS=',' read -r -a files <<<"${JUDGMENTS:-}"
+for f in "${files[@]}"; do judgments+=(--judgments "$f"); done
+npx tsx models/export/judged-data.ts ${DATA_DIR:+--data "$DATA_DIR"} "${judgments[@]}" --out .data/training/judged.jsonl
+python3 models/pipeline/train.py --data .data/training/judged.jsonl --version "$version" \
+  --source "icecat products + human judgments (${JUDGMENTS:-judgments-dev.csv}) from ${DATA_DIR:-../shared/data/icecat}, via models/export/judged-data.ts"

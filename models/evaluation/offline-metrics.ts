@@ -54,3 +54,39 @@ export function comparePaired(model: number[], baseline: number[], opts: { resam
     queries: { better: diff.filter((d) => d > 1e-9).length, worse: diff.filter((d) => d < -1e-9).length, tied: diff.filter((d) => Math.abs(d) <= 1e-9).length },
   };
 }
+
+/** A candidate in ranked order: its grade, or null when no rater has judged it for this query. */
+export interface RankedCandidate {
+  docid: string;
+  rating: number | null;
+}
+
+/** Share of the first k candidates that carry a judgment (judged@k). */
+export function judgedShare(ranked: RankedCandidate[], k = 10): number {
+  const top = ranked.slice(0, k);
+  return top.length === 0 ? 1 : top.filter((c) => c.rating !== null).length / top.length;
+}
+
+/** NDCG@k over the judged candidates only, in their ranked order (unjudged ones left out, not counted as 0). */
+export function condensedNdcg(ranked: RankedCandidate[], k = 10): number {
+  return ndcgAtK(ranked.flatMap((c) => (c.rating === null ? [] : [c.rating])), k);
+}
+
+/**
+ * The judging pool of one query: its unjudged candidates in the top k of any of the given orders, each
+ * once, in the order first met (first order's top k first). What raters should grade next: the only
+ * unjudged candidates that can change NDCG@k of these orders.
+ */
+export function judgingPool(orders: RankedCandidate[][], k = 10): string[] {
+  const pool = new Set<string>();
+  for (const order of orders) for (const c of order.slice(0, k)) if (c.rating === null) pool.add(c.docid);
+  return [...pool];
+}
+
+/**
+ * NDCG@k over the whole ranked list, as if raters had given every candidate of `pool` the grade `grade`
+ * and every other unjudged candidate 0. With grade 0 it is NDCG with unjudged counted as irrelevant.
+ */
+export function ndcgIfPoolGraded(ranked: RankedCandidate[], pool: ReadonlySet<string>, grade: number, k = 10): number {
+  return ndcgAtK(ranked.map((c) => c.rating ?? (pool.has(c.docid) ? grade : 0)), k);
+}

@@ -46,7 +46,10 @@ PARAMS = {
 
 
 def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """The judged rows of an export; candidates no rater judged (rating null) are left out: their
+    relevance is unknown (training on them as 0 lowered the gain, docs/benchmarks.md)."""
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    return [r for r in rows if r.get("rating") is not None]
 
 
 def matrix(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[int]]:
