@@ -37,7 +37,7 @@ export function readExport(path: string): ExportedCandidate[] {
     .filter(Boolean)
     .map((line) => {
       const row = JSON.parse(line) as ExportedCandidate;
-      // Exports written before unjudged candidates were kept have every row judged.
+      // A row without a rating key is unjudged too, the same as an explicit null.
       return { ...row, rating: row.rating ?? null };
     });
 }
