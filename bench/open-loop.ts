@@ -31,10 +31,10 @@ export interface LoadRequest {
   tag?: string;
 }
 
-/** `paths` are cycled through; `request(i)` builds request i instead (e.g. every one unique). */
-export async function openLoop(opts: { base: string; paths?: string[]; request?: (i: number) => LoadRequest; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
-  const { paths } = opts;
-  const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]! }));
+/** `paths` are cycled through (each with `headers`); `request(i)` builds request i instead (e.g. every one unique). */
+export async function openLoop(opts: { base: string; paths?: string[]; headers?: Record<string, string>; request?: (i: number) => LoadRequest; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
+  const { paths, headers } = opts;
+  const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]!, headers }));
   const pool = new Pool(opts.base, { connections: opts.connections ?? 64, pipelining: 1 });
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;

@@ -24,7 +24,7 @@ import { loadConfig, seededRandom, toListingDocument, type Listing } from '../co
 import { ensureListingsIndex } from '../indexer/src/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
-import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import { arg, BENCH_KEY_HEADERS, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 
 const listings = arg('listings', 1_000_000);
 const users = arg('users', 200);
@@ -82,7 +82,7 @@ try {
       { user_id: user, type: 'view', listing_id: l.id, ts: new Date(ts + i * 60_000).toISOString() },
       ...(i % 2 === 0 ? [{ user_id: user, type: 'like', listing_id: l.id, ts: new Date(ts + i * 60_000 + 1000).toISOString() }] : []),
     ]);
-    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS }, body: JSON.stringify({ events }) });
     if (res.status !== 202) throw new Error(`events rejected: ${await res.text()}`);
     sim.push({ user, leaf: taste.split('|')[0]!, heldOut: new Set(held.map((l) => l.id)), last: train.at(-1)!.id });
   }
@@ -95,7 +95,7 @@ try {
   });
   const totals = { feed: { hit: 0, precision: 0 }, similar: { hit: 0, precision: 0 }, popularity: { hit: 0, precision: 0 } };
   for (const s of sim) {
-    const feed = (await (await fetch(`${base}/v1/feed?user_id=${s.user}&size=20`)).json()) as { items: Array<{ id: string; category_path: string[] }> };
+    const feed = (await (await fetch(`${base}/v1/feed?user_id=${s.user}&size=20`, { headers: BENCH_KEY_HEADERS })).json()) as { items: Array<{ id: string; category_path: string[] }> };
     const similar = (await (await fetch(`${base}/v1/listings/${s.last}/similar?size=20`)).json()) as { items: Array<{ id: string; category_path: string[] }> };
     for (const [k, items] of [['feed', feed.items], ['similar', similar.items], ['popularity', popularItems]] as const) {
       const m = score(items, s);
@@ -106,14 +106,14 @@ try {
   const offline = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, { hit_rate_at_20: round(v.hit / sim.length, 3), taste_precision_at_20: round(v.precision / sim.length, 3) }]));
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const load = (paths: string[]) => openLoop({ base, paths, rate, seconds });
+  const load = (paths: string[]) => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds });
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
   // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
-  const viewAgain = (s: (typeof sim)[number]) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }] }) });
+  const viewAgain = (s: (typeof sim)[number]) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS }, body: JSON.stringify({ events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }] }) });
   for (const s of sim) await fetch(`${base}/v1/events`, viewAgain(s));
   const rebuildRate = Math.max(1, Math.round(rate / 5));
-  const feedRebuilds = await openLoop({ base, paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`), rate: rebuildRate, seconds: sim.length / rebuildRate });
+  const feedRebuilds = await openLoop({ base, paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`), headers: BENCH_KEY_HEADERS, rate: rebuildRate, seconds: sim.length / rebuildRate });
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
   const mixed = await openLoop({
@@ -121,7 +121,7 @@ try {
     request: (i) => {
       const s = sim[Math.floor(i / 5) % sim.length]!;
       if (i % 5 === 0) return { tag: 'event', path: '/v1/events', ...viewAgain(s) };
-      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20` };
+      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
     },
   });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.

@@ -32,9 +32,22 @@ export function summarizeLatencies(latencies: number[]): LatencySummary {
   return { p50: ms(50), p90: ms(90), p99: ms(99), max: round(sorted.at(-1) ?? NaN, 2) };
 }
 
+/** The service key benchmarks send where a route needs one (events, per-user reads, explain). */
+export const BENCH_KEY_HEADERS = { 'x-api-key': 'bench-app-key' } as const;
+/**
+ * What every benchmark API process gets unless the benchmark says otherwise: the bench key, and limits
+ * so high that the limiter counts every request (its cost is measured) but never refuses one: load
+ * generators send thousands of requests a second from one address.
+ */
+const BENCH_API_ENV = {
+  API_KEYS: `bench:events+users+operator:${BENCH_KEY_HEADERS['x-api-key']}`,
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
+  RATE_LIMIT_KEY_PER_MINUTE: '100000000',
+};
+
 /** A service process started the way production starts it (tsx instead of the compiled build). */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], { cwd: root, env: { ...process.env, ...BENCH_API_ENV, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {

@@ -3,12 +3,14 @@
 # Redis, Elasticsearch, the indexer worker and the query API in the background, then the demo catalog
 # is generated and published through the real ingestion path (queue -> worker -> index).
 # Idempotent: running it again reuses what runs; republishing the same catalog changes nothing
-# (same listing versions). Env: DEMO_LISTINGS (20000), PORT (8080), INGEST_API_KEYS (demo-key).
+# (same listing versions). Env: DEMO_LISTINGS (20000), PORT (8080), INGEST_API_KEYS (demo-key),
+# API_KEYS (the demo's app-backend key `demo-app-key` and operator key `demo-operator-key`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PORT=${PORT:-8080}
 export INGEST_API_KEYS=${INGEST_API_KEYS:-demo-key}
+export API_KEYS=${API_KEYS:-app:events+users:demo-app-key,operator:operator+users:demo-operator-key}
 count=${DEMO_LISTINGS:-20000}
 run=.run
 mkdir -p "$run"
@@ -43,6 +45,8 @@ npx tsx indexer/src/cli.ts wait-idle --refresh
 
 indexed=$(curl -fsS "${ES_URL:-http://127.0.0.1:${ES_PORT:-9200}}/${ES_INDEX_ALIAS:-listings}/_count" | sed -E 's/.*"count":([0-9]+).*/\1/')
 echo
-echo "ready: http://127.0.0.1:$PORT  (API docs: http://127.0.0.1:$PORT/docs); $indexed listings indexed"
+echo "ready: http://127.0.0.1:$PORT; $indexed listings indexed"
 echo "  curl 'http://127.0.0.1:$PORT/v1/search?q=nike+sneakers&size=5'"
+echo "  operator pages (API docs /docs, /metrics, explain) ask for a password: the operator key demo-operator-key"
+echo "  events and per-user feeds need the app key: curl -H 'x-api-key: demo-app-key' 'http://127.0.0.1:$PORT/v1/feed?user_id=u1'"
 echo "  stop everything with: make down"

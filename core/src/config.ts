@@ -24,7 +24,13 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
   QUEUE_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'listing-changes' }),
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'mkt' }),
-  INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes' }),
+  INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes (scope ingest only; API_KEYS is the general form)' }),
+  API_KEYS: Type.String({
+    default: '',
+    description: 'comma-separated service keys `name:scope+scope:secret`; scopes: ingest, events, users, operator. Two entries of one name are a key rotation (both valid until the old one is removed)',
+  }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 6000, description: 'requests per minute per client address without a key (0: no limit)' }),
+  RATE_LIMIT_KEY_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 600_000, description: 'requests per minute per service key name (0: no limit)' }),
   INDEXER_CONCURRENCY: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: '0 = 2 per core' }),
   INDEXER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20_000, default: 1000 }),
   INDEXER_BATCH_BYTES: Type.Integer({ minimum: 1024, maximum: 100_000_000, default: 5_000_000 }),
@@ -44,6 +50,10 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   CACHE_REFRESH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
+  FEATURE_LOG_MAXLEN: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 20_000, description: 'entries the feature-log stream keeps (each FEATURE_LOG_ITEMS x ~0.3 KB)' }),
+  FEATURE_LOG_ITEMS: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'positions of each re-ranked window logged (clicks come from the first pages)' }),
+  FEATURE_LOG_SAMPLE: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'share of re-ranked searches whose features are logged' }),
+  INTERACTIONS_MAXLEN: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 1_000_000, description: 'entries the interactions stream keeps (~0.2 KB each)' }),
   SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'after the delay, how long closing may wait for open connections before it closes them (a connection that never sent a request would hold it forever)' }),
   API_HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 300, description: 'V8 lets the old generation grow by this much over what the last full GC kept before the next one (0: V8\'s own choice); see query-api/src/main.ts' }),
@@ -66,11 +76,15 @@ export interface Config {
   };
   redis: { url: string };
   queue: { name: string; prefix: string };
-  ingestApiKeys: string[];
+  /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
+  apiKeys: ApiKey[];
+  rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
   indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
   cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number };
   featureLogEnabled: boolean;
+  featureLog: { maxLen: number; items: number; sample: number };
+  interactionsMaxLen: number;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
   heapGrowingPercent: number;
@@ -93,8 +107,14 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
     issues.push({ path: 'ES_PASSWORD', message: 'ES_USERNAME and ES_PASSWORD go together' });
   }
-  if (env.NODE_ENV === 'production' && splitList(env.INGEST_API_KEYS).length === 0) {
-    issues.push({ path: 'INGEST_API_KEYS', message: 'at least one key is required in production' });
+  const apiKeys = [...splitList(env.INGEST_API_KEYS).map((secret, i): ApiKey => ({ name: `ingest-${i + 1}`, scopes: ['ingest'], secret }))];
+  for (const entry of splitList(env.API_KEYS)) {
+    const parsed = parseApiKey(entry);
+    if (typeof parsed === 'string') issues.push({ path: 'API_KEYS', message: parsed });
+    else apiKeys.push(parsed);
+  }
+  if (env.NODE_ENV === 'production' && !apiKeys.some((k) => k.scopes.includes('ingest'))) {
+    issues.push({ path: 'INGEST_API_KEYS', message: 'at least one key with the ingest scope (INGEST_API_KEYS or API_KEYS) is required in production' });
   }
   if (env.MODEL_CANARY_PERCENT > 0 && !env.MODEL_CANARY_VERSION) {
     issues.push({ path: 'MODEL_CANARY_VERSION', message: 'required when MODEL_CANARY_PERCENT > 0' });
@@ -116,7 +136,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     redis: { url: env.REDIS_URL },
     queue: { name: env.QUEUE_NAME, prefix: env.QUEUE_PREFIX },
-    ingestApiKeys: splitList(env.INGEST_API_KEYS),
+    apiKeys,
+    rateLimit: { anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE },
     indexer: {
       concurrency: env.INDEXER_CONCURRENCY || cpus().length * 2,
       batchSize: env.INDEXER_BATCH_SIZE,
@@ -136,11 +157,35 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
+    featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
+    interactionsMaxLen: env.INTERACTIONS_MAXLEN,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
+}
+
+/** What a service key may do: see docs/operations.md, "Trust model". */
+export const API_SCOPES = ['ingest', 'events', 'users', 'operator'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+export interface ApiKey {
+  /** Who holds it (logs, rate-limit bucket); several keys of one name are a rotation. */
+  name: string;
+  scopes: ApiScope[];
+  secret: string;
+}
+
+/** `name:scope+scope:secret`, or a message saying what is wrong (never the secret). */
+function parseApiKey(entry: string): ApiKey | string {
+  const [name, scopes, ...rest] = entry.split(':');
+  const secret = rest.join(':');
+  if (!name || !/^[A-Za-z0-9_.-]+$/.test(name) || !scopes || !secret) return `entry "${name ?? ''}" is not name:scope+scope:secret`;
+  const list = scopes.split('+');
+  const unknown = list.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0) return `key "${name}": unknown scope ${unknown.join(', ')} (known: ${API_SCOPES.join(', ')})`;
+  if (secret.length < 8) return `key "${name}": the secret must have at least 8 characters`;
+  return { name, scopes: list as ApiScope[], secret };
 }
 
 function splitList(s: string): string[] {

@@ -47,8 +47,27 @@ export class NotFoundError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'a valid API key is required') {
+  /** HTTP auth scheme to offer (WWW-Authenticate), e.g. Basic for pages an operator opens in a browser. */
+  readonly challenge?: string;
+  constructor(message = 'a valid API key is required', opts: { challenge?: string } = {}) {
     super('unauthorized', message);
+    this.challenge = opts.challenge;
+  }
+}
+
+/** An authenticated caller asked for something its key's scopes do not allow. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+/** Too many requests from one caller; retry after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('rate_limited', `rate limit exceeded, retry in ${retryAfterSeconds} s`, { retryable: true });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Redis keys shared between the query API (writer) and the training-data export (reader). Streams are
- * capped (MAXLEN ~) so logging can never fill Redis; export them regularly for training.
+ * capped (MAXLEN ~, FEATURE_LOG_MAXLEN and INTERACTIONS_MAXLEN in the config) so logging can never fill
+ * Redis; export them regularly for training. docs/operations.md ("Redis memory budget") has their sizes.
  *
  * feature log entry fields: `query_id`, `ts`, `user_id` ('' when anonymous), `query`, `ranker`,
  *   `feature_names` (JSON string[]), `items` (JSON array of { listing_id, position, bm25, score, features: number[] })
@@ -12,6 +13,3 @@ export function streamKeys(prefix: string) {
     interactions: `${prefix}:interactions`,
   };
 }
-
-export const FEATURE_LOG_MAXLEN = 1_000_000;
-export const INTERACTIONS_MAXLEN = 5_000_000;

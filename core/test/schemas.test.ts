@@ -66,17 +66,27 @@ describe('InteractionEvent schema', () => {
   it('accepts a click with position and a search with query', () => {
     const click = { user_id: 'u1', type: 'click', listing_id: 'l-1', position: 3, query_id: 'q1', ts: '2026-11-02T10:00:00Z' };
     expect(interaction.check(click)).toBe(true);
-    expect(interactionEventIssues(click as InteractionEvent)).toEqual([]);
+    expect(interactionEventIssues(click as InteractionEvent, Date.parse('2026-11-02T10:00:00Z'))).toEqual([]);
     const search = { user_id: 'u1', type: 'search', query: 'lego', ts: '2026-11-02T10:00:00Z' };
-    expect(interactionEventIssues(search as InteractionEvent)).toEqual([]);
+    expect(interactionEventIssues(search as InteractionEvent, Date.parse('2026-11-02T10:00:00Z'))).toEqual([]);
+  });
+
+  it('rejects a ts far from the clock: forward decay would let a future event outweigh every real one', () => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const like = (ts: string) => interactionEventIssues({ user_id: 'u1', type: 'like', listing_id: 'l-1', ts }, now);
+    expect(like('2026-12-01T00:04:00Z')).toEqual([]);
+    expect(like('2026-11-02T00:00:00Z')).toEqual([]);
+    expect(like('2045-01-01T00:00:00Z')).toEqual(['ts is more than 5 minutes in the future']);
+    expect(like('2026-12-01T00:06:00Z')).toEqual(['ts is more than 5 minutes in the future']);
+    expect(like('2026-10-01T00:00:00Z')).toEqual(['ts is more than 30 days in the past']);
   });
 
   it('rejects unknown types, negative positions, and type-specific gaps', () => {
     expect(interaction.check({ user_id: 'u1', type: 'hover', ts: '2026-11-02T10:00:00Z' })).toBe(false);
     expect(interaction.check({ user_id: 'u1', type: 'click', listing_id: 'x', position: -1, ts: '2026-11-02T10:00:00Z' })).toBe(false);
-    expect(interactionEventIssues({ user_id: 'u1', type: 'like', ts: '2026-11-02T10:00:00Z' })).toEqual([
+    expect(interactionEventIssues({ user_id: 'u1', type: 'like', ts: '2026-11-02T10:00:00Z' }, Date.parse('2026-11-02T10:00:00Z'))).toEqual([
       'listing_id is required for a like event',
     ]);
-    expect(interactionEventIssues({ user_id: 'u1', type: 'search', ts: '2026-11-02T10:00:00Z' })).toHaveLength(1);
+    expect(interactionEventIssues({ user_id: 'u1', type: 'search', ts: '2026-11-02T10:00:00Z' }, Date.parse('2026-11-02T10:00:00Z'))).toHaveLength(1);
   });
 });

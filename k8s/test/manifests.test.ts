@@ -48,7 +48,8 @@ function envOf(docs: Doc[], c: Container): Record<string, string> {
     expect(cm, `ConfigMap ${from.configMapRef!.name}`).toBeDefined();
     Object.assign(env, cm!.data);
   }
-  for (const e of c.env ?? []) env[e.name] = e.value ?? `from-secret:${e.valueFrom?.secretKeyRef?.key}`;
+  // A stand-in for a secret's value, shaped so it also parses where the value has a format (API_KEYS: name:scope:secret).
+  for (const e of c.env ?? []) env[e.name] = e.value ?? `from-secret:ingest:${e.valueFrom?.secretKeyRef?.key}-value`;
   return env;
 }
 

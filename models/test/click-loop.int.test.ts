@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithCatalog, type TestApp } from '../../query-api/test/fixtures.js';
+import { TEST_KEYS } from '../../test/support/services.js';
 import { readLogs } from '../export/interactions.js';
 import { joinInteractions } from '../export/join-interactions.js';
 import { simulate, type ApiCall } from '../simulator/click-simulator.js';
@@ -13,7 +14,7 @@ afterAll(async () => t.close());
 describe('the logging loop, end to end', () => {
   it('simulated users search and click through the real API; logs join into click training data', async () => {
     const api: ApiCall = async (method, path, body) => {
-      const res = await t.app.inject({ method, url: path, ...(body ? { payload: body as object } : {}) });
+      const res = await t.app.inject({ method, url: path, headers: { 'x-api-key': TEST_KEYS.app }, ...(body ? { payload: body as object } : {}) });
       return { status: res.statusCode, json: res.json() };
     };
     const result = await simulate(api, { users: 8, sessionsPerUser: 4, seed: 3 });

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { loggerOptions, type Config } from '../../core/src/index.js';
+import auth from './plugins/auth.js';
 import cache from './plugins/cache.js';
 import elasticsearch from './plugins/elasticsearch.js';
 import errorHandler, { sendFrameworkError } from './plugins/error-handler.js';
@@ -48,14 +49,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(finiteNumbers);
   await app.register(metrics);
   await app.register(tracing);
+  await app.register(elasticsearch);
+  await app.register(redis);
+  await app.register(auth);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Marketplace search API', version: '1.0.0', description: 'Search bar, autocomplete, home feed, similar items, ingestion.' },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(elasticsearch);
-  await app.register(redis);
+  // The API's docs are for the people who run and integrate it: operator scope, like explain and metrics.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: app.requireScope('operator') } });
   await app.register(ranker);
   await app.register(cache);
   await app.register(producer);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWithCatalog, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, AS_OPERATOR, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -91,11 +91,11 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
   });
 
   it('serves OpenAPI at /docs and Prometheus metrics at /metrics', async () => {
-    const spec = await t.app.inject({ url: '/docs/json' });
+    const spec = await t.app.inject({ url: '/docs/json', headers: AS_OPERATOR });
     expect(spec.statusCode).toBe(200);
     expect(Object.keys(spec.json().paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/suggest', '/v1/feed', '/v1/listings/{id}/similar', '/v1/events']));
     await search(t.app, { q: 'nike' });
-    const metrics = (await t.app.inject({ url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ url: '/metrics', headers: AS_OPERATOR })).body;
     for (const name of ['api_request_duration_seconds_bucket', 'api_cache_requests_total', 'api_ranker_duration_seconds', 'api_es_duration_seconds']) expect(metrics).toContain(name);
   });
 

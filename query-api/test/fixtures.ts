@@ -4,7 +4,11 @@ import { toListingDocument, type Config, type Listing } from '../../core/src/ind
 import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { buildApp } from '../src/app.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { dropIndices, esClient, testConfig, TEST_KEYS } from '../../test/support/services.js';
+
+/** Headers of the app's backend (events, per-user reads) and of an operator (explain, metrics, docs). */
+export const AS_APP = { 'x-api-key': TEST_KEYS.app } as const;
+export const AS_OPERATOR = { 'x-api-key': TEST_KEYS.operator } as const;
 
 const base: Omit<Listing, 'id' | 'title' | 'category_path' | 'price'> = {
   seller_id: 'seller-a', description: 'Gently used.', condition: 'good', currency: 'USD', shipping_payer: 'seller',
@@ -54,7 +58,8 @@ export async function indexListings(es: Client, alias: string, listings: Listing
   await es.bulk({ refresh: true, operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id, version: 1, version_type: 'external' } }, d]) });
 }
 
-export async function search(app: FastifyInstance, query: Record<string, string | number>) {
-  const res = await app.inject({ method: 'GET', url: '/v1/search', query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) });
+/** A search as the app's client sends it: anonymous, unless `headers` say otherwise. */
+export async function search(app: FastifyInstance, query: Record<string, string | number>, headers: Record<string, string> = {}) {
+  const res = await app.inject({ method: 'GET', url: '/v1/search', headers, query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }

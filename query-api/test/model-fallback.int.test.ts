@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVersions } from '../../ranking/src/model-registry.js';
-import { appWithCatalog, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, AS_OPERATOR, search, type TestApp } from './fixtures.js';
 
 // The "done when": a corrupt model file falls back to BM25 without a failed request. Here the
 // whole app starts on a model directory whose only model.onnx is garbage (a half-written upload).
@@ -30,7 +30,7 @@ describe('query API with a corrupt model file', () => {
   });
 
   it('still explains results with their features', async () => {
-    const res = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=3' });
+    const res = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=3', headers: AS_OPERATOR });
     expect(res.statusCode).toBe(200);
     expect(res.json().ranker).toBe('bm25 (fallback: model_unavailable)');
     expect(res.json().explain[0].features).toHaveProperty('title_head_match');

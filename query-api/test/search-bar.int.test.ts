@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
 import { notifyIndexSwapped, notifyListingsChanged } from '../../indexer/src/change-notifications.js';
-import { appWithCatalog, FIXED, indexListings, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, AS_APP, AS_OPERATOR, FIXED, indexListings, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(bm25.body.ranker).toBe('bm25');
     const scores = bm25.body.items.map((i: { score: number }) => i.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    const personal = await search(t.app, { q: 'sneakers', user_id: 'someone', size: 5 });
+    const personal = await search(t.app, { q: 'sneakers', user_id: 'someone', size: 5 }, AS_APP);
     expect(personal.status).toBe(200);
     expect(personal.body.items.length).toBeGreaterThan(0);
   });
@@ -128,7 +128,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
   });
 
   it('explains each result: features by name, model and BM25 scores, rank change', async () => {
-    const res = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=5' });
+    const res = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=5', headers: AS_OPERATOR });
     expect(res.statusCode).toBe(200);
     const first = res.json().explain[0];
     expect(first.features).toHaveProperty('bm25');

@@ -2,6 +2,12 @@ import { Client } from '@elastic/elasticsearch';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../core/src/index.js';
 
+/**
+ * The service keys testConfig() configures: the app's backend (events, per-user reads), an operator,
+ * and the ingestion pipeline. Send them as `x-api-key`.
+ */
+export const TEST_KEYS = { app: 'test-app-key', operator: 'test-operator-key', ingest: 'test-key' } as const;
+
 /** Config for integration tests: the real local services, unique names per call. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   const id = uniqueName();
@@ -13,7 +19,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ES_INDEX_ALIAS: `test-listings-${id}`,
     QUEUE_NAME: `test-changes-${id}`,
     QUEUE_PREFIX: `t${id}`,
-    INGEST_API_KEYS: 'test-key',
+    INGEST_API_KEYS: TEST_KEYS.ingest,
+    API_KEYS: `app:events+users:${TEST_KEYS.app},ops:operator+users:${TEST_KEYS.operator}`,
+    // Tests send thousands of requests from one address; the limiter has its own test.
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
+    RATE_LIMIT_KEY_PER_MINUTE: '0',
     ...overrides,
   });
 }

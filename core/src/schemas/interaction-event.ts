@@ -17,9 +17,20 @@ export const InteractionEvent = Type.Object(
 );
 export type InteractionEvent = Static<typeof InteractionEvent>;
 
-/** Checks TypeBox cannot express: which optional fields each type needs. */
-export function interactionEventIssues(e: InteractionEvent): string[] {
+/**
+ * How far an event's `ts` may be from the server's clock. Profiles weigh events by forward decay
+ * (2^(age / half-life)), so a forged future `ts` would outweigh every real event (one like dated 2045
+ * turned a whole feed to one category; 2100 overflowed the weight). Apps queue events offline for a
+ * while, hence the longer past window.
+ */
+export const EVENT_CLOCK_WINDOW = { pastMs: 30 * 86_400_000, futureMs: 5 * 60_000 } as const;
+
+/** Checks TypeBox cannot express: which optional fields each type needs, and a `ts` near `now`. */
+export function interactionEventIssues(e: InteractionEvent, now = Date.now()): string[] {
   const issues: string[] = [];
+  const ts = Date.parse(e.ts);
+  if (!(ts >= now - EVENT_CLOCK_WINDOW.pastMs)) issues.push('ts is more than 30 days in the past');
+  else if (ts > now + EVENT_CLOCK_WINDOW.futureMs) issues.push('ts is more than 5 minutes in the future');
   if (e.type === 'search' && !e.query) issues.push('query is required for a search event');
   if (e.type !== 'search' && !e.listing_id) issues.push(`listing_id is required for a ${e.type} event`);
   return issues;

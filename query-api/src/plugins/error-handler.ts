@@ -1,12 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, UnavailableError, ValidationError } from '../../../core/src/index.js';
+import { AppError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError } from '../../../core/src/index.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_input: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
+  rate_limited: 429,
   backend_unavailable: 503,
 };
 
@@ -32,7 +34,8 @@ export default fp(
       const problem = toProblem(err, req);
       if (problem.status >= 500) req.log.error({ err }, 'request failed');
       else req.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
-      if (err instanceof UnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err instanceof UnavailableError || err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err instanceof UnauthorizedError && err.challenge) reply.header('www-authenticate', err.challenge);
       return sendProblem(reply, problem);
     });
     app.setNotFoundHandler((req, reply) =>
@@ -76,7 +79,7 @@ function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): P
   if (err instanceof AppError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     const detail = status >= 500 && !(err instanceof UnavailableError) ? 'internal error' : err.message;
-    return base(req, status, err.code, status === 503 ? 'Service Unavailable' : err.name, detail);
+    return base(req, status, err.code, STATUS_CODES[status] ?? err.name, detail);
   }
   // Fastify's own 4xx (body too large, bad JSON, unsupported media type, URI too long...): keep status,
   // say why. Only Fastify's: an Elasticsearch 400 also has a statusCode, but it answers a query we built,

@@ -38,10 +38,6 @@ export default fp(
       const route = req.routeOptions.url ?? 'unknown';
       metrics.requestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', async (_req, reply) => {
-      reply.header('content-type', metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
   },
   { name: 'metrics' },
 );

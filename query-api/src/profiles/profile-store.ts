@@ -7,9 +7,13 @@ export const HALF_LIFE_DAYS = 7;
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;
 const PROFILE_TTL_S = 90 * 24 * 3600;
-const RECENT = 50;
-const QUERIES = 20;
-const PRICES = 30;
+/**
+ * Hard bounds of every per-user structure (docs/operations.md, "Redis memory budget", computes the
+ * memory at 10M users from them): lists are trimmed on write, purchases keep the newest, affinities
+ * keep the strongest fields.
+ */
+export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120 } as const;
+const { recent: RECENT, queries: QUERIES, prices: PRICES } = PROFILE_BOUNDS;
 
 /**
  * Forward decay: a weight w at time t is stored as w * 2^((t - epoch) / half-life), so adding is one
@@ -23,7 +27,8 @@ export function decayFactor(ts: number): number {
 const keys = (prefix: string, user: string) => ({
   affinity: `${prefix}:profile:${user}:affinity`,
   recent: `${prefix}:profile:${user}:recent`,
-  purchased: `${prefix}:profile:${user}:purchased`,
+  // A sorted set by time, so the oldest go first past the bound (the unbounded set it replaces was `purchased`).
+  purchased: `${prefix}:profile:${user}:purchases`,
   queries: `${prefix}:profile:${user}:queries`,
   prices: `${prefix}:profile:${user}:prices`,
 });
@@ -54,7 +59,7 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
     }
     if (!e.listing_id) continue;
     tx.lrem(k.recent, 0, e.listing_id).lpush(k.recent, e.listing_id).ltrim(k.recent, 0, RECENT - 1);
-    if (e.type === 'purchase') tx.sadd(k.purchased, e.listing_id);
+    if (e.type === 'purchase') tx.zadd(k.purchased, ts, e.listing_id).zremrangebyrank(k.purchased, 0, -(PROFILE_BOUNDS.purchases + 1));
     const f = facts.get(e.listing_id);
     if (!f) continue;
     const w = EVENT_WEIGHTS[e.type] * decayFactor(ts);
@@ -62,11 +67,25 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
     if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
-  for (const user of touched) {
+  const users = [...touched];
+  for (const user of users) {
     tx.incr(profileVersionKey(prefix, user));
     for (const key of [...Object.values(keys(prefix, user)), profileVersionKey(prefix, user)]) tx.expire(key, PROFILE_TTL_S);
   }
-  await tx.exec();
+  for (const user of users) tx.hlen(keys(prefix, user).affinity);
+  const replies = (await tx.exec()) ?? [];
+  const lengths = replies.slice(-users.length).map(([, v]) => Number(v));
+  await Promise.all(users.map((user, i) => (lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(prefix, user).affinity) : undefined)));
+}
+
+/**
+ * Keeps a user's strongest affinity fields (all stored on one decay scale, so raw values compare). Rare:
+ * only a profile past the bound pays a read; a race with a concurrent write at worst trims one late.
+ */
+async function trimAffinities(redis: Redis, key: string): Promise<void> {
+  const all = Object.entries(await redis.hgetall(key)).sort((a, b) => Number(b[1]) - Number(a[1]));
+  const weakest = all.slice(PROFILE_BOUNDS.affinityFields).map(([field]) => field);
+  if (weakest.length > 0) await redis.hdel(key, ...weakest);
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
@@ -78,7 +97,7 @@ export async function loadUserProfile(redis: Redis, prefix: string, userId: stri
     .pipeline()
     .hgetall(k.affinity)
     .lrange(k.recent, 0, -1)
-    .smembers(k.purchased)
+    .zrange(k.purchased, 0, -1)
     .lrange(k.queries, 0, -1)
     .lrange(k.prices, 0, -1)
     .exec())!.map(([, v]) => v) as [Record<string, string>, string[], string[], string[], string[]];

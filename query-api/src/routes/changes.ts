@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { UnauthorizedError } from '../../../core/src/index.js';
 import { Problem } from '../schemas/problem.js';
 
 const MAX_EVENTS = 1000;
@@ -9,7 +7,6 @@ const ChangesBody = Type.Object(
   { events: Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_EVENTS, description: 'ListingChangeEvent objects (validated one by one)' }) },
   { additionalProperties: false },
 );
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Ingestion for services that cannot import the producer: a batch of listing change events, validated
@@ -17,7 +14,6 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * event rejects the batch with a 400 naming it, so a client never has to guess what was taken.
  */
 export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const keys = app.config.ingestApiKeys.map(digest);
   app.post('/v1/listings/changes', {
     bodyLimit: 10 * 1024 * 1024,
     schema: {
@@ -25,13 +21,9 @@ export const changesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Publish listing change events (API key in x-api-key)',
       headers: Type.Object({ 'x-api-key': Type.Optional(Type.String()) }),
       body: ChangesBody,
-      response: { 202: Type.Object({ accepted: Type.Integer() }), 400: Problem, 401: Problem, 503: Problem },
+      response: { 202: Type.Object({ accepted: Type.Integer() }), 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem },
     },
-    onRequest: async (req) => {
-      const given = req.headers['x-api-key'];
-      // Compare digests in constant time: no timing side channel on the key.
-      if (typeof given !== 'string' || !keys.some((k) => timingSafeEqual(k, digest(given)))) throw new UnauthorizedError();
-    },
+    onRequest: app.requireScope('ingest'),
   }, async (req, reply) => {
     const accepted = await app.changeProducer.publish(req.body.events);
     reply.status(202);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
-  compileValidator, InteractionEvent, interactionEventIssues, INTERACTIONS_MAXLEN, streamKeys, ValidationError, type FieldIssue, type ListingDocument,
+  compileValidator, InteractionEvent, interactionEventIssues, streamKeys, ValidationError, type FieldIssue, type ListingDocument,
 } from '../../../core/src/index.js';
 import { Problem } from '../schemas/problem.js';
 import { esCall } from '../search/es-errors.js';
@@ -15,20 +15,24 @@ const validate = compileValidator(InteractionEvent);
  * User interactions, in batches. All-or-nothing: one bad event rejects the batch with a 400 naming
  * `events[i].field`, so clients never resend what was already taken. Valid batches update the users'
  * profiles and are appended to the interactions stream (training data, joined with the feature log).
+ * Only callers with the `events` scope (the app's backend) may write them: events steer what a person
+ * is shown and what the ranker learns, so anonymous writes would let anyone rewrite anyone's feed.
  */
 export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/events', {
     schema: {
       tags: ['recommendations'],
-      summary: 'Record user interaction events (view, like, purchase, search, click)',
+      summary: 'Record user interaction events (view, like, purchase, search, click); events scope',
       body: Type.Object({ events: Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_EVENTS }) }, { additionalProperties: false }),
-      response: { 202: Type.Object({ accepted: Type.Integer(), unknown_listings: Type.Array(Type.String()) }), 400: Problem, 503: Problem },
+      response: { 202: Type.Object({ accepted: Type.Integer(), unknown_listings: Type.Array(Type.String()) }), 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem },
     },
+    onRequest: app.requireScope('events'),
   }, async (req, reply) => {
     const issues: FieldIssue[] = [];
+    const now = Date.now();
     req.body.events.forEach((e, i) => {
       for (const issue of validate.issues(e, 3)) issues.push({ path: `events[${i}].${issue.path}`, message: issue.message });
-      if (validate.check(e)) for (const m of interactionEventIssues(e)) issues.push({ path: `events[${i}]`, message: m });
+      if (validate.check(e)) for (const m of interactionEventIssues(e, now)) issues.push({ path: `events[${i}]`, message: m });
     });
     if (issues.length > 0) throw new ValidationError(`invalid events: ${issues.slice(0, 5).map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
     const events = req.body.events as InteractionEvent[];
@@ -44,7 +48,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await recordEvents(app.redis, app.config.queue.prefix, events, facts);
     const stream = streamKeys(app.config.queue.prefix).interactions;
     const tx = app.redis.pipeline();
-    for (const e of events) tx.xadd(stream, 'MAXLEN', '~', String(INTERACTIONS_MAXLEN), '*', 'event', JSON.stringify(e));
+    for (const e of events) tx.xadd(stream, 'MAXLEN', '~', String(app.config.interactionsMaxLen), '*', 'event', JSON.stringify(e));
     await tx.exec();
     reply.status(202);
     return { accepted: events.length, unknown_listings: ids.filter((id) => !facts.has(id)) };

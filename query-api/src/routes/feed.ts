@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { assertScope } from '../plugins/auth.js';
 import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
 import { buildFeed } from '../recommendations/feed.js';
 import { Problem } from '../schemas/problem.js';
@@ -59,7 +60,9 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return foundSources(docs).flatMap((src, i) => (src && src.status === 'on_sale' ? [{ ...toItem(src, page[i]!.score), source: page[i]!.source }] : []));
   }
 
-  app.get('/v1/feed', { schema: { tags: ['recommendations'], summary: 'Personal home feed (cold start for unknown users)', querystring: FeedQuery, response: { 200: FeedResponse, 400: Problem, 503: Problem } } }, async (req) => {
+  app.get('/v1/feed', { schema: { tags: ['recommendations'], summary: 'Personal home feed (cold start for unknown users)', querystring: FeedQuery, response: { 200: FeedResponse, 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem } } }, async (req) => {
+    // A personal feed shows what a person searched and liked ("search:<their query>"): users scope only.
+    if (req.query.user_id !== undefined) assertScope(req, 'users', 'a feed for a user_id');
     const size = req.query.size ?? 20;
     if (req.query.cursor) {
       const [id, off] = Buffer.from(req.query.cursor, 'base64url').toString('utf8').split(':');

@@ -1,10 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 
-/** Liveness says the process answers; readiness says Elasticsearch, Redis and the ranker are usable. */
+/**
+ * Liveness says the process answers; readiness says Elasticsearch, Redis and the ranker are usable.
+ * Probes are never rate-limited (a throttled probe would take a healthy pod out). Metrics are for
+ * operators (Prometheus scrapes with an operator key as Basic credentials).
+ */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/health/live', { schema: { hide: true } as never }, async () => ({ status: 'ok' }));
+  const probe = { schema: { hide: true } as never, config: { rateLimit: false } };
+  app.get('/health/live', probe, async () => ({ status: 'ok' }));
 
-  app.get('/health/ready', { schema: { hide: true } as never }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true } as never, onRequest: app.requireScope('operator') }, async (_req, reply) => {
+    reply.header('content-type', app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+
+  app.get('/health/ready', probe, async (_req, reply) => {
     const checks: Record<string, string> = {};
     const [es, redis] = await Promise.allSettled([app.es.cluster.health({ timeout: '1s' }), app.redis.ping()]);
     checks.elasticsearch = es.status === 'fulfilled' && es.value.status !== 'red' ? 'ok' : 'down';

@@ -5,6 +5,17 @@ import { SearchQuery, SearchResponse } from '../schemas/search.js';
 import { SearchService } from '../search/search-service.js';
 import { SerializedPages } from '../search/serialized-pages.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
+import { assertScope } from '../plugins/auth.js';
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Per-user search (personal features, A/B bucket) reads a person's profile, and suspended listings are
+ * moderation's: both only for callers trusted with them (docs/operations.md, "Trust model").
+ */
+function assertSearchAllowed(req: FastifyRequest, q: SearchQuery): void {
+  if (q.user_id !== undefined) assertScope(req, 'users', 'a search with user_id');
+  if (q.status === 'suspended') assertScope(req, 'operator', 'a search of suspended listings');
+}
 
 const ExplainResponse = Type.Intersect([
   SearchResponse,
@@ -24,12 +35,13 @@ const ExplainResponse = Type.Intersect([
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = new SearchService(app, (userId) => loadUserProfile(app.redis, app.config.queue.prefix, userId));
-  const errors = { 400: Problem, 503: Problem };
+  const errors = { 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem };
   const { cache } = app.config;
   // First pages only: a later relevance page is read fresh (sold listings dropped) on every request.
   const firstPages = cache.ttlSeconds > 0 ? new SerializedPages({ max: cache.memoryItems, maxBytes: cache.memoryBytes / 4, ttlMs: cache.memoryTtlMs }) : undefined;
 
   app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req, reply) => {
+    assertSearchAllowed(req, req.query);
     const page = await service.search(req.query);
     if (!firstPages || req.query.cursor) return page;
     const body = firstPages.body(`${page.query_id}:${req.query.size ?? ''}`, page, page.took_ms, (p) => reply.serialize(p) as string);
@@ -38,7 +50,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/v1/search/explain', {
-    schema: { tags: ['search'], summary: 'One search with, per result, its features, model score, BM25 score and rank change', querystring: SearchQuery, response: { 200: ExplainResponse, ...errors } },
+    schema: { tags: ['search'], summary: 'One search with, per result, its features, model score, BM25 score and rank change (operator scope)', querystring: SearchQuery, response: { 200: ExplainResponse, ...errors } },
+    onRequest: app.requireScope('operator'),
   }, async (req) => {
     const res = await service.search({ ...req.query, cursor: undefined }, { explain: true });
     return { ...res, explain: (res.explain ?? []).slice(0, req.query.size ?? 20) };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { streamKeys, FEATURE_LOG_MAXLEN, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
+import { streamKeys, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
@@ -142,11 +142,17 @@ export class SearchService {
     return window;
   }
 
-  /** Fire-and-forget: logging never fails or slows a search. */
+  /**
+   * Fire-and-forget: logging never fails or slows a search. Bounded: a sampled share of searches, the
+   * first FEATURE_LOG_ITEMS positions (clicks come from the first pages), a capped stream: its Redis
+   * memory is maxLen x items x ~0.3 KB, computed in docs/operations.md, not hoped for.
+   */
   private logFeatures(queryId: string, p: SearchQuery & { q: string }, ranked: RankResult, candidates: Candidate[], order: number[]) {
-    const items = order.map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
+    const { maxLen, items: logged, sample } = this.app.config.featureLog;
+    if (sample < 1 && Math.random() >= sample) return;
+    const items = order.slice(0, logged).map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
     this.app.redis
-      .xadd(streamKeys(this.app.config.queue.prefix).featureLog, 'MAXLEN', '~', String(FEATURE_LOG_MAXLEN), '*',
+      .xadd(streamKeys(this.app.config.queue.prefix).featureLog, 'MAXLEN', '~', String(maxLen), '*',
         'query_id', queryId, 'ts', new Date().toISOString(), 'user_id', p.user_id ?? '', 'query', p.q, 'ranker', ranked.ranker,
         'feature_names', JSON.stringify(this.app.ranking.featureNames), 'items', JSON.stringify(items))
       .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
 import { notifyListingsChanged } from '../../../indexer/src/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
-import { appWithCatalog, FIXED, type TestApp } from '../fixtures.js';
+import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const now = () => new Date().toISOString();
-const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', payload: { events } });
+const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', headers: AS_APP, payload: { events } });
 
 async function sell(listing: Listing, version: number) {
   const doc = toListingDocument({ ...listing, status: 'sold' }, version, now());
@@ -40,7 +40,7 @@ describe('events', () => {
 
 describe('home feed', () => {
   it('gives an unknown user a non-empty cold-start feed', async () => {
-    const res = await t.app.inject({ url: '/v1/feed?user_id=stranger&size=20' });
+    const res = await t.app.inject({ url: '/v1/feed?user_id=stranger&size=20', headers: AS_APP });
     expect(res.statusCode).toBe(200);
     expect(res.json().personalized).toBe(false);
     expect(res.json().items.length).toBe(20);
@@ -55,7 +55,7 @@ describe('home feed', () => {
       { user_id: 'toy-fan', type: 'like', listing_id: l.id, ts: now() },
     ]);
     expect((await post(events)).statusCode).toBe(202);
-    const res = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const res = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     expect(res.json().personalized).toBe(true);
     const categories = res.json().items.map((i: { category_path: string[] }) => i.category_path[1]);
     expect(categories[0]).toBe('Toys');
@@ -63,7 +63,7 @@ describe('home feed', () => {
   });
 
   it('diversifies and pages without duplicates, never serving a listing sold meanwhile', async () => {
-    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     const seen = first.json().items.map((i: { id: string }) => i.id);
     const sellers = first.json().items.map((i: { seller_id: string }) => i.seller_id);
     expect(Math.max(...[...new Set(sellers)].map((s) => sellers.filter((x: string) => x === s).length))).toBeLessThanOrEqual(2);
@@ -85,11 +85,11 @@ describe('home feed', () => {
   });
 
   it('drops a listing sold after the first page was cached from that first page', async () => {
-    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     const top = first.json().items[0].id as string;
     const listing = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === top) ?? FIXED.find((l) => l.id === top)!;
     await sell(listing, 9);
-    const again = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10' });
+    const again = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     expect(again.statusCode).toBe(200);
     expect(again.json().items.length).toBe(10);
     expect(again.json().items.map((i: { id: string }) => i.id)).not.toContain(top);
