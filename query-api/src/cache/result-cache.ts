@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { MatchMemo, scopeMatches, type ChangedListing, type EntryScope } from './entry-scope.js';
 
 export interface CachedValue<T> {
   value: T;
   /** Listing ids the value shows: a change to any of them drops the entry. */
   ids: string[];
+  /** What listings, new or changed, could enter it (any scope matching drops the entry); absent: none can. */
+  scope?: EntryScope[];
   /** When its computation started (epoch ms): set by the cache. */
   computedAt?: number;
 }
@@ -18,6 +21,12 @@ export interface CachedValue<T> {
 const REFRESH_AHEAD_SHARE = { min: 0.1, max: 0.4 };
 /** Due entries beyond this many wait for a read after a slot frees (or expire): the queue stays small. */
 const MAX_QUEUED_REFRESHES = 1000;
+/**
+ * Changed listings remembered for checking entries read from Redis (see matchesRecentChange): at most
+ * this many, each batch as long as the longest entry lives. Past the cap the oldest go, and an entry
+ * computed before what is still remembered counts as possibly stale (recomputed, never served stale).
+ */
+const MAX_REMEMBERED_CHANGES = 20_000;
 
 /**
  * Stores an entry and adds it to the per-listing index of every listing it shows, in one round trip
@@ -63,6 +72,12 @@ export class ResultCache {
   private readonly refreshConcurrency: number;
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
+  /** Changed listings with what scopes match on, oldest first (see listingsChanged). */
+  private changeLog: Array<{ at: number; listings: ChangedListing[] | 'all' }> = [];
+  private changeLogSize = 0;
+  /** Changes before this time may have been forgotten: entries computed earlier are not trusted. */
+  private changeLogHorizon = 0;
+  private longestTtlMs = 0;
   private generation = '';
 
   constructor(
@@ -138,7 +153,7 @@ export class ResultCache {
     if (pending) {
       const shared = await pending;
       // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
-      if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true };
+      if (!this.showsRecentChange(shared) && !this.matchesRecentChange(shared)) return { value: shared.value as T, hit: true };
       return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false };
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
@@ -152,7 +167,7 @@ export class ResultCache {
           .catch((): [string | null, number] => [null, -1]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
-        if (cached && !this.showsRecentChange(cached)) {
+        if (cached && !this.showsRecentChange(cached) && !this.matchesRecentChange(cached)) {
           this.remember(key, cached, raw!.length, pttl, ttlMs);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
@@ -176,7 +191,8 @@ export class ResultCache {
   private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
-    if (store && !this.showsRecentChange(fresh)) {
+    if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
+      this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
       const json = JSON.stringify(fresh);
       this.remember(key, fresh, json.length, ttlMs, ttlMs);
       await this.store(key, json, fresh.ids, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
@@ -195,6 +211,53 @@ export class ResultCache {
     if (value.computedAt === undefined || this.recentChanges.size === 0) return false;
     const unsettledSince = value.computedAt - (this.opts.changeVisibleAfterMs ?? 0);
     return value.ids.some((id) => (this.recentChanges.get(id) ?? -Infinity) >= unsettledSince);
+  }
+
+  /**
+   * Whether a listing that changed after (or `changeVisibleAfterMs` before) the value's computation
+   * started may now belong on it (its scope matches the listing as it is now): a new listing matching
+   * a cached query, a price drop into a cached price_asc page. Checked where a value is about to be
+   * cached or served from Redis; values in memory are dropped eagerly by listingsChanged instead, so a
+   * memory hit costs nothing more.
+   */
+  private matchesRecentChange(value: CachedValue<unknown>): boolean {
+    if (!value.scope || value.scope.length === 0) return false;
+    if (value.computedAt === undefined || this.changeLog.length === 0) return false;
+    const since = value.computedAt - (this.opts.changeVisibleAfterMs ?? 0);
+    if (since < this.changeLogHorizon) return true;
+    const memo = new MatchMemo();
+    for (let i = this.changeLog.length - 1; i >= 0; i--) {
+      const { at, listings } = this.changeLog[i]!;
+      if (at < since) break;
+      if (listings === 'all' || listings.some((l) => value.scope!.some((s) => scopeMatches(s, l, memo)))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Listings changed (as they are now, from a realtime get after the indexer's bulk), or 'all' when
+   * there were too many to read one by one (a bulk load, a reindex): every entry they may now belong on
+   * is dropped from both layers, and they are remembered for entries read from Redis later and for
+   * computations in flight (see matchesRecentChange). The cost is here, once per change, not on hits.
+   */
+  async listingsChanged(listings: ChangedListing[] | 'all', at = Date.now()): Promise<number> {
+    this.changeLog.push({ at, listings });
+    this.changeLogSize += listings === 'all' ? 1 : listings.length;
+    const keep = at - this.longestTtlMs - (this.opts.changeVisibleAfterMs ?? 0);
+    while (this.changeLog.length > 1 && (this.changeLog[0]!.at < keep || this.changeLogSize > MAX_REMEMBERED_CHANGES)) {
+      const dropped = this.changeLog.shift()!;
+      this.changeLogSize -= dropped.listings === 'all' ? 1 : dropped.listings.length;
+      if (dropped.at >= keep) this.changeLogHorizon = dropped.at;
+    }
+    const memo = new MatchMemo();
+    const stale: string[] = [];
+    for (const [key, entry] of this.memory.entries()) {
+      if (!entry.scope || entry.scope.length === 0) continue;
+      if (listings === 'all' || listings.some((l) => entry.scope!.some((s) => scopeMatches(s, l, memo)))) stale.push(key);
+    }
+    for (const key of stale) this.memory.delete(key);
+    if (stale.length > 0) await this.redis.unlink(...stale.map((k) => this.redisKey(k))).catch(() => undefined);
+    return stale.length;
   }
 
   /**

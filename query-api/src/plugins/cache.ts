@@ -2,7 +2,10 @@ import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { changeNotificationKeys, indexGeneration } from '../../../indexer/src/change-notifications.js';
 import { aliasTargets } from '../../../indexer/src/index-admin.js';
+import type { ListingDocument } from '../../../core/src/index.js';
+import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';
+import { foundSources } from '../search/mget.js';
 
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
 export function refreshIntervalMs(interval: string): number {
@@ -13,11 +16,25 @@ export function refreshIntervalMs(interval: string): number {
 
 /** How often the API re-reads the alias itself, in case it missed a swap notification (e.g. Redis reconnecting). */
 const GENERATION_CHECK_MS = 15_000;
+/**
+ * Changed listings read one by one to find the cached results they may enter; a larger batch (a bulk
+ * load, a reindex) drops every entry with a scope instead: reading and analysing thousands of listings
+ * per bulk would cost more than recomputing what is hot.
+ */
+const MAX_LISTINGS_READ = 500;
 
 /**
  * The result cache, plus a subscription to the indexer's notifications (a dedicated connection: a
- * subscribed Redis client can do nothing else): changed listings drop the cached entries showing them;
+ * subscribed Redis client can do nothing else): changed listings drop the cached entries showing them
+ * at once, and, once read back from the index (a realtime get: what the bulk wrote), the entries they
+ * may now enter (a new listing matching a cached query, a price drop into a cached price_asc page);
  * an alias swap (reindex) moves the cache to the new index generation.
+ *
+ * Why match changes against cached queries in process rather than expire new-listing-sensitive pages
+ * early: a short TTL or per-category generations drop every page of a category on every new listing in
+ * it, while a page only needs to go when a listing could actually appear on it. Elasticsearch's
+ * percolator would do the matching, but its module is not published for our local node. The matcher
+ * (cache/entry-scope.ts) errs towards "may match"; docs/benchmarks.md has what it costs in hit rate.
  */
 export default fp(
   async (app) => {
@@ -55,6 +72,7 @@ export default fp(
         resultCache.setGeneration(message);
         return;
       }
+      const heardAt = Date.now();
       let ids: string[] = [];
       try {
         ids = JSON.parse(message) as string[];
@@ -62,7 +80,21 @@ export default fp(
         return;
       }
       resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
+      readChanged(ids)
+        .then((listings) => resultCache.listingsChanged(listings, heardAt))
+        .then((dropped) => app.metrics.cacheScopeDrops.inc(dropped))
+        .catch((err) => app.log.warn({ err }, 'cache scope invalidation failed'));
     });
+    /** The changed listings as the index has them now; 'all' when too many or unreadable (never a missed change). */
+    const readChanged = async (ids: string[]) => {
+      if (ids.length > MAX_LISTINGS_READ) return 'all' as const;
+      try {
+        const res = await app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids, _source: CHANGED_LISTING_FIELDS });
+        return foundSources(res).flatMap((doc) => (doc ? [toChangedListing(doc)] : []));
+      } catch {
+        return 'all' as const;
+      }
+    };
     app.addHook('onClose', async () => {
       clearInterval(generationCheck);
       await subscriber.quit().catch(() => subscriber.disconnect());

@@ -16,6 +16,8 @@ export interface FeedEntry {
 type Query = Record<string, unknown>;
 /** Everything the feed's features read; descriptions only matter to text features, and a feed has no query. */
 const FEED_FIELDS = SOURCE_FIELDS.filter((f) => f !== 'description');
+/** Newest listings every feed may draw from. */
+const FRESH_SIZE = 60;
 
 /** Popular and recent first: the trending signal for cold start and for every feed's tail. */
 const TRENDING: Query = {
@@ -35,8 +37,9 @@ const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) =
 
 /**
  * Trending and fresh listings are the same for everyone: computed once a minute (and whenever one of
- * them changes, through the cache's per-listing invalidation) instead of scoring every listing on
- * sale for each feed.
+ * them changes, through the cache's per-listing invalidation, or a listing newer than the last fresh
+ * one appears, through the entry's scope) instead of scoring every listing on sale for each feed.
+ * Trending moves with popularity, which the minute's TTL follows.
  */
 async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: ListingDocument; source: string }>> {
   const index = app.config.elasticsearch.alias;
@@ -47,7 +50,7 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
         app.es.msearch<ListingDocument>({
           searches: [
             { index }, { query: TRENDING, size: 100, _source: FEED_FIELDS, track_total_hits: false },
-            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: 60, _source: FEED_FIELDS, track_total_hits: false },
+            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: FRESH_SIZE, _source: FEED_FIELDS, track_total_hits: false },
           ],
         }),
       );
@@ -55,7 +58,9 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
       res.responses.forEach((r, i) => {
         if ('hits' in r) for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
       });
-      return { value: out, ids: out.map((o) => o.doc.id) };
+      const fresh = out.filter((o) => o.source === 'fresh');
+      const through = fresh.length === FRESH_SIZE ? Date.parse(fresh.at(-1)!.doc.created_at) : undefined;
+      return { value: out, ids: out.map((o) => o.doc.id), scope: [{ status: 'on_sale', order: { field: 'created_at' as const, desc: true, through } }] };
     },
     { ttlSeconds: 60 },
   );

@@ -1,4 +1,5 @@
 import { PRICE_BUCKETS } from '../../../core/src/index.js';
+import type { EntryScope } from '../cache/entry-scope.js';
 import type { SearchQuery } from '../schemas/search.js';
 import { textQuery } from './text-query.js';
 
@@ -43,6 +44,31 @@ export function buildFilters(p: SearchQuery): Json[] {
     filters.push({ range: { price: { ...(p.price_min !== undefined ? { gte: p.price_min } : {}), ...(p.price_max !== undefined ? { lte: p.price_max } : {}) } } });
   }
   return filters;
+}
+
+/**
+ * Which listings could appear on a result of this request, for the result cache: the same filters and
+ * text as buildFilters and buildQuery, and for sorted pages the stretch of the order the page covers.
+ */
+export function resultScope(p: SearchQuery, page?: { sort: 'newest' | 'price_asc' | 'price_desc' | 'popular'; after?: unknown[]; through?: unknown[] }): EntryScope {
+  const scope: EntryScope = { status: p.status ?? 'on_sale' };
+  if (p.category) {
+    const c = parseCategory(p.category);
+    if ('path' in c) scope.categoryPath = c.path;
+    else scope.categoryName = c.name;
+  }
+  if (p.brand) scope.brands = list(p.brand);
+  if (p.condition) scope.conditions = list(p.condition);
+  if (p.shipping_payer) scope.shippingPayer = p.shipping_payer;
+  if (p.price_min !== undefined) scope.priceMin = p.price_min;
+  if (p.price_max !== undefined) scope.priceMax = p.price_max;
+  if (p.q?.trim()) scope.q = p.q.trim();
+  if (page) {
+    const field = page.sort === 'newest' ? 'created_at' : page.sort === 'popular' ? 'popularity' : 'price';
+    const key = (sortValues?: unknown[]) => (typeof sortValues?.[0] === 'number' ? sortValues[0] : undefined);
+    scope.order = { field, desc: page.sort !== 'price_asc', after: key(page.after), through: key(page.through) };
+  }
+  return scope;
 }
 
 /** The query part: BM25 text relevance (filters apart) or, for browsing, everything. */

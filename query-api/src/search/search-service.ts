@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { foundSources } from './mget.js';
-import { buildAggs, buildFilters, buildQuery, buildSort, SOURCE_FIELDS } from './search-request.js';
+import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
 type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[] };
 
@@ -71,7 +71,8 @@ export class SearchService {
     const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
     const compute = async () => {
       const window = await this.rankWindow(p, explain);
-      return { value: window, ids: window.items.map((i) => i.id) };
+      // Any listing matching the query may enter a relevance window (its score is not known here).
+      return { value: window, ids: window.items.map((i) => i.id), scope: [resultScope(p)] };
     };
     const { value: window } = explain ? { value: (await compute()).value } : await this.app.cache.getOrCompute(key, compute);
     const page = window.items.slice(0, p.size);
@@ -179,7 +180,8 @@ export class SearchService {
     const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
     if (cursor && cursor.kind !== 'after') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     // Browsing without text in "relevance" order means most popular first.
-    const sort = buildSort(p.sort === 'relevance' ? 'popular' : (p.sort as SearchQuery['sort']));
+    const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
+    const sort = buildSort(sortName);
     const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
     const { value } = await this.app.cache.getOrCompute(key, async () => {
       const { aggs, level, parent } = buildAggs(p);
@@ -196,7 +198,9 @@ export class SearchService {
         next_cursor: hits.length === p.size && last?.sort ? encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
         ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
       };
-      return { value: page, ids: page.items.map((i) => i.id) };
+      // A listing enters this page only between the cursor's position and the page's last item (a full page).
+      const stretch = { sort: sortName, after: cursor?.kind === 'after' ? cursor.after : undefined, through: hits.length === p.size ? last?.sort : undefined };
+      return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
     });
     return value;
   }

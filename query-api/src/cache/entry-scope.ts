@@ -1,0 +1,122 @@
+import type { ListingDocument } from '../../../core/src/index.js';
+import { listingTerms, mayMatchTerm, queryTerms, type TermGroups } from '../search/index-analysis.js';
+
+/**
+ * What a cached result could gain: the listings that, if they appeared or changed, might belong on it.
+ * Stored with the entry (JSON), so every pod that reads it from Redis can check it too. A listing
+ * already shown on an entry is handled by id (ResultCache); a scope catches the ones that are not
+ * there yet: a new listing matching a cached query, a price drop into a cached `price_asc` page.
+ */
+export interface EntryScope {
+  /** Exact filters, as the search applied them. */
+  status: string;
+  categoryPath?: string[];
+  categoryName?: string;
+  categoryLeaf?: string;
+  brands?: string[];
+  conditions?: string[];
+  shippingPayer?: string;
+  priceMin?: number;
+  priceMax?: number;
+  /** The query text; absent: every listing passing the filters matches. */
+  q?: string;
+  /**
+   * Sorted pages: the order and the page's bounds in it (`after`: the cursor's position, exclusive;
+   * `through`: the page's last sort key, when the page is full). A listing enters only between them.
+   * Absent: relevance order, where any match may enter (its BM25 score is not known here).
+   */
+  order?: { field: 'created_at' | 'price' | 'popularity'; desc: boolean; after?: number; through?: number };
+}
+
+/** A changed listing as scopes see it: its filter fields, sort keys and every term its text may be indexed as. */
+export interface ChangedListing {
+  id: string;
+  status: string;
+  categoryPath: string[];
+  categoryLeaf?: string;
+  brand?: string;
+  condition: string;
+  shippingPayer: string;
+  price: number;
+  createdAt: number;
+  popularity: number;
+  terms: Set<string>;
+}
+
+/** The fields a changed listing is read with (a realtime get right after its bulk). */
+export const CHANGED_LISTING_FIELDS = ['id', 'title', 'brand', 'category_path', 'category_leaf', 'description', 'status', 'condition', 'shipping_payer', 'price', 'created_at', 'popularity'];
+
+export function toChangedListing(doc: ListingDocument): ChangedListing {
+  return {
+    id: doc.id,
+    status: doc.status,
+    categoryPath: doc.category_path ?? [],
+    categoryLeaf: doc.category_leaf,
+    brand: doc.brand,
+    condition: doc.condition,
+    shippingPayer: doc.shipping_payer,
+    price: doc.price,
+    createdAt: Date.parse(doc.created_at),
+    popularity: doc.popularity ?? 0,
+    // Everything the text query searches: title, brand, category words, description.
+    terms: listingTerms([doc.title, doc.brand, ...(doc.category_path ?? []), doc.description]),
+  };
+}
+
+/**
+ * Per pass over the cache: whether each query term may match each changed listing, remembered, since
+ * thousands of entries share a few hundred words. Parsed queries too.
+ */
+export class MatchMemo {
+  private readonly queries = new Map<string, TermGroups[]>();
+  private readonly terms = new Map<string, Map<string, boolean>>();
+
+  queryOf(q: string): TermGroups[] {
+    let parsed = this.queries.get(q);
+    if (!parsed) this.queries.set(q, (parsed = queryTerms(q)));
+    return parsed;
+  }
+
+  termMatches(listing: ChangedListing, term: string): boolean {
+    let byTerm = this.terms.get(listing.id);
+    if (!byTerm) this.terms.set(listing.id, (byTerm = new Map()));
+    let hit = byTerm.get(term);
+    if (hit === undefined) {
+      hit = false;
+      for (const t of listing.terms) if (mayMatchTerm(term, t)) { hit = true; break; }
+      byTerm.set(term, hit);
+    }
+    return hit;
+  }
+}
+
+const lower = (s: string) => s.toLowerCase();
+
+/** Whether `listing` may now belong on a result with this scope (filters, then order bounds, then text). */
+export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: MatchMemo): boolean {
+  if (listing.status !== scope.status) return false;
+  if (scope.categoryPath && !scope.categoryPath.every((name, level) => listing.categoryPath[level] === name)) return false;
+  if (scope.categoryName && !listing.categoryPath.includes(scope.categoryName)) return false;
+  if (scope.categoryLeaf && listing.categoryLeaf !== scope.categoryLeaf) return false;
+  if (scope.brands && !(listing.brand && scope.brands.map(lower).includes(lower(listing.brand)))) return false;
+  if (scope.conditions && !scope.conditions.includes(listing.condition)) return false;
+  if (scope.shippingPayer && listing.shippingPayer !== scope.shippingPayer) return false;
+  if (scope.priceMin !== undefined && listing.price < scope.priceMin) return false;
+  if (scope.priceMax !== undefined && listing.price > scope.priceMax) return false;
+  if (scope.order && !withinPage(scope.order, listing)) return false;
+  if (!scope.q) return true;
+  // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
+  return memo.queryOf(scope.q).some(({ groups, required }) => {
+    let matched = 0;
+    for (const group of groups) if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
+    return false;
+  });
+}
+
+/** Ties count as inside: the id tie-break could put the listing on either side. */
+function withinPage(order: NonNullable<EntryScope['order']>, listing: ChangedListing): boolean {
+  const key = order.field === 'created_at' ? listing.createdAt : order.field === 'price' ? listing.price : listing.popularity;
+  const before = (a: number, b: number) => (order.desc ? a >= b : a <= b);
+  if (order.after !== undefined && !before(order.after, key)) return false;
+  return order.through === undefined || before(key, order.through);
+}
