@@ -14,14 +14,13 @@
 import { Client } from '@elastic/elasticsearch';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { loadConfig, toListingDocument } from '../core/src/index.js';
+import { loadConfig } from '../core/src/index.js';
 import { ensureListingsIndex } from '../indexer/src/index-admin.js';
-import { generateListing } from '../indexer/src/sources/generator.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 import { hotSearchPaths, queryMix, searchPath as path } from './query-mix.js';
-import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import { arg, bulkLoadGenerated, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 
 const listings = arg('listings', 1_000_000);
 const seconds = arg('seconds', 10);
@@ -55,25 +54,7 @@ async function load(): Promise<void> {
     return;
   }
   if (!exists) await ensureListingsIndex(es, config.elasticsearch);
-  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
-  const started = performance.now();
-  const BATCH = 5000;
-  const inFlight: Promise<unknown>[] = [];
-  for (let i = 0; i < listings; i += BATCH) {
-    const ops: unknown[] = [];
-    for (let k = i; k < Math.min(listings, i + BATCH); k++) {
-      const l = generateListing(k, 21);
-      ops.push({ index: { _index: alias, _id: l.id } }, toListingDocument(l, 1, l.updated_at));
-    }
-    inFlight.push(es.bulk({ operations: ops }));
-    if (inFlight.length >= 2) await inFlight.shift();
-    if (i % 100_000 === 0) log(`loaded ${i}`);
-  }
-  await Promise.all(inFlight);
-  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
-  await es.indices.refresh({ index: alias });
-  await es.indices.forcemerge({ index: alias, max_num_segments: 5 }).catch(() => undefined);
-  log(`loaded ${listings} listings in ${round((performance.now() - started) / 1000, 1)} s`);
+  await bulkLoadGenerated(es, alias, listings, 21);
 }
 
 const mix = queryMix(2000, 3);

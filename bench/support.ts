@@ -1,6 +1,9 @@
+import type { Client } from '@elastic/elasticsearch';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { toListingDocument } from '../core/src/index.js';
+import { generateListing } from '../indexer/src/sources/generator.js';
 
 export const root = resolve(import.meta.dirname, '..');
 
@@ -73,4 +76,30 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 export function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/**
+ * Loads `count` generated listings straight into an index with bulk requests (not through the queue:
+ * a catalog to search, not an indexing measurement), then refreshes and merges it for searching.
+ */
+export async function bulkLoadGenerated(es: Client, alias: string, count: number, seed: number): Promise<void> {
+  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
+  const started = performance.now();
+  const BATCH = 5000;
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i += BATCH) {
+    const ops: unknown[] = [];
+    for (let k = i; k < Math.min(count, i + BATCH); k++) {
+      const l = generateListing(k, seed);
+      ops.push({ index: { _index: alias, _id: l.id } }, toListingDocument(l, 1, l.updated_at));
+    }
+    inFlight.push(es.bulk({ operations: ops }));
+    if (inFlight.length >= 2) await inFlight.shift();
+    if (i % 100_000 === 0) log(`loaded ${i}`);
+  }
+  await Promise.all(inFlight);
+  await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
+  await es.indices.refresh({ index: alias });
+  await es.indices.forcemerge({ index: alias, max_num_segments: 5 }).catch(() => undefined);
+  log(`loaded ${count} listings in ${round((performance.now() - started) / 1000, 1)} s`);
 }

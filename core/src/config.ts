@@ -48,6 +48,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
+  CACHE_SCOPE_INVALIDATION: Type.Boolean({ default: true, description: 'drop cached results a new or changed listing may now enter (off: only those showing it; for measuring what it costs)' }),
   CACHE_REFRESH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   FEATURE_LOG_MAXLEN: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 20_000, description: 'entries the feature-log stream keeps (each FEATURE_LOG_ITEMS x ~0.3 KB)' }),
@@ -81,7 +82,7 @@ export interface Config {
   rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
   indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
-  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number };
+  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number; scopeInvalidation: boolean };
   featureLogEnabled: boolean;
   featureLog: { maxLen: number; items: number; sample: number };
   interactionsMaxLen: number;
@@ -155,7 +156,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       budgetMs: env.RANKER_BUDGET_MS,
       candidates: env.RERANK_CANDIDATES,
     },
-    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY },
+    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY, scopeInvalidation: env.CACHE_SCOPE_INVALIDATION },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
     interactionsMaxLen: env.INTERACTIONS_MAXLEN,

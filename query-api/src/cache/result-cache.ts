@@ -52,6 +52,8 @@ export interface CacheStats {
   refreshing?(): void;
   /** How many due entries wait for a background recomputation slot. */
   refreshQueue?(size: number): void;
+  /** Entries dropped because a new or changed listing may now belong on them (the second, settled pass). */
+  scopeDrops?(count: number): void;
 }
 
 /**
@@ -153,7 +155,7 @@ export class ResultCache {
     if (pending) {
       const shared = await pending;
       // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
-      if (!this.showsRecentChange(shared) && !this.matchesRecentChange(shared)) return { value: shared.value as T, hit: true };
+      if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true };
       return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false };
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
@@ -191,7 +193,7 @@ export class ResultCache {
   private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
-    if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
+    if (store && !this.showsRecentChange(fresh)) {
       this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
       const json = JSON.stringify(fresh);
       this.remember(key, fresh, json.length, ttlMs, ttlMs);
@@ -217,8 +219,10 @@ export class ResultCache {
    * Whether a listing that changed after (or `changeVisibleAfterMs` before) the value's computation
    * started may now belong on it (its scope matches the listing as it is now): a new listing matching
    * a cached query, a price drop into a cached price_asc page. Checked where a value is about to be
-   * cached or served from Redis; values in memory are dropped eagerly by listingsChanged instead, so a
-   * memory hit costs nothing more.
+   * served from Redis; values in memory are dropped by listingsChanged instead, so a memory hit costs
+   * nothing more. Not checked where a value is stored: a hot query matching many new listings would then
+   * go uncached again and again while each change settles (every request a full search); it is stored,
+   * and the second pass of listingsChanged drops it if it was computed before the change was searchable.
    */
   private matchesRecentChange(value: CachedValue<unknown>): boolean {
     if (!value.scope || value.scope.length === 0) return false;
@@ -237,10 +241,19 @@ export class ResultCache {
   /**
    * Listings changed (as they are now, from a realtime get after the indexer's bulk), or 'all' when
    * there were too many to read one by one (a bulk load, a reindex): every entry they may now belong on
-   * is dropped from both layers, and they are remembered for entries read from Redis later and for
-   * computations in flight (see matchesRecentChange). The cost is here, once per change, not on hits.
+   * is dropped from both layers now, and again once the change is surely searchable (`changeVisibleAfterMs`
+   * later: what was computed in between may not show it yet), and they are remembered for entries read
+   * from Redis later (see matchesRecentChange). The cost is here, once per change, not on hits.
    */
   async listingsChanged(listings: ChangedListing[] | 'all', at = Date.now()): Promise<number> {
+    const settle = this.opts.changeVisibleAfterMs ?? 0;
+    if (settle > 0) {
+      setTimeout(() => {
+        this.dropMatching(listings)
+          .then((n) => this.opts.stats?.scopeDrops?.(n))
+          .catch(() => undefined);
+      }, Math.max(0, at + settle - Date.now())).unref();
+    }
     this.changeLog.push({ at, listings });
     this.changeLogSize += listings === 'all' ? 1 : listings.length;
     const keep = at - this.longestTtlMs - (this.opts.changeVisibleAfterMs ?? 0);
@@ -249,6 +262,11 @@ export class ResultCache {
       this.changeLogSize -= dropped.listings === 'all' ? 1 : dropped.listings.length;
       if (dropped.at >= keep) this.changeLogHorizon = dropped.at;
     }
+    return this.dropMatching(listings);
+  }
+
+  /** Drops, from both layers, the entries in memory that these listings may now enter. */
+  private async dropMatching(listings: ChangedListing[] | 'all'): Promise<number> {
     const memo = new MatchMemo();
     const stale: string[] = [];
     for (const [key, entry] of this.memory.entries()) {

@@ -52,6 +52,7 @@ export default fp(
         record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }),
         refreshing: () => app.metrics.cacheRefreshes.inc(),
         refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
+        scopeDrops: (count) => app.metrics.cacheScopeDrops.inc(count),
       },
     });
     app.decorate('cache', resultCache);
@@ -80,6 +81,7 @@ export default fp(
         return;
       }
       resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
+      if (!cache.scopeInvalidation) return;
       readChanged(ids)
         .then((listings) => resultCache.listingsChanged(listings, heardAt))
         .then((dropped) => app.metrics.cacheScopeDrops.inc(dropped))
