@@ -54,6 +54,14 @@ async function search(q: string) {
 }
 
 describe('relevance workbench in a browser', () => {
+  it('serves its assets by name only, with a content security policy', async () => {
+    const res = await t.app.inject({ url: '/workbench' });
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect((await t.app.inject({ url: '/workbench/assets/workbench.js' })).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await t.app.inject({ url: '/workbench/assets/page.ts' })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/workbench/assets/..%2Fpage.ts' })).statusCode).toBe(404);
+  });
+
   it('serves the page; keyboard: the key field, the query, the button and the filters in tab order; enter searches; the key is sent', async () => {
     await page.goto(`${base}/workbench`);
     expect(await page.title()).toBe('Relevance workbench');
@@ -117,6 +125,12 @@ describe('relevance workbench in a browser', () => {
   });
 
   it('loads judgments, shows grades and NDCG@10 of both sides, grades an ungraded result and downloads the CSV', async () => {
+    // A row without a grade is refused with its line, as the trainer's reader does.
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'query,docid,rating\nnike sneakers,fx-1,3\nnike sneakers,fx-2,\n');
+    await page.setInputFiles('#judgments-file', bad);
+    await page.locator('#error').waitFor({ state: 'visible' });
+    expect(await page.textContent('#error')).toBe('bad.csv: line 3: needs a query, a docid and a rating 0..3');
     const file = join(dir, 'judgments.csv');
     writeFileSync(file, 'query,docid,rating,title\nnike sneakers,fx-1,3,"Nike Air Max, running"\nNike Sneakers,fx-2,1,x\nnike sneakers,fx-3,0,y\nlego,fx-5,3,z\n');
     await page.setInputFiles('#judgments-file', file);
