@@ -74,3 +74,16 @@ export function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
+
+/**
+ * Counts of values in buckets of `width` (bucket `from` = lower bound), for a distribution chart
+ * (bench/charts.ts): percentiles alone hide a second mode.
+ */
+export function histogram(values: number[], width: number): Array<{ from: number; count: number }> {
+  const counts = new Map<number, number>();
+  for (const v of values) {
+    const from = Math.floor(v / width) * width;
+    counts.set(from, (counts.get(from) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([from, count]) => ({ from, count }));
+}
