@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJudgments } from '../../indexer/src/sources/icecat.js';
 import { launchBrowser } from '../../test/support/browser.js';
+import { TEST_KEYS } from '../../test/support/services.js';
 import { appWithCatalog, type TestApp } from './fixtures.js';
 
 /**
@@ -13,7 +14,7 @@ import { appWithCatalog, type TestApp } from './fixtures.js';
  * Elasticsearch and Redis with a small catalog: search, compare, explain, grade + download, feed and
  * similar previews, keyboard use and an axe-core accessibility check.
  */
-const OPERATOR_KEY = 'test-operator-key';
+const OPERATOR_KEY = TEST_KEYS.operator;
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'workbench-'));
 
@@ -29,7 +30,8 @@ beforeAll(async () => {
   t = await appWithCatalog(300);
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchBrowser();
-  context = await browser.newContext({ acceptDownloads: true });
+  // The operator answers the Basic challenge with the operator key, as a person does in the prompt.
+  context = await browser.newContext({ acceptDownloads: true, httpCredentials: { username: 'operator', password: OPERATOR_KEY } });
   // The generated catalog's image links point elsewhere: nothing leaves this machine.
   await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
   page = await context.newPage();
@@ -54,12 +56,21 @@ async function search(q: string) {
 }
 
 describe('relevance workbench in a browser', () => {
+  it('is for operators: a Basic challenge without a key, 403 for a key without the scope', async () => {
+    const anonymous = await t.app.inject({ url: '/workbench' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm="operator"/);
+    expect((await t.app.inject({ url: '/workbench/assets/workbench.js' })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: '/workbench', headers: { 'x-api-key': TEST_KEYS.app } })).statusCode).toBe(403);
+  });
+
   it('serves its assets by name only, with a content security policy', async () => {
-    const res = await t.app.inject({ url: '/workbench' });
+    const headers = { 'x-api-key': OPERATOR_KEY };
+    const res = await t.app.inject({ url: '/workbench', headers });
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    expect((await t.app.inject({ url: '/workbench/assets/workbench.js' })).headers['content-type']).toMatch(/^text\/javascript/);
-    expect((await t.app.inject({ url: '/workbench/assets/page.ts' })).statusCode).toBe(404);
-    expect((await t.app.inject({ url: '/workbench/assets/..%2Fpage.ts' })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/workbench/assets/workbench.js', headers })).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await t.app.inject({ url: '/workbench/assets/page.ts', headers })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/workbench/assets/..%2Fpage.ts', headers })).statusCode).toBe(404);
   });
 
   it('serves the page; keyboard: the key field, the query, the button and the filters in tab order; enter searches; the key is sent', async () => {

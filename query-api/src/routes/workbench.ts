@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, RouteShorthandOptions } from 'fastify';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,14 +15,15 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8',
 const CSP = "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
- * Options every workbench route is registered with: THE place for access control. The page and its
- * assets hold no data (the scripts fetch it with the operator key typed into the page, sent as
- * x-api-key), and a browser navigation cannot send that header, so the routes here are open; the data
- * routes they call (/v1/search/explain, /v1/feed) carry the guard. To hide the shell as well, add the
- * operator guard here (e.g. `onRequest: operatorGuard`, or the route `config` the guard reads), with a
- * way for a browser to present the key (a cookie), since a header cannot be typed into an address bar.
+ * Options every workbench route is registered with: THE place for its access control. Operators only:
+ * a browser opening /workbench gets the operator Basic challenge (plugins/auth.ts) and then sends the
+ * operator key as the Basic password with every same-origin call; a key typed into the page's key field
+ * is sent as x-api-key instead (another key, or a client without the prompt). The data routes the page
+ * calls keep their own scopes (explain: operator; feed and search for a user: users).
  */
-export const WORKBENCH_ROUTE_OPTIONS: RouteShorthandOptions = { schema: { hide: true } as never };
+export function workbenchRouteOptions(app: FastifyInstance): RouteShorthandOptions {
+  return { schema: { hide: true } as never, onRequest: app.requireScope('operator') };
+}
 
 /** Reads the assets once at start-up: three small files, served from memory with a content hash. */
 function loadAssets() {
@@ -43,13 +44,14 @@ function loadAssets() {
 export const workbenchRoutes: FastifyPluginAsync = async (app) => {
   const { assets, version } = loadAssets();
   const page = renderWorkbenchPage(version);
+  const options = workbenchRouteOptions(app);
 
-  app.get('/workbench', WORKBENCH_ROUTE_OPTIONS, async (_req, reply) => {
+  app.get('/workbench', options, async (_req, reply) => {
     reply.header('content-security-policy', CSP).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
     return reply.type('text/html; charset=utf-8').send(page);
   });
 
-  app.get<{ Params: { name: string } }>('/workbench/assets/:name', WORKBENCH_ROUTE_OPTIONS, async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/workbench/assets/:name', options, async (req, reply) => {
     const asset = assets.get(req.params.name);
     if (!asset) return reply.callNotFound();
     // URLs carry the content hash (?v=), so a browser may keep them; a new deploy changes the URL.

@@ -8,8 +8,8 @@ const options = (values: readonly string[], selected?: string, empty?: string) =
 /**
  * The workbench page. Rendered on the server from the search schema's own lists (sorts, conditions,
  * statuses, shipping payers), so the form offers exactly what /v1/search accepts. It holds no data: the
- * scripts fetch everything with the operator key the person types in (kept in sessionStorage), because
- * a browser navigation cannot send an x-api-key header.
+ * scripts fetch everything, with the key typed into the page (kept in sessionStorage) as x-api-key, or
+ * else with the operator password the browser was asked for when it opened the page.
  */
 export function renderWorkbenchPage(assetVersion: string): string {
   const conditionBoxes = CONDITIONS.map((c) => `<label class="check"><input type="checkbox" name="condition" value="${c}"> ${label(c)}</label>`).join('');
@@ -28,7 +28,7 @@ export function renderWorkbenchPage(assetVersion: string): string {
   <div class="key">
     <label for="api-key">Operator API key</label>
     <input id="api-key" type="password" autocomplete="off" spellcheck="false" placeholder="x-api-key">
-    <span class="hint">kept in this tab only (sessionStorage)</span>
+    <span class="hint">sent as x-api-key, kept in this tab only (sessionStorage); empty: the password the browser asked for</span>
   </div>
 </header>
 <div id="status" role="status" aria-live="polite" class="status"></div>
