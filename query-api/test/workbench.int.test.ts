@@ -112,6 +112,13 @@ describe('relevance workbench in a browser', () => {
     expect(await page.locator('.side').nth(0).locator('.summary').textContent()).toMatch(/ranker (onnx:|bm25).* · [\d.]+ ms · cache (miss|memory|redis|shared)/);
     expect(await page.locator('.side').nth(1).locator('.summary').textContent()).toMatch(/^ranker bm25 /);
     expect(await page.locator('#facets .facet h3').allTextContents()).toEqual(expect.arrayContaining(['Brand', 'Condition']));
+    expect(await page.locator('#facets .facet').filter({ hasText: 'Price' }).locator('button').allTextContents()).toContain('$25.00 – $50.00 (1)');
+    // A facet value filters by it.
+    await page.locator('#facets .facet').filter({ hasText: 'Brand' }).getByRole('button', { name: /^Nike \(\d+\)$/ }).click();
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Searching') === false);
+    expect(await page.inputValue('[name=brand]')).toBe('Nike');
+    expect((await page.locator('.side').nth(0).locator('.meta').allTextContents()).every((m) => m.includes(' · Nike · '))).toBe(true);
+    await page.fill('[name=brand]', '');
     // Searching the same thing again is served from the process's memory layer.
     await search('nike sneakers');
     expect(await page.locator('.side').nth(0).locator('.cache').textContent()).toBe('memory');

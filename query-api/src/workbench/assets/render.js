@@ -66,11 +66,14 @@ export function explainTable(row) {
       h('tbody', {}, Object.entries(row.features).map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, fmt(v, 4)))))));
 }
 
+/** A price bucket as money: "$10.00 – $25.00", "under $10.00", "$500.00 and up". */
+const priceRange = (b) => b.from === undefined ? `under ${formatPrice(b.to, 'USD')}` : b.to === undefined ? `${formatPrice(b.from, 'USD')} and up` : `${formatPrice(b.from, 'USD')} – ${formatPrice(b.to, 'USD')}`;
+
 /** Facet lists with counts; clicking a value filters by it. */
 export function facetsView(facets, onPick) {
   const list = (title, name, buckets) => buckets.length === 0 ? '' : h('div', { class: 'facet' },
     h('h3', {}, title),
-    h('ul', {}, buckets.map((b) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => onPick(name, b.key, b) }, `${b.key.replace(/_/g, ' ')} (${b.count})`)))));
+    h('ul', {}, buckets.map((b) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => onPick(name, b.key, b) }, `${name === 'price' ? priceRange(b) : b.key.replace(/_/g, ' ')} (${b.count})`)))));
   return [
     list(facets.category.parent ? `Category in ${facets.category.parent}` : 'Category', 'category', facets.category.buckets),
     list('Brand', 'brand', facets.brand),
