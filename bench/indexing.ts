@@ -15,7 +15,7 @@ import { ensureListingsIndex } from '../indexer/src/index-admin.js';
 import { ChangeProducer } from '../indexer/src/producer.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
-import { arg, log, percentile, round, startProcess, stopProcess, uniqueSuffix } from './support.js';
+import { arg, histogram, log, percentile, round, startProcess, stopProcess, uniqueSuffix } from './support.js';
 
 const events = arg('events', 1_000_000);
 const workers = arg('workers', 2);
@@ -106,7 +106,7 @@ try {
     benchmark: 'indexing',
     machine: '2 cores; Elasticsearch, Redis, producer and workers on the same host',
     throughput: { ...throughput, workers, worker_concurrency: config.indexer.concurrency, events_per_job: 500, bulk_batch: config.indexer.batchSize },
-    freshness: { probes: lags.length, background_events_per_s: backgroundRate, refresh_interval: config.elasticsearch.refreshInterval, lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1) } },
+    freshness: { probes: lags.length, background_events_per_s: backgroundRate, refresh_interval: config.elasticsearch.refreshInterval, lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1), histogram: histogram(lags, 100) } },
     goals: { events_per_s: 5000, freshness_p99_ms: 2000 },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

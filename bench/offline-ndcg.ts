@@ -46,7 +46,7 @@ function compare(ndcg: (order: RankedQuery['byModel'], q: RankedQuery) => number
   const model = ranked.map((q) => ndcg(q.byModel, q));
   const bm25 = ranked.map((q) => ndcg(q.byBm25, q));
   const paired = comparePaired(model, bm25);
-  return { model: round(mean(model), 4), bm25: round(mean(bm25), 4), relative_gain: round(paired.relative_gain, 4), paired };
+  return { model: round(mean(model), 4), bm25: round(mean(bm25), 4), relative_gain: round(paired.relative_gain, 4), paired, perQuery: model.map((m, i) => ({ model: round(m, 4), bm25: round(bm25[i]!, 4) })) };
 }
 
 const condensed = compare((order) => condensedNdcg(order));
@@ -54,7 +54,7 @@ const pools = new Map(ranked.map((q) => [q, new Set(judgingPool([q.byModel, q.by
 const unjudgedRows = rows.filter((r) => r.rating === null).length;
 const ifPoolGraded = Object.fromEntries(
   [0, 1, 2, 3].map((grade) => {
-    const { paired: _, ...c } = compare((order, q) => ndcgIfPoolGraded(order, pools.get(q)!, grade));
+    const { paired: _, perQuery: __, ...c } = compare((order, q) => ndcgIfPoolGraded(order, pools.get(q)!, grade));
     return [grade, c];
   }),
 );
@@ -71,6 +71,9 @@ process.stdout.write(`${JSON.stringify({
     // How much the gain depends on which queries were judged: 95 % interval over query resamples.
     relative_gain_ci95: condensed.paired.relative_gain_ci95.map((g) => round(g, 4)),
     queries_better_worse_tied: [condensed.paired.queries.better, condensed.paired.queries.worse, condensed.paired.queries.tied],
+    // One entry per evaluated query, in no particular order and without the query text (the judged data's
+    // text stays out of committed results); bench/charts.ts plots it.
+    per_query: condensed.perQuery,
   },
   // How much of what each order shows was judged at all; an export without unjudged rows cannot tell.
   judged_at_10: unjudgedRows === 0 ? null : {

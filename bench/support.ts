@@ -103,3 +103,16 @@ export async function bulkLoadGenerated(es: Client, alias: string, count: number
   await es.indices.forcemerge({ index: alias, max_num_segments: 5 }).catch(() => undefined);
   log(`loaded ${count} listings in ${round((performance.now() - started) / 1000, 1)} s`);
 }
+
+/**
+ * Counts of values in buckets of `width` (bucket `from` = lower bound), for a distribution chart
+ * (bench/charts.ts): percentiles alone hide a second mode.
+ */
+export function histogram(values: number[], width: number): Array<{ from: number; count: number }> {
+  const counts = new Map<number, number>();
+  for (const v of values) {
+    const from = Math.floor(v / width) * width;
+    counts.set(from, (counts.get(from) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([from, count]) => ({ from, count }));
+}

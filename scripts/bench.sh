@@ -8,7 +8,7 @@ cd "$root"
 scripts/bootstrap.sh
 scripts/redis.sh start
 scripts/elasticsearch.sh start
-mkdir -p .data/bench
+mkdir -p .data/bench/runs
 # vegeta, the fixed-rate generator for cache hits (bench/vegeta.ts), from the Go module proxy.
 if [ ! -x .data/tools/bin/vegeta ] && command -v go >/dev/null; then
   GOBIN=$root/.data/tools/bin go install github.com/tsenart/vegeta/v12@v12.12.0 || echo "vegeta install failed: hits use the Node generator only" >&2
@@ -17,7 +17,9 @@ fi
 run() { # name, command...   (one failing benchmark does not stop the others; the exit code reports it)
   local name=$1; shift
   echo "== $name" >&2
-  if ! "$@" | tee ".data/bench/$name.json"; then echo "benchmark $name failed" >&2; failed=1; fi
+  if ! "$@" | tee ".data/bench/$name.json"; then echo "benchmark $name failed" >&2; failed=1; return; fi
+  # Every run is kept too, named by its time: the charts show runs side by side.
+  cp ".data/bench/$name.json" ".data/bench/runs/$name-$(date -u +%Y-%m-%dT%H%M).json"
 }
 failed=0
 
@@ -28,4 +30,9 @@ failed=0
 [ -f .data/training/judged.jsonl ] || npx tsx models/export/judged-data.ts >&2 || echo "no judged data: skipping offline-ndcg" >&2
 [ -f .data/training/judged.jsonl ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
 [ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-1000000}"
+# Does the gain still grow with more judged queries? (LightGBM on the judged rows, see docs/benchmarks.md)
+[ -f .data/training/judged.jsonl ] && run learning-curve python3 models/pipeline/learning_curve.py
+
+# SVG charts for docs/benchmarks.md from the recorded runs (bench/recorded) and this machine's runs.
+npx tsx bench/charts.ts --in bench/recorded --in .data/bench/runs --out docs/img || failed=1
 exit $failed

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the project needs and is missing: npm packages, the Python packages of models/.
+# Installs what the project needs and is missing: npm packages, the Python packages of models/,
+# Debian chromium for the browser tests.
 # Idempotent: a second run does nothing (and fast).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,4 +17,11 @@ if [ -f "$req" ] && { [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; }; then
   echo "installing python packages for models/..."
   python3 -m pip install --quiet --disable-pip-version-check -r "$req"
   mkdir -p .data && touch "$stamp"
+fi
+
+# The workbench's browser tests drive Debian's chromium through playwright-core (no browser download).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
+  echo "installing chromium (apt) for the browser tests..."
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 fi

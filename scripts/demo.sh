@@ -46,6 +46,7 @@ npx tsx indexer/src/cli.ts wait-idle --refresh
 indexed=$(curl -fsS "${ES_URL:-http://127.0.0.1:${ES_PORT:-9200}}/${ES_INDEX_ALIAS:-listings}/_count" | sed -E 's/.*"count":([0-9]+).*/\1/')
 echo
 echo "ready: http://127.0.0.1:$PORT; $indexed listings indexed"
+echo "  relevance workbench: http://127.0.0.1:$PORT/workbench  (type the operator key demo-operator-key into its key field)"
 echo "  curl 'http://127.0.0.1:$PORT/v1/search?q=nike+sneakers&size=5'"
 echo "  operator pages (API docs /docs, /metrics, explain) ask for a password: the operator key demo-operator-key"
 echo "  events and per-user feeds need the app key: curl -H 'x-api-key: demo-app-key' 'http://127.0.0.1:$PORT/v1/feed?user_id=u1'"

@@ -6,6 +6,7 @@ import { healthRoutes } from './health.js';
 import { searchRoutes } from './search.js';
 import { similarRoutes } from './similar.js';
 import { suggestRoutes } from './suggest.js';
+import { workbenchRoutes } from './workbench.js';
 
 /** Every route of the API, in one list. */
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
@@ -16,4 +17,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(eventsRoutes);
   await app.register(similarRoutes);
   await app.register(feedRoutes);
+  await app.register(workbenchRoutes);
 }

@@ -43,6 +43,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/search', { schema: { tags: ['search'], summary: 'The search bar: query, filters, facets, sort, cursor', querystring: SearchQuery, response: { 200: SearchResponse, ...errors } } }, async (req, reply) => {
     assertSearchAllowed(req, req.query);
     const page = await service.search(req.query);
+    // Which cache layer served it (memory | redis | shared | miss | window): for the workbench and curl -i.
+    reply.header('x-cache', page.cache);
     if (!firstPages || req.query.cursor) return page;
     const body = firstPages.body(`${page.query_id}:${req.query.size ?? ''}`, page, page.took_ms, (p) => reply.serialize(p) as string);
     // Already the schema's serialization (typed replies only know objects): sent as is.
@@ -52,8 +54,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/search/explain', {
     schema: { tags: ['search'], summary: 'One search with, per result, its features, model score, BM25 score and rank change (operator scope)', querystring: SearchQuery, response: { 200: ExplainResponse, ...errors } },
     onRequest: app.requireScope('operator'),
-  }, async (req) => {
+  }, async (req, reply) => {
     const res = await service.search({ ...req.query, cursor: undefined }, { explain: true });
+    reply.header('x-cache', res.cache);
     return { ...res, explain: (res.explain ?? []).slice(0, req.query.size ?? 20) };
   });
 };

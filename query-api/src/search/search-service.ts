@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { streamKeys, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
+import { withCacheLayer, type CacheLayer } from './cache-layer.js';
 import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
@@ -55,7 +56,12 @@ export class SearchService {
     private readonly loadProfile: (userId: string) => Promise<UserProfile | undefined> = async () => undefined,
   ) {}
 
-  async search(p: SearchQuery, opts: { explain?: boolean } = {}): Promise<SearchResponse & { explain?: ExplainRow[] }> {
+  /**
+   * One search. `cache` says what served it (not part of the body; the route sends it as `x-cache`):
+   * a result-cache layer, `bypass` (explain computes fresh) or `window` (a later relevance page, read
+   * from the ranked window in Redis).
+   */
+  async search(p: SearchQuery, opts: { explain?: boolean } = {}): Promise<SearchResponse & { explain?: ExplainRow[]; cache: CacheLayer | 'bypass' | 'window' }> {
     const started = performance.now();
     const params = { ...p, q: (p.q ?? '').trim().replace(/\s+/g, ' '), status: p.status ?? 'on_sale', sort: p.sort ?? 'relevance', rank: p.rank ?? 'model', size: p.size ?? 20 };
     const hash = requestHash({ ...params, cursor: undefined, size: undefined });
@@ -74,10 +80,10 @@ export class SearchService {
       // Any listing matching the query may enter a relevance window (its score is not known here).
       return { value: window, ids: window.items.map((i) => i.id), scope: [resultScope(p)] };
     };
-    const { value: window } = explain ? { value: (await compute()).value } : await this.app.cache.getOrCompute(key, compute);
+    const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await withCacheLayer(() => this.app.cache.getOrCompute(key, compute));
     const page = window.items.slice(0, p.size);
     const next = p.size < window.items.length ? encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
-    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, ...(explain ? { explain: window.explain } : {}) };
+    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, cache: layer, ...(explain ? { explain: window.explain } : {}) };
   }
 
   /** Pages after the first read the window's order by query id, then fresh documents (sold ones dropped). */
@@ -93,7 +99,7 @@ export class SearchService {
     });
     const end = offset + p.size;
     return {
-      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker,
+      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker, cache: 'window' as const,
       next_cursor: end < stored.ids.length ? encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
     };
   }
@@ -183,7 +189,7 @@ export class SearchService {
     const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
     const sort = buildSort(sortName);
     const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
-    const { value } = await this.app.cache.getOrCompute(key, async () => {
+    const { value, layer } = await withCacheLayer(() => this.app.cache.getOrCompute(key, async () => {
       const { aggs, level, parent } = buildAggs(p);
       const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
       const res = await this.retrieve(query, aggs, { size: p.size, sort, ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}) });
@@ -201,7 +207,7 @@ export class SearchService {
       // A listing enters this page only between the cursor's position and the page's last item (a full page).
       const stretch = { sort: sortName, after: cursor?.kind === 'after' ? cursor.after : undefined, through: hits.length === p.size ? last?.sort : undefined };
       return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
-    });
-    return value;
+    }));
+    return { ...value, cache: layer };
   }
 }
