@@ -6,7 +6,8 @@
  *   npx tsx bench/freshness-api.ts [--listings 100000] [--seconds 60] [--rate 300] [--new-rate 2.6] [--keep-index]
  *
  * Per phase: an indexer worker, two API processes on one Redis (two pods): pod A serves the search
- * mix (bench/query-mix.ts) at --rate req/s, open loop; pod B takes new listings through
+ * mix (bench/query-mix.ts, 2,000 queries drawn with Zipf popularity, s = 1: search logs have a head and a
+ * long tail) at --rate req/s, open loop; pod B takes new listings through
  * POST /v1/listings/changes at --new-rate a second (225k a day is 2.6/s; peaks of 10x) and the probes.
  * Each probe searches its unique word on pod B (relevance and newest; the empty answers are cached),
  * publishes a listing with that word, then polls both sorts through the API and Elasticsearch alone.
@@ -14,7 +15,7 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../core/src/index.js';
+import { loadConfig, seededRandom } from '../core/src/index.js';
 import { ensureListingsIndex } from '../indexer/src/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
@@ -43,6 +44,25 @@ const summary = (xs: number[]) => {
   return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s.at(-1) ?? null };
 };
 
+/** `count` requests drawn from `paths` with Zipf weights 1/rank (the same sequence every phase). */
+function zipfPaths(paths: string[], count: number): string[] {
+  const r = seededRandom(17);
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let k = 1; k <= paths.length; k++) cumulative.push((total += 1 / k));
+  return Array.from({ length: count }, () => {
+    const x = r() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return paths[lo]!;
+  });
+}
+
 async function cacheCounts(base: string): Promise<{ lookups: number; hits: number; scopeDrops: number }> {
   const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
@@ -66,7 +86,7 @@ async function phase(scopeInvalidation: boolean) {
   const procs = [startProcess('indexer/src/main.ts', env), ...ports.map((p) => startProcess('query-api/src/main.ts', { ...env, PORT: String(p) }))];
   try {
     await Promise.all([waitForHttp(`${podA}/health/ready`), waitForHttp(`${podB}/health/ready`)]);
-    const paths = queryMix(2000, 3).map((m) => searchPath(m.params));
+    const paths = zipfPaths(queryMix(2000, 3).map((m) => searchPath(m.params)), 100_000);
     // Warm pod A's cache with the mix before measuring.
     await openLoop({ base: podA, paths, rate, seconds: 10 });
     const before = await cacheCounts(podA);

@@ -46,13 +46,20 @@ return #KEYS - 1`;
 
 type StoringRedis = Redis & { storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number> };
 
+/** A batch of changed listings the cache heard of, and when searches began to show it. */
+export interface RecordedChange {
+  at: number;
+  listings: ChangedListing[] | 'all';
+  searchableAt?: number;
+}
+
 export interface CacheStats {
   record(layer: 'memory' | 'redis', result: 'hit' | 'miss'): void;
   /** A hot entry near its expiry started its background recomputation. */
   refreshing?(): void;
   /** How many due entries wait for a background recomputation slot. */
   refreshQueue?(size: number): void;
-  /** Entries dropped because a new or changed listing may now belong on them (the second, settled pass). */
+  /** Entries dropped because a new or changed listing may now belong on them. */
   scopeDrops?(count: number): void;
 }
 
@@ -74,8 +81,8 @@ export class ResultCache {
   private readonly refreshConcurrency: number;
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
-  /** Changed listings with what scopes match on, oldest first (see listingsChanged). */
-  private changeLog: Array<{ at: number; listings: ChangedListing[] | 'all' }> = [];
+  /** Changed listings with what scopes match on, oldest first (see noteChange). */
+  private changeLog: RecordedChange[] = [];
   private changeLogSize = 0;
   /** Changes before this time may have been forgotten: entries computed earlier are not trusted. */
   private changeLogHorizon = 0;
@@ -193,7 +200,7 @@ export class ResultCache {
   private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
-    if (store && !this.showsRecentChange(fresh)) {
+    if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
       this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
       const json = JSON.stringify(fresh);
       this.remember(key, fresh, json.length, ttlMs, ttlMs);
@@ -216,65 +223,62 @@ export class ResultCache {
   }
 
   /**
-   * Whether a listing that changed after (or `changeVisibleAfterMs` before) the value's computation
-   * started may now belong on it (its scope matches the listing as it is now): a new listing matching
-   * a cached query, a price drop into a cached price_asc page. Checked where a value is about to be
-   * served from Redis; values in memory are dropped by listingsChanged instead, so a memory hit costs
-   * nothing more. Not checked where a value is stored: a hot query matching many new listings would then
-   * go uncached again and again while each change settles (every request a full search); it is stored,
-   * and the second pass of listingsChanged drops it if it was computed before the change was searchable.
+   * Whether a change that searches now show may belong on a value computed before it was searchable
+   * (its scope matches the listing as it is now): a new listing matching a cached query, a price drop
+   * into a cached price_asc page. Checked where a value is served from Redis or about to be stored (a
+   * computation that was in flight when the change became searchable); values in memory are dropped by
+   * changeSearchable instead, so a memory hit costs nothing more. A change not yet searchable does not
+   * count: what is computed meanwhile is stored and dropped once, when it is (hot queries matching many
+   * new listings would otherwise go uncached while each change settles, every request a full search).
    */
   private matchesRecentChange(value: CachedValue<unknown>): boolean {
     if (!value.scope || value.scope.length === 0) return false;
     if (value.computedAt === undefined || this.changeLog.length === 0) return false;
-    const since = value.computedAt - (this.opts.changeVisibleAfterMs ?? 0);
-    if (since < this.changeLogHorizon) return true;
+    if (value.computedAt < this.changeLogHorizon) return true;
     const memo = new MatchMemo();
     for (let i = this.changeLog.length - 1; i >= 0; i--) {
-      const { at, listings } = this.changeLog[i]!;
-      if (at < since) break;
-      if (listings === 'all' || listings.some((l) => value.scope!.some((s) => scopeMatches(s, l, memo)))) return true;
+      const change = this.changeLog[i]!;
+      if (change.searchableAt === undefined || change.searchableAt <= value.computedAt) continue;
+      if (change.listings === 'all' || change.listings.some((l) => value.scope!.some((s) => scopeMatches(s, l, memo)))) return true;
     }
     return false;
   }
 
   /**
    * Listings changed (as they are now, from a realtime get after the indexer's bulk), or 'all' when
-   * there were too many to read one by one (a bulk load, a reindex): every entry they may now belong on
-   * is dropped from both layers now, and again once the change is surely searchable (`changeVisibleAfterMs`
-   * later: what was computed in between may not show it yet), and they are remembered for entries read
-   * from Redis later (see matchesRecentChange). The cost is here, once per change, not on hits.
+   * there were too many to read one by one (a bulk load, a reindex). Remembered until the caller says
+   * searches show them (changeSearchable): a drop now would only be followed by a recomputation that
+   * cannot see them yet.
    */
-  async listingsChanged(listings: ChangedListing[] | 'all', at = Date.now()): Promise<number> {
-    const settle = this.opts.changeVisibleAfterMs ?? 0;
-    if (settle > 0) {
-      setTimeout(() => {
-        this.dropMatching(listings)
-          .then((n) => this.opts.stats?.scopeDrops?.(n))
-          .catch(() => undefined);
-      }, Math.max(0, at + settle - Date.now())).unref();
-    }
-    this.changeLog.push({ at, listings });
+  noteChange(listings: ChangedListing[] | 'all', at = Date.now()): RecordedChange {
+    const change: RecordedChange = { at, listings };
+    this.changeLog.push(change);
     this.changeLogSize += listings === 'all' ? 1 : listings.length;
     const keep = at - this.longestTtlMs - (this.opts.changeVisibleAfterMs ?? 0);
     while (this.changeLog.length > 1 && (this.changeLog[0]!.at < keep || this.changeLogSize > MAX_REMEMBERED_CHANGES)) {
       const dropped = this.changeLog.shift()!;
       this.changeLogSize -= dropped.listings === 'all' ? 1 : dropped.listings.length;
-      if (dropped.at >= keep) this.changeLogHorizon = dropped.at;
+      if (dropped.at >= keep) this.changeLogHorizon = dropped.searchableAt ?? Date.now();
     }
-    return this.dropMatching(listings);
+    return change;
   }
 
-  /** Drops, from both layers, the entries in memory that these listings may now enter. */
-  private async dropMatching(listings: ChangedListing[] | 'all'): Promise<number> {
+  /**
+   * A noted change is searchable now: every entry in memory computed before that and which the changed
+   * listings may now enter is dropped from both layers, once. The cost is here, once per change, not on
+   * hits; entries other pods hold go by their own pass, and entries only in Redis by matchesRecentChange.
+   */
+  async changeSearchable(change: RecordedChange, searchableAt = Date.now()): Promise<number> {
+    change.searchableAt = searchableAt;
     const memo = new MatchMemo();
     const stale: string[] = [];
     for (const [key, entry] of this.memory.entries()) {
-      if (!entry.scope || entry.scope.length === 0) continue;
-      if (listings === 'all' || listings.some((l) => entry.scope!.some((s) => scopeMatches(s, l, memo)))) stale.push(key);
+      if (!entry.scope || entry.scope.length === 0 || (entry.computedAt ?? 0) >= searchableAt) continue;
+      if (change.listings === 'all' || change.listings.some((l) => entry.scope!.some((s) => scopeMatches(s, l, memo)))) stale.push(key);
     }
     for (const key of stale) this.memory.delete(key);
     if (stale.length > 0) await this.redis.unlink(...stale.map((k) => this.redisKey(k))).catch(() => undefined);
+    this.opts.stats?.scopeDrops?.(stale.length);
     return stale.length;
   }
 

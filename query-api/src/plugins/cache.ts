@@ -23,6 +23,8 @@ const GENERATION_CHECK_MS = 15_000;
  * per bulk would cost more than recomputing what is hot.
  */
 const MAX_LISTINGS_READ = 500;
+/** How often a pod asks whether a change is searchable yet (one small ids query per batch of changes). */
+const SEARCHABLE_POLL_MS = 100;
 
 /**
  * The result cache, plus a subscription to the indexer's notifications (a dedicated connection: a
@@ -87,19 +89,43 @@ export default fp(
       resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
       if (!cache.scopeInvalidation) return;
       readChanged(ids)
-        .then((listings) => resultCache.listingsChanged(listings, heardAt))
-        .then((dropped) => app.metrics.cacheScopeDrops.inc(dropped))
+        .then(async ({ listings, versions }) => {
+          const change = resultCache.noteChange(listings, heardAt);
+          await untilSearchable(versions);
+          await resultCache.changeSearchable(change);
+        })
         .catch((err) => app.log.warn({ err }, 'cache scope invalidation failed'));
     });
-    /** The changed listings as the index has them now; 'all' when too many or unreadable (never a missed change). */
+    const alias = app.config.elasticsearch.alias;
+    /** The changed listings as the index has them now (realtime get), with their versions; 'all' when too many or unreadable. */
     const readChanged = async (ids: string[]) => {
-      if (ids.length > MAX_LISTINGS_READ) return 'all' as const;
+      if (ids.length > MAX_LISTINGS_READ) return { listings: 'all' as const, versions: undefined };
       try {
-        const res = await app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids, _source: CHANGED_LISTING_FIELDS });
-        return foundSources(res).flatMap((doc) => (doc ? [toChangedListing(doc)] : []));
+        const res = await app.es.mget<ListingDocument>({ index: alias, ids, _source: CHANGED_LISTING_FIELDS });
+        const versions = new Map(res.docs.flatMap((d) => ('found' in d && d.found && d._version !== undefined ? [[d._id, d._version] as const] : [])));
+        return { listings: foundSources(res).flatMap((doc) => (doc ? [toChangedListing(doc)] : [])), versions };
       } catch {
-        return 'all' as const;
+        return { listings: 'all' as const, versions: undefined };
       }
+    };
+    /**
+     * Waits until searches show these versions (the index refreshes about every second), polling with an
+     * ids query, so entries are dropped once, right when a recomputation can see the change; at most
+     * `changeVisibleAfterMs`, the longest a change takes to become searchable, and that long when the
+     * versions are not known.
+     */
+    const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
+    const untilSearchable = async (versions: Map<string, number> | undefined) => {
+      const deadline = Date.now() + settleMs;
+      while (versions && versions.size > 0 && Date.now() < deadline) {
+        const res = await app.es
+          .search({ index: alias, query: { ids: { values: [...versions.keys()] } }, version: true, _source: false, size: versions.size, track_total_hits: false })
+          .catch(() => undefined);
+        const seen = new Map((res?.hits.hits ?? []).map((h) => [h._id!, h._version ?? 0]));
+        if ([...versions].every(([id, v]) => (seen.get(id) ?? -1) >= v)) return;
+        await new Promise((r) => setTimeout(r, SEARCHABLE_POLL_MS));
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
     };
     app.addHook('onClose', async () => {
       clearInterval(generationCheck);
