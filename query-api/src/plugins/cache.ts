@@ -25,6 +25,7 @@ const GENERATION_CHECK_MS = 15_000;
 const MAX_LISTINGS_READ = 500;
 /** How often a pod asks whether a change is searchable yet (one small ids query per batch of changes). */
 const SEARCHABLE_POLL_MS = 100;
+const SEARCHABLE_WAIT_MS = 30_000;
 
 /**
  * The result cache, plus a subscription to the indexer's notifications (a dedicated connection: a
@@ -110,13 +111,14 @@ export default fp(
     };
     /**
      * Waits until searches show these versions (the index refreshes about every second), polling with an
-     * ids query, so entries are dropped once, right when a recomputation can see the change; at most
-     * `changeVisibleAfterMs`, the longest a change takes to become searchable, and that long when the
-     * versions are not known.
+     * ids query, so entries are dropped once, right when a recomputation can see the change. Not a fixed
+     * delay: on a loaded node a refresh can come seconds late, and a drop before it would let a
+     * recomputation that cannot see the change be cached. At most SEARCHABLE_WAIT_MS (a change that never
+     * becomes searchable, e.g. rejected); the refresh interval and a half when the versions are unknown.
      */
     const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
     const untilSearchable = async (versions: Map<string, number> | undefined) => {
-      const deadline = Date.now() + settleMs;
+      const deadline = Date.now() + (versions ? SEARCHABLE_WAIT_MS : settleMs);
       while (versions && versions.size > 0 && Date.now() < deadline) {
         const res = await app.es
           .search({ index: alias, query: { ids: { values: [...versions.keys()] } }, version: true, _source: false, size: versions.size, track_total_hits: false })
@@ -125,7 +127,7 @@ export default fp(
         if ([...versions].every(([id, v]) => (seen.get(id) ?? -1) >= v)) return;
         await new Promise((r) => setTimeout(r, SEARCHABLE_POLL_MS));
       }
-      await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+      if (!versions) await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
     };
     app.addHook('onClose', async () => {
       clearInterval(generationCheck);
