@@ -76,7 +76,8 @@ const now = () => new Date().toISOString();
 let serial = 0;
 const newListing = (title?: string) => {
   const l = generateListing(20_000_000 + serial++, 31);
-  return { ...l, id: `new-${id}-${serial}`, title: title ?? l.title, created_at: now(), updated_at: now() };
+  // On sale: the generator makes 8 % sold, which searches rightly never show (a probe would never be seen).
+  return { ...l, id: `new-${id}-${serial}`, title: title ?? l.title, status: 'on_sale' as const, created_at: now(), updated_at: now() };
 };
 
 async function phase(scopeInvalidation: boolean) {
