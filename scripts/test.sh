@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, starts real Elasticsearch and Redis when they do
-# not answer (and stops what it started), then type-checks, runs unit + integration tests (vitest),
-# the Python tests of models/, and validates the Kubernetes manifests.
+# The whole test suite: installs what is missing; type-checks and runs the unit tests first (nothing
+# to start, fails fast); then starts real Elasticsearch and Redis when they do not answer (and stops
+# what it started) for the integration tests (vitest), the Python tests of models/, and validates the
+# Kubernetes manifests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 scripts/bootstrap.sh
+
+echo "== typecheck"
+npx tsc --noEmit -p tsconfig.json
+
+# Fast checks first: a type error or a failing unit test stops the run before anything is started.
+echo "== vitest unit (nothing running needed)"
+npx vitest run --project unit
 
 started=()
 cleanup() {
@@ -16,11 +24,8 @@ trap cleanup EXIT
 if ! scripts/redis.sh status >/dev/null 2>&1; then scripts/redis.sh start; started+=(redis); fi
 if ! scripts/elasticsearch.sh status >/dev/null 2>&1; then scripts/elasticsearch.sh start; started+=(elasticsearch); fi
 
-echo "== typecheck"
-npx tsc --noEmit -p tsconfig.json
-
-echo "== vitest (unit, then integration against the real services)"
-npx vitest run
+echo "== vitest integration (real Elasticsearch and Redis)"
+npx vitest run --project integration
 
 if ls models/pipeline/test_*.py >/dev/null 2>&1; then
   echo "== pytest (models/)"
