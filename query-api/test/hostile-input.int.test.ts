@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_KEYS } from '../../test/support/services.js';
 import { appWithCatalog, search, type TestApp } from './fixtures.js';
 
 /**
@@ -90,7 +91,8 @@ describe('/docs/static', () => {
   it.each(['/docs/static/%00', '/docs/static/..%5c..%5cpackage.json', '/docs/static/../../package.json', '/docs/static/%2e%2e%2f%2e%2e%2fpackage.json', '/docs/static/%'])(
     '%s is a 4xx problem+json',
     async (url) => {
-      const res = await t.app.inject({ url });
+      // With the operator key, so the request reaches the static file handler.
+      const res = await t.app.inject({ url, headers: { 'x-api-key': TEST_KEYS.operator } });
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
       expect(res.statusCode).toBeLessThan(500);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -99,7 +101,7 @@ describe('/docs/static', () => {
   );
 
   it('serves the UI files themselves', async () => {
-    const res = await t.app.inject({ url: '/docs/static/swagger-ui.css' });
+    const res = await t.app.inject({ url: '/docs/static/swagger-ui.css', headers: { 'x-api-key': TEST_KEYS.operator } });
     expect(res.statusCode).toBe(200);
   });
 });
