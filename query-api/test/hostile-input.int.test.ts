@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEYS } from '../../test/support/services.js';
-import { appWithCatalog, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, FIXED, search, type TestApp } from './fixtures.js';
 
 /**
  * Issue 21, item 7: public input that used to page the 5xx alert. Each is now a 4xx problem+json with
@@ -103,5 +103,28 @@ describe('/docs/static', () => {
   it('serves the UI files themselves', async () => {
     const res = await t.app.inject({ url: '/docs/static/swagger-ui.css', headers: { 'x-api-key': TEST_KEYS.operator } });
     expect(res.statusCode).toBe(200);
+  });
+});
+
+describe('what an ingest key may write (issue 21, items 6 and 8)', () => {
+  const listing = { ...FIXED[0]!, id: 'shop:1' };
+  const event = { op: 'upsert', listing_id: 'shop:1', version: Date.now() - 1000, listing, emitted_at: new Date().toISOString() };
+  const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': TEST_KEYS.ingest }, payload: { events } });
+
+  it.each([
+    ['a listing_id other than listing.id', { ...event, listing_id: 'shop:2' }, /listing_id must equal listing.id/],
+    ['created_at in 9999', { ...event, listing: { ...listing, created_at: '9999-01-01T00:00:00Z' } }, /created_at is more than 1 day ahead/],
+    ['version 2^53-1 (the listing frozen forever)', { ...event, version: Number.MAX_SAFE_INTEGER }, /version is more than 1 day ahead/],
+    ['a like count beyond the index integer', { ...event, listing: { ...listing, like_count: 2 ** 31 } }, /like_count/],
+    ['30 February', { ...event, listing: { ...listing, updated_at: '2026-02-30T10:00:00Z' } }, /updated_at/],
+    ['hour 24', { ...event, emitted_at: '2026-11-30T24:00:00Z' }, /emitted_at/],
+    ['an offset of +23:00', { ...event, listing: { ...listing, created_at: '2026-11-30T10:00:00+23:00' } }, /created_at/],
+  ])('refuses %s with a 400 naming it', async (_, bad, detail) => {
+    expectProblem(await post([event, bad]), 400, detail);
+  });
+
+  it('takes the same event within the bounds', async () => {
+    const res = await post([event]);
+    expect(res.statusCode).toBe(202);
   });
 });
