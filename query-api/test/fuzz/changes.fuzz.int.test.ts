@@ -84,5 +84,5 @@ describe('fuzz: POST /v1/listings/changes', () => {
       });
     }
     expect(wrong.slice(0, 5), `${wrong.length} of ${ids.length} accepted listings not at their accepted version`).toEqual([]);
-  });
+  }, 240_000);
 });

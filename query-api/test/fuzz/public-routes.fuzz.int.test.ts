@@ -49,6 +49,8 @@ async function send(route: string, opts: InjectOptions, key?: string): Promise<v
  * on this process, so a batch costs about one request's latency. Failures still shrink (within a batch).
  */
 const BATCH = 6;
+/** Generous: ~2,000 requests per route take 1-15 s on a quiet machine, several times that on a busy one. */
+const TIMEOUT_MS = 240_000;
 function checkAll<T>(arb: fc.Arbitrary<T>, n: number, send1: (input: T) => Promise<void>) {
   return fc.assert(
     fc.asyncProperty(fc.array(arb, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
@@ -77,7 +79,7 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send(route, { url: `${path}${queryString(all, raw ?? undefined)}` }, route === 'explain' && key === TEST_KEYS.app ? TEST_KEYS.operator : key);
     });
     expectMostlyAnswered(route, min);
-  });
+  }, TIMEOUT_MS);
 
   it('GET /v1/suggest', async () => {
     const q = fc.oneof({ weight: 4, arbitrary: fc.tuple(words, fc.nat(8)).map(([w, n]) => w.slice(0, 1 + n)) }, hostile);
@@ -86,7 +88,7 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send('suggest', { url: `/v1/suggest${queryString(params(p, extra), raw ?? undefined)}` });
     });
     expectMostlyAnswered('suggest', 800);
-  });
+  }, TIMEOUT_MS);
 
   it('GET /v1/feed', async () => {
     const feedQuery = fc.record({
@@ -99,7 +101,7 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send('feed', { url: `/v1/feed${queryString(all)}` }, key);
     });
     expectMostlyAnswered('feed', 500);
-  });
+  }, TIMEOUT_MS);
 
   it('GET /v1/listings/:id/similar', async () => {
     const id = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FIXED.map((l) => l.id), 'g-11-3', 'nope') }, hostile);
@@ -110,7 +112,7 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send('similar', { url: `/v1/listings/${path}/similar${queryString(n === null ? {} : { size: n })}` });
     });
     expectMostlyAnswered('similar', 600);
-  });
+  }, TIMEOUT_MS);
 
   it('POST /v1/events', async () => {
     const key = fc.oneof({ weight: 10, arbitrary: fc.constant<string | undefined>(TEST_KEYS.app) }, fc.constantFrom<string | undefined>(TEST_KEYS.operator, undefined, 'wrong-key'));
@@ -118,7 +120,7 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send('events', { method: 'POST', url: '/v1/events', payload, headers: { 'content-type': type } }, k);
     });
     expectMostlyAnswered('events', 500);
-  });
+  }, TIMEOUT_MS);
 
   it('GET /docs/static/*', async () => {
     const segment = fc.constantFrom('swagger-ui.css', 'index.html', 'swagger-initializer.js', 'favicon-32x32.png', 'nope.js', '..', '.', '%2e%2e', '%2E%2e%2f',
@@ -128,5 +130,5 @@ describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a re
       await send('docs-static', { url: `/docs/static/${segments.join('/')}` }, k);
     });
     expectMostlyAnswered('docs-static', 100);
-  });
+  }, TIMEOUT_MS);
 });
