@@ -87,6 +87,11 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const redis = target(pod(name).env.REDIS_URL!);
       expect(allowed(policies, pod(name), redis.to, redis.port, 'TCP'), `${name} -> Redis :${redis.port}`).toBe(true);
     }
+    // Tracing, when an overlay turns it on: the collector must be reachable too.
+    for (const p of pods.filter((x) => x.env.OTEL_EXPORTER_OTLP_ENDPOINT)) {
+      const otlp = target(p.env.OTEL_EXPORTER_OTLP_ENDPOINT!);
+      expect(allowed(policies, p, otlp.to, otlp.port, 'TCP'), `${p.workload} -> OTLP collector :${otlp.port}`).toBe(true);
+    }
   });
 
   it('refuses everything else: the internet, strangers to Redis and the indexer', () => {
@@ -112,7 +117,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
 
   it('names in its rules only ports the target pods serve or the config points at', () => {
     const { policies, pods } = setup(overlay);
-    const configPorts = new Set(pods.flatMap((p) => [p.env.REDIS_URL, p.env.ES_URL].filter(Boolean).map((u) => Number(new URL(u!).port))));
+    const configPorts = new Set(pods.flatMap((p) => [p.env.REDIS_URL, p.env.ES_URL, p.env.OTEL_EXPORTER_OTLP_ENDPOINT].filter(Boolean).map((u) => Number(new URL(u!).port))));
     for (const policy of policies) {
       const selected = pods.filter((p) => policySelects(policy, p));
       for (const rule of policy.spec.ingress ?? []) {
