@@ -68,6 +68,14 @@ describe('cursors', () => {
     expectProblem(await t.app.inject({ url: `/v1/feed?size=5&cursor=${tamper(cursor, (p) => ({ ...p, offset: 0 }))}` }), 400, /cursor/);
     const old = Buffer.from(`${first.json().feed_id}:5`).toString('base64url');
     expectProblem(await t.app.inject({ url: `/v1/feed?size=5&cursor=${old}` }), 400, /cursor/);
+    // A personal feed's later pages need the users scope, as its first page does.
+    const like = { user_id: 'u-1', type: 'like', listing_id: 'fx-5', ts: new Date().toISOString() };
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': TEST_KEYS.app }, payload: { events: [like] } })).statusCode).toBe(202);
+    const personal = await t.app.inject({ url: '/v1/feed?size=5&user_id=u-1', headers: { 'x-api-key': TEST_KEYS.app } });
+    expect(personal.json().personalized).toBe(true);
+    const next = personal.json().next_cursor as string;
+    expectProblem(await t.app.inject({ url: `/v1/feed?size=5&cursor=${next}` }), 401, /personal feed/);
+    expect((await t.app.inject({ url: `/v1/feed?size=5&cursor=${next}`, headers: { 'x-api-key': TEST_KEYS.app } })).statusCode).toBe(200);
     // A search cursor is no feed cursor.
     const s = await search(t.app, { sort: 'newest', size: 3 });
     expectProblem(await t.app.inject({ url: `/v1/feed?cursor=${s.body.next_cursor}` }), 400, /cursor/);

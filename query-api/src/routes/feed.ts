@@ -78,6 +78,9 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const raw = await app.redis.get(key(id));
       if (!raw) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
       const { order, personalized } = JSON.parse(raw) as { order: Order; personalized: boolean };
+      // A personal feed shows the person's recent searches (`source`): its later pages need the same
+      // scope as its first, or a cursor passed on would be a way around it.
+      if (personalized) assertScope(req, 'users', 'a later page of a personal feed');
       const end = offset + size;
       return { feed_id: id, personalized, items: await freshItems(order.slice(offset, end)), next_cursor: end < order.length ? cursorAt(id, end) : null };
     }
