@@ -26,7 +26,7 @@ const REDIS_CLIENTS = ['query-api', 'indexer'];
 
 function setup(overlay: string) {
   const docs = rendered.get(overlay)!;
-  const namespace = (docs.find((d) => d.kind === 'Deployment')!.metadata as { namespace: string }).namespace;
+  const namespace = docs.find((d) => d.kind === 'Deployment')!.metadata.namespace!;
   const policies = docs.filter((d) => d.kind === 'NetworkPolicy').map((d) => ({ ...(d as unknown as Policy), namespace }));
   const pods = podsOf(docs, namespace);
   const pod = (name: string) => pods.find((p) => p.workload === name)!;

@@ -9,7 +9,7 @@ export const validator = join(root, 'scripts/validate-k8s.sh');
 export const overlays = readdirSync(join(root, 'k8s/overlays'));
 
 /** A rendered Kubernetes object, loosely typed: the tests read what they check. */
-export type Doc = { kind: string; metadata: { name: string; labels?: Record<string, string> }; data?: Record<string, string>; spec?: Record<string, unknown> };
+export type Doc = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string>; spec?: Record<string, unknown> };
 
 /**
  * Every overlay rendered with kustomize: runs the validator first (it installs kustomize and
