@@ -46,7 +46,10 @@ async function send(route: string, opts: InjectOptions, key?: string): Promise<v
 
 /**
  * fc.assert over batches of BATCH inputs sent at once: the requests wait on Elasticsearch and Redis, not
- * on this process, so a batch costs about one request's latency. Failures still shrink (within a batch).
+ * on this process, so a batch costs about one request's latency. A failure reports the batch and the
+ * seed without shrinking (endOnFailure): shrinking would replay hundreds of requests on live services.
+ * The inputs are seeded; the cursors issued during a run are not (random window ids and secret), so a
+ * replay picks the same kind of cursor, not the same bytes.
  */
 const BATCH = 6;
 /** Generous: ~2,000 requests per route take 1-15 s on a quiet machine, several times that on a busy one. */
@@ -70,6 +73,7 @@ function expectMostlyAnswered(route: string, min: number) {
 describe('fuzz: public routes never 5xx, and every 4xx is problem+json with a reason', () => {
   it.each([
     ['search', '/v1/search', 2000, 400],
+    // Explain re-ranks with features on every call (never cached): fewer inputs, same contract.
     ['explain', '/v1/search/explain', 600, 100],
   ])('GET %s', async (route, path, n, min) => {
     await checkAll(fc.tuple(searchQuery, rawBytes, cursorPick, fc.nat(9), apiKey), n, async ([query, raw, pick, withCursor, key]) => {
