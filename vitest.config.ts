@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing running; `integration` talks to the real Elasticsearch and Redis
-// that scripts/test.sh starts (each test uses its own index / queue names).
+// Three projects: `unit` needs nothing running; `integration` talks to the real Elasticsearch and Redis
+// that scripts/test.sh starts (each test uses its own index / queue names); `fuzz` (query-api/test/fuzz)
+// too, after the integration tests: its thousands of requests would otherwise load Elasticsearch beside
+// tests that time freshness in seconds.
 export default defineConfig({
   test: {
     projects: [
@@ -18,10 +20,21 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['**/*.int.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', '**/*.fuzz.int.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Tests share one Elasticsearch node and one Redis on a 2-core machine.
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          sequence: { groupOrder: 2 },
+          include: ['**/*.fuzz.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
           maxWorkers: 2,
         },
       },

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing; type-checks and runs the unit tests first (nothing
 # to start, fails fast); then starts real Elasticsearch and Redis when they do not answer (and stops
-# what it started) for the integration tests (vitest), the Python tests of models/, and validates the
-# Kubernetes manifests.
+# what it started) for the integration tests (vitest), the fuzz suite (query-api/test/fuzz), the Python
+# tests of models/, and validates the Kubernetes manifests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,6 +26,10 @@ if ! scripts/elasticsearch.sh status >/dev/null 2>&1; then scripts/elasticsearch
 
 echo "== vitest integration (real Elasticsearch and Redis)"
 npx vitest run --project integration
+
+# After the integration tests, not beside them: its load would disturb their timed freshness checks.
+echo "== vitest fuzz (seeded; no 5xx, problem+json 4xx, accepted changes indexed)"
+npx vitest run --project fuzz
 
 if ls models/pipeline/test_*.py >/dev/null 2>&1; then
   echo "== pytest (models/)"

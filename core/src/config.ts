@@ -1,6 +1,7 @@
 import './formats.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { ConfigError, type FieldIssue } from './errors.js';
 
@@ -44,6 +45,10 @@ export const EnvSchema = Type.Object({
   MODEL_CANARY_PERCENT: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
   RANKER_BUDGET_MS: Type.Number({ minimum: 1, maximum: 1000, default: 25 }),
   RERANK_CANDIDATES: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
+  CURSOR_SECRETS: Type.String({
+    default: '',
+    description: 'comma-separated HMAC secrets (16+ characters each) signing paging cursors; the first signs, all verify (rotation: prepend the new one, drop the old one after a cursor lifetime, 15 min). Required by the query API in production; elsewhere a random per-process secret',
+  }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
@@ -90,6 +95,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   heapGrowingPercent: number;
   otlpEndpoint?: string;
+  /** Empty only in production without CURSOR_SECRETS, which the query API refuses at boot. */
+  cursorSecrets: string[];
 }
 
 /** Validates the environment once and fails fast, naming every bad key (not just the first). */
@@ -120,6 +127,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   if (env.MODEL_CANARY_PERCENT > 0 && !env.MODEL_CANARY_VERSION) {
     issues.push({ path: 'MODEL_CANARY_VERSION', message: 'required when MODEL_CANARY_PERCENT > 0' });
   }
+  // Only the query API uses them, so a production indexer needs none; the API refuses to boot without.
+  const cursorSecrets = splitList(env.CURSOR_SECRETS);
+  if (cursorSecrets.some((secret) => secret.length < 16)) issues.push({ path: 'CURSOR_SECRETS', message: 'each secret needs at least 16 characters' });
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
@@ -164,6 +174,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    // Outside production a random secret per process: cursors then die with it, which is fine there.
+    cursorSecrets: cursorSecrets.length > 0 || env.NODE_ENV === 'production' ? cursorSecrets : [randomBytes(32).toString('base64url')],
   };
 }
 

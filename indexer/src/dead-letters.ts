@@ -10,9 +10,28 @@ export interface DeadLetter {
 }
 
 /**
+ * The job id of a dead letter: `<listing_id>@v<version>`, so a job retried after a partial failure does
+ * not file the same event twice. BullMQ refuses ids containing `:` (its key separator), which listing ids
+ * may hold, so `%` and `:` are percent-encoded (reversibly: decodeURIComponent gives the raw id back).
+ * A payload without a usable listing id gets a BullMQ-generated id (no dedupe; it could not be indexed
+ * under any id anyway).
+ */
+export function deadLetterJobId(event: unknown): string | undefined {
+  const e = event as { listing_id?: unknown; version?: unknown } | null | undefined;
+  if (typeof e?.listing_id !== 'string' || e.listing_id.length === 0 || e.listing_id.length > MAX_ID_CHARS) return undefined;
+  const version = typeof e.version === 'number' || (typeof e.version === 'string' && e.version.length <= 32) ? String(e.version) : '?';
+  return encodeJobId(`${e.listing_id}@v${version}`);
+}
+
+/** Ids longer than a listing id may be are not ids; they would only bloat Redis keys. */
+const MAX_ID_CHARS = 200;
+
+const encodeJobId = (raw: string) => raw.replaceAll('%', '%25').replaceAll(':', '%3A');
+
+/**
  * The dead-letter queue is a BullMQ queue nobody consumes: entries wait there until an operator lists,
- * inspects and replays them (indexer CLI `dlq`). Job ids derive from listing and version, so a job
- * retried after a partial failure does not file the same event twice.
+ * inspects and replays them (indexer CLI `dlq`), by the job id `dlq list` shows (the raw
+ * `<listing_id>@v<version>` with a `:` in it is found too).
  */
 export class DeadLetterQueue {
   readonly queue: Queue<DeadLetter>;
@@ -24,11 +43,7 @@ export class DeadLetterQueue {
   async add(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.queue.addBulk(
-      letters.map((l) => {
-        const e = l.event as { listing_id?: unknown; version?: unknown };
-        const id = typeof e?.listing_id === 'string' ? `${e.listing_id}@v${String(e.version)}` : undefined;
-        return { name: 'dead-letter', data: l, opts: { jobId: id, removeOnComplete: true, removeOnFail: false } };
-      }),
+      letters.map((l) => ({ name: 'dead-letter', data: l, opts: { jobId: deadLetterJobId(l.event), removeOnComplete: true, removeOnFail: false } })),
     );
     // Nobody processes this queue: the entries stay in "waiting" until replayed or removed.
   }
@@ -43,11 +58,18 @@ export class DeadLetterQueue {
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
-    return (await this.queue.getJob(id))?.data;
+    return (await this.job(id))?.data;
   }
 
   async remove(id: string): Promise<void> {
-    await this.queue.remove(id);
+    const job = await this.job(id);
+    if (job?.id) await this.queue.remove(job.id);
+  }
+
+  /** The job for an id as listed (encoded), or as written by hand with its raw `:`. */
+  private async job(id: string) {
+    const asListed = id.includes(':') ? undefined : await this.queue.getJob(id);
+    return asListed ?? (await this.queue.getJob(encodeJobId(id)));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { compileValidator, ListingChangeEvent, type Config } from '../../core/src/index.js';
+import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
 import { queueNames } from './queue-names.js';
 
 /** Events per queue job: one job carries a slice of the stream so a worker writes it in one bulk. */
@@ -11,8 +11,6 @@ export interface ChangeBatchJob {
   /** When the producer accepted the batch (ms since epoch); the index-lag clock starts at emitted_at. */
   enqueued_at: number;
 }
-
-const validateEvent = compileValidator(ListingChangeEvent);
 
 /**
  * Publishes listing change events. Other services import this; the HTTP ingestion endpoint and the
@@ -28,9 +26,13 @@ export class ChangeProducer {
     this.queue = new Queue<ChangeBatchJob>(names.changes, { connection: this.connection, prefix: names.prefix });
   }
 
-  /** Validates every event (throws ValidationError naming the first bad ones) and enqueues them. */
+  /**
+   * Validates every event (schema, listing_id = listing.id, clock bounds: core's changeEvents; throws
+   * ValidationError naming the first bad one) and enqueues them.
+   */
   async publish(events: unknown[]): Promise<number> {
-    const valid = events.map((e, i) => validateEvent.parse(e, `event[${i}]`));
+    const now = Date.now();
+    const valid = events.map((e, i) => changeEvents.parse(e, `event[${i}]`, now));
     const jobs = [];
     for (let i = 0; i < valid.length; i += EVENTS_PER_JOB) {
       jobs.push({

@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { compileValidator, ListingChangeEvent, type Config } from '../../core/src/index.js';
+import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
 import { BulkWriter } from './bulk-writer.js';
 import { backoffWithJitter, RetryableIndexingError } from './bulk-errors.js';
 import { notifyListingsChanged } from './change-notifications.js';
@@ -11,8 +11,6 @@ import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
 import type { ChangeBatchJob } from './producer.js';
 import { queueNames } from './queue-names.js';
 import { WriteTargets } from './write-targets.js';
-
-const validateEvent = compileValidator(ListingChangeEvent);
 
 export interface IndexerWorker {
   worker: Worker<ChangeBatchJob>;
@@ -64,7 +62,7 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     const letters: DeadLetter[] = [];
     const valid: ListingChangeEvent[] = [];
     for (const e of raw) {
-      const issues = validateEvent.issues(e, 5);
+      const issues = changeEvents.issues(e, Date.now(), 5);
       if (issues.length === 0) valid.push(e as ListingChangeEvent);
       else letters.push({ event: e, reason: `invalid event: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, failed_at: new Date().toISOString(), source_job_id: job.id });
     }

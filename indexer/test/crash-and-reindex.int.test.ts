@@ -154,8 +154,9 @@ describe('reindex from a file source', () => {
     const producer = new ChangeProducer(config);
     const worker = await startIndexerWorker(config, es, silentLogger);
     const redis = new Redis(config.redis.url);
-    // Live state newer than the source for one listing (the source's versions are updated_at in ms).
-    const newer = upsert(5, Date.parse('2030-01-01T00:00:00Z'), { price: 123_456 });
+    // Live state newer than the source for one listing (the source's versions are updated_at in ms, in
+    // 2026-11; a version may be at most now + 1 day).
+    const newer = upsert(5, Date.now(), { price: 123_456 });
     await producer.publish([newer]);
     await waitForQueueIdle(config);
     const dir = mkdtempSync(join(tmpdir(), 'reindex-'));

@@ -1,10 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeNotificationKeys } from '../src/change-notifications.js';
+import { indexMappings, indexSettings } from '../../core/src/index.js';
 import { ensureListingsIndex } from '../src/index-admin.js';
 import { ChangeProducer } from '../src/producer.js';
 import { deleteEvent } from '../src/sources/to-events.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
+import { WriteTargets } from '../src/write-targets.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { cleanupRedis, getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
@@ -73,19 +75,38 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
 
   it('sends a poison event to the dead-letter queue while the rest of its batch is indexed', async () => {
     const poison = upsert(21, 1);
-    // Valid for the schema, rejected by Elasticsearch: a date the mapping cannot parse.
-    // JavaScript's Date.parse accepts February 30 (it rolls over); Elasticsearch's date parser does not.
-    (poison as { listing: { created_at: string } }).listing.created_at = '2026-02-30T10:00:00Z';
+    // Valid for the schema, refused by Elasticsearch. The schema now takes only what the listings
+    // mapping takes (formerly February 30 was such an event), so the refusal comes from an index a
+    // reindex writes to meanwhile, defined more strictly (like_count as a `short`): a real per-item
+    // bulk error in the middle of a batch, which the other events of the batch must survive.
+    (poison as { listing: { like_count: number } }).listing.like_count = 40_000;
+    const strict = `${alias}-strict`;
+    await es.indices.create({
+      index: strict,
+      mappings: { ...indexMappings, properties: { ...indexMappings.properties, like_count: { type: 'short' } } } as never,
+      settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }) as never,
+    });
+    const targetsRedis = new Redis(config.redis.url);
+    const targets = new WriteTargets(targetsRedis, WriteTargets.keyFor(config.queue.prefix, config.queue.name));
+    await targets.add(strict);
+    await new Promise((r) => setTimeout(r, WriteTargets.REFRESH_MS * 2));
     // Invalid for the schema: goes to the DLQ before reaching Elasticsearch (sent straight to the queue).
     const malformed = { op: 'upsert', listing_id: 'g-99-22', version: 1, emitted_at: 'soon' };
-    await producer.publish([upsert(20, 1), poison, upsert(23, 1)]);
-    await producer.bullQueue.add('changes', { events: [malformed as never, upsert(24, 1)], enqueued_at: Date.now() });
-    await waitForQueueIdle(config);
+    try {
+      await producer.publish([upsert(20, 1), poison, upsert(23, 1)]);
+      await producer.bullQueue.add('changes', { events: [malformed as never, upsert(24, 1)], enqueued_at: Date.now() });
+      await waitForQueueIdle(config);
+    } finally {
+      await targets.remove(strict);
+      targetsRedis.disconnect();
+      await new Promise((r) => setTimeout(r, WriteTargets.REFRESH_MS * 2));
+    }
+    for (const id of ['g-99-20', 'g-99-23']) expect(await getDoc(es, strict, id)).toBeDefined();
     for (const id of ['g-99-20', 'g-99-23', 'g-99-24']) expect(await getDoc(es, alias, id)).toBeDefined();
-    expect(await getDoc(es, alias, 'g-99-21')).toBeUndefined();
+    expect(await getDoc(es, strict, 'g-99-21')).toBeUndefined();
     const letters = await indexer.deadLetters.list();
     const byId = new Map(letters.map((l) => [(l.letter.event as { listing_id: string }).listing_id, l.letter]));
-    expect(byId.get('g-99-21')?.reason).toMatch(/parse|date/i);
+    expect(byId.get('g-99-21')?.reason).toMatch(/like_count|parse/);
     expect(byId.get('g-99-22')?.reason).toMatch(/invalid event/);
     expect((byId.get('g-99-21')?.event as { version: number }).version).toBe(1);
   });
@@ -102,6 +123,27 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     await waitForQueueIdle(config);
     expect(await getDoc(es, alias, 'g-99-40')).toBeDefined();
     expect((await indexer.deadLetters.list()).map((l) => l.id)).not.toContain('g-99-40@v1');
+  });
+
+  it('files dead letters whose listing id holds a colon (BullMQ ids cannot), and finds and replays them by either id', async () => {
+    // Schema-invalid (a negative price) and sent straight to the queue, as a producer of an older release would.
+    const bad = upsert(50, 3, { id: 'shop:50', price: -1 });
+    await producer.bullQueue.add('changes', { events: [bad, upsert(51, 1)], enqueued_at: Date.now() });
+    await waitForQueueIdle(config);
+    expect(await producer.bullQueue.getJobCounts('failed')).toEqual({ failed: 0 });
+    const listed = (await indexer.deadLetters.list()).map((l) => l.id);
+    expect(listed).toContain('shop%3A50@v3');
+    expect(decodeURIComponent('shop%3A50@v3')).toBe('shop:50@v3');
+    expect((await indexer.deadLetters.get('shop:50@v3'))?.reason).toMatch(/price/);
+    expect((await indexer.deadLetters.get('shop%3A50@v3'))?.event).toEqual(bad);
+    // A letter whose cause was fixed meanwhile: replayed by its raw id, indexed, removed.
+    await indexer.deadLetters.add([{ event: upsert(52, 1, { id: 'shop:52' }), reason: 'since fixed', failed_at: new Date().toISOString() }]);
+    const result = await indexer.deadLetters.replay((events) => producer.publish(events), ['shop:52@v1', 'shop:50@v3']);
+    expect(result.replayed).toEqual(['shop:52@v1']);
+    expect(result.stillInvalid).toEqual([{ id: 'shop:50@v3', reason: expect.stringMatching(/price/) }]);
+    await waitForQueueIdle(config);
+    expect(await getDoc(es, alias, 'shop:52')).toMatchObject({ id: 'shop:52' });
+    expect((await indexer.deadLetters.list()).map((l) => l.id)).not.toContain('shop%3A52@v1');
   });
 
   it('announces changed listings after each bulk (for cache invalidation)', async () => {

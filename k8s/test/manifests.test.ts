@@ -1,21 +1,17 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EnvSchema, loadConfig } from '../../core/src/index.js';
+import { overlays, renderOverlays, root, validator, type Doc } from './render.js';
 
 /**
  * The manifests against the code: every env var a pod gets is one the config knows (no typos), what
  * production requires is provided, the rendered config actually loads, and the validator used in CI
  * really rejects a broken manifest. Renders with kustomize installed by scripts/validate-k8s.sh.
  */
-const root = resolve(import.meta.dirname, '../..');
-const validator = join(root, 'scripts/validate-k8s.sh');
-const overlays = readdirSync(join(root, 'k8s/overlays'));
-type Doc = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: Record<string, unknown> };
-const rendered = new Map<string, Doc[]>();
+let rendered = new Map<string, Doc[]>();
 
 interface Container {
   name: string;
@@ -24,13 +20,7 @@ interface Container {
 }
 
 beforeAll(() => {
-  execFileSync(validator, { cwd: root, stdio: 'ignore' }); // installs tools, renders .data/k8s-<overlay>.yaml
-  const kustomize = join(root, '.data/tools/bin/kustomize');
-  for (const overlay of overlays) {
-    const bin = spawnSync(kustomize, ['version']).status === 0 ? kustomize : 'kustomize';
-    const yaml = execFileSync(bin, ['build', join(root, 'k8s/overlays', overlay)], { encoding: 'utf8' });
-    rendered.set(overlay, parseAllDocuments(yaml).map((d) => d.toJS() as Doc));
-  }
+  rendered = renderOverlays();
 }, 600_000);
 
 function workloads(docs: Doc[]) {
@@ -72,6 +62,8 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const env = envOf(docs, c);
       for (const k of required) expect(env, `${w.metadata.name} lacks ${k}`).toHaveProperty(k);
       if (env.NODE_ENV === 'production') expect(env).toHaveProperty('INGEST_API_KEYS');
+      // The API refuses to start in production without a cursor secret (its CursorCodec, not loadConfig).
+      if (env.NODE_ENV === 'production' && w.metadata.name === 'query-api') expect(env).toHaveProperty('CURSOR_SECRETS');
       expect(() => loadConfig(env)).not.toThrow();
     }
   });

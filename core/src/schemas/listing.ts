@@ -6,10 +6,11 @@ export const SHIPPING_PAYERS = ['seller', 'buyer'] as const;
 /** Highest price a listing may have, in minor units; price filters use the same bound. */
 export const MAX_PRICE = 100_000_000;
 /**
- * Counters and versions stay exact in JavaScript numbers. JSON's 1e400 parses as Infinity, which
- * JSON Schema's integer check lets through and JSON.stringify turns into null on its way to Elasticsearch.
+ * Highest like/view count: the index maps counters as `integer` (Java's int, 2^31-1), and a larger
+ * count would be accepted here only to be refused by Elasticsearch and dead-lettered. (JSON's 1e400
+ * parses as Infinity, which is no integer and fails this check too.)
  */
-export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+export const MAX_COUNT = 2_147_483_647;
 
 export const Condition = Type.Union(CONDITIONS.map((c) => Type.Literal(c)));
 export type Condition = Static<typeof Condition>;
@@ -17,14 +18,18 @@ export const ListingStatus = Type.Union(LISTING_STATUSES.map((s) => Type.Literal
 export type ListingStatus = Static<typeof ListingStatus>;
 export const ShippingPayer = Type.Union(SHIPPING_PAYERS.map((s) => Type.Literal(s)));
 
-const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601 with time zone' });
+/** A listing or seller id: also the Elasticsearch `_id`, and part of dead-letter job ids. */
+export const ListingId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'ISO 8601 with time zone (YYYY-MM-DDTHH:mm:ss[.fff](Z|±HH:MM)), a real calendar date; at most one day ahead of the server clock',
+});
 
 /** A listing as the marketplace owns it: the source of truth the index mirrors. */
 export const Listing = Type.Object(
   {
-    id: Id,
-    seller_id: Id,
+    id: ListingId,
+    seller_id: ListingId,
     title: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ maxLength: 10_000 }),
     category_path: Type.Array(Type.String({ minLength: 1, maxLength: 80 }), {

@@ -87,5 +87,12 @@ function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): P
   if (fe.code?.startsWith('FST_') && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return base(req, fe.statusCode, fe.code.toLowerCase(), STATUS_CODES[fe.statusCode] ?? 'Bad Request', fe.message);
   }
+  // http-errors marks the 4xx it creates as safe to show (`expose`): @fastify/static (under /docs)
+  // answers a NUL byte or a path leaving its root so, and the request is what is wrong. An Elasticsearch
+  // error never has `expose`.
+  const he = err as { expose?: unknown; status?: unknown };
+  if (he.expose === true && typeof he.status === 'number' && he.status >= 400 && he.status < 500) {
+    return base(req, he.status, 'bad_path', STATUS_CODES[he.status] ?? 'Bad Request', `the requested path is not allowed (${err.message})`);
+  }
   return base(req, 500, 'internal', 'Internal Server Error', 'internal error');
 }

@@ -7,6 +7,7 @@ import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js
 import { buildFeed } from '../recommendations/feed.js';
 import { Problem } from '../schemas/problem.js';
 import { ListingItem } from '../schemas/search.js';
+import { CursorCodec, invalidCursor } from '../search/cursor.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
 import { SOURCE_FIELDS } from '../search/search-request.js';
@@ -24,7 +25,7 @@ const FeedQuery = Type.Object(
   {
     user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     size: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 300 })),
   },
   { additionalProperties: false },
 );
@@ -52,6 +53,14 @@ type FeedItem = Static<typeof FeedItem>;
  */
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const key = (feedId: string) => `${app.config.queue.prefix}:feed:${feedId}`;
+  // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
+  const cursors = new CursorCodec(app.config.cursorSecrets);
+  const cursorAt = (feedId: string, offset: number) => cursors.encode('feed', '', { feed: feedId, offset });
+  const readCursor = (cursor: string) => {
+    const c = cursors.decode('feed', '', cursor) as { feed?: unknown; offset?: unknown } | null;
+    if (typeof c?.feed !== 'string' || !Number.isSafeInteger(c.offset) || (c.offset as number) < 0) throw invalidCursor('is malformed');
+    return { id: c.feed, offset: c.offset as number };
+  };
 
   /** Current documents for ids, in order; anything no longer on sale is dropped. */
   async function freshItems(page: Order): Promise<FeedItem[]> {
@@ -65,13 +74,15 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (req.query.user_id !== undefined) assertScope(req, 'users', 'a feed for a user_id');
     const size = req.query.size ?? 20;
     if (req.query.cursor) {
-      const [id, off] = Buffer.from(req.query.cursor, 'base64url').toString('utf8').split(':');
-      const raw = id ? await app.redis.get(key(id)) : null;
-      if (!raw || !/^\d+$/.test(off ?? '')) throw new ValidationError('cursor expired or malformed; reload the feed', [{ path: 'cursor', message: 'expired or malformed' }]);
-      const offset = Number(off);
+      const { id, offset } = readCursor(req.query.cursor);
+      const raw = await app.redis.get(key(id));
+      if (!raw) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
       const { order, personalized } = JSON.parse(raw) as { order: Order; personalized: boolean };
+      // A personal feed shows the person's recent searches (`source`): its later pages need the same
+      // scope as its first, or a cursor passed on would be a way around it.
+      if (personalized) assertScope(req, 'users', 'a later page of a personal feed');
       const end = offset + size;
-      return { feed_id: id!, personalized, items: await freshItems(order.slice(offset, end)), next_cursor: end < order.length ? cursorAt(id!, end) : null };
+      return { feed_id: id, personalized, items: await freshItems(order.slice(offset, end)), next_cursor: end < order.length ? cursorAt(id, end) : null };
     }
     // A new event (which bumps the profile version) or a change to a listing among the cached items
     // gives a fresh build.
@@ -92,5 +103,3 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { feed_id: feedId, personalized, items: items.slice(0, size), next_cursor: size < length ? cursorAt(feedId, size) : null };
   });
 };
-
-const cursorAt = (feedId: string, offset: number) => Buffer.from(`${feedId}:${offset}`).toString('base64url');

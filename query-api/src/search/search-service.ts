@@ -4,7 +4,7 @@ import { streamKeys, ValidationError, type ListingDocument, type UserProfile } f
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import { withCacheLayer, type CacheLayer } from './cache-layer.js';
-import { decodeCursor, encodeCursor, requestHash } from './cursor.js';
+import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { foundSources } from './mget.js';
@@ -51,10 +51,22 @@ export function toItem(doc: ListingDocument, score: number): ListingItem {
  * search_after on a total order (the sort field, then id).
  */
 export class SearchService {
+  private readonly cursors: CursorCodec;
+
   constructor(
     private readonly app: FastifyInstance,
     private readonly loadProfile: (userId: string) => Promise<UserProfile | undefined> = async () => undefined,
-  ) {}
+  ) {
+    this.cursors = new CursorCodec(app.config.cursorSecrets);
+  }
+
+  private encodeCursor(state: CursorState, hash: string): string {
+    return encodeSearchCursor(this.cursors, state, hash);
+  }
+
+  private decodeCursor(cursor: string, hash: string): CursorState {
+    return decodeSearchCursor(this.cursors, cursor, hash);
+  }
 
   /**
    * One search. `cache` says what served it (not part of the body; the route sends it as `x-cache`):
@@ -71,7 +83,7 @@ export class SearchService {
   }
 
   private async relevancePage(p: Required<Pick<SearchQuery, 'q' | 'size'>> & SearchQuery, hash: string, explain: boolean) {
-    const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
+    const cursor = p.cursor ? this.decodeCursor(p.cursor, hash) : undefined;
     if (cursor && cursor.kind !== 'offset') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     if (cursor) return this.laterPage(p, hash, cursor.window, cursor.offset);
     const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
@@ -82,7 +94,7 @@ export class SearchService {
     };
     const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await withCacheLayer(() => this.app.cache.getOrCompute(key, compute));
     const page = window.items.slice(0, p.size);
-    const next = p.size < window.items.length ? encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
+    const next = p.size < window.items.length ? this.encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
     return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, cache: layer, ...(explain ? { explain: window.explain } : {}) };
   }
 
@@ -100,7 +112,7 @@ export class SearchService {
     const end = offset + p.size;
     return {
       query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker, cache: 'window' as const,
-      next_cursor: end < stored.ids.length ? encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
+      next_cursor: end < stored.ids.length ? this.encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
     };
   }
 
@@ -183,7 +195,7 @@ export class SearchService {
   }
 
   private async sortedPage(p: SearchQuery & { q: string; size: number; sort: string }, hash: string) {
-    const cursor = p.cursor ? decodeCursor(p.cursor, hash) : undefined;
+    const cursor = p.cursor ? this.decodeCursor(p.cursor, hash) : undefined;
     if (cursor && cursor.kind !== 'after') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     // Browsing without text in "relevance" order means most popular first.
     const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
@@ -201,7 +213,7 @@ export class SearchService {
         items: hits.map((h) => toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0))),
         total: { value: total.value, relation: total.relation },
         facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
-        next_cursor: hits.length === p.size && last?.sort ? encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
+        next_cursor: hits.length === p.size && last?.sort ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
         ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
       };
       // A listing enters this page only between the cursor's position and the page's last item (a full page).

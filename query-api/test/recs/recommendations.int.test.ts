@@ -73,7 +73,7 @@ describe('home feed', () => {
     const victim = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === peek) ?? FIXED.find((l) => l.id === peek)!;
     await sell(victim, 5);
     for (let page = 0; page < 5 && cursor; page++) {
-      const res = await t.app.inject({ url: `/v1/feed?size=10&cursor=${cursor}` });
+      const res = await t.app.inject({ url: `/v1/feed?size=10&cursor=${cursor}`, headers: AS_APP });
       expect(res.statusCode).toBe(200);
       seen.push(...res.json().items.map((i: { id: string }) => i.id));
       cursor = res.json().next_cursor;
