@@ -23,7 +23,7 @@ train:           ## train the default ranking model from the judged data
 es-up:
 	scripts/elasticsearch.sh start
 
-es-cluster:      ## a 3-node cluster on ES_PORT (for failure tests)
+es-cluster:      ## a 3-node cluster on ES_PORT, one process per node (for failure tests)
 	scripts/elasticsearch.sh start 3
 
 redis-up:
