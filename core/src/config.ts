@@ -14,6 +14,7 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  API_REQUEST_BUDGET_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 3000, description: 'a request not answered by then gets a 503 + Retry-After (several Elasticsearch calls in a row cannot add up past it; 0: off)' }),
   API_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'while the event loop lags more than this, new requests get an immediate 503 + Retry-After (0: off)' }),
   ES_URL: Type.String({ pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', default: 'http://127.0.0.1:9200', description: 'one node, or several comma-separated (the client spreads requests and skips a dead one)' }),
   ES_USERNAME: Type.Optional(Type.String()),
@@ -72,7 +73,7 @@ export type Env = Static<typeof EnvSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number; maxEventLoopDelayMs: number };
+  http: { host: string; port: number; maxEventLoopDelayMs: number; requestBudgetMs: number };
   elasticsearch: {
     /** One node URL, or several separated by commas (see esNodes). */
     url: string;
@@ -138,7 +139,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT, maxEventLoopDelayMs: env.API_MAX_EVENT_LOOP_DELAY_MS },
+    http: { host: env.HOST, port: env.PORT, maxEventLoopDelayMs: env.API_MAX_EVENT_LOOP_DELAY_MS, requestBudgetMs: env.API_REQUEST_BUDGET_MS },
     elasticsearch: {
       url: env.ES_URL,
       auth: env.ES_USERNAME && env.ES_PASSWORD ? { username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined,

@@ -6,7 +6,14 @@ import { UnavailableError } from '../../../core/src/index.js';
 const SAMPLE_MS = 250;
 
 /**
- * Sheds load when the process itself is the bottleneck: while the event loop lags more than
+ * Two guards that keep every answer within a bound, whatever a dependency does.
+ *
+ * The request budget: a request not answered after API_REQUEST_BUDGET_MS gets a 503 with Retry-After
+ * then. Each Elasticsearch call has its own timeout, but a route that makes several in a row (feed,
+ * similar, events) could add them up; the budget bounds the whole request. The work still running is
+ * not cancelled (its result is dropped); what it holds is bounded by the calls' own timeouts.
+ *
+ * Load shedding when the process itself is the bottleneck: while the event loop lags more than
  * API_MAX_EVENT_LOOP_DELAY_MS, new requests get an immediate 503 with Retry-After instead of queueing
  * behind the stall, so a burst or a blocking stretch cannot turn every request into a multi-second
  * wait. The 503 goes through the one error handler (problem+json). Health routes are exempt: a busy
@@ -19,6 +26,18 @@ const SAMPLE_MS = 250;
  */
 export default fp(
   async (app) => {
+    const budgetMs = app.config.http.requestBudgetMs;
+    if (budgetMs > 0) {
+      app.addHook('onRequest', async (req, reply) => {
+        if (req.url.startsWith('/health/')) return;
+        const timer = setTimeout(() => {
+          if (reply.sent) return;
+          app.metrics.shedRequests.inc({ reason: 'request_budget' });
+          void reply.send(new UnavailableError('api', `no answer within the ${budgetMs} ms budget`, { retryAfterSeconds: 1 }));
+        }, budgetMs);
+        reply.raw.once('close', () => clearTimeout(timer));
+      });
+    }
     const maxDelayMs = app.config.http.maxEventLoopDelayMs;
     if (maxDelayMs === 0) return;
     const histogram = monitorEventLoopDelay({ resolution: 10 });
