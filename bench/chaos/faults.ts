@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { DelayProxy, OwnCluster, OwnRedis } from './stack.js';
+import type { DelayProxy, OwnCluster, OwnRedis } from '../../test/support/own-services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,7 +47,6 @@ function nodeKill(name: string, which: 'replica' | 'primary'): Fault {
     },
     async heal(ctx) {
       await ctx.cluster.startNode(victim);
-      await ctx.cluster.waitForStatus('green');
     },
   };
 }
@@ -66,7 +65,6 @@ export const FAULTS: Record<string, Fault> = {
     async heal(ctx) {
       // Every node at once: the first alone cannot elect a master.
       await Promise.all(Array.from({ length: ctx.cluster.nodes }, (_, i) => ctx.cluster.startNode(i)));
-      await ctx.cluster.waitForStatus('green');
     },
   },
   'redis-kill': redisKill('redis-kill', 'everysec'),
@@ -76,7 +74,7 @@ export const FAULTS: Record<string, Fault> = {
     holdMs: 5_000,
     async inject(ctx) {
       await Promise.all([ctx.killApi(0), ctx.killIndexer(0)]);
-      return { killed: ['api#0', 'indexer#0'], note: 'the load keeps sending to both API processes: no load balancer in front retries the dead one' };
+      return { killed: ['api', 'indexer'], note: 'the only API and indexer processes, SIGKILLed mid-request and mid-batch; no load balancer retries elsewhere, so requests fail with connection errors until the restart' };
     },
     async heal(ctx) {
       await Promise.all([ctx.startApi(0), ctx.startIndexer(0)]);

@@ -6,7 +6,7 @@ import { generateListing } from '../../indexer/src/sources/generator.js';
 export type Phase = 'before' | 'during' | 'after';
 export type Kind = 'search' | 'feed' | 'similar' | 'events' | 'changes' | 'live';
 
-/** One request of the run: what it was, when, in which phase, and how it ended (status 0 = no answer). */
+/** One request of the run: what it was, when, in which phase, and how it ended (status 0 = connection error, -1 = client timeout). */
 export interface RequestRecord {
   kind: Kind;
   phase: Phase;
@@ -176,7 +176,7 @@ export class ChaosLoad {
         await res.body.dump();
         return res.statusCode;
       })
-      .catch(() => 0)
+      .catch((err: Error) => (err.name === 'TimeoutError' || err.name === 'AbortError' ? -1 : 0))
       .then((status) => {
         this.records.push({ kind, phase, at, ms: performance.now() - at, status });
         done?.(status >= 200 && status < 300);

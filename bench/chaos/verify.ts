@@ -55,8 +55,12 @@ export async function checkHistory(es: Client, alias: string, changes: SentChang
     const type = reason.split(':')[0]!;
     byReason[type] = (byReason[type] ?? 0) + 1;
   }
+  // A late version in the index is a stale overwrite only if a newer change of that listing was
+  // accepted: when the newer one was refused (503), the late one is legitimately the newest taken.
   const lateVersions = new Set(changes.filter((c) => c.late).map((c) => `${c.id}@${c.version}`));
-  const stale = [...indexed].filter(([id, v]) => lateVersions.has(`${id}@${v}`)).length;
+  const newestAccepted = new Map<string, number>();
+  for (const c of accepted) if (!c.poison) newestAccepted.set(c.id, Math.max(newestAccepted.get(c.id) ?? 0, c.version));
+  const stale = [...indexed].filter(([id, v]) => lateVersions.has(`${id}@${v}`) && (newestAccepted.get(id) ?? 0) > v).length;
   return {
     accepted: accepted.length,
     rejected_by_api: changes.length - accepted.length,
@@ -87,7 +91,10 @@ export function summarizePhases(records: RequestRecord[], budgetMs: Record<Kind,
     for (const kind of kinds) {
       const rs = inPhase.filter((r) => r.kind === kind);
       const status: Record<string, number> = {};
-      for (const r of rs) status[r.status === 0 ? 'no_answer' : String(r.status)] = (status[String(r.status === 0 ? 'no_answer' : r.status)] ?? 0) + 1;
+      for (const r of rs) {
+        const label = r.status === 0 ? 'connection_error' : r.status === -1 ? 'client_timeout' : String(r.status);
+        status[label] = (status[label] ?? 0) + 1;
+      }
       const lat = summarizeLatencies(rs.map((r) => r.ms));
       out[phase][kind] = { requests: rs.length, status, p99_ms: round(lat.p99, 1), max_ms: round(lat.max, 1), over_budget: rs.filter((r) => r.ms > budgetMs[kind]).length };
     }
@@ -95,8 +102,20 @@ export function summarizePhases(records: RequestRecord[], budgetMs: Record<Kind,
   return out;
 }
 
-/** How long after `healStart` the last failed request (non-2xx or no answer) of these kinds was sent. */
-export function healMs(records: RequestRecord[], healStart: number, kinds: Kind[] = ['search', 'changes', 'feed', 'similar', 'events']): number {
-  const failed = records.filter((r) => kinds.includes(r.kind) && r.at >= healStart && (r.status < 200 || r.status >= 300));
-  return failed.length === 0 ? 0 : Math.round(Math.max(...failed.map((r) => r.at)) - healStart);
+/**
+ * How long after `healStart` clients stopped seeing the fault: the start of the first second (sent
+ * in that second) in which every search and change request succeeded, with at least three of them.
+ * Null if no such second came before the load stopped.
+ */
+export function healMs(records: RequestRecord[], healStart: number, kinds: Kind[] = ['search', 'changes']): number | null {
+  const seconds = new Map<number, { n: number; failed: number }>();
+  for (const r of records) {
+    if (!kinds.includes(r.kind) || r.at < healStart) continue;
+    const s = Math.floor((r.at - healStart) / 1000);
+    const b = seconds.get(s) ?? seconds.set(s, { n: 0, failed: 0 }).get(s)!;
+    b.n++;
+    if (r.status < 200 || r.status >= 300) b.failed++;
+  }
+  const healed = [...seconds].filter(([, b]) => b.n >= 3 && b.failed === 0).map(([s]) => s).sort((a, b) => a - b)[0];
+  return healed === undefined ? null : healed * 1000;
 }

@@ -1,11 +1,20 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { root } from '../support.js';
 
 const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+
+/**
+ * Servers of a test's or benchmark's own, for fault injection: never the shared Redis on 6379 or
+ * Elasticsearch on 9200, which other people's work depends on. Why a skip is needed, if one is.
+ */
+export function ownServicesMissing(): string | undefined {
+  if (!existsSync(resolve(root, 'infra/elasticsearch/target/classpath.txt'))) return 'the Elasticsearch launcher is not built (run scripts/elasticsearch.sh start once)';
+  return undefined;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
