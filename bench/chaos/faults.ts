@@ -87,7 +87,7 @@ export const FAULTS: Record<string, Fault> = {
       // Absolute watermarks are minimum free space: asking for petabytes puts every node over flood stage.
       await ctx.cluster.putClusterSettings({
         'cluster.routing.allocation.disk.threshold_enabled': true,
-        'cluster.info.update.interval': '5s',
+        'cluster.info.update.interval': '10s',
         'cluster.routing.allocation.disk.watermark.low': '3000tb',
         'cluster.routing.allocation.disk.watermark.high': '2000tb',
         'cluster.routing.allocation.disk.watermark.flood_stage': '1000tb',
