@@ -53,7 +53,6 @@ const env: Record<string, string> = {
   API_REQUEST_BUDGET_MS: String(requestBudgetMs),
   QUEUE_NAME: `chaos-changes-${id}`,
   QUEUE_PREFIX: `chaos${id}`,
-  INGEST_API_KEYS: keys.ingest,
   API_KEYS: `chaos-app:events+users:${keys.app},chaos-ingest:ingest:${keys.ingest},chaos-op:operator:${keys.operator}`,
   SHUTDOWN_DELAY_MS: '0',
   // A SIGKILLed worker's jobs come back after the lock expires: short here so the run is short.

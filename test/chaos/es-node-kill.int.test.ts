@@ -7,7 +7,7 @@ import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker
 import { cleanupRedis, silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
 import { buildApp } from '../../query-api/src/app.js';
 import { OwnCluster, ownServicesMissing } from '../support/own-services.js';
-import { testConfig } from '../support/services.js';
+import { TEST_KEYS, testConfig } from '../support/services.js';
 import { change, missingFromIndex, postChanges, search, type Answer } from './support.js';
 
 // Our own 3-node cluster, one process per node (never the shared Elasticsearch); HTTP 9270-9272.
@@ -18,7 +18,7 @@ const config = testConfig({ ES_URL: cluster.nodeUrls().join(','), ES_REPLICAS: '
 const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000, maxRetries: 0 });
 // The test's own reads go to any live node.
 const reader = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000, maxRetries: 3 });
-const key = 'test-key';
+const key = TEST_KEYS.ingest;
 let app: FastifyInstance;
 let worker: IndexerWorker;
 

@@ -6,14 +6,14 @@ import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker
 import { silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
 import { buildApp } from '../../query-api/src/app.js';
 import { OwnRedis } from '../support/own-services.js';
-import { dropIndices, esClient, testConfig } from '../support/services.js';
+import { dropIndices, esClient, TEST_KEYS, testConfig } from '../support/services.js';
 import { change, missingFromIndex, postChanges, search, type Answer } from './support.js';
 
 // Our own Redis (never the shared one): SIGKILLed mid-load and restarted from its AOF.
 const redis = new OwnRedis(Number(process.env.CHAOS_TEST_REDIS_PORT ?? 6391));
 const config = testConfig({ REDIS_URL: redis.url, API_REQUEST_BUDGET_MS: '3000' });
 const es = esClient(config);
-const key = 'test-key';
+const key = TEST_KEYS.ingest;
 let app: FastifyInstance;
 let worker: IndexerWorker;
 
@@ -43,10 +43,17 @@ describe('Redis SIGKILLed under load and restarted from its AOF', () => {
 
     await redis.kill();
     const down: Answer[] = [];
+    const events: Answer[] = [];
     for (let i = 0; i < 5; i++) {
       down.push(await postChanges(app, key, batch(), accepted));
       down.push(await search(app, 'dress'));
+      const started = performance.now();
+      const res = await app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': TEST_KEYS.app }, payload: { events: [{ user_id: 'u1', type: 'search', query: 'dress', ts: new Date().toISOString() }] } });
+      events.push({ status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined });
     }
+    // Interaction events go to Redis only: while it is down they are refused, never a 202 for a write that did not happen.
+    expect(events.map((e) => e.status)).toEqual([503, 503, 503, 503, 503]);
+    down.push(...events);
     for (const a of down) {
       // Never a wait for the reconnect: within the request budget, a 503 the client may retry, or a search served without the cache.
       expect(a.ms).toBeLessThan(3000);

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { UnavailableError } from '../../../core/src/index.js';
 
 /**
@@ -57,4 +57,16 @@ export function asRedisError(err: unknown): unknown {
     e.code === 'ECONNRESET' ||
     UNAVAILABLE_MESSAGES.some((m) => e.message?.startsWith(m));
   return down ? new UnavailableError('redis', 'not reachable', { cause: err, retryAfterSeconds: 1 }) : err;
+}
+
+/**
+ * Runs a pipeline and throws the first command's error. ioredis resolves `pipeline().exec()` with a
+ * per-command `[error, result]` list even when nothing reached Redis (connection down, offline queue
+ * off): a caller that only awaits it would answer 202 for writes that never happened.
+ */
+export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([err]) => err);
+  if (failed) throw failed[0];
+  return replies.map(([, value]) => value);
 }
