@@ -108,6 +108,27 @@ async function shedRequests(): Promise<number | null> {
   return total;
 }
 
+/**
+ * The API's own event-loop lag since the last call (prom-client resets its histogram on each scrape):
+ * what the API did, apart from what this process (load generator, proxies) adds to measured latency.
+ */
+async function apiLoopLag(): Promise<{ p99_ms: number; max_ms: number } | null> {
+  const res = await fetch(`http://127.0.0.1:${apiPorts[0]!}/metrics`, { headers: { 'x-api-key': keys.operator }, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  if (!res?.ok) return null;
+  const text = await res.text();
+  const read = (name: string) => Number(new RegExp(`^api_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p99_ms: round(read('p99'), 1), max_ms: round(read('max'), 1) };
+}
+
+/** The indexer's failed document writes by reason (blocked, retry, request...), since it started. */
+async function indexerFailures(): Promise<Record<string, number> | null> {
+  const res = await fetch(`http://127.0.0.1:${indexerPorts[0]!}/metrics`).catch(() => undefined);
+  if (!res?.ok) return null;
+  const out: Record<string, number> = {};
+  for (const m of (await res.text()).matchAll(/^indexer_documents_failed_total\{reason="([^"]+)"\} (\d+)/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}
+
 async function failedJobs(): Promise<number> {
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.QUEUE_PREFIX });
@@ -140,8 +161,10 @@ async function runFault(name: string) {
   }
   await drain();
   log(`${name}: load before the fault (${beforeS} s)`);
+  await apiLoopLag();
   load.start();
   await sleep(beforeS * 1000);
+  const loopLag: Record<string, unknown> = { before: await apiLoopLag() };
   load.phase = 'during';
   const faultStart = performance.now();
   const loadAtFault = loadavg()[0]!;
@@ -154,8 +177,10 @@ async function runFault(name: string) {
   // Green again (every replica assigned) is reported, not waited for beyond a minute: recovery on a busy machine is slow.
   const greenAfterMs = await cluster.waitForStatus('green', 60_000).then(() => Math.round(performance.now() - healStart), () => null);
   log(`${name}: healed in ${healedAfterMs} ms; load after (${afterS} s)`);
+  loopLag.during = await apiLoopLag();
   load.phase = 'after';
   await sleep(afterS * 1000);
+  loopLag.after = await apiLoopLag();
   await load.stop();
   const drainMs = await drain();
   const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000 });
@@ -175,11 +200,15 @@ async function runFault(name: string) {
       max_time_to_heal_ms: healMs(load.records, healStart),
       queue_drain_after_load_ms: drainMs,
       failed_jobs: await failedJobs(),
+      // Cumulative since the indexer process started: shows the writes the fault refused (e.g. 'blocked').
+      indexer_failed_writes_total: await indexerFailures(),
       // Cumulative since the API processes started (a restarted process starts again from 0).
       api_shed_requests_total: await shedRequests(),
       processes_alive: { apis: apis.filter((c) => c.exitCode === null && c.signalCode === null).length, indexers: indexers.filter((c) => c.exitCode === null && c.signalCode === null).length },
       ...history,
       phases: summarizePhases(load.records, budgetMs),
+      // Null when the API could not be asked (e.g. it was the process killed during the phase).
+      api_event_loop_lag_ms: loopLag,
       budgets_ms: budgetMs,
       client_timeout_ms: clientTimeoutMs,
     };
