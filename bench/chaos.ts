@@ -2,8 +2,8 @@
  * The chaos benchmark (issue 22): a steady mixed load through the API while one fault at a time is
  * injected and healed, then a check of the history. Everything runs on its own servers: a Redis on
  * CHAOS_REDIS_PORT (6390), a 3-node Elasticsearch (one process per node) on CHAOS_ES_PORT (9250-9252,
- * transport 9350-9352, data under .data/), one API and one indexer process; the shared Redis and
- * Elasticsearch are never touched. Prints one JSON document per fault on stdout.
+ * transport 9350-9352, data under .data/), delay proxies in front of it for the API (9290-9292), one
+ * API (8190) and one indexer process (metrics 9490); the shared Redis and Elasticsearch are never touched. Prints one JSON document per fault on stdout.
  *
  *   npx tsx bench/chaos.ts [--faults es-node,redis-kill,...] [--before 10] [--after 10]
  *                          [--changes 25] [--searches 5] [--listings 300]
@@ -40,7 +40,7 @@ const clientTimeoutMs = 10_000;
 const id = uniqueSuffix();
 const redis = new OwnRedis(redisPort);
 const cluster = new OwnCluster(esPort, 3);
-const proxies = cluster.nodeUrls().map((_, i) => new DelayProxy(esPort + 20 + i, esPort + i));
+const proxies = cluster.nodeUrls().map((_, i) => new DelayProxy(esPort + 40 + i, esPort + i));
 const keys = { ingest: 'chaos-ingest-key', app: 'chaos-app-key', operator: 'chaos-operator-key' };
 const env: Record<string, string> = {
   NODE_ENV: 'test',
