@@ -48,7 +48,7 @@ describe.skipIf(skip)('one Elasticsearch node of three SIGKILLed under load', ()
       version += 2;
       return Array.from({ length: 10 }, (_, i) => change('ek', i, version));
     };
-    for (let i = 0; i < 3; i++) expect((await postChanges(app, key, batch(), accepted)).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect(await postChanges(app, key, batch(), accepted)).toMatchObject({ status: 202 });
     await waitForQueueIdle(config, 30_000);
 
     const [index] = await aliasTargets(reader, config.elasticsearch.alias);

@@ -39,7 +39,7 @@ describe('Redis SIGKILLed under load and restarted from its AOF', () => {
       version += 2;
       return Array.from({ length: 5 }, (_, i) => change('rk', i, version));
     };
-    for (let i = 0; i < 5; i++) expect((await postChanges(app, key, batch(), accepted)).status).toBe(202);
+    for (let i = 0; i < 5; i++) expect(await postChanges(app, key, batch(), accepted)).toMatchObject({ status: 202 });
 
     await redis.kill();
     const down: Answer[] = [];
@@ -69,7 +69,7 @@ describe('Redis SIGKILLed under load and restarted from its AOF', () => {
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 250));
     }
-    for (let i = 0; i < 3; i++) expect((await postChanges(app, key, batch(), accepted)).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect(await postChanges(app, key, batch(), accepted)).toMatchObject({ status: 202 });
     await waitForQueueIdle(config, 30_000);
     expect(await missingFromIndex(es, config.elasticsearch.alias, accepted)).toEqual([]);
   });

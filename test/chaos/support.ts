@@ -9,6 +9,8 @@ export interface Answer {
   status: number;
   ms: number;
   retryAfter?: string;
+  /** The problem's detail when it failed (shown by a failing assertion). */
+  detail?: string;
 }
 
 /** A listing change with a test-unique id. */
@@ -21,7 +23,7 @@ export async function postChanges(app: FastifyInstance, key: string, events: Lis
   const started = performance.now();
   const res = await app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': key }, payload: { events } });
   if (res.statusCode === 202) accepted.push(...events);
-  return { status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined };
+  return { status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined, detail: res.statusCode >= 400 ? (res.json() as { detail?: string }).detail : undefined };
 }
 
 export async function search(app: FastifyInstance, q: string): Promise<Answer> {

@@ -52,6 +52,11 @@ export default fp(
       app.metrics.shedRequests.inc({ reason: 'event_loop_delay' });
       throw new UnavailableError('api', `overloaded (event loop lag ${Math.round(lagMs)} ms)`, { retryAfterSeconds: 1 });
     });
+    // Booting blocks the loop (model load, plugin setup): that is not load, so the first sample starts at ready.
+    app.addHook('onReady', async () => {
+      histogram.reset();
+      lagMs = 0;
+    });
     app.addHook('onClose', async () => {
       clearInterval(sampler);
       histogram.disable();
