@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +11,8 @@ const root = resolve(import.meta.dirname, '../..');
  * Servers of a test's or benchmark's own, for fault injection: never the shared Redis on 6379 or
  * Elasticsearch on 9200, which other people's work depends on. Why a skip is needed, if one is.
  */
-export function ownServicesMissing(): string | undefined {
+export function ownServicesMissing(need: 'elasticsearch' | 'redis' = 'elasticsearch'): string | undefined {
+  if (need === 'redis') return spawnSync('redis-server', ['--version']).status === 0 ? undefined : 'redis-server is not installed (scripts/redis.sh start installs it)';
   if (!existsSync(resolve(root, 'infra/elasticsearch/target/classpath.txt'))) return 'the Elasticsearch launcher is not built (run scripts/elasticsearch.sh start once)';
   return undefined;
 }
