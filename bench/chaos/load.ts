@@ -24,6 +24,8 @@ export interface SentChange {
   /** A change Elasticsearch must reject (like_count over its integer range): it belongs in the DLQ. */
   poison: boolean;
   accepted: boolean;
+  /** The status its request got (0 / -1: no answer). */
+  status?: number;
 }
 
 export interface LoadOptions {
@@ -134,17 +136,28 @@ export class ChaosLoad {
       if (r < 0.05 && current >= 4) {
         events.push(this.upsert(i, current - 1, false));
         sent.push({ id, version: current - 1, late: true, poison: false, accepted: false });
+      } else if (r > 0.99) {
+        // A poison change goes alone: if the API refuses it (400), it must not take good changes with it.
+        const version = current + 2;
+        this.latest.set(id, version);
+        this.postChanges([this.upsert(i, version, true)], [{ id, version, late: false, poison: true, accepted: false }]);
       } else {
         const version = current + 2;
         this.latest.set(id, version);
-        const poison = r > 0.99;
-        events.push(this.upsert(i, version, poison));
-        sent.push({ id, version, late: false, poison, accepted: false });
+        events.push(this.upsert(i, version, false));
+        sent.push({ id, version, late: false, poison: false, accepted: false });
       }
     }
+    if (events.length > 0) this.postChanges(events, sent);
+  }
+
+  private postChanges(events: ListingChangeEvent[], sent: SentChange[]): void {
     this.changes.push(...sent);
-    this.send('changes', 'POST', '/v1/listings/changes', JSON.stringify({ events }), { 'x-api-key': this.opts.keys.ingest }, (ok) => {
-      for (const s of sent) s.accepted = ok;
+    this.send('changes', 'POST', '/v1/listings/changes', JSON.stringify({ events }), { 'x-api-key': this.opts.keys.ingest }, (ok, status) => {
+      for (const s of sent) {
+        s.accepted = ok;
+        s.status = status;
+      }
     });
   }
 
@@ -166,7 +179,7 @@ export class ChaosLoad {
     return `/v1/search?q=${q}&sort=${sort}${filter}&size=20`;
   }
 
-  private send(kind: Kind, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}, done?: (ok: boolean) => void): void {
+  private send(kind: Kind, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}, done?: (ok: boolean, status: number) => void): void {
     const at = performance.now();
     const phase = this.phase;
     const pool = this.pools[this.next % this.pools.length]!;
@@ -179,7 +192,7 @@ export class ChaosLoad {
       .catch((err: Error) => (err.name === 'TimeoutError' || err.name === 'AbortError' ? -1 : 0))
       .then((status) => {
         this.records.push({ kind, phase, at, ms: performance.now() - at, status });
-        done?.(status >= 200 && status < 300);
+        done?.(status >= 200 && status < 300, status);
       })
       .finally(() => this.pending.delete(p));
     this.pending.add(p);

@@ -12,6 +12,8 @@ export interface HistoryCheck {
   /** Listings whose index holds a late (older) version: an older change overwrote a newer one. */
   stale_overwrites: number;
   dead_lettered: { total: number; by_reason: Record<string, number>; poison_missing: number; good_changes: number };
+  /** Poison changes the API refused up front (400 naming the field): never accepted, so never in the DLQ. */
+  poison_refused_by_api: number;
   lost_examples: string[];
 }
 
@@ -67,6 +69,7 @@ export async function checkHistory(es: Client, alias: string, changes: SentChang
     indexed: accepted.filter((c) => !c.poison && (indexed.get(c.id) ?? -1) >= c.version).length,
     lost,
     stale_overwrites: stale,
+    poison_refused_by_api: changes.filter((c) => c.poison && c.status === 400).length,
     dead_lettered: { total: Object.values(byReason).reduce((a, b) => a + b, 0), by_reason: byReason, poison_missing: poisonMissing, good_changes: goodDead },
     lost_examples: lostExamples,
   };
