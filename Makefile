@@ -1,6 +1,6 @@
 # The README's two commands are `make demo` and `make test`; everything they need is installed and
 # started by the scripts they call.
-.PHONY: demo down test test-unit bench train es-up es-cluster redis-up k8s
+.PHONY: demo down test test-unit bench chaos train es-up es-cluster redis-up k8s
 
 demo:            ## whole system up in the background, demo catalog loaded, API on :8080
 	scripts/demo.sh
@@ -17,13 +17,17 @@ test-unit:       ## unit tests only, nothing to start
 bench:           ## every benchmark; each prints JSON (see docs/benchmarks.md)
 	scripts/bench.sh
 
+chaos:           ## faults under load (own Redis :6390, own 3-node ES :9250-9252); JSON per fault, see docs/benchmarks.md
+	@command -v redis-server >/dev/null || { echo "redis-server is needed (scripts/redis.sh start installs it)"; exit 1; }
+	mkdir -p .data && npx tsx bench/chaos.ts | tee .data/chaos-last.json
+
 train:           ## train the default ranking model from the judged data
 	scripts/train-model.sh
 
 es-up:
 	scripts/elasticsearch.sh start
 
-es-cluster:      ## a 3-node cluster on ES_PORT (for failure tests)
+es-cluster:      ## a 3-node cluster on ES_PORT, one process per node (for failure tests)
 	scripts/elasticsearch.sh start 3
 
 redis-up:

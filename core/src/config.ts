@@ -14,7 +14,9 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
-  ES_URL: Type.String({ format: 'uri', default: 'http://127.0.0.1:9200' }),
+  API_REQUEST_BUDGET_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 3000, description: 'a request not answered by then gets a 503 + Retry-After (several Elasticsearch calls in a row cannot add up past it; 0: off)' }),
+  API_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'while the event loop lags more than this, new requests get an immediate 503 + Retry-After (0: off)' }),
+  ES_URL: Type.String({ pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', default: 'http://127.0.0.1:9200', description: 'one node, or several comma-separated (the client spreads requests and skips a dead one)' }),
   ES_USERNAME: Type.Optional(Type.String()),
   ES_PASSWORD: Type.Optional(Type.String()),
   ES_INDEX_ALIAS: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'listings' }),
@@ -23,6 +25,7 @@ export const EnvSchema = Type.Object({
   ES_REPLICAS: Type.Integer({ minimum: 0, maximum: 5, default: 0 }),
   ES_REFRESH_INTERVAL: Type.String({ pattern: '^(-1|\\d+(ms|s))$', default: '1s' }),
   REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500, description: 'the query API gives up on a Redis command after this long (cache bypass or 503), never waits for a reconnect' }),
   QUEUE_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'listing-changes' }),
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'mkt' }),
   INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes (scope ingest only; API_KEYS is the general form)' }),
@@ -70,8 +73,9 @@ export type Env = Static<typeof EnvSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number };
+  http: { host: string; port: number; maxEventLoopDelayMs: number; requestBudgetMs: number };
   elasticsearch: {
+    /** One node URL, or several separated by commas (see esNodes). */
     url: string;
     auth?: { username: string; password: string };
     alias: string;
@@ -80,7 +84,7 @@ export interface Config {
     replicas: number;
     refreshInterval: string;
   };
-  redis: { url: string };
+  redis: { url: string; commandTimeoutMs: number };
   queue: { name: string; prefix: string };
   /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
   apiKeys: ApiKey[];
@@ -135,7 +139,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT },
+    http: { host: env.HOST, port: env.PORT, maxEventLoopDelayMs: env.API_MAX_EVENT_LOOP_DELAY_MS, requestBudgetMs: env.API_REQUEST_BUDGET_MS },
     elasticsearch: {
       url: env.ES_URL,
       auth: env.ES_USERNAME && env.ES_PASSWORD ? { username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined,
@@ -145,7 +149,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       replicas: env.ES_REPLICAS,
       refreshInterval: env.ES_REFRESH_INTERVAL,
     },
-    redis: { url: env.REDIS_URL },
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     queue: { name: env.QUEUE_NAME, prefix: env.QUEUE_PREFIX },
     apiKeys,
     rateLimit: { anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE },
@@ -203,4 +207,9 @@ function parseApiKey(entry: string): ApiKey | string {
 
 function splitList(s: string): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/** The Elasticsearch node URLs of ES_URL (comma-separated): every client is given all of them. */
+export function esNodes(url: string): string[] {
+  return splitList(url);
 }

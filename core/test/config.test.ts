@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/index.js';
 describe('loadConfig', () => {
   it('applies defaults from an empty environment', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, maxEventLoopDelayMs: 1000, requestBudgetMs: 3000 });
     expect(c.elasticsearch.url).toBe('http://127.0.0.1:9200');
     expect(c.redis.url).toBe('redis://127.0.0.1:6379');
     expect(c.model.candidates).toBe(200);

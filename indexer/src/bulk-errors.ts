@@ -11,17 +11,36 @@ export type ItemOutcome = 'ok' | 'stale' | 'retry' | 'dead-letter';
 export function classifyItem(status: number | undefined, errorType?: string): ItemOutcome {
   if (status === undefined || (status >= 200 && status < 300)) return 'ok';
   if (status === 409 || errorType === 'version_conflict_engine_exception') return 'stale';
-  if (status === 429 || status >= 500) return 'retry';
+  // A block (read-only index, disk flood stage, operator write block: 429 or 403) is the cluster's state,
+  // not the event's fault: retrying succeeds once it is lifted, so it never dead-letters a good change.
+  if (status === 429 || status >= 500 || isIndexBlock(status, errorType)) return 'retry';
   return 'dead-letter';
+}
+
+/**
+ * An index block (`cluster_block_exception`, status 429): e.g. the disk flood-stage watermark made the
+ * index read-only. Elasticsearch lifts it by itself once disk is freed; until then every write fails the
+ * same way, so it is an outage to wait out, not a reason to spend the job's attempts.
+ */
+export function isIndexBlock(status: number | undefined, errorType?: string): boolean {
+  return errorType === 'cluster_block_exception' && (status === 429 || status === 403);
 }
 
 /** A failure of the whole bulk request (connection, timeout, 429/5xx): the job is retried later. */
 export class RetryableIndexingError extends AppError {
   /** No answer at all (connection refused, timeout): the cluster is down, not just busy. */
   readonly clusterUnreachable: boolean;
-  constructor(message: string, cause?: unknown) {
+  /** The index refuses writes for now (read-only block, e.g. disk flood stage). */
+  readonly indexBlocked: boolean;
+  constructor(message: string, cause?: unknown, opts: { indexBlocked?: boolean } = {}) {
     super('indexing_retryable', message, { retryable: true, cause });
     this.clusterUnreachable = ['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError'].includes((cause as { name?: string })?.name ?? '');
+    this.indexBlocked = opts.indexBlocked ?? false;
+  }
+
+  /** Whether the worker should pause and put the job back without spending an attempt. */
+  get waitOut(): boolean {
+    return this.clusterUnreachable || this.indexBlocked;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { toListingDocument, toTombstone, type ListingChangeEvent } from '../../core/src/index.js';
-import { classifyItem, isTransientClientError, RetryableIndexingError } from './bulk-errors.js';
+import { classifyItem, isIndexBlock, isTransientClientError, RetryableIndexingError } from './bulk-errors.js';
 
 export interface WriteResult {
   event: ListingChangeEvent;
@@ -132,18 +132,22 @@ export class BulkWriter {
       let outcome: WriteResult['outcome'] = 'ok';
       let reason: string | undefined;
       let retry = false;
+      let blocked = false;
       for (let t = 0; t < targets.length; t++) {
         const item = Object.values(items[i * targets.length + t] ?? {})[0];
         const kind = classifyItem(item?.status, item?.error?.type);
         if (kind === 'retry') retry = true;
+        if (isIndexBlock(item?.status, item?.error?.type)) blocked = true;
         else if (kind === 'dead-letter') {
           outcome = 'dead-letter';
           reason = `${item?.error?.type ?? 'error'}: ${item?.error?.reason ?? `status ${item?.status}`}`;
         } else if (kind === 'stale' && outcome === 'ok' && t === 0) outcome = 'stale';
       }
       if (retry) {
-        failedByReason.retry = (failedByReason.retry ?? 0) + 1;
-        this.settle(p, undefined, new RetryableIndexingError('Elasticsearch could not take every document (429/5xx)'));
+        failedByReason[blocked ? 'blocked' : 'retry'] = (failedByReason[blocked ? 'blocked' : 'retry'] ?? 0) + 1;
+        this.settle(p, undefined, blocked
+          ? new RetryableIndexingError('the index refuses writes (cluster_block_exception, e.g. disk flood stage)', undefined, { indexBlocked: true })
+          : new RetryableIndexingError('Elasticsearch could not take every document (429/5xx)'));
         return;
       }
       if (outcome === 'dead-letter') failedByReason[reason!.split(':')[0]!] = (failedByReason[reason!.split(':')[0]!] ?? 0) + 1;

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadConfig, loggerOptions, type Config } from '../../core/src/index.js';
+import { esNodes, loadConfig, loggerOptions, type Config } from '../../core/src/index.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { ensureListingsIndex } from './index-admin.js';
 import { ChangeProducer } from './producer.js';
@@ -42,14 +42,14 @@ async function main(): Promise<number> {
       if (code === 0 && values.refresh) {
         // Written documents become searchable at the next refresh (<= refresh_interval); scripts that
         // query right away ask for it now.
-        const es = new Client({ node: config.elasticsearch.url, auth: config.elasticsearch.auth });
+        const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth });
         await es.indices.refresh({ index: config.elasticsearch.alias });
         await es.close();
       }
       return code;
     }
     case 'ensure-index': {
-      const es = new Client({ node: config.elasticsearch.url, auth: config.elasticsearch.auth });
+      const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth });
       out({ index: await ensureListingsIndex(es, config.elasticsearch), alias: config.elasticsearch.alias });
       await es.close();
       return 0;
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     case 'dlq':
       return dlq(config, sub, arg, values);
     case 'reindex': {
-      const es = new Client({ node: config.elasticsearch.url, auth: config.elasticsearch.auth, requestTimeout: 120_000 });
+      const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth, requestTimeout: 120_000 });
       const redis = new Redis(config.redis.url);
       const source = values.file ? fileSpec(values.file, values.format) : undefined;
       if (source && source.kind === 'events') throw new Error('reindex reads listings, not events');

@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { loadConfig, loggerOptions } from '../../core/src/index.js';
+import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { ensureListingsIndex } from './index-admin.js';
 import { startIndexerWorker } from './worker.js';
 
@@ -12,7 +12,7 @@ import { startIndexerWorker } from './worker.js';
 const config = loadConfig(process.env);
 const logger = pino(loggerOptions(config, 'indexer'));
 const es = new Client({
-  node: config.elasticsearch.url,
+  nodes: esNodes(config.elasticsearch.url),
   auth: config.elasticsearch.auth,
   requestTimeout: Math.max(config.elasticsearch.requestTimeoutMs, 30_000),
   maxRetries: 0, // the job is retried instead, with backoff

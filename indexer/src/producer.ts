@@ -12,18 +12,35 @@ export interface ChangeBatchJob {
   enqueued_at: number;
 }
 
+export interface ChangeProducerOptions {
+  /**
+   * Fail a publish at once while Redis is unreachable, and after `redis.commandTimeoutMs` on a stuck
+   * connection, instead of waiting for the reconnect (BullMQ's "failing fast when Redis is down"
+   * pattern: `enableOfflineQueue: false` on the Queue's connection). The HTTP endpoint wants this (a
+   * 503 the client retries); a batch tool would rather wait.
+   */
+  failFast?: boolean;
+}
+
 /**
  * Publishes listing change events. Other services import this; the HTTP ingestion endpoint and the
- * CLI use it too. publish() resolves once the events are durably in Redis (nothing is lost after).
+ * CLI use it too. publish() resolves once Redis has taken the events: what that survives (a Redis
+ * process crash, a machine crash) is Redis's appendfsync setting, see docs/operations.md.
  */
 export class ChangeProducer {
   private readonly queue: Queue<ChangeBatchJob>;
   private readonly connection: Redis;
 
-  constructor(config: Pick<Config, 'queue' | 'redis'>) {
+  constructor(config: Pick<Config, 'queue' | 'redis'>, opts: ChangeProducerOptions = {}) {
     const names = queueNames(config);
-    this.connection = new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection = opts.failFast
+      ? new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: config.redis.commandTimeoutMs })
+      : new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    // Without a listener ioredis reports every failed reconnect attempt as an unhandled error event.
+    this.connection.on('error', () => undefined);
     this.queue = new Queue<ChangeBatchJob>(names.changes, { connection: this.connection, prefix: names.prefix });
+    // The Queue re-emits its connection's errors; an 'error' event nobody listens to would crash the process.
+    this.queue.on('error', () => undefined);
   }
 
   /**

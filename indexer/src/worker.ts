@@ -73,11 +73,13 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     try {
       results = await writer.write(valid);
     } catch (err) {
-      if (!(err instanceof RetryableIndexingError) || !err.clusterUnreachable) throw err;
-      // Elasticsearch is unreachable: pause this worker and put the job back without spending one of its
-      // attempts, so an outage of any length loses nothing and fails no job; work resumes by itself.
+      if (!(err instanceof RetryableIndexingError) || !err.waitOut) throw err;
+      // Elasticsearch is unreachable, or the index refuses writes (a read-only block such as the disk
+      // flood stage): pause this worker and put the job back without spending one of its attempts, so
+      // an outage of any length loses nothing, fails no job and dead-letters no good change; work
+      // resumes by itself once the cluster takes writes again.
       const pauseMs = 1000 + backoffWithJitter(Math.min(6, job.attemptsMade + 1), 500, 10_000);
-      log.warn({ pause_ms: pauseMs, err: err.message }, 'Elasticsearch unreachable: pausing');
+      log.warn({ pause_ms: pauseMs, err: err.message }, err.indexBlocked ? 'index read-only: pausing' : 'Elasticsearch unreachable: pausing');
       await worker.rateLimit(pauseMs);
       throw Worker.RateLimitError();
     }

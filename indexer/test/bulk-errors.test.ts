@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffWithJitter, classifyItem, isTransientClientError } from '../src/bulk-errors.js';
+import { backoffWithJitter, classifyItem, isIndexBlock, isTransientClientError, RetryableIndexingError } from '../src/bulk-errors.js';
 
 describe('bulk item classification', () => {
   it.each([
@@ -10,6 +10,8 @@ describe('bulk item classification', () => {
     [503, 'unavailable_shards_exception', 'retry'],
     [400, 'mapper_parsing_exception', 'dead-letter'],
     [400, 'document_parsing_exception', 'dead-letter'],
+    [429, 'cluster_block_exception', 'retry'],
+    [403, 'cluster_block_exception', 'retry'],
   ] as const)('status %s (%s) -> %s', (status, type, outcome) => {
     expect(classifyItem(status, type)).toBe(outcome);
   });
@@ -20,6 +22,16 @@ describe('bulk item classification', () => {
     expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 429 } })).toBe(true);
     expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 502 } })).toBe(true);
     expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 400 } })).toBe(false);
+  });
+});
+
+describe('index blocks (disk flood stage)', () => {
+  it('are waited out: the worker pauses instead of spending attempts or dead-lettering', () => {
+    expect(isIndexBlock(429, 'cluster_block_exception')).toBe(true);
+    expect(isIndexBlock(429, 'es_rejected_execution_exception')).toBe(false);
+    expect(new RetryableIndexingError('blocked', undefined, { indexBlocked: true }).waitOut).toBe(true);
+    expect(new RetryableIndexingError('busy').waitOut).toBe(false);
+    expect(new RetryableIndexingError('down', { name: 'ConnectionError' }).waitOut).toBe(true);
   });
 });
 

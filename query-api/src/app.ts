@@ -9,6 +9,7 @@ import cache from './plugins/cache.js';
 import elasticsearch from './plugins/elasticsearch.js';
 import errorHandler, { sendFrameworkError } from './plugins/error-handler.js';
 import finiteNumbers from './plugins/finite-numbers.js';
+import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import producer from './plugins/producer.js';
 import ranker from './plugins/ranker.js';
@@ -49,6 +50,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(finiteNumbers);
   await app.register(metrics);
   await app.register(tracing);
+  await app.register(loadShedding);
   await app.register(elasticsearch);
   await app.register(redis);
   await app.register(auth);

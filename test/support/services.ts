@@ -1,6 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import { randomUUID } from 'node:crypto';
-import { loadConfig, type Config } from '../../core/src/index.js';
+import { esNodes, loadConfig, type Config } from '../../core/src/index.js';
 
 /**
  * The service keys testConfig() configures: the app's backend (events, per-user reads), an operator,
@@ -33,7 +33,7 @@ export function uniqueName(): string {
 }
 
 export function esClient(config: Config): Client {
-  return new Client({ node: config.elasticsearch.url, requestTimeout: 30_000 });
+  return new Client({ nodes: esNodes(config.elasticsearch.url), requestTimeout: 30_000 });
 }
 
 /** Removes every index behind a test alias (and the alias itself). */

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError } from '../../../core/src/index.js';
+import { asRedisError } from './redis.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_input: 400,
@@ -30,7 +31,10 @@ interface Problem {
  */
 export default fp(
   async (app) => {
-    app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    app.setErrorHandler((raw: FastifyError | AppError | Error, req, reply) => {
+      // Redis down or stuck anywhere on the request path (profile reads, event writes, the change queue)
+      // is a 503 the client can retry, like Elasticsearch's (search/es-errors.ts), not a 500.
+      const err = asRedisError(raw) as FastifyError | AppError | Error;
       const problem = toProblem(err, req);
       if (problem.status >= 500) req.log.error({ err }, 'request failed');
       else req.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');

@@ -1,10 +1,26 @@
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
+import { UnavailableError } from '../../../core/src/index.js';
 
-/** One Redis client for the app; boot fails when Redis does not answer; closed on close. */
+/**
+ * One Redis client for the request path; boot fails when Redis does not answer; closed on close.
+ *
+ * A request must never wait for Redis to come back: with the offline queue off, a command issued while
+ * the connection is down fails at once (the cache is bypassed, the route answers 503); `commandTimeout`
+ * bounds a command on a connection that is up but stuck (a Redis frozen or SIGKILLed mid-reply, before
+ * the socket notices). Without these, ioredis queues the command until it reconnects: requests hung
+ * for seconds during a Redis restart (issue 22).
+ */
 export default fp(
   async (app) => {
-    const redis = new Redis(app.config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true });
+    const redis = new Redis(app.config.redis.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: app.config.redis.commandTimeoutMs,
+    });
+    // Without a listener ioredis logs every failed reconnect attempt as an unhandled error event.
+    redis.on('error', (err) => app.log.debug({ err: err.message }, 'redis connection error'));
     await redis.connect();
     await redis.ping();
     app.decorate('redis', redis);
@@ -14,3 +30,43 @@ export default fp(
   },
   { name: 'redis' },
 );
+
+/**
+ * The messages ioredis gives its connection-level failures. ioredis throws plain `Error`s for these
+ * (no class or code to test), so the message is the only thing to match; names cover the two it does type.
+ */
+const UNAVAILABLE_MESSAGES = [
+  "Stream isn't writeable",
+  'Command timed out',
+  'Connection is closed',
+  'Command aborted due to connection close',
+  'Reached the max retries per request limit',
+];
+
+/**
+ * A Redis failure that says "Redis is down or stuck, retry shortly" as a 503 with Retry-After;
+ * anything else (a bug, a Redis reply error) is returned unchanged.
+ */
+export function asRedisError(err: unknown): unknown {
+  const e = err as { name?: string; message?: string; code?: string };
+  if (!(err instanceof Error) || err instanceof UnavailableError) return err;
+  const down =
+    e.name === 'MaxRetriesPerRequestError' ||
+    e.name === 'AbortError' ||
+    e.code === 'ECONNREFUSED' ||
+    e.code === 'ECONNRESET' ||
+    UNAVAILABLE_MESSAGES.some((m) => e.message?.startsWith(m));
+  return down ? new UnavailableError('redis', 'not reachable', { cause: err, retryAfterSeconds: 1 }) : err;
+}
+
+/**
+ * Runs a pipeline and throws the first command's error. ioredis resolves `pipeline().exec()` with a
+ * per-command `[error, result]` list even when nothing reached Redis (connection down, offline queue
+ * off): a caller that only awaits it would answer 202 for writes that never happened.
+ */
+export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([err]) => err);
+  if (failed) throw failed[0];
+  return replies.map(([, value]) => value);
+}

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { InteractionEvent, UserProfile } from '../../../core/src/index.js';
+import { execPipeline } from '../plugins/redis.js';
 
 /** How much each kind of engagement says about taste. */
 export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = { view: 1, click: 2, like: 3, purchase: 5, search: 0 };
@@ -73,8 +74,8 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
     for (const key of [...Object.values(keys(prefix, user)), profileVersionKey(prefix, user)]) tx.expire(key, PROFILE_TTL_S);
   }
   for (const user of users) tx.hlen(keys(prefix, user).affinity);
-  const replies = (await tx.exec()) ?? [];
-  const lengths = replies.slice(-users.length).map(([, v]) => Number(v));
+  const replies = await execPipeline(tx);
+  const lengths = replies.slice(-users.length).map((v) => Number(v));
   await Promise.all(users.map((user, i) => (lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(prefix, user).affinity) : undefined)));
 }
 
@@ -93,14 +94,8 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 /** Reads a profile: affinities decayed to now and normalized per kind (category level, brand). */
 export async function loadUserProfile(redis: Redis, prefix: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
   const k = keys(prefix, userId);
-  const [aff, recent, purchased, queries, prices] = (await redis
-    .pipeline()
-    .hgetall(k.affinity)
-    .lrange(k.recent, 0, -1)
-    .zrange(k.purchased, 0, -1)
-    .lrange(k.queries, 0, -1)
-    .lrange(k.prices, 0, -1)
-    .exec())!.map(([, v]) => v) as [Record<string, string>, string[], string[], string[], string[]];
+  const read = redis.pipeline().hgetall(k.affinity).lrange(k.recent, 0, -1).zrange(k.purchased, 0, -1).lrange(k.queries, 0, -1).lrange(k.prices, 0, -1);
+  const [aff, recent, purchased, queries, prices] = (await execPipeline(read)) as [Record<string, string>, string[], string[], string[], string[]];
   if (Object.keys(aff).length === 0 && recent.length === 0 && queries.length === 0) return undefined;
   const scale = decayFactor(now);
   const category: Record<string, number> = {};

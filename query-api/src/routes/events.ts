@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import {
   compileValidator, InteractionEvent, interactionEventIssues, streamKeys, ValidationError, type FieldIssue, type ListingDocument,
 } from '../../../core/src/index.js';
+import { execPipeline } from '../plugins/redis.js';
 import { Problem } from '../schemas/problem.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
@@ -49,7 +50,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const stream = streamKeys(app.config.queue.prefix).interactions;
     const tx = app.redis.pipeline();
     for (const e of events) tx.xadd(stream, 'MAXLEN', '~', String(app.config.interactionsMaxLen), '*', 'event', JSON.stringify(e));
-    await tx.exec();
+    await execPipeline(tx);
     reply.status(202);
     return { accepted: events.length, unknown_listings: ids.filter((id) => !facts.has(id)) };
   });

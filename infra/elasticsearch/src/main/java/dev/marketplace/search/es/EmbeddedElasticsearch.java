@@ -24,8 +24,11 @@ import org.elasticsearch.plugins.PluginsLoader;
  * point at classes on our classpath) and starts a Node. It is the real server code: Lucene, mappings,
  * search, bulk, cluster coordination.
  *
- * <p>Usage: EmbeddedElasticsearch BASE_PATH (holding modules/)  NUM_NODES BASE_HTTP_PORT [CLUSTER_NAME]. Node i (0-based)
- * listens for HTTP on BASE_HTTP_PORT + i and for transport on BASE_HTTP_PORT + 100 + i.
+ * <p>Usage: EmbeddedElasticsearch BASE_PATH (holding modules/)  NUM_NODES BASE_HTTP_PORT [CLUSTER_NAME [NODE_INDEX]].
+ * Node i (0-based) listens for HTTP on BASE_HTTP_PORT + i and for transport on BASE_HTTP_PORT + 100 + i,
+ * with its data under BASE_PATH/node-(i+1). Without NODE_INDEX every node runs in this JVM; with it,
+ * only that node does, and finds the others by their transport ports (discovery.seed_hosts): one
+ * process per node, so failure tests can SIGKILL a single node (scripts/elasticsearch.sh does this).
  */
 public final class EmbeddedElasticsearch {
   private EmbeddedElasticsearch() {}
@@ -39,6 +42,11 @@ public final class EmbeddedElasticsearch {
     int nodeCount = Integer.parseInt(args[1]);
     int httpPort = Integer.parseInt(args[2]);
     String clusterName = args.length > 3 ? args[3] : "marketplace-local";
+    int onlyNode = args.length > 4 ? Integer.parseInt(args[4]) : -1;
+    if (onlyNode >= nodeCount) {
+      System.err.println("NODE_INDEX must be below NUM_NODES");
+      System.exit(2);
+    }
 
     List<String> seedHosts = new ArrayList<>();
     List<String> nodeNames = new ArrayList<>();
@@ -56,6 +64,9 @@ public final class EmbeddedElasticsearch {
     writeModule(modules, "marketplace-analysis", "dev.marketplace.search.es.MarketplaceAnalysisPlugin");
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < nodeCount; i++) {
+      if (onlyNode >= 0 && i != onlyNode) {
+        continue;
+      }
       Path home = base.resolve(nodeNames.get(i));
       Path config = home.resolve("config");
       Files.createDirectories(config);
@@ -108,7 +119,8 @@ public final class EmbeddedElasticsearch {
     for (Thread t : starters) {
       t.join();
     }
-    System.out.println("elasticsearch started: " + nodeCount + " node(s), http from port " + httpPort);
+    System.out.println("elasticsearch started: " + nodes.size() + " node(s) in this process, http from port "
+        + (httpPort + Math.max(0, onlyNode)));
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -136,6 +148,13 @@ public final class EmbeddedElasticsearch {
         "java.version=17",
         "elasticsearch.version=" + Version.CURRENT,
         "");
-    Files.writeString(dir.resolve("plugin-descriptor.properties"), descriptor);
+    Path file = dir.resolve("plugin-descriptor.properties");
+    // Node processes of one cluster share modules/: rewriting a file another is reading would race.
+    if (Files.exists(file) && Files.readString(file).equals(descriptor)) {
+      return;
+    }
+    Path tmp = Files.createTempFile(modules.getParent(), name, ".descriptor.tmp");
+    Files.writeString(tmp, descriptor);
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }
