@@ -19,10 +19,12 @@ const SAMPLE_MS = 250;
  * wait. The 503 goes through the one error handler (problem+json). Health routes are exempt: a busy
  * pod is alive, and readiness has its own checks.
  *
- * Why not @fastify/under-pressure, which does this: it was the first choice, but the shared
- * node_modules of this machine dropped it (an extra package not yet in the lock file) within minutes
- * each time it was installed. The measurement is the same one it makes (Node's own event-loop delay
- * histogram, the maximum over the last sample); swapping it in is a one-file change.
+ * Why not @fastify/under-pressure, which sheds on the same histogram of Node's: it starts sampling when
+ * it is registered and has no way to start over at ready (its 9.2 code: a timer from registration, only
+ * memoryUsage/isUnderPressure decorated), so the loop blocked by booting (model load, plugin setup)
+ * counts as load and the first requests after start were shed (seen in the chaos runs with this plugin's
+ * first version); it also averages over the sample where a stall shows in the maximum. The request
+ * budget is not something it does.
  */
 export default fp(
   async (app) => {
