@@ -73,6 +73,8 @@ export default fp(
     const generationCheck = setInterval(() => readGeneration().catch(() => undefined), GENERATION_CHECK_MS).unref();
 
     const subscriber = new Redis(app.config.redis.url, { maxRetriesPerRequest: null });
+    // It reconnects (and resubscribes) by itself; an outage is a warning, not ioredis's "unhandled error event".
+    subscriber.on('error', (err) => app.log.warn({ err }, 'cache invalidation subscriber: Redis error'));
     const { channel, indexSwaps } = changeNotificationKeys(queue.prefix);
     await subscriber.subscribe(channel, indexSwaps);
     subscriber.on('message', (ch, message) => {
