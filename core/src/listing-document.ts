@@ -27,6 +27,8 @@ export interface ListingDocument extends Listing {
   version: number;
   emitted_at: string;
   indexed_at: string;
+  /** Unit-length text embedding (index-definition.ts); absent until the indexer's embedding step wrote it. */
+  embedding?: number[];
 }
 
 export function priceBucket(price: number): string {
