@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from '../../indexer/src/embedding-step.js';
-import { appWithCatalog, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, AS_OPERATOR, search, type TestApp } from './fixtures.js';
 
 // The semantic retriever end to end: listings get their vectors from the indexer's embedding step,
 // the API embeds the query, unites kNN with BM25 and re-ranks. Needs the model that
@@ -26,7 +26,7 @@ describe.skipIf(!hasModel)('hybrid search', () => {
   afterAll(async () => t?.close());
 
   it('explains each result with its cosine and both ranks, and finds by meaning what BM25 cannot', async () => {
-    const res = await t.app.inject({ url: '/v1/search/explain?q=mobile%20handset&size=50' });
+    const res = await t.app.inject({ url: '/v1/search/explain?q=mobile%20handset&size=50', headers: AS_OPERATOR });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.retrieval).toBe('hybrid');
@@ -72,7 +72,7 @@ describe.skipIf(!hasModel)('search without the embedding model', () => {
     expect(res.body.retrieval).toBe('bm25');
     expect(res.body.ranker).not.toMatch(/fallback/);
     expect(res.body.items[0].id).toMatch(/^fx-/);
-    const explain = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=3' });
+    const explain = await t.app.inject({ url: '/v1/search/explain?q=sneakers&size=3', headers: AS_OPERATOR });
     expect(explain.statusCode).toBe(200);
     expect(explain.json().explain[0].semantic).toBeNull();
   });
