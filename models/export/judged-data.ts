@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
 import { createPhysicalIndex } from '../../indexer/src/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
-import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
+import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, missingCosineIds, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';
 import { extractFeatures } from '../../ranking/src/features.js';
 import { listingEmbeddingText, TextEmbedder } from '../../core/src/text-embedder.js';
@@ -113,13 +113,11 @@ for (const [qi, query] of queries.entries()) {
   let cosines = new Map<string, number>();
   const vector = queryVectors[qi];
   if (vector) {
-    const ids = bm25Hits.map((h) => h._id!);
-    const [knn, exact] = await Promise.all([
-      es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never),
-      es.search({ index, ...cosineOfIds(vector, ids) } as never),
-    ]);
-    knnHits = knn.hits.hits as ScoredHit[];
-    cosines = cosineMap(exact.hits.hits as ScoredHit[]);
+    // As serving does it: the kNN search, then the cosine of the BM25 hits it did not return.
+    knnHits = (await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never)).hits.hits as ScoredHit[];
+    const missing = missingCosineIds(bm25Hits, knnHits);
+    const exact = missing.length > 0 ? ((await es.search({ index, ...cosineOfIds(vector, missing) } as never)).hits.hits as ScoredHit[]) : [];
+    cosines = cosineMap(knnHits, exact);
   }
   const cands = mergeCandidates(bm25Hits, knnHits, cosines);
   const features = extractFeatures(cands, { query, now });

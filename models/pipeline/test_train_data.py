@@ -50,3 +50,13 @@ def test_folds_cover_every_query_once_per_seed():
     tests = [t for seed, t in fold_splits(queries, 5, [1, 2]) if seed == 1]
     assert sorted(q for t in tests for q in t) == sorted(queries)
     assert [t for seed, t in fold_splits(queries, 5, [2]) ] != tests
+
+
+def test_click_data_without_a_judgments_file_grades_from_its_own_labels(tmp_path):
+    path = tmp_path / "clicks.jsonl"
+    rows = [{"query": "imp-1", "docid": "a", "rating": 1, "bm25_rank": 0, "features": [1.0]}, {"query": "imp-1", "docid": "b", "rating": 0, "bm25_rank": 1, "features": [0.0]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    rows, judgments = load(path)
+    q = build_queries(rows, judgments, True, set())["imp-1"]
+    assert q.grades == {"a": 1.0, "b": 0.0}
+    assert standard_ndcg(q, [0, 1]) == 1.0

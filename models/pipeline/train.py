@@ -63,10 +63,21 @@ UNJUDGED_LABEL = 0.0
 
 
 def load(path: Path) -> tuple[list[dict], dict]:
-    """Every candidate row of an export and its .judgments.json (grades, their files, query classes)."""
+    """Every candidate row of an export and its .judgments.json (grades, their files, query classes).
+
+    Click data (models/export/interactions.ts) has no such file: its grades are the rows' own labels
+    (clicks and purchases over what was shown), all from one source and without query classes."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    judgments = json.loads(Path(f"{path}.judgments.json").read_text())
-    return rows, judgments
+    sidecar = Path(f"{path}.judgments.json")
+    if sidecar.exists():
+        return rows, json.loads(sidecar.read_text())
+    grades: dict[str, list] = {}
+    for r in rows:
+        if r.get("rating") is not None:
+            grades.setdefault(r["query"], []).append([r["docid"] if "docid" in r else r.get("listing_id"), r["rating"], 0])
+    for r in rows:
+        r.setdefault("docid", r.get("listing_id"))
+    return rows, {"files": [str(path)], "grades": grades, "classes": {}}
 
 
 def use_spec(spec_path: Path) -> list[str]:

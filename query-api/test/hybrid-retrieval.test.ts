@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing } from '../../core/src/index.js';
-import { cosineMap, cosineOfIds, cosineOfScore, knnSearch, mergeCandidates } from '../src/search/hybrid-retrieval.js';
+import { cosineMap, cosineOfIds, cosineOfScore, knnSearch, mergeCandidates, missingCosineIds } from '../src/search/hybrid-retrieval.js';
 
 const doc = (id: string) =>
   toListingDocument({ id, seller_id: 's', title: `item ${id}`, description: '', category_path: ['A'], condition: 'good', price: 100, currency: 'USD', shipping_payer: 'seller', status: 'on_sale', created_at: '2026-10-01T00:00:00Z', updated_at: '2026-10-01T00:00:00Z', like_count: 0, view_count: 0 } as Listing, 1, '2026-10-01T00:00:00Z');
@@ -20,6 +20,11 @@ describe('hybrid retrieval', () => {
   it('leaves the cosine out for a BM25 hit without an embedding', () => {
     const [only] = mergeCandidates([hit('a', 3)], [], new Map());
     expect(only).not.toHaveProperty('semantic');
+  });
+
+  it('asks the exact cosine only of BM25 hits the kNN search did not return', () => {
+    expect(missingCosineIds([hit('a', 9), hit('b', 5), hit('c', 1)], [hit('b', 0.9), hit('x', 0.8)])).toEqual(['a', 'c']);
+    expect(cosineMap([hit('b', 0.9)], [hit('a', 0.6)])).toEqual(new Map([['b', 2 * 0.9 - 1], ['a', 2 * 0.6 - 1]]));
   });
 
   it('reads dot_product scores back as cosines', () => {

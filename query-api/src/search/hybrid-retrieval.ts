@@ -5,9 +5,10 @@
  *
  * Elasticsearch's rank fusion (RRF) is an x-pack feature the node here does not have, and the model
  * re-ranks the union anyway, so the union is made here: BM25 hits first in their order, then the kNN
- * hits BM25 did not find. The cosine of every BM25 hit comes from a second kNN search restricted to
- * those ids (exact over at most a few hundred vectors); a kNN-only hit has bm25 0 (it is below BM25's
- * cut or does not match the words at all).
+ * hits BM25 did not find. The kNN search runs beside the BM25 one (after the query is embedded); a
+ * BM25 hit that kNN also returned has its cosine from there, the others from a second kNN search
+ * restricted to their ids (missingCosineIds; exact over at most a few hundred vectors). A kNN-only
+ * hit has bm25 0 (it is below BM25's cut or does not match the words at all).
  */
 import type { ListingDocument } from '../../../core/src/index.js';
 import type { Candidate } from '../../../ranking/src/types.js';
@@ -75,7 +76,13 @@ export function mergeCandidates(bm25Hits: ScoredHit[], knnHits: ScoredHit[], cos
   return out;
 }
 
-/** Cosine per id from the hits of cosineOfIds. */
-export function cosineMap(hits: ScoredHit[]): Map<string, number> {
-  return new Map(hits.filter((h) => h._id !== undefined).map((h) => [h._id!, cosineOfScore(h._score ?? 0)]));
+/** Cosine per id from kNN hits (the kNN search's and cosineOfIds'). */
+export function cosineMap(...hitLists: ScoredHit[][]): Map<string, number> {
+  return new Map(hitLists.flat().filter((h) => h._id !== undefined).map((h) => [h._id!, cosineOfScore(h._score ?? 0)]));
+}
+
+/** The BM25 hits whose cosine the kNN search did not give: what cosineOfIds must ask for. */
+export function missingCosineIds(bm25Hits: ScoredHit[], knnHits: ScoredHit[]): string[] {
+  const known = new Set(knnHits.map((h) => h._id));
+  return bm25Hits.map((h) => h._id!).filter((id) => id !== undefined && !known.has(id));
 }

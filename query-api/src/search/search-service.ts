@@ -7,7 +7,7 @@ import { withCacheLayer, type CacheLayer } from './cache-layer.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
-import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, type HybridCandidate, type ScoredHit } from './hybrid-retrieval.js';
+import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, missingCosineIds, type HybridCandidate, type ScoredHit } from './hybrid-retrieval.js';
 import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
@@ -132,12 +132,12 @@ export class SearchService {
     const { aggs, level, parent } = buildAggs(p);
     // rank=bm25 is the pure baseline: BM25 retrieval in BM25 order, no embedding, no model.
     const baseline = p.rank === 'bm25';
-    const [res, vector] = await Promise.all([
-      this.retrieve(buildQuery(p), aggs, { size: config.model.candidates }),
-      baseline ? Promise.resolve(undefined) : this.embedQuery(p.q),
-    ]);
+    // The kNN search runs beside BM25's, as soon as the query is embedded.
+    const embedded = baseline ? Promise.resolve(undefined) : this.embedQuery(p.q);
+    const nearest = embedded.then((v) => (v ? this.nearest(p, v) : undefined));
+    const [res, vector, knnHits] = await Promise.all([this.retrieve(buildQuery(p), aggs, { size: config.model.candidates }), embedded, nearest]);
     const hits = res.hits.hits as Hit[];
-    const candidates = vector ? await this.withSemantic(p, hits, vector) : hits.map((h, i): HybridCandidate => ({ doc: h._source!, bm25: h._score ?? 0, bm25Rank: i, knnRank: null }));
+    const candidates = vector && knnHits ? await this.withSemantic(hits, knnHits, vector) : hits.map((h, i): HybridCandidate => ({ doc: h._source!, bm25: h._score ?? 0, bm25Rank: i, knnRank: null }));
     const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
     const ctx = { query: p.q, user, now: new Date() };
     const wantFeatures = explain || config.featureLogEnabled;
@@ -192,32 +192,41 @@ export class SearchService {
     }
   }
 
-  /**
-   * The union of the BM25 hits and the nearest listings, each with its cosine (one msearch: the kNN
-   * search and the cosine of the BM25 hits). A failed semantic search serves the BM25 hits alone.
-   */
-  private async withSemantic(p: SearchQuery, hits: Hit[], vector: Float32Array): Promise<HybridCandidate[]> {
+  /** The nearest listings under the request's filters, or undefined (BM25 retrieval only) on failure. */
+  private async nearest(p: SearchQuery, vector: Float32Array): Promise<ScoredHit[] | undefined> {
     const { config, es, metrics } = this.app;
-    const index = config.elasticsearch.alias;
-    const ids = hits.map((h) => h._id!).filter(Boolean);
     try {
       const res = await esCall('knn', () =>
-        es.msearch<ListingDocument>({
-          searches: [
-            { index }, { ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates), _source: SOURCE_FIELDS, timeout: `${config.elasticsearch.requestTimeoutMs}ms` },
-            { index }, { ...cosineOfIds(vector, ids), timeout: `${config.elasticsearch.requestTimeoutMs}ms` },
-          ] as never,
-        }),
+        es.search<ListingDocument>({ index: config.elasticsearch.alias, ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates), _source: SOURCE_FIELDS, timeout: `${config.elasticsearch.requestTimeoutMs}ms` } as never),
         (op, s) => metrics.esDuration.observe({ op }, s),
       );
-      const [knn, exact] = res.responses;
-      if (!knn || !exact || 'error' in knn || 'error' in exact) throw new Error(JSON.stringify(('error' in (knn ?? {}) ? knn : exact) ?? 'no response').slice(0, 300));
-      return mergeCandidates(hits as ScoredHit[], knn.hits.hits as ScoredHit[], cosineMap(exact.hits.hits as ScoredHit[]));
+      return res.hits.hits as ScoredHit[];
     } catch (err) {
       metrics.semanticFallbacks.inc({ reason: 'knn_error' });
       this.app.log.warn({ err: (err as Error).message }, 'kNN search failed; BM25 retrieval only');
-      return mergeCandidates(hits as ScoredHit[], [], new Map());
+      return undefined;
     }
+  }
+
+  /**
+   * The union of the BM25 hits and the nearest listings, each with its cosine: the kNN search's, or for
+   * BM25 hits it did not return, an exact kNN search over their ids. If that fails, those hits go
+   * without a cosine (the feature's default), the request does not.
+   */
+  private async withSemantic(hits: Hit[], knnHits: ScoredHit[], vector: Float32Array): Promise<HybridCandidate[]> {
+    const { config, es, metrics } = this.app;
+    const missing = missingCosineIds(hits as ScoredHit[], knnHits);
+    let exact: ScoredHit[] = [];
+    if (missing.length > 0) {
+      try {
+        const res = await esCall('knn', () => es.search({ index: config.elasticsearch.alias, ...cosineOfIds(vector, missing), timeout: `${config.elasticsearch.requestTimeoutMs}ms` } as never), (op, s) => metrics.esDuration.observe({ op }, s));
+        exact = res.hits.hits as ScoredHit[];
+      } catch (err) {
+        metrics.semanticFallbacks.inc({ reason: 'cosine_error' });
+        this.app.log.warn({ err: (err as Error).message }, 'cosine of the BM25 hits failed; served without it');
+      }
+    }
+    return mergeCandidates(hits as ScoredHit[], knnHits, cosineMap(knnHits, exact));
   }
 
   /**
