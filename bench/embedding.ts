@@ -3,7 +3,7 @@
  * judged queries, repeated) and listings in batches (the indexer's embedding step), and what embedding
  * 225k new listings a day costs in CPU time.
  *
- *   npx tsx bench/embedding.ts [--model all-minilm-l6-v2] [--threads 1] [--rounds 20] [--listings 2048] [--batch 64]
+ *   npx tsx bench/embedding.ts [--model all-minilm-l6-v2-q] [--threads 1] [--rounds 20] [--listings 2048] [--batch 64]
  *
  * Queries are the judged icecat queries; listings the first --listings icecat products (title, brand,
  * category as the indexer embeds them). Needs ../shared/data/icecat and scripts/fetch-embedding-model.sh.
@@ -15,7 +15,7 @@ import { readIcecatProducts, readJudgments } from '../indexer/src/sources/icecat
 import { listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
 import { percentile, round, root } from './support.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'all-minilm-l6-v2' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '20' }, listings: { type: 'string', default: '2048' }, batch: { type: 'string', default: '64' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'all-minilm-l6-v2-q' }, threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '20' }, listings: { type: 'string', default: '2048' }, batch: { type: 'string', default: '64' } } });
 const dataDir = resolve(root, '../shared/data/icecat');
 if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
   process.stderr.write(`no icecat data at ${dataDir} (see ../shared/data/README.md)\n`);

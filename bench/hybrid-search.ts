@@ -93,7 +93,7 @@ try {
     queries: queries.length,
     rate_req_per_s: rate,
     seconds,
-    api: probe,
+    api: { retrieval: probe.retrieval, ranker: probe.ranker },
     misses_hybrid: hybrid,
     raw_elasticsearch_bm25: raw,
     misses_rank_bm25: bm25,
