@@ -111,5 +111,7 @@ export const indexMappings = {
      * for float vectors) keeps the HNSW graph at a quarter of the float size.
      */
     embedding: { type: 'dense_vector', dims: EMBEDDING_DIMS, index: true, similarity: 'dot_product', index_options: { type: 'int8_hnsw' } },
+    /** The same embedding, int8 (core/src/text-embedder.ts quantizeEmbedding), read with the hits of a search. */
+    embedding_int8: { type: 'binary', doc_values: true },
   },
 } as const;

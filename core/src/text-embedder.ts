@@ -91,6 +91,31 @@ function meanPoolNormalized(hidden: Float32Array, i: number, len: number, tokens
   return v;
 }
 
+/**
+ * A compact copy of an embedding for the query path: a float32 scale, then one signed byte per
+ * dimension (v / scale * 127), base64. Stored as a `binary` doc-values field beside the dense_vector,
+ * so a search returns it with its hits (~0.5 KB each) and the cosine of every BM25 hit is computed in
+ * process, instead of a second kNN request that would have to wait for BM25's ids.
+ */
+export function quantizeEmbedding(v: ArrayLike<number>): string {
+  let max = 0;
+  for (let d = 0; d < v.length; d++) max = Math.max(max, Math.abs(v[d]!));
+  const buf = Buffer.alloc(4 + v.length);
+  buf.writeFloatLE(max, 0);
+  for (let d = 0; d < v.length; d++) buf.writeInt8(max > 0 ? Math.round((v[d]! / max) * 127) : 0, 4 + d);
+  return buf.toString('base64');
+}
+
+/** Cosine of a unit query embedding and a quantized unit listing embedding (quantizeEmbedding). */
+export function cosineWithQuantized(query: ArrayLike<number>, quantized: string): number | undefined {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + query.length) return undefined;
+  const scale = buf.readFloatLE(0) / 127;
+  let s = 0;
+  for (let d = 0; d < query.length; d++) s += query[d]! * buf.readInt8(4 + d);
+  return s * scale;
+}
+
 /** Dot product (the cosine of two unit vectors). */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { ListingDocument } from '../../core/src/index.js';
-import { listingEmbeddingText, type TextEmbedder } from '../../core/src/text-embedder.js';
+import { listingEmbeddingText, quantizeEmbedding, type TextEmbedder } from '../../core/src/text-embedder.js';
 
 export interface EmbeddingStepOptions {
   alias: string;
@@ -64,7 +64,7 @@ export class EmbeddingStep {
     const bulk = await this.es.bulk({
       operations: hits.flatMap((h, i) => [
         { index: { _index: h._index, _id: h._id, version: h._version, version_type: 'external_gte' as const } },
-        { ...h._source, embedding: Array.from(vectors[i]!) },
+        { ...h._source, embedding: Array.from(vectors[i]!), embedding_int8: quantizeEmbedding(vectors[i]!) },
       ]),
     });
     let skippedNewer = 0;

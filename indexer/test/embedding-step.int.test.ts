@@ -46,6 +46,7 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
     const after = await get('e-1');
     expect(after._version).toBe(3);
     expect(after._source!.embedding).toHaveLength(384);
+    expect(Buffer.from(after._source!.embedding_int8!, 'base64')).toHaveLength(4 + 384);
     expect(after._source!.title).toBe('Wireless noise cancelling headphones');
     await es.indices.refresh({ index: alias });
     // Nothing left to embed; a replay of version 3 by the bulk writer is still refused (strict external).

@@ -32,10 +32,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
 import { createPhysicalIndex } from '../../indexer/src/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
-import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, missingCosineIds, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
+import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';
 import { extractFeatures } from '../../ranking/src/features.js';
-import { listingEmbeddingText, TextEmbedder } from '../../core/src/text-embedder.js';
+import { listingEmbeddingText, quantizeEmbedding, TextEmbedder } from '../../core/src/text-embedder.js';
 import { tokens } from '../../ranking/src/text.js';
 import { cachedEmbeddings } from './embedding-cache.js';
 import { queryClasses } from './query-classes.js';
@@ -87,7 +87,10 @@ if (embedder) {
   const vectors = await cachedEmbeddings(embedder, docs.map(listingEmbeddingText), join(root, `.data/embeddings/icecat-${embeddingModel}.jsonl`), (done, todo) => {
     if (done % 2048 < 64 || done === todo) process.stderr.write(`embedded ${done}/${todo} products\n`);
   });
-  docs.forEach((d, i) => (d.embedding = Array.from(vectors[i]!)));
+  docs.forEach((d, i) => {
+    d.embedding = Array.from(vectors[i]!);
+    d.embedding_int8 = quantizeEmbedding(vectors[i]!);
+  });
 }
 let imported = 0;
 for (let start = 0; start < docs.length; start += 500) {
@@ -107,19 +110,12 @@ const queries = [...byQuery.keys()];
 const queryVectors = embedder ? await embedder.embed(queries) : [];
 for (const [qi, query] of queries.entries()) {
   const ratings = byQuery.get(query)!;
-  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } } as never, size: candidates });
-  const bm25Hits = res.hits.hits as ScoredHit[];
-  let knnHits: ScoredHit[] = [];
-  let cosines = new Map<string, number>();
   const vector = queryVectors[qi];
-  if (vector) {
-    // As serving does it: the kNN search, then the cosine of the BM25 hits it did not return.
-    knnHits = (await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never)).hits.hits as ScoredHit[];
-    const missing = missingCosineIds(bm25Hits, knnHits);
-    const exact = missing.length > 0 ? ((await es.search({ index, ...cosineOfIds(vector, missing) } as never)).hits.hits as ScoredHit[]) : [];
-    cosines = cosineMap(knnHits, exact);
-  }
-  const cands = mergeCandidates(bm25Hits, knnHits, cosines);
+  // As serving does it: BM25 hits with their int8 embeddings, the kNN search beside, cosines computed here.
+  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } } as never, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
+  const bm25Hits = res.hits.hits as ScoredHit[];
+  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never)).hits.hits as ScoredHit[]) : [];
+  const cands = mergeCandidates(bm25Hits, knnHits, vector);
   const features = extractFeatures(cands, { query, now });
   cands.forEach((c, i) => {
     const rating = ratings.get(c.doc.id) ?? null;

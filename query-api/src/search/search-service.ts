@@ -7,11 +7,11 @@ import { withCacheLayer, type CacheLayer } from './cache-layer.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
-import { cosineMap, cosineOfIds, knnSearch, mergeCandidates, missingCosineIds, type HybridCandidate, type ScoredHit } from './hybrid-retrieval.js';
+import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
 import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
-type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[] };
+type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[]; fields?: Record<string, unknown> };
 
 /** A ranked candidate window: what a relevance search computes once and pages through. */
 interface RankedWindow {
@@ -135,9 +135,10 @@ export class SearchService {
     // The kNN search runs beside BM25's, as soon as the query is embedded.
     const embedded = baseline ? Promise.resolve(undefined) : this.embedQuery(p.q);
     const nearest = embedded.then((v) => (v ? this.nearest(p, v) : undefined));
-    const [res, vector, knnHits] = await Promise.all([this.retrieve(buildQuery(p), aggs, { size: config.model.candidates }), embedded, nearest]);
+    // The BM25 hits come with their int8 embeddings: the cosine is computed here (hybrid-retrieval.ts).
+    const [res, vector, knnHits] = await Promise.all([this.retrieve(buildQuery(p), aggs, { size: config.model.candidates, ...(baseline ? {} : { docvalue_fields: EMBEDDING_DOCVALUES }) }), embedded, nearest]);
     const hits = res.hits.hits as Hit[];
-    const candidates = vector && knnHits ? await this.withSemantic(hits, knnHits, vector) : hits.map((h, i): HybridCandidate => ({ doc: h._source!, bm25: h._score ?? 0, bm25Rank: i, knnRank: null }));
+    const candidates = mergeCandidates(hits as ScoredHit[], knnHits ?? [], knnHits ? vector : undefined);
     const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
     const ctx = { query: p.q, user, now: new Date() };
     const wantFeatures = explain || config.featureLogEnabled;
@@ -209,27 +210,6 @@ export class SearchService {
   }
 
   /**
-   * The union of the BM25 hits and the nearest listings, each with its cosine: the kNN search's, or for
-   * BM25 hits it did not return, an exact kNN search over their ids. If that fails, those hits go
-   * without a cosine (the feature's default), the request does not.
-   */
-  private async withSemantic(hits: Hit[], knnHits: ScoredHit[], vector: Float32Array): Promise<HybridCandidate[]> {
-    const { config, es, metrics } = this.app;
-    const missing = missingCosineIds(hits as ScoredHit[], knnHits);
-    let exact: ScoredHit[] = [];
-    if (missing.length > 0) {
-      try {
-        const res = await esCall('knn', () => es.search({ index: config.elasticsearch.alias, ...cosineOfIds(vector, missing), timeout: `${config.elasticsearch.requestTimeoutMs}ms` } as never), (op, s) => metrics.esDuration.observe({ op }, s));
-        exact = res.hits.hits as ScoredHit[];
-      } catch (err) {
-        metrics.semanticFallbacks.inc({ reason: 'cosine_error' });
-        this.app.log.warn({ err: (err as Error).message }, 'cosine of the BM25 hits failed; served without it');
-      }
-    }
-    return mergeCandidates(hits as ScoredHit[], knnHits, cosineMap(knnHits, exact));
-  }
-
-  /**
    * Fire-and-forget: logging never fails or slows a search. Bounded: a sampled share of searches, the
    * first FEATURE_LOG_ITEMS positions (clicks come from the first pages), a capped stream: its Redis
    * memory is maxLen x items x ~0.3 KB, computed in docs/operations.md, not hoped for.
@@ -246,7 +226,7 @@ export class SearchService {
   }
 
   /** One search on the listings alias with facets and a capped total, timed and with mapped failures. */
-  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[] }) {
+  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[]; docvalue_fields?: string[] }) {
     const { config, es, metrics } = this.app;
     return esCall('search', () =>
       es.search<ListingDocument>({
