@@ -10,6 +10,11 @@ export interface EmbeddingStepOptions {
   /** Wait between sweeps that found nothing to embed. */
   idleMs: number;
   onBatch?: (stats: { embedded: number; skippedNewer: number; embedMs: number; lagsMs: number[] }) => void;
+  /**
+   * True while text indexing has work queued: the step then waits, so embedding (CPU-heavy, on the same
+   * cores) never slows the text path; a backlog of changes is written first, vectors after.
+   */
+  textBusy?: () => Promise<boolean>;
 }
 
 /**
@@ -85,7 +90,8 @@ export class EmbeddingStep {
     while (!this.stopped) {
       let found = 0;
       try {
-        found = await this.sweep();
+        const busy = this.opts.textBusy ? await this.opts.textBusy() : false;
+        if (!busy) found = await this.sweep();
       } catch (err) {
         this.logger?.warn({ err: (err as Error).message }, 'embedding sweep failed; retrying');
       }

@@ -55,6 +55,7 @@ async function startEmbeddingStep(): Promise<EmbeddingStep | undefined> {
       alias: config.elasticsearch.alias,
       batch,
       idleMs,
+      textBusy: async () => (await indexer.backlog()) > 0,
       onBatch: (s) => {
         metrics.embeddings.inc({ outcome: 'written' }, s.embedded);
         metrics.embeddings.inc({ outcome: 'skipped_newer' }, s.skippedNewer);

@@ -79,10 +79,14 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
     expect((await get('e-2'))._source!.embedding).toHaveLength(384);
   });
 
-  it('runs as a loop until stopped', async () => {
+  it('runs as a loop until stopped, and waits while text indexing has a backlog', async () => {
     await write(listing('e-3', 'USB-C charging cable'), 1);
-    const step = new EmbeddingStep(es, embedder, { alias, batch: 8, idleMs: 50 });
+    let busy = true;
+    const step = new EmbeddingStep(es, embedder, { alias, batch: 8, idleMs: 50, textBusy: async () => busy });
     step.start();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await get('e-3'))._source!.embedding).toBeUndefined();
+    busy = false;
     const deadline = Date.now() + 10_000;
     while (!(await get('e-3'))._source!.embedding && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await step.stop();
