@@ -1,8 +1,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { createServer } from 'node:http';
+import { isAbsolute, resolve } from 'node:path';
 import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
-import { isAbsolute, resolve } from 'node:path';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
 import { ensureListingsIndex } from './index-admin.js';
