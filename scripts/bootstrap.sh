@@ -6,7 +6,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink (a git worktree sharing another checkout's packages) is left alone:
+# `npm ci` would empty the shared directory under every other worktree (it did, 2026-12-02).
+if [ -L node_modules ]; then
+  [ package-lock.json -nt node_modules/.package-lock.json ] && echo "node_modules is a shared symlink: not reinstalling (run npm ci where it points)"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing npm packages..."
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -25,3 +29,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
   if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 fi
+
+# The semantic retriever's embedding model (.data/models/, never committed).
+scripts/fetch-embedding-model.sh

@@ -52,6 +52,10 @@ export const EnvSchema = Type.Object({
     default: '',
     description: 'comma-separated HMAC secrets (16+ characters each) signing paging cursors; the first signs, all verify (rotation: prepend the new one, drop the old one after a cursor lifetime, 15 min). Required by the query API in production; elsewhere a random per-process secret',
   }),
+  EMBEDDING_MODEL_DIR: Type.String({ default: '.data/models/all-minilm-l6-v2-q', description: 'query/listing text embedding model (scripts/fetch-embedding-model.sh); empty or missing: BM25 retrieval only' }),
+  EMBEDDING_BATCH: Type.Integer({ minimum: 1, maximum: 1000, default: 32, description: 'listings the indexer embeds per model run' }),
+  EMBEDDING_IDLE_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'wait between embedding sweeps that found no listing without a vector' }),
+  KNN_CANDIDATES: Type.Integer({ minimum: 0, maximum: 1000, default: 100, description: 'nearest listings by embedding added to the BM25 candidates (0: BM25 retrieval only)' }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
@@ -91,6 +95,7 @@ export interface Config {
   rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
   indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
+  embedding: { modelDir: string; knnCandidates: number; batch: number; idleMs: number };
   cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number; scopeInvalidation: boolean };
   featureLogEnabled: boolean;
   featureLog: { maxLen: number; items: number; sample: number };
@@ -170,6 +175,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       budgetMs: env.RANKER_BUDGET_MS,
       candidates: env.RERANK_CANDIDATES,
     },
+    embedding: { modelDir: env.EMBEDDING_MODEL_DIR, knnCandidates: env.KNN_CANDIDATES, batch: env.EMBEDDING_BATCH, idleMs: env.EMBEDDING_IDLE_MS },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY, scopeInvalidation: env.CACHE_SCOPE_INVALIDATION },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
  * core/synonyms/en.txt, a completion field for autocomplete and keyword fields for filters and facets.
  * Versioned index names sit behind an alias so a reindex can swap atomically.
  */
-export const INDEX_DEFINITION_VERSION = 2;
+export const INDEX_DEFINITION_VERSION = 3;
+
+/** Dimensions of the listing embedding (all-MiniLM-L6-v2; core/src/text-embedder.ts; the API checks its model against it). */
+export const EMBEDDING_DIMS = 384;
 
 const SYNONYMS_FILE = fileURLToPath(new URL('../synonyms/en.txt', import.meta.url));
 
@@ -101,5 +104,14 @@ export const indexMappings = {
     version: { type: 'long' },
     emitted_at: { type: 'date' },
     indexed_at: { type: 'date' },
+    /**
+     * Sentence embedding of title, brand and category (core/src/text-embedder.ts, unit length, so
+     * dot_product is the cosine) for the semantic retriever's kNN search. Written after the text, in a
+     * batched step of the indexer: a listing is searchable by its words first. int8_hnsw (ES 8 default
+     * for float vectors) keeps the HNSW graph at a quarter of the float size.
+     */
+    embedding: { type: 'dense_vector', dims: EMBEDDING_DIMS, index: true, similarity: 'dot_product', index_options: { type: 'int8_hnsw' } },
+    /** The same embedding, int8 (core/src/text-embedder.ts quantizeEmbedding), read with the hits of a search. */
+    embedding_int8: { type: 'binary', doc_values: true },
   },
 } as const;

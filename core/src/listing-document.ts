@@ -27,6 +27,10 @@ export interface ListingDocument extends Listing {
   version: number;
   emitted_at: string;
   indexed_at: string;
+  /** Unit-length text embedding (index-definition.ts); absent until the indexer's embedding step wrote it. */
+  embedding?: number[];
+  /** The embedding quantized for the query path (quantizeEmbedding); written with `embedding`. */
+  embedding_int8?: string;
 }
 
 export function priceBucket(price: number): string {

@@ -1,7 +1,10 @@
 import { Client } from '@elastic/elasticsearch';
 import { createServer } from 'node:http';
+import { isAbsolute, resolve } from 'node:path';
 import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
+import { TextEmbedder } from '../../core/src/text-embedder.js';
+import { EmbeddingStep } from './embedding-step.js';
 import { ensureListingsIndex } from './index-admin.js';
 import { startIndexerWorker } from './worker.js';
 
@@ -35,7 +38,39 @@ async function waitForIndex(): Promise<void> {
 
 await waitForIndex();
 const indexer = await startIndexerWorker(config, es, logger);
+const embedding = await startEmbeddingStep();
 ready = true;
+
+/**
+ * The batched embedding step (embedding-step.ts) in this process, on one onnxruntime thread; without
+ * an embedding model, listings are indexed for BM25 only and the API serves BM25 retrieval.
+ */
+async function startEmbeddingStep(): Promise<EmbeddingStep | undefined> {
+  const { modelDir, batch, idleMs } = config.embedding;
+  if (!modelDir) return undefined;
+  try {
+    const embedder = await TextEmbedder.load({ dir: isAbsolute(modelDir) ? modelDir : resolve(process.cwd(), modelDir), threads: 1 });
+    const { metrics } = indexer;
+    const step = new EmbeddingStep(es, embedder, {
+      alias: config.elasticsearch.alias,
+      batch,
+      idleMs,
+      textBusy: async () => (await indexer.backlog()) > 0,
+      onBatch: (s) => {
+        metrics.embeddings.inc({ outcome: 'written' }, s.embedded);
+        metrics.embeddings.inc({ outcome: 'skipped_newer' }, s.skippedNewer);
+        metrics.embeddingBatchDuration.observe(s.embedMs / 1000);
+        for (const lag of s.lagsMs) metrics.embeddingLag.observe(Math.max(0, lag) / 1000);
+      },
+    }, logger.child({ component: 'embedding' }));
+    step.start();
+    logger.info({ model: embedder.name, batch }, 'embedding step running');
+    return step;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'no embedding model: listings are indexed for BM25 only');
+    return undefined;
+  }
+}
 
 const server = createServer(async (req, res) => {
   if (req.url === '/metrics') {
@@ -60,6 +95,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'draining: finishing in-flight batches');
+  await embedding?.stop();
   await indexer.close();
   await es.close();
   server.close();

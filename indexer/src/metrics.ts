@@ -14,6 +14,14 @@ export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Reco
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [registry],
   });
+  const embeddingLag = new Histogram({
+    name: 'indexer_embedding_lag_seconds',
+    help: 'From a listing\'s text indexed to its embedding written (kNN finds it after the next refresh)',
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
+  const embeddings = new Counter({ name: 'indexer_embeddings_total', help: 'Listing embeddings by outcome (skipped_newer: a newer version arrived first)', labelNames: ['outcome'], registers: [registry] });
+  const embeddingBatchDuration = new Histogram({ name: 'indexer_embedding_batch_seconds', help: 'Model time per embedding batch', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
   new Gauge({
     name: 'indexer_queue_depth',
     help: 'Jobs in the listing-changes queue by state (each job carries up to 500 events)',
@@ -32,6 +40,6 @@ export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Reco
       if (collect) this.set(await collect.dlqSize());
     },
   });
-  return { registry, eventsConsumed, bulkLatency, bulkSize, documentsFailed, indexLag };
+  return { registry, eventsConsumed, bulkLatency, bulkSize, documentsFailed, indexLag, embeddingLag, embeddings, embeddingBatchDuration };
 }
 export type IndexerMetrics = ReturnType<typeof createIndexerMetrics>;

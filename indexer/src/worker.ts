@@ -16,6 +16,8 @@ export interface IndexerWorker {
   worker: Worker<ChangeBatchJob>;
   metrics: IndexerMetrics;
   deadLetters: DeadLetterQueue;
+  /** Jobs of listing changes waiting or being written: text indexing's backlog. */
+  backlog(): Promise<number>;
   /** Stops taking jobs, finishes the batches in flight, closes connections. */
   close(): Promise<void>;
 }
@@ -112,6 +114,10 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     worker,
     metrics,
     deadLetters,
+    async backlog() {
+      const c = await changesQueue.getJobCounts('waiting', 'active', 'delayed');
+      return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0);
+    },
     async close() {
       await worker.close();
       await writer.drain();

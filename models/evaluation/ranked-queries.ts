@@ -14,7 +14,10 @@ export interface ExportedCandidate {
   query: string;
   docid: string;
   rating: number | null;
-  bm25_rank: number;
+  /** null for a candidate only the semantic retriever found (not in BM25's list). */
+  bm25_rank: number | null;
+  /** Rank in the kNN list, null when the semantic retriever did not return it (absent in older exports). */
+  knn_rank?: number | null;
   features: number[];
   title?: string;
 }
@@ -54,11 +57,13 @@ export async function rankQueries(rows: ExportedCandidate[], scorer: FeatureScor
   for (const [query, group] of byQuery) {
     if (!group.some((r) => (r.rating ?? 0) > 0)) continue;
     const scores = await scorer.score(group.map((r) => r.features));
+    // Ties in candidate order (the export's: BM25's, then kNN's), as serving breaks them.
     const byModel = group
-      .map((r, i) => ({ r, s: scores[i]! }))
-      .sort((a, b) => b.s - a.s || a.r.bm25_rank - b.r.bm25_rank)
+      .map((r, i) => ({ r, s: scores[i]!, i }))
+      .sort((a, b) => b.s - a.s || a.i - b.i)
       .map((x) => x.r);
-    const byBm25 = [...group].sort((a, b) => a.bm25_rank - b.bm25_rank);
+    // BM25's own list only: a kNN-only candidate is not part of the BM25 order.
+    const byBm25 = group.filter((r) => r.bm25_rank !== null).sort((a, b) => a.bm25_rank! - b.bm25_rank!);
     ranked.push({ query, byModel, byBm25 });
   }
   return ranked;
@@ -91,7 +96,7 @@ export interface PoolRow {
  */
 export function poolRows(ranked: RankedQuery[], k = 10): PoolRow[] {
   return ranked.flatMap((q) => {
-    const titles = new Map(q.byBm25.map((c) => [c.docid, c.title ?? '']));
+    const titles = new Map(q.byModel.map((c) => [c.docid, c.title ?? '']));
     return judgingPool([q.byModel, q.byBm25], k).map((docid) => ({ query: q.query, docid, rating: '' as const, title: titles.get(docid)! }));
   });
 }

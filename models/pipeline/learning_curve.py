@@ -1,13 +1,13 @@
-"""Would more judged queries help? NDCG@10 gain over BM25 as a function of the number of training queries.
+"""Would more judged queries help? Standard NDCG@10 gain over BM25 as a function of the number of training queries.
 
-    python3 models/pipeline/learning_curve.py [--data .data/training/judged.jsonl] [--sizes 15,25,35,max]
+    python3 models/pipeline/learning_curve.py [--data .data/training/judged.jsonl] [--sizes 15,25,35,max] [--without-pool]
 
 Judgments cost rater time; before buying more, see whether the gain still grows with the queries there
 are. The queries are cut into 4 folds (reshuffled in each repeat); each fold is the test set in turn and
-models train on the first n of the other queries, for each n in --sizes, so every size is scored on
-the same test queries. Prints one JSON line: for each size the model's and BM25's mean NDCG@10, the
-relative gain and its standard error over the splits, and the gain of a perfect order (the ceiling). A flat curve says more queries of the same kind
-would narrow the uncertainty, not raise the gain; a rising one says they would raise it.
+models train on the first n of the other queries, for each n in --sizes, so every size is scored on the
+same test queries. Metric: the standard NDCG@10 of cv_eval.py (unjudged items irrelevant), with the graded
+judging pool unless --without-pool. Prints one JSON line: for each size the model's and BM25's mean,
+the relative gain and its standard error over the splits, and the gain of a perfect order (the ceiling).
 """
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cv_eval import bm25_order, build_queries, perfect_order_gain, score_order, standard_ndcg
 from ltr_metrics import learning_curve_splits, max_training_queries
-from train import ROOT, SEED, evaluate, fit, load, use_spec
+from train import ROOT, SEED, features, fit, load, use_spec
 
 
 def main() -> None:
@@ -27,37 +28,39 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT / ".data/training/judged.jsonl"))
     ap.add_argument("--sizes", default="15,25,35,max", help="numbers of training queries, comma-separated; max: all but the largest test fold")
     ap.add_argument("--folds", type=int, default=4)
-    ap.add_argument("--repeats", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=25, help="trees per model (the default model's pipeline chose 25)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=25, help="trees per model (train.py's CV chose 25)")
+    ap.add_argument("--without-pool", action="store_true")
     args = ap.parse_args()
 
-    rows = load(Path(args.data))
-    queries = {r["query"] for r in rows}
-    use_spec(ROOT / "ranking/feature-spec.json")
+    rows, judgments = load(Path(args.data))
+    names = use_spec(ROOT / "ranking/feature-spec.json")
+    pool_sources = {i for i, f in enumerate(judgments["files"]) if "pool" in Path(f).name}
+    queries = build_queries(rows, judgments, not args.without_pool, pool_sources)
     largest = max_training_queries(len(queries), args.folds)
     sizes = [largest if s == "max" else int(s) for s in args.sizes.split(",")]
-    by_size: dict[int, list[dict]] = defaultdict(list)
+    by_size: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for _, size, train_q, test_q in learning_curve_splits(queries, sizes, args.folds, args.repeats, SEED):
-        booster = fit([r for r in rows if r["query"] in train_q], args.rounds)
-        by_size[size].append(evaluate(booster, [r for r in rows if r["query"] in test_q]))
+        booster = fit([queries[q] for q in sorted(train_q)], names, args.rounds)
+        test = [queries[q] for q in sorted(test_q)]
+        model = np.mean([standard_ndcg(q, score_order(booster.predict(features(q.rows, names)).tolist())) for q in test])
+        bm25 = np.mean([standard_ndcg(q, bm25_order(q)) for q in test])
+        by_size[size].append((float(model), float(bm25)))
 
     curve = []
     for size in sorted(by_size):
-        results = by_size[size]
-        gains = [r["relative_gain"] for r in results if r["relative_gain"] is not None]
-        model = float(np.mean([r["ndcg@10_model"] for r in results]))
-        bm25 = float(np.mean([r["ndcg@10_bm25"] for r in results]))
+        pairs = by_size[size]
+        gains = [m / b - 1 for m, b in pairs if b > 0]
+        model, bm25 = float(np.mean([m for m, _ in pairs])), float(np.mean([b for _, b in pairs]))
         curve.append({
             "train_queries": size,
-            "splits": len(results),
+            "splits": len(pairs),
             "ndcg@10_model": round(model, 4),
             "ndcg@10_bm25": round(bm25, 4),
             "relative_gain": round(model / bm25 - 1, 4),
             "relative_gain_stderr": round(float(np.std(gains) / np.sqrt(len(gains))), 4),
         })
-    # A perfect order scores NDCG 1.0 on every query with a relevant candidate: the most any model can gain.
-    ceiling = round(1 / curve[0]["ndcg@10_bm25"] - 1, 4) if curve else None
-    print(json.dumps({"benchmark": "learning_curve", "data": args.data, "queries": len(queries), "folds": args.folds, "repeats": args.repeats, "trees": args.rounds, "perfect_order_gain": ceiling, "curve": curve}))
+    print(json.dumps({"benchmark": "learning_curve", "data": args.data, "metric": "standard ndcg@10", "with_pool": not args.without_pool, "queries": len(queries), "folds": args.folds, "repeats": args.repeats, "trees": args.rounds, "perfect_order_gain": perfect_order_gain(queries), "curve": curve}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../core/src/index.js';
 import type { ChangeProducer } from '../../indexer/src/producer.js';
 import type { RankingService } from '../../ranking/src/ranking-service.js';
+import type { TextEmbedder } from '../../core/src/text-embedder.js';
 import type { ResultCache } from './cache/result-cache.js';
 import type { ApiMetrics } from './plugins/metrics.js';
 
@@ -12,6 +13,8 @@ declare module 'fastify' {
     es: Client;
     redis: Redis;
     ranking: RankingService;
+    /** Query embeddings for the semantic retriever; null when the model is missing (BM25 retrieval only). */
+    embedder: TextEmbedder | null;
     metrics: ApiMetrics;
     cache: ResultCache;
     changeProducer: ChangeProducer;

@@ -105,6 +105,7 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
   const qNorm = q.join(' ');
   const titleHeadMatch = titleHeadMatcher(q);
   const maxBm25 = candidates.reduce((m, c) => Math.max(m, c.bm25), 0);
+  const maxSemantic = candidates.reduce((m, c) => (c.semantic === undefined ? m : Math.max(m, c.semantic)), -1);
   // Price position within the candidate set, per top-level category.
   const logPrices = candidates.map((c) => Math.log1p(c.doc.price / 100));
   const stats = new Map<string, { n: number; sum: number; sq: number }>();
@@ -153,10 +154,12 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
       queryThenAccessory,
       looseCoverage(q, titleTokens, titleWords),
       titleHeadMatch(d.title, titleWords),
+      c.semantic ?? DEFAULT.semantic_cosine!,
+      c.semantic === undefined ? DEFAULT.semantic_gap! : maxSemantic - c.semantic,
     ];
   });
 }
 
 // Guard against editing one side of the contract only.
-const COMPUTED = 24;
+const COMPUTED = 26;
 if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

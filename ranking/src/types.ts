@@ -5,6 +5,11 @@ export interface Candidate {
   doc: ListingDocument;
   /** Elasticsearch _score of the retrieval query; 0 when browsing without text. */
   bm25: number;
+  /**
+   * Cosine of the query's and the listing's text embeddings (the semantic retriever), when both exist;
+   * absent when the listing has no embedding yet or the embedding model is unavailable.
+   */
+  semantic?: number;
 }
 
 /** Everything about the request a ranker may use. */

@@ -132,4 +132,12 @@ describe('feature extraction', () => {
     expect(tokensAmong(undefined, wanted).size).toBe(0);
     expect(tokensAmong(text, new Set()).size).toBe(0);
   });
+
+  it('gives the cosine and its gap to the best candidate, and the defaults without an embedding', () => {
+    const rows = extractFeatures([{ ...cand({}, 3), semantic: 0.7 }, { ...cand({ id: 'y' }, 2), semantic: 0.4 }, cand({ id: 'z' }, 1)], { query: 'sneakers', now });
+    expect(rows.map((r) => f(r, 'semantic_cosine'))).toEqual([0.7, 0.4, 0]);
+    expect(f(rows[0]!, 'semantic_gap')).toBe(0);
+    expect(f(rows[1]!, 'semantic_gap')).toBeCloseTo(0.3);
+    expect(f(rows[2]!, 'semantic_gap')).toBe(0.5);
+  });
 });

@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Tests send thousands of requests from one address; the limiter has its own test.
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0',
     RATE_LIMIT_KEY_PER_MINUTE: '0',
+    // BM25 retrieval unless a test asks for the embedding model (loading it costs every app a few hundred ms).
+    EMBEDDING_MODEL_DIR: '',
     ...overrides,
   });
 }

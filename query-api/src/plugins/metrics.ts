@@ -25,6 +25,8 @@ export function createApiMetrics() {
       buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [registry],
     }),
+    embeddingDuration: new Histogram({ name: 'api_query_embedding_seconds', help: 'Query text embedding (semantic retriever) latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05], registers: [registry] }),
+    semanticFallbacks: new Counter({ name: 'api_semantic_fallbacks_total', help: 'Relevance searches served with BM25 retrieval only although hybrid was asked for, by reason', labelNames: ['reason'], registers: [registry] }),
     rankerFallbacks: new Counter({ name: 'api_ranker_fallbacks_total', help: 'Requests served in BM25 order although a model was configured, by reason', labelNames: ['reason'], registers: [registry] }),
     shedRequests: new Counter({ name: 'api_shed_requests_total', help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason', labelNames: ['reason'], registers: [registry] }),
     esDuration: new Histogram({ name: 'api_es_duration_seconds', help: 'Elasticsearch request latency by operation', labelNames: ['op'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),

@@ -24,8 +24,10 @@ const ExplainResponse = Type.Intersect([
       Type.Object({
         id: Type.String(),
         final_rank: Type.Integer(),
-        bm25_rank: Type.Integer(),
+        bm25_rank: Type.Union([Type.Integer(), Type.Null()], { description: 'null: found by the semantic retriever only' }),
+        knn_rank: Type.Union([Type.Integer(), Type.Null()], { description: 'rank among the nearest listings by text embedding; null: not among them' }),
         bm25: Type.Number(),
+        semantic: Type.Union([Type.Number(), Type.Null()], { description: 'cosine of the query and listing text embeddings; null: no embedding' }),
         model_score: Type.Number(),
         features: Type.Record(Type.String(), Type.Number()),
       }),

@@ -66,6 +66,8 @@ export const SearchResponse = Type.Object({
   facets: Facets,
   next_cursor: Type.Union([Type.String(), Type.Null()]),
   ranker: Type.String(),
+  // Required, not optional: the serializer writes optional properties after the rest, and took_ms must stay last.
+  retrieval: Type.Union([literalUnion(['hybrid', 'bm25'] as const), Type.Null()], { description: 'hybrid = BM25 and the nearest listings by text embedding; bm25 = BM25 only (rank=bm25, or no embedding model); null = not a relevance search' }),
   // Last: cached first pages are sent as serialized bytes with only this value spliced in (serialized-pages.ts).
   took_ms: Type.Number(),
 });

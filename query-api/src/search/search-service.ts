@@ -7,10 +7,11 @@ import { withCacheLayer, type CacheLayer } from './cache-layer.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
+import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
 import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
-type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[] };
+type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[]; fields?: Record<string, unknown> };
 
 /** A ranked candidate window: what a relevance search computes once and pages through. */
 interface RankedWindow {
@@ -19,14 +20,19 @@ interface RankedWindow {
   total: SearchResponse['total'];
   facets: Facets;
   ranker: string;
+  retrieval: 'hybrid' | 'bm25';
   explain?: ExplainRow[];
 }
 
 export interface ExplainRow {
   id: string;
   final_rank: number;
-  bm25_rank: number;
+  /** null for a listing only the semantic retriever found. */
+  bm25_rank: number | null;
+  knn_rank: number | null;
   bm25: number;
+  /** Query-listing cosine of the text embeddings; null without an embedding. */
+  semantic: number | null;
   model_score: number;
   features: Record<string, number>;
 }
@@ -45,7 +51,8 @@ export function toItem(doc: ListingDocument, score: number): ListingItem {
 
 /**
  * The search bar. Relevance with text: retrieve the top RERANK_CANDIDATES by BM25 (with facets and the
- * total in the same request), re-rank them with the ranking service, cache the ranked window, and page
+ * total in the same request) while the query is embedded, add the KNN_CANDIDATES nearest listings by
+ * embedding (hybrid-retrieval.ts), re-rank the union with the ranking service, cache the ranked window, and page
  * through it by offset (relevance paging is capped at the window: nobody pages past 200 results, and a
  * stable window is what makes the pages gap- and duplicate-free). Other sorts and browsing page with
  * search_after on a total order (the sort field, then id).
@@ -95,14 +102,14 @@ export class SearchService {
     const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await withCacheLayer(() => this.app.cache.getOrCompute(key, compute));
     const page = window.items.slice(0, p.size);
     const next = p.size < window.items.length ? this.encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
-    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, cache: layer, ...(explain ? { explain: window.explain } : {}) };
+    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, retrieval: window.retrieval, cache: layer, ...(explain ? { explain: window.explain } : {}) };
   }
 
   /** Pages after the first read the window's order by query id, then fresh documents (sold ones dropped). */
   private async laterPage(p: SearchQuery & { size: number }, hash: string, queryId: string, offset: number) {
     const raw = await this.app.redis.get(this.windowKey(queryId));
     if (!raw) throw new ValidationError('cursor expired; start the search again', [{ path: 'cursor', message: 'expired' }]);
-    const stored = JSON.parse(raw) as { ids: string[]; scores: number[]; total: SearchResponse['total']; facets: Facets; ranker: string };
+    const stored = JSON.parse(raw) as { ids: string[]; scores: number[]; total: SearchResponse['total']; facets: Facets; ranker: string; retrieval?: 'hybrid' | 'bm25' };
     const ids = stored.ids.slice(offset, offset + p.size);
     const docs = ids.length ? await esCall('mget', () => this.app.es.mget<ListingDocument>({ index: this.app.config.elasticsearch.alias, ids, _source: SOURCE_FIELDS })) : { docs: [] };
     const items: ListingItem[] = [];
@@ -111,7 +118,7 @@ export class SearchService {
     });
     const end = offset + p.size;
     return {
-      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker, cache: 'window' as const,
+      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker, retrieval: stored.retrieval ?? null, cache: 'window' as const,
       next_cursor: end < stored.ids.length ? this.encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
     };
   }
@@ -123,18 +130,22 @@ export class SearchService {
   private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
     const { config } = this.app;
     const { aggs, level, parent } = buildAggs(p);
-    const res = await this.retrieve(buildQuery(p), aggs, { size: config.model.candidates });
+    // rank=bm25 is the pure baseline: BM25 retrieval in BM25 order, no embedding, no model.
+    const baseline = p.rank === 'bm25';
+    // The kNN search runs beside BM25's, as soon as the query is embedded.
+    const embedded = baseline ? Promise.resolve(undefined) : this.embedQuery(p.q);
+    const nearest = embedded.then((v) => (v ? this.nearest(p, v) : undefined));
+    // The BM25 hits come with their int8 embeddings: the cosine is computed here (hybrid-retrieval.ts).
+    const [res, vector, knnHits] = await Promise.all([this.retrieve(buildQuery(p), aggs, { size: config.model.candidates, ...(baseline ? {} : { docvalue_fields: EMBEDDING_DOCVALUES }) }), embedded, nearest]);
     const hits = res.hits.hits as Hit[];
-    const candidates: Candidate[] = hits.map((h) => ({ doc: h._source!, bm25: h._score ?? 0 }));
+    const candidates = mergeCandidates(hits as ScoredHit[], knnHits ?? [], knnHits ? vector : undefined);
     const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
     const ctx = { query: p.q, user, now: new Date() };
     const wantFeatures = explain || config.featureLogEnabled;
-    const ranked: RankResult =
-      p.rank === 'bm25'
-        ? { ...(await this.app.ranking.rank(candidates, ctx, { withFeatures: false, bucketKey: p.user_id })), ranker: 'bm25' }
-        : await this.app.ranking.rank(candidates, ctx, { withFeatures: wantFeatures, bucketKey: p.user_id });
-    const order = p.rank === 'bm25' ? candidates.map((_, i) => i) : ranked.order;
-    const scores = p.rank === 'bm25' ? candidates.map((c) => c.bm25) : ranked.scores;
+    const ranked: RankResult = baseline
+      ? { order: candidates.map((_, i) => i), scores: candidates.map((c) => c.bm25), ranker: 'bm25' }
+      : await this.app.ranking.rank(candidates, ctx, { withFeatures: wantFeatures, bucketKey: p.user_id });
+    const { order, scores } = ranked;
     const queryId = randomUUID();
     const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
     const window: RankedWindow = {
@@ -142,23 +153,60 @@ export class SearchService {
       items: order.map((i) => toItem(candidates[i]!.doc, scores[i]!)),
       total: { value: total.value, relation: total.relation },
       facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
-      // Say when the model was bypassed, so clients and dashboards never mistake BM25 for the model.
+      // Say when the model was bypassed, so clients and dashboards never mistake BM25 for the model;
+      // `retrieval` says whether the semantic retriever took part.
       ranker: ranked.fallbackReason ? `bm25 (fallback: ${ranked.fallbackReason})` : ranked.ranker,
+      retrieval: vector ? 'hybrid' : 'bm25',
     };
-    if (explain && ranked.features) {
+    if (explain) {
       const names = this.app.ranking.featureNames;
-      window.explain = order.map((i, rank) => ({
-        id: candidates[i]!.doc.id, final_rank: rank, bm25_rank: i, bm25: candidates[i]!.bm25, model_score: scores[i]!,
-        features: Object.fromEntries(names.map((n, k) => [n, ranked.features![i]![k]!])),
-      }));
+      window.explain = order.map((i, rank) => {
+        const c = candidates[i]!;
+        return {
+          id: c.doc.id, final_rank: rank, bm25_rank: c.bm25Rank, knn_rank: c.knnRank, bm25: c.bm25, semantic: c.semantic ?? null, model_score: scores[i]!,
+          features: ranked.features ? Object.fromEntries(names.map((n, k) => [n, ranked.features![i]![k]!])) : {},
+        };
+      });
     }
     // The window by query id: later pages read it (stable order), clicks join the feature log by it.
     await this.app.redis
-      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker }), 'EX', WINDOW_TTL_S)
+      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker, retrieval: window.retrieval }), 'EX', WINDOW_TTL_S)
       .catch(() => undefined);
     // Explain calls are debugging, not traffic: they stay out of the training logs.
-    if (config.featureLogEnabled && !explain && ranked.features && p.rank !== 'bm25') this.logFeatures(queryId, p, ranked, candidates, order);
+    if (config.featureLogEnabled && !explain && ranked.features && !baseline) this.logFeatures(queryId, p, ranked, candidates, order);
     return window;
+  }
+
+  /** The query's embedding, or undefined (BM25 retrieval only) when there is no model or it fails. */
+  private async embedQuery(q: string): Promise<Float32Array | undefined> {
+    const { embedder, metrics, config } = this.app;
+    if (!embedder || config.embedding.knnCandidates === 0) return undefined;
+    const started = performance.now();
+    try {
+      const [vector] = await embedder.embed([q]);
+      metrics.embeddingDuration.observe((performance.now() - started) / 1000);
+      return vector;
+    } catch (err) {
+      metrics.semanticFallbacks.inc({ reason: 'embedding_error' });
+      this.app.log.warn({ err: (err as Error).message }, 'query embedding failed; BM25 retrieval only');
+      return undefined;
+    }
+  }
+
+  /** The nearest listings under the request's filters, or undefined (BM25 retrieval only) on failure. */
+  private async nearest(p: SearchQuery, vector: Float32Array): Promise<ScoredHit[] | undefined> {
+    const { config, es, metrics } = this.app;
+    try {
+      const res = await esCall('knn', () =>
+        es.search<ListingDocument>({ index: config.elasticsearch.alias, ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates), _source: SOURCE_FIELDS, timeout: `${config.elasticsearch.requestTimeoutMs}ms` } as never),
+        (op, s) => metrics.esDuration.observe({ op }, s),
+      );
+      return res.hits.hits as ScoredHit[];
+    } catch (err) {
+      metrics.semanticFallbacks.inc({ reason: 'knn_error' });
+      this.app.log.warn({ err: (err as Error).message }, 'kNN search failed; BM25 retrieval only');
+      return undefined;
+    }
   }
 
   /**
@@ -178,7 +226,7 @@ export class SearchService {
   }
 
   /** One search on the listings alias with facets and a capped total, timed and with mapped failures. */
-  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[] }) {
+  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[]; docvalue_fields?: string[] }) {
     const { config, es, metrics } = this.app;
     return esCall('search', () =>
       es.search<ListingDocument>({
@@ -215,6 +263,7 @@ export class SearchService {
         facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
         next_cursor: hits.length === p.size && last?.sort ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
         ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
+        retrieval: null,
       };
       // A listing enters this page only between the cursor's position and the page's last item (a full page).
       const stretch = { sort: sortName, after: cursor?.kind === 'after' ? cursor.after : undefined, through: hits.length === p.size ? last?.sort : undefined };

@@ -59,7 +59,7 @@ export function card(item, position, extras = []) {
 /** The explain row of one result: scores, ranks and every feature by name. */
 export function explainTable(row) {
   return h('div', { class: 'explain' },
-    h('p', {}, `model score ${fmt(row.model_score, 4)} · BM25 ${fmt(row.bm25, 3)} · BM25 rank ${row.bm25_rank + 1} → served rank ${row.final_rank + 1}`),
+    h('p', {}, `model score ${fmt(row.model_score, 4)} · BM25 ${fmt(row.bm25, 3)} · BM25 rank ${row.bm25_rank === null ? '– (kNN only)' : row.bm25_rank + 1}${row.semantic == null ? '' : ` · cosine ${fmt(row.semantic, 3)}`} → served rank ${row.final_rank + 1}`),
     h('table', {},
       h('caption', {}, 'Features'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'feature'), h('th', { scope: 'col' }, 'value'))),

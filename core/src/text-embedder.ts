@@ -1,0 +1,132 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMBEDDING_DIMS } from './index-definition.js';
+/**
+ * Longer inputs are cut: a listing's title, brand and category fit in far fewer word pieces, and the
+ * attention cost grows with the square of the length (a pasted description would cost 10x a title).
+ */
+export const MAX_TOKENS = 64;
+
+export interface TextEmbedderOptions {
+  /** Directory with model.onnx and tokenizer.json (scripts/fetch-embedding-model.sh). */
+  dir: string;
+  /** onnxruntime intra-op threads (default 1: the API serves many requests at once on few cores). */
+  threads?: number;
+}
+
+/**
+ * In core, not ranking: the query API embeds queries and the indexer embeds listings, with the same
+ * model and text (listingEmbeddingText), and the indexer may only import core. Not re-exported from
+ * core/src/index.ts: it loads onnxruntime's native module, which most importers of core never need.
+ *
+ * Sentence embeddings with all-MiniLM-L6-v2 (ONNX, run by onnxruntime-node; the BERT WordPiece
+ * tokenizer is @huggingface/tokenizers reading the model's own tokenizer.json, so the word pieces are
+ * the ones the model was trained with). Mean pooling over the real tokens, then L2 normalization: the
+ * dot product of two embeddings is their cosine, what Elasticsearch's dense_vector `dot_product`
+ * similarity expects.
+ */
+export class TextEmbedder {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly tokenizer: Tokenizer,
+    /** Model directory name, e.g. "all-minilm-l6-v2": said in manifests and /explain. */
+    readonly name: string,
+  ) {}
+
+  /** Loads the model; throws when its files are missing or unreadable (callers fall back to BM25). */
+  static async load(opts: TextEmbedderOptions): Promise<TextEmbedder> {
+    const modelPath = join(opts.dir, 'model.onnx');
+    const tokenizerPath = join(opts.dir, 'tokenizer.json');
+    if (!existsSync(modelPath) || !existsSync(tokenizerPath)) throw new Error(`no embedding model in ${opts.dir} (run scripts/fetch-embedding-model.sh)`);
+    const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerPath, 'utf8')) as object, {});
+    const threads = opts.threads ?? 1;
+    const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    return new TextEmbedder(session, tokenizer, opts.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? 'embedding');
+  }
+
+  /** Unit-length embeddings, one per text, in order. A batch is padded to its longest text. */
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    // [CLS] ... [SEP]: a text cut short keeps its closing [SEP], as the model saw in training.
+    const encoded = texts.map((t): number[] => {
+      const ids: number[] = this.tokenizer.encode(t).ids;
+      return ids.length <= MAX_TOKENS ? ids : [...ids.slice(0, MAX_TOKENS - 1), ids.at(-1)!];
+    });
+    const len = Math.max(...encoded.map((ids) => ids.length));
+    const n = texts.length;
+    const inputIds = new BigInt64Array(n * len);
+    const mask = new BigInt64Array(n * len);
+    encoded.forEach((ids, i) => ids.forEach((id, j) => {
+      inputIds[i * len + j] = BigInt(id);
+      mask[i * len + j] = 1n;
+    }));
+    const dims = [n, len];
+    const out = await this.session.run({
+      input_ids: new ort.Tensor('int64', inputIds, dims),
+      attention_mask: new ort.Tensor('int64', mask, dims),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(n * len), dims),
+    });
+    const hidden = out.last_hidden_state!.data as Float32Array;
+    return encoded.map((ids, i) => meanPoolNormalized(hidden, i, len, ids.length));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Mean of the first `tokens` hidden states of sequence `i`, scaled to unit length. */
+function meanPoolNormalized(hidden: Float32Array, i: number, len: number, tokens: number): Float32Array {
+  const v = new Float32Array(EMBEDDING_DIMS);
+  for (let j = 0; j < tokens; j++) {
+    const base = (i * len + j) * EMBEDDING_DIMS;
+    for (let d = 0; d < EMBEDDING_DIMS; d++) v[d]! += hidden[base + d]!;
+  }
+  let norm = 0;
+  for (let d = 0; d < EMBEDDING_DIMS; d++) norm += v[d]! * v[d]!;
+  norm = Math.sqrt(norm) || 1;
+  for (let d = 0; d < EMBEDDING_DIMS; d++) v[d]! /= norm;
+  return v;
+}
+
+/**
+ * A compact copy of an embedding for the query path: a float32 scale, then one signed byte per
+ * dimension (v / scale * 127), base64. Stored as a `binary` doc-values field beside the dense_vector,
+ * so a search returns it with its hits (~0.5 KB each) and the cosine of every BM25 hit is computed in
+ * process, instead of a second kNN request that would have to wait for BM25's ids.
+ */
+export function quantizeEmbedding(v: ArrayLike<number>): string {
+  let max = 0;
+  for (let d = 0; d < v.length; d++) max = Math.max(max, Math.abs(v[d]!));
+  const buf = Buffer.alloc(4 + v.length);
+  buf.writeFloatLE(max, 0);
+  for (let d = 0; d < v.length; d++) buf.writeInt8(max > 0 ? Math.round((v[d]! / max) * 127) : 0, 4 + d);
+  return buf.toString('base64');
+}
+
+/** Cosine of a unit query embedding and a quantized unit listing embedding (quantizeEmbedding). */
+export function cosineWithQuantized(query: ArrayLike<number>, quantized: string): number | undefined {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + query.length) return undefined;
+  const scale = buf.readFloatLE(0) / 127;
+  let s = 0;
+  for (let d = 0; d < query.length; d++) s += query[d]! * buf.readInt8(4 + d);
+  return s * scale;
+}
+
+/** Dot product (the cosine of two unit vectors). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
+  return s;
+}
+
+/**
+ * The text a listing is embedded from: title, brand and category path. Description is left out: it is
+ * long (cost) and its boilerplate makes unrelated listings look alike.
+ */
+export function listingEmbeddingText(doc: { title: string; brand?: string; category_path?: string[] }): string {
+  return [doc.title, doc.brand, doc.category_path?.join(' > ')].filter(Boolean).join(' | ');
+}

@@ -1,0 +1,110 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { ListingDocument } from '../../core/src/index.js';
+import { listingEmbeddingText, quantizeEmbedding, type TextEmbedder } from '../../core/src/text-embedder.js';
+
+export interface EmbeddingStepOptions {
+  alias: string;
+  /** Listings embedded per model run and per bulk write. */
+  batch: number;
+  /** Wait between sweeps that found nothing to embed. */
+  idleMs: number;
+  onBatch?: (stats: { embedded: number; skippedNewer: number; embedMs: number; lagsMs: number[] }) => void;
+  /**
+   * True while text indexing has work queued: the step then waits, so embedding (CPU-heavy, on the same
+   * cores) never slows the text path; a backlog of changes is written first, vectors after.
+   */
+  textBusy?: () => Promise<boolean>;
+}
+
+/**
+ * The batched embedding step of the indexer: text indexing never waits for the embedding model. The
+ * bulk writer indexes a listing by its words (searchable at once by BM25); this loop then finds
+ * listings without an `embedding` (an `exists` query, so it needs no queue of its own, survives
+ * restarts and also fills a new index after a reindex), embeds them in batches and writes the vector.
+ *
+ * It never overwrites newer data: each write is the document as read, plus its vector, with
+ * version_type external_gte at the version read. A change indexed meanwhile carries a higher version,
+ * so the write is refused (409) and the next sweep embeds the newer text. The bulk writer's own writes
+ * stay strictly `external`, so a replay of the version already stored is refused as before.
+ */
+export class EmbeddingStep {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly es: Client,
+    private readonly embedder: TextEmbedder,
+    private readonly opts: EmbeddingStepOptions,
+    private readonly logger?: Logger,
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Finishes the batch in flight, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** One sweep: embeds up to `batch` listings that lack a vector. Returns how many were written. */
+  async sweep(): Promise<number> {
+    const res = await this.es.search<ListingDocument>({
+      index: this.opts.alias,
+      query: { bool: { must_not: [{ exists: { field: 'embedding' } }] } },
+      size: this.opts.batch,
+      version: true,
+      // The oldest text first: the lag stays bounded under a backlog.
+      sort: [{ indexed_at: 'asc' }],
+    });
+    const hits = res.hits.hits.filter((h) => h._source && typeof h._version === 'number');
+    if (hits.length === 0) return 0;
+    const started = performance.now();
+    const vectors = await this.embedder.embed(hits.map((h) => listingEmbeddingText(h._source!)));
+    const embedMs = performance.now() - started;
+    const bulk = await this.es.bulk({
+      operations: hits.flatMap((h, i) => [
+        { index: { _index: h._index, _id: h._id, version: h._version, version_type: 'external_gte' as const } },
+        { ...h._source, embedding: Array.from(vectors[i]!), embedding_int8: quantizeEmbedding(vectors[i]!) },
+      ]),
+    });
+    let skippedNewer = 0;
+    let embedded = 0;
+    for (const item of bulk.items) {
+      const r = item.index;
+      if (r?.status === 409) skippedNewer++;
+      else if (r?.error) this.logger?.warn({ id: r._id, err: r.error.reason }, 'embedding write failed; the next sweep retries');
+      else embedded++;
+    }
+    const now = Date.now();
+    const lagsMs = hits.map((h) => now - Date.parse(h._source!.indexed_at)).filter(Number.isFinite);
+    this.opts.onBatch?.({ embedded, skippedNewer, embedMs, lagsMs });
+    return hits.length;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let found = 0;
+      try {
+        const busy = this.opts.textBusy ? await this.opts.textBusy() : false;
+        if (!busy) found = await this.sweep();
+      } catch (err) {
+        this.logger?.warn({ err: (err as Error).message }, 'embedding sweep failed; retrying');
+      }
+      // A full batch means a backlog: go on at once. Otherwise wait (a new listing waits at most idleMs).
+      if (found < this.opts.batch && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.opts.idleMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+}
