@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { ensureListingsIndex } from './index-admin.js';
+import { NeighbourJob } from './neighbours/neighbour-job.js';
 import { startIndexerWorker } from './worker.js';
 
 /**
@@ -34,7 +35,10 @@ async function waitForIndex(): Promise<void> {
 }
 
 await waitForIndex();
-const indexer = await startIndexerWorker(config, es, logger);
+// The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
+const neighbours = new NeighbourJob(config.redis.url, config.queue.prefix, logger.child({ component: 'neighbours' }));
+const indexer = await startIndexerWorker(config, es, logger, { neighbours });
+neighbours.start();
 ready = true;
 
 const server = createServer(async (req, res) => {
@@ -61,6 +65,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'draining: finishing in-flight batches');
   await indexer.close();
+  await neighbours.close();
   await es.close();
   server.close();
   logger.info('indexer stopped');

@@ -1,0 +1,103 @@
+/**
+ * Lua run inside Redis by the neighbour job. Hand-written because the point is atomicity: a batch of
+ * stream entries is applied and the high-water mark advanced in one script, so a crash leaves either
+ * the whole batch applied with the mark past it, or nothing; a restart then re-reads from the mark and
+ * skips whatever is at or below it. No library does "apply a co-occurrence batch exactly once".
+ *
+ * Keys are derived inside the script from the prefix (single Redis instance; on Redis Cluster the
+ * prefix would need a hash tag so every key shares a slot).
+ */
+
+/** Shared helpers: key names (same layout as core/src/neighbour-keys.ts) and stream-id order. */
+const HELPERS = `
+local p = ARGV[1]
+local function nbKey(id) return p .. ':nb:' .. id end
+local popKey, goneKey, hwmKey = p .. ':nb-pop', p .. ':nb-gone', p .. ':nb-hwm'
+local function parseId(s)
+  local ms, seq = string.match(s, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function after(a, b)
+  local am, as = parseId(a)
+  local bm, bs = parseId(b)
+  return am > bm or (am == bm and as > bs)
+end
+`;
+
+/**
+ * ARGV: prefix, last stream id of the batch, decay factor now, beta, kept, history length,
+ * history TTL, neighbours TTL, then per event: stream id, user, listing, weight (already forward-decayed).
+ * For each event past the mark: pair the listing with the user's recent history (weight / history
+ * length: RP3beta's 1/deg(user)), add to both neighbour lists divided by the other's popularity^beta,
+ * count its popularity, push it on the history. Returns the number of events applied.
+ */
+export const APPLY_BATCH = `${HELPERS}
+local lastId, fNow, beta = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local kept, histLen, histTtl, nbTtl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local hwm = redis.call('GET', hwmKey) or '0-0'
+local touched, applied = {}, 0
+local function popNow(id)
+  local s = redis.call('ZSCORE', popKey, id)
+  local v = (s and tonumber(s) or 0) / fNow
+  if v < 1 then return 1 end
+  return v
+end
+for i = 9, #ARGV, 4 do
+  local sid, user, item, w = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  if after(sid, hwm) and not redis.call('ZSCORE', goneKey, item) then
+    applied = applied + 1
+    redis.call('ZINCRBY', popKey, w, item)
+    local histKey = p .. ':nb-hist:' .. user
+    local hist = redis.call('LRANGE', histKey, 0, histLen - 1)
+    local n = 0
+    for _, j in ipairs(hist) do if j ~= item then n = n + 1 end end
+    if n > 0 then
+      local c = w / n
+      local bi = math.pow(popNow(item), beta)
+      for _, j in ipairs(hist) do
+        if j ~= item and not redis.call('ZSCORE', goneKey, j) then
+          redis.call('ZINCRBY', nbKey(item), c / math.pow(popNow(j), beta), j)
+          redis.call('ZINCRBY', nbKey(j), c / bi, item)
+          touched[j] = true
+        end
+      end
+      touched[item] = true
+    end
+    redis.call('LREM', histKey, 0, item)
+    redis.call('LPUSH', histKey, item)
+    redis.call('LTRIM', histKey, 0, histLen - 1)
+    redis.call('EXPIRE', histKey, histTtl)
+  end
+end
+for id in pairs(touched) do
+  local k = nbKey(id)
+  local card = redis.call('ZCARD', k)
+  if card > 2 * kept then redis.call('ZREMRANGEBYRANK', k, 0, card - kept - 1) end
+  redis.call('EXPIRE', k, nbTtl)
+end
+if after(lastId, hwm) then redis.call('SET', hwmKey, lastId) end
+return applied
+`;
+
+/**
+ * ARGV: prefix, now (ms), how long a gone listing is remembered (ms), then listing ids.
+ * Removes each listing from the lists of its neighbours (co-engagement is symmetric, so its own list
+ * names them; a list that dropped it in a trim while keeping it elsewhere is the rare miss, and every
+ * reader also filters on sale), deletes its own list and popularity, and remembers it as gone so a
+ * late event does not bring it back. Returns the number of lists it was removed from.
+ */
+export const FORGET = `${HELPERS}
+local now, remember = tonumber(ARGV[2]), tonumber(ARGV[3])
+local removed = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  for _, j in ipairs(redis.call('ZRANGE', nbKey(id), 0, -1)) do
+    removed = removed + redis.call('ZREM', nbKey(j), id)
+  end
+  redis.call('DEL', nbKey(id))
+  redis.call('ZREM', popKey, id)
+  redis.call('ZADD', goneKey, now, id)
+end
+redis.call('ZREMRANGEBYSCORE', goneKey, '-inf', now - remember)
+return removed
+`;
