@@ -53,7 +53,8 @@ export class NeighbourJob {
   private running = false;
   private loop?: Promise<void>;
 
-  constructor(redisUrl: string, private readonly prefix: string, private readonly logger: Logger) {
+  /** `clock` is for tests: scores depend on when events are applied (popularity is read decayed to now). */
+  constructor(redisUrl: string, private readonly prefix: string, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null }) as ScriptRedis;
     this.reader = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.redis.defineCommand('nbApply', { lua: APPLY_BATCH });
@@ -87,7 +88,7 @@ export class NeighbourJob {
    * again (a suspension lifted) are forgotten as gone. Called by the indexer after each write.
    */
   async statusChanged(gone: string[], onSale: string[]): Promise<void> {
-    if (gone.length > 0) await this.redis.nbForget(0, this.prefix, Date.now(), GONE_MEMORY_MS, ...gone);
+    if (gone.length > 0) await this.redis.nbForget(0, this.prefix, this.clock(), GONE_MEMORY_MS, ...gone);
     if (onSale.length > 0) await this.redis.zrem(this.keys.gone, ...onSale);
   }
 
@@ -128,8 +129,9 @@ export class NeighbourJob {
     return true;
   }
 
-  private async apply(entries: Array<[string, string[]]>): Promise<number> {
-    const now = Date.now();
+  /** Applies stream entries in order; those at or below the mark (already applied) are skipped. */
+  async apply(entries: Array<[string, string[]]>): Promise<number> {
+    const now = this.clock();
     const args: Array<string | number> = [];
     for (const [id, fields] of entries) {
       const raw = fields[fields.indexOf('event') + 1];
@@ -157,6 +159,6 @@ export class NeighbourJob {
   }
 
   private async prunePopularity(): Promise<void> {
-    await this.redis.zremrangebyscore(this.keys.popularity, '-inf', POPULARITY_FLOOR * neighbourDecayFactor(Date.now()));
+    await this.redis.zremrangebyscore(this.keys.popularity, '-inf', POPULARITY_FLOOR * neighbourDecayFactor(this.clock()));
   }
 }

@@ -8,6 +8,7 @@ import { diversify } from './diversify.js';
 import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';
 import { fitOf, scoreFeed, topKeys } from './feed-score.js';
+import { recsWeights, type FeedWeights } from './weights.js';
 
 export interface FeedEntry {
   doc: ListingDocument;
@@ -74,8 +75,8 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
  * categories, each clause weighted by its share of their engagement, plus a popularity prior. Finds
  * what the shared popular-by-attribute lists miss (a favourite brand in their size).
  */
-function fitQuery(user: UserProfile): Query | undefined {
-  const fit = fitOf(user);
+function fitQuery(user: UserProfile, w: FeedWeights): Query | undefined {
+  const fit = fitOf(user, w);
   const clause = (field: string, value: string, boost: number): Query => ({ constant_score: { filter: { term: { [field]: value } }, boost } });
   const should = [
     ...fit.sizes.map(([v, w]) => clause('size', v, w)),
@@ -105,6 +106,7 @@ function fitQuery(user: UserProfile): Query | undefined {
  */
 export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
+  const weights = recsWeights(app).feed;
   const excluded = new Set([...(user?.purchased_listing_ids ?? []), ...(user?.liked_listing_ids ?? [])]);
   const mustNot: Query[] = excluded.size ? [{ ids: { values: [...excluded] } }] : [];
   const lists: Array<Promise<Candidate[]>> = [sharedCandidates(app)];
@@ -124,7 +126,7 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
     }
     const ids = [...together.keys()].filter((id) => !excluded.has(id));
     if (ids.length > 0) personal.push(['together', { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length }]);
-    const fit = fitQuery(user);
+    const fit = fitQuery(user, weights);
     if (fit) personal.push(['fit', { query: { bool: { must: [fit], must_not: mustNot } }, size: 100 }]);
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
       lists.push(tagged(`category:${path}`, popularIn(app, `category:${path}`, path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)));
@@ -156,7 +158,7 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
     }
   }
   const entries = [...candidates.values()];
-  scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date());
+  scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date(), weights);
   entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
   return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(0, limit);
 }

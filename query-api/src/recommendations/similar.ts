@@ -6,6 +6,7 @@ import { ON_SALE } from '../search/search-request.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
 import { readNeighbours, type Neighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';
+import { recsWeights, type SimilarWeights } from './weights.js';
 
 export interface SimilarItem {
   doc: ListingDocument;
@@ -16,13 +17,6 @@ export interface SimilarItem {
 type Query = Record<string, unknown>;
 type Hit = { _id?: string; _source?: ListingDocument; matched_queries?: string[] | Record<string, number> };
 
-/**
- * What each signal adds to a candidate's score. Chosen by cross-validation over users on the thredUp
- * favorites (models/pipeline/recs_offline.py, docs/benchmarks.md): the same size and brand say most
- * about what a person who liked this listing likes next, co-engagement (`liked_together`) about as
- * much, the leaf category and a popularity prior less; text likeness breaks ties among look-alikes.
- */
-export const SIMILAR_WEIGHTS = { liked_together: 1, same_size: 1, same_brand: 1, same_category: 0.25, similar_text: 0.25, popularity: 0.5 } as const;
 /** Candidates fetched per requested item from each content source: the blend re-orders a wider set than it returns. */
 const OVERFETCH = 3;
 
@@ -33,7 +27,7 @@ const inPriceBand = (price: number, reference: number) => price >= reference / 2
  * relisting the same title), from four candidate sources: the listings people engaged with together
  * with it (the neighbour job's list, one Redis read), its leaf category scored by text likeness,
  * size and brand (named clauses, so each hit says which matched), and the most popular listings of
- * its size and of its brand (shared, cached lists). Blended in process with SIMILAR_WEIGHTS. A new
+ * its size and of its brand (shared, cached lists). Blended in process with the similar weights (weights.ts). A new
  * listing has no neighbours yet: content carries it alone.
  */
 export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<SimilarItem[]> {
@@ -71,19 +65,19 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
   ]);
   const hits: Hit[] = res.responses.flatMap((r) => ('hits' in r ? (r.hits.hits as Hit[]) : []));
   for (const d of [...bySize, ...byBrand]) hits.push({ _id: d.id, _source: d });
-  let items = blend(doc, hits, neighbours);
+  let items = blend(doc, hits, neighbours, recsWeights(app).similar);
   if (items.length < size) {
     // A sparse leaf with no behaviour yet: listings that read alike anywhere.
     const more = await esCall('search', () =>
       app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } as never }),
     );
-    items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours);
+    items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours, recsWeights(app).similar);
   }
   return items.slice(0, size);
 }
 
-/** Orders candidates by SIMILAR_WEIGHTS; every reason that holds is listed. */
-export function blend(doc: ListingDocument, hits: Hit[], neighbours: Neighbours): SimilarItem[] {
+/** Orders candidates by the similar weights; every reason that holds is listed. */
+export function blend(doc: ListingDocument, hits: Hit[], neighbours: Neighbours, w: SimilarWeights): SimilarItem[] {
   const together = new Map(neighbours.map((x) => [x.id, x.score]));
   const byId = new Map<string, { d: ListingDocument; named: Set<string> }>();
   for (const h of hits) {
@@ -104,7 +98,6 @@ export function blend(doc: ListingDocument, hits: Hit[], neighbours: Neighbours)
       ...(doc.size && d.size === doc.size ? ['same_size'] : []),
       ...(inPriceBand(d.price, doc.price) ? ['same_price_band'] : []),
     ];
-    const w = SIMILAR_WEIGHTS;
     const score =
       w.liked_together * (together.get(d.id) ?? 0) +
       (reasons.includes('same_size') ? w.same_size : 0) +
