@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { ensureListingsIndex } from './index-admin.js';
+import { registerNeighbourMetrics } from './neighbours/metrics.js';
 import { NeighbourJob } from './neighbours/neighbour-job.js';
 import { startIndexerWorker } from './worker.js';
 
@@ -38,6 +39,7 @@ await waitForIndex();
 // The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
 const neighbours = new NeighbourJob(config.redis.url, config.queue.prefix, logger.child({ component: 'neighbours' }));
 const indexer = await startIndexerWorker(config, es, logger, { neighbours });
+registerNeighbourMetrics(indexer.metrics.registry, neighbours);
 neighbours.start();
 ready = true;
 

@@ -78,7 +78,15 @@ export class NeighbourJob {
     await Promise.allSettled([this.redis.quit(), this.reader.quit()]);
   }
 
-  /** Events not yet applied (stream length past the mark is not cheap to count; this is the last id gap). */
+  /** Milliseconds between the newest stream entry and the last applied one (stream ids start with their time). */
+  async lagMs(): Promise<number> {
+    const [last] = await this.reader.xrevrange(this.stream, '+', '-', 'COUNT', 1);
+    if (!last) return 0;
+    const ms = (id: string) => Number(id.split('-')[0]);
+    return Math.max(0, ms(last[0]) - ms(await this.highWater()));
+  }
+
+  /** The last stream id applied ('0-0' before the first). */
   async highWater(): Promise<string> {
     return (await this.redis.get(this.keys.highWater)) ?? '0-0';
   }
