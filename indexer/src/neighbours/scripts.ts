@@ -36,27 +36,36 @@ local lastId, fNow, beta = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local kept, histLen, histTtl, nbTtl = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local hwm = redis.call('GET', hwmKey) or '0-0'
 local touched, applied = {}, 0
-local function popNow(id)
-  local s = redis.call('ZSCORE', popKey, id)
-  local v = (s and tonumber(s) or 0) / fNow
-  if v < 1 then return 1 end
-  return v
+-- Per-batch memo of each listing's popularity^beta and gone flag: a listing recurs in many pairs of a
+-- batch, and each ZSCORE is a call (the script's cost is mostly calls, about 40 per event).
+local norm, gone = {}, {}
+local function isGone(id)
+  if gone[id] == nil then gone[id] = redis.call('ZSCORE', goneKey, id) and true or false end
+  return gone[id]
+end
+local function popNorm(id)
+  if norm[id] == nil then
+    local v = (tonumber(redis.call('ZSCORE', popKey, id) or 0)) / fNow
+    norm[id] = math.pow(math.max(1, v), beta)
+  end
+  return norm[id]
 end
 for i = 9, #ARGV, 4 do
   local sid, user, item, w = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  if after(sid, hwm) and not redis.call('ZSCORE', goneKey, item) then
+  if after(sid, hwm) and not isGone(item) then
     applied = applied + 1
-    redis.call('ZINCRBY', popKey, w, item)
+    local popped = tonumber(redis.call('ZINCRBY', popKey, w, item)) / fNow
+    norm[item] = math.pow(math.max(1, popped), beta)
     local histKey = p .. ':nb-hist:' .. user
     local hist = redis.call('LRANGE', histKey, 0, histLen - 1)
     local n = 0
     for _, j in ipairs(hist) do if j ~= item then n = n + 1 end end
     if n > 0 then
       local c = w / n
-      local bi = math.pow(popNow(item), beta)
+      local bi = norm[item]
       for _, j in ipairs(hist) do
-        if j ~= item and not redis.call('ZSCORE', goneKey, j) then
-          redis.call('ZINCRBY', nbKey(item), c / math.pow(popNow(j), beta), j)
+        if j ~= item and not isGone(j) then
+          redis.call('ZINCRBY', nbKey(item), c / popNorm(j), j)
           redis.call('ZINCRBY', nbKey(j), c / bi, item)
           touched[j] = true
         end
