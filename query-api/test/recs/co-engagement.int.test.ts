@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
 import { NeighbourJob } from '../../../indexer/src/neighbours/neighbour-job.js';
-import { appWithCatalog, FIXED, type TestApp } from '../fixtures.js';
+import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
 import { silentLogger } from '../../../indexer/test/support.js';
 
 let t: TestApp;
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const now = () => new Date().toISOString();
 const like = (user: string, ids: string[]) => ids.map((listing_id) => ({ user_id: user, type: 'like', listing_id, ts: now() }));
-const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', payload: { events } });
+const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', payload: { events }, headers: AS_APP });
 type Item = { id: string; reasons?: string[]; source?: string };
 
 describe('co-engagement neighbours through the API', () => {
@@ -31,7 +31,7 @@ describe('co-engagement neighbours through the API', () => {
     const together = similar.filter((i) => i.reasons!.includes('liked_together')).map((i) => i.id);
     expect(together).toEqual(expect.arrayContaining(['fx-3', 'fx-4', 'fx-7']));
 
-    const feedOf = async (user: string) => (await t.app.inject({ url: `/v1/feed?user_id=${user}&size=30` })).json().items as Item[];
+    const feedOf = async (user: string) => (await t.app.inject({ url: `/v1/feed?user_id=${user}&size=30`, headers: AS_APP })).json().items as Item[];
     const ana = await feedOf('ana');
     const ben = await feedOf('ben');
     expect(ana.find((i) => i.id === 'fx-7')?.source).toMatch(/^because_you_liked:fx-(1|3)$/);
