@@ -17,12 +17,13 @@
  * between them) on the same loaded data, picks the best feed and the best similar variant on the
  * tuning half only, and reports every variant's tuning-half numbers and the picks' evaluation-half numbers.
  */
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, neighbourKeys, streamKeys } from '../core/src/index.js';
-import { arg, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
 
-const dataDir = process.argv.includes('--data') ? process.argv[process.argv.indexOf('--data') + 1]! : '/work/shared/data/thredup';
+const dataDir = process.argv.includes('--data') ? process.argv[process.argv.indexOf('--data') + 1]! : resolve(root, '../shared/data/thredup');
 const concurrency = arg('concurrency', 4);
 const K = 20;
 const split = loadThredup(dataDir);

@@ -13,7 +13,7 @@ const PROFILE_TTL_S = 90 * 24 * 3600;
  * memory at 10M users from them): lists are trimmed on write, purchases keep the newest, affinities
  * keep the strongest fields.
  */
-export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120, liked: 200 } as const;
+export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120, liked: 100 } as const;
 const { recent: RECENT, queries: QUERIES, prices: PRICES, liked: LIKED } = PROFILE_BOUNDS;
 
 /**
