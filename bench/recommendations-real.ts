@@ -45,11 +45,18 @@ const base = `http://127.0.0.1:${port}`;
 const headers = { 'content-type': 'application/json', 'x-api-key': appKey };
 const redis = new Redis(config.redis.url);
 
+/** One API call; a 503 (Elasticsearch timing out on the shared 2 cores) is retried a few times with backoff. */
 async function call(path: string, init: RequestInit = {}): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers ?? {}) } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers ?? {}) } });
+    if (res.ok) return res.json();
+    const body = await res.text();
+    if (res.status !== 503 || attempt >= 5) throw new Error(`${path}: ${res.status} ${body}`);
+    retries++;
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
 }
+let retries = 0;
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -183,7 +190,7 @@ try {
   const feedPick = pick(variants, (x) => x.feed.api.hit_rate_pct);
   const similarPick = pick(variants, (x) => x.similar_of_last_liked.api.hit_rate_pct);
   console.log(JSON.stringify({
-    benchmark: 'recommendations-real', data: 'thredUp dev favorites', k: K, listings: split.items.length, replayed_likes: events.length,
+    benchmark: 'recommendations-real', data: 'thredUp dev favorites', k: K, retried_503: retries, listings: split.items.length, replayed_likes: events.length,
     picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
     evaluation: { users: feedPick.evaluation.users, feed: feedPick.evaluation.feed, similar_of_last_liked: similarPick.evaluation.similar_of_last_liked },
     ...(variants.length > 1 ? { variants_on_tuning_half: Object.fromEntries(variants.map((v) => [v.name, { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api }])) } : { tuning: variants[0]!.tuning, all: variants[0]!.all }),

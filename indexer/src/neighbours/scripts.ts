@@ -67,7 +67,7 @@ for i = 9, #ARGV, 4 do
         if j ~= item and not isGone(j) then
           redis.call('ZINCRBY', nbKey(item), c / popNorm(j), j)
           redis.call('ZINCRBY', nbKey(j), c / bi, item)
-          touched[j] = true
+          if touched[j] == nil then touched[j] = false end
         end
       end
       touched[item] = true
@@ -78,11 +78,13 @@ for i = 9, #ARGV, 4 do
     redis.call('EXPIRE', histKey, histTtl)
   end
 end
-for id in pairs(touched) do
+-- touched[id] is true for an event's own listing, false for a history listing that only gained a
+-- member: a list's TTL runs from its listing's last own engagement (half the calls of refreshing all).
+for id, own in pairs(touched) do
   local k = nbKey(id)
   local card = redis.call('ZCARD', k)
   if card > 2 * kept then redis.call('ZREMRANGEBYRANK', k, 0, card - kept - 1) end
-  redis.call('EXPIRE', k, nbTtl)
+  if own then redis.call('EXPIRE', k, nbTtl) end
 end
 if after(lastId, hwm) then redis.call('SET', hwmKey, lastId) end
 return applied

@@ -71,23 +71,29 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
 }
 
 /**
- * What fits the person, from the whole catalog: listings in their sizes, departments, brands and
- * categories, each clause weighted by its share of their engagement, plus a popularity prior. Finds
- * what the shared popular-by-attribute lists miss (a favourite brand in their size).
+ * What fits the person, from the whole catalog: listings of their brands or categories, scored by
+ * how much of their engagement each matching size, brand, department and category holds, plus a
+ * popularity prior. Finds what the shared popular-by-attribute lists miss (a favourite brand in their
+ * size). Sizes and departments only score, never select: "Size S" or "Women" alone would match a
+ * large share of a million listings, and the shared popular-by-size lists already cover them.
  */
 function fitQuery(user: UserProfile, w: FeedWeights): Query | undefined {
   const fit = fitOf(user, w);
+  if (fit.brands.length + fit.categories.length === 0) return undefined;
   const clause = (field: string, value: string, boost: number): Query => ({ constant_score: { filter: { term: { [field]: value } }, boost } });
-  const should = [
-    ...fit.sizes.map(([v, w]) => clause('size', v, w)),
-    ...fit.brands.map(([v, w]) => clause('brand', v, w)),
-    ...fit.departments.map(([v, w]) => clause('category_l0', v, w)),
-    ...fit.categories.map(([v, w]) => clause('category_leaf', v, w)),
+  const selective = [
+    ...(fit.brands.length ? [{ terms: { brand: fit.brands.map(([v]) => v) } }] : []),
+    ...(fit.categories.length ? [{ terms: { category_leaf: fit.categories.map(([v]) => v) } }] : []),
   ];
-  if (should.length === 0) return undefined;
+  const should = [
+    ...fit.sizes.map(([v, x]) => clause('size', v, x)),
+    ...fit.brands.map(([v, x]) => clause('brand', v, x)),
+    ...fit.departments.map(([v, x]) => clause('category_l0', v, x)),
+    ...fit.categories.map(([v, x]) => clause('category_leaf', v, x)),
+  ];
   return {
     function_score: {
-      query: { bool: { filter: [ON_SALE], should, minimum_should_match: 1 } },
+      query: { bool: { filter: [ON_SALE, { bool: { should: selective, minimum_should_match: 1 } }], should } },
       // popularity is log-scaled engagement (~0..10): a prior comparable to one matching clause.
       functions: [{ field_value_factor: { field: 'popularity', factor: 0.05, missing: 0 } }],
       boost_mode: 'sum',
