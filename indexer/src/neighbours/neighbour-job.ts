@@ -42,7 +42,10 @@ export interface NeighbourJobStats {
  * batch, so "applied" and "acknowledged" can never disagree. A consumer group would be a second
  * cursor (its ack) updated in a separate command; a crash between the two re-delivers a batch that
  * was already counted. After a restart the job simply reads from the mark: nothing lost, nothing
- * counted twice. One process applies at a time (a lease), because batches must apply in stream order.
+ * counted twice. One process applies at a time (a lease) so that pods do not read the same batches for
+ * nothing; should two ever overlap (a lease lapsing in a long pause), each script still applies only
+ * the entries past the mark it finds, and a batch read from an older mark is consecutive from it, so
+ * nothing is skipped or applied twice then either.
  * Runs inside the indexer process: it already owns the listing status changes that must evict sold
  * listings from neighbour lists (see forget), and it needs no port or deployment of its own.
  */
