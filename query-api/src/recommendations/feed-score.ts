@@ -1,26 +1,9 @@
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import type { FeedWeights } from './weights.js';
 
-/** How many of each kind of fit the per-user candidate query asks for. */
-const FIT_TERMS = { sizes: 4, brands: 5, departments: 2, categories: 5 } as const;
-
 /** The n heaviest keys of a weight map (optionally only those passing pred). */
 export const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
   Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
-
-const top = (weights: Record<string, number>, n: number, w: number, pred: (k: string) => boolean = () => true): Array<[string, number]> =>
-  Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, v * w]);
-
-/** The person's strongest sizes, brands, departments (category roots) and leaf categories, weighted for scoring. */
-export function fitOf(user: UserProfile, w: FeedWeights) {
-  const depth = (k: string) => k.split(' > ').length;
-  return {
-    sizes: top(user.size_affinity ?? {}, FIT_TERMS.sizes, w.size),
-    brands: top(user.brand_affinity, FIT_TERMS.brands, w.brand),
-    departments: top(user.category_affinity, FIT_TERMS.departments, w.department, (k) => depth(k) === 1),
-    categories: top(user.category_affinity, FIT_TERMS.categories, w.category, (k) => depth(k) >= 2).map(([k, v]): [string, number] => [k.split(' > ').pop()!, v]),
-  };
-}
 
 /** How well a listing fits the person: size, brand, department and category shares of their engagement, weighted. */
 export function fitScore(user: UserProfile, doc: ListingDocument, w: FeedWeights): number {

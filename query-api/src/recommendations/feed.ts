@@ -7,8 +7,8 @@ import { catalogSize, rareTermsCap } from './catalog-size.js';
 import { diversify } from './diversify.js';
 import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';
-import { fitOf, scoreFeed, topKeys } from './feed-score.js';
-import { recsWeights, type FeedWeights } from './weights.js';
+import { scoreFeed, topKeys } from './feed-score.js';
+import { recsWeights } from './weights.js';
 
 export interface FeedEntry {
   doc: ListingDocument;
@@ -71,41 +71,12 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
 }
 
 /**
- * What fits the person, from the whole catalog: listings of their brands or categories, scored by
- * how much of their engagement each matching size, brand, department and category holds, plus a
- * popularity prior. Finds what the shared popular-by-attribute lists miss (a favourite brand in their
- * size). Sizes and departments only score, never select: "Size S" or "Women" alone would match a
- * large share of a million listings, and the shared popular-by-size lists already cover them.
- */
-function fitQuery(user: UserProfile, w: FeedWeights): Query | undefined {
-  const fit = fitOf(user, w);
-  if (fit.brands.length + fit.categories.length === 0) return undefined;
-  const clause = (field: string, value: string, boost: number): Query => ({ constant_score: { filter: { term: { [field]: value } }, boost } });
-  const selective = [
-    ...(fit.brands.length ? [{ terms: { brand: fit.brands.map(([v]) => v) } }] : []),
-    ...(fit.categories.length ? [{ terms: { category_leaf: fit.categories.map(([v]) => v) } }] : []),
-  ];
-  const should = [
-    ...fit.sizes.map(([v, x]) => clause('size', v, x)),
-    ...fit.brands.map(([v, x]) => clause('brand', v, x)),
-    ...fit.departments.map(([v, x]) => clause('category_l0', v, x)),
-    ...fit.categories.map(([v, x]) => clause('category_leaf', v, x)),
-  ];
-  return {
-    function_score: {
-      query: { bool: { filter: [ON_SALE, { bool: { should: selective, minimum_should_match: 1 } }], should } },
-      // popularity is log-scaled engagement (~0..10): a prior comparable to one matching clause.
-      functions: [{ field_value_factor: { field: 'popularity', factor: 0.05, missing: 0 } }],
-      boost_mode: 'sum',
-    },
-  };
-}
-
-/**
  * Builds a user's feed. Candidates: the co-engagement neighbours of their recent likes
- * (`because_you_liked:<id>`, one Redis round trip), what fits them (sizes, departments, brands,
- * categories: a per-user query and the shared popular lists of their top sizes, categories and
- * brands), their recent searches, items that read like theirs, and trending/fresh listings. Sold,
+ * (`because_you_liked:<id>`, one Redis round trip), what fits them (the popular listings of their top
+ * sizes, categories and brands: lists shared by everyone and cached, so a fresh build queries
+ * Elasticsearch only for its own sources; a per-user query weighting all of them at once cost ~10x
+ * the feed's latency under fresh builds), their recent searches, items that read like theirs, and
+ * trending/fresh listings. Sold,
  * suspended, purchased and already liked items are excluded; the rest is scored by fit,
  * co-engagement, popularity and freshness (feed-score.ts) and diversified by category and seller.
  * Unknown users get the cold-start mix: trending and fresh listings, diversified across categories.
@@ -132,13 +103,11 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
     }
     const ids = [...together.keys()].filter((id) => !excluded.has(id));
     if (ids.length > 0) personal.push(['together', { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length }]);
-    const fit = fitQuery(user, weights);
-    if (fit) personal.push(['fit', { query: { bool: { must: [fit], must_not: mustNot } }, size: 100 }]);
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
       lists.push(tagged(`category:${path}`, popularIn(app, `category:${path}`, path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)));
     }
-    for (const brand of topKeys(user.brand_affinity, 2)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 20)));
-    for (const size of topKeys(user.size_affinity ?? {}, 2)) lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 60)));
+    for (const brand of topKeys(user.brand_affinity, 3)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
+    for (const size of topKeys(user.size_affinity ?? {}, 2)) lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
     for (const q of user.recent_queries.slice(0, 2)) personal.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
     const liked = user.recent_listing_ids.slice(0, 2);
     if (liked.length > 0) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, toListingDocument, type Listing, type UserProfile } from '../../../core/src/index.js';
-import { fitOf, fitScore, scoreFeed } from '../../src/recommendations/feed-score.js';
+import { fitScore, scoreFeed, topKeys } from '../../src/recommendations/feed-score.js';
 import { FEED_WEIGHTS, recsWeights } from '../../src/recommendations/weights.js';
 
 const now = new Date('2026-12-02T12:00:00Z');
@@ -42,11 +42,9 @@ describe('feed scoring', () => {
     expect(entries[0]!.score).toBeCloseTo(FEED_WEIGHTS.popularity);
   });
 
-  it('asks the fit query for the strongest sizes, brands, departments and leaf categories, weighted', () => {
-    const fit = fitOf(user, FEED_WEIGHTS);
-    expect(fit.sizes[0]).toEqual(['Size S', 0.75 * FEED_WEIGHTS.size]);
-    expect(fit.departments).toEqual([['Women', FEED_WEIGHTS.department]]);
-    expect(fit.categories.map(([c]) => c).sort()).toEqual(['Blazer', 'Jeans']);
+  it('picks the strongest sizes for the shared popular-by-size candidate lists', () => {
+    expect(topKeys(user.size_affinity!, 1)).toEqual(['Size S']);
+    expect(topKeys(user.category_affinity, 5, (k) => k.includes(' > ')).sort()).toEqual(['Women > Blazer', 'Women > Jeans']);
   });
 });
 
