@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { neighbourKeys, NEIGHBOURS_KEPT } from '../../../core/src/index.js';
+import { execPipeline } from '../plugins/redis.js';
 
 /** A listing's co-engagement neighbours, best first, scores divided by the best (1 = the strongest). */
 export type Neighbours = Array<{ id: string; score: number }>;
@@ -15,10 +16,12 @@ export async function readNeighbours(redis: Redis, prefix: string, ids: string[]
   const keys = neighbourKeys(prefix);
   const tx = redis.pipeline();
   for (const id of ids) tx.zrevrange(keys.neighbours(id), 0, perListing - 1, 'WITHSCORES');
-  const res = (await tx.exec()) ?? [];
+  // Redis unreachable fails the request (503) like every other Redis read: a list computed without
+  // its neighbours would be cached and served as if complete.
+  const res = await execPipeline(tx);
   ids.forEach((id, i) => {
-    const [err, flat] = res[i] ?? [];
-    if (err || !Array.isArray(flat) || flat.length === 0) return;
+    const flat = res[i];
+    if (!Array.isArray(flat) || flat.length === 0) return;
     const best = Number(flat[1]) || 1;
     const list: Neighbours = [];
     for (let j = 0; j < flat.length; j += 2) list.push({ id: String(flat[j]), score: Number(flat[j + 1]) / best });
