@@ -30,6 +30,13 @@ failed=0
 [ -f .data/training/judged.jsonl ] || npx tsx models/export/judged-data.ts >&2 || echo "no judged data: skipping offline-ndcg" >&2
 [ -f .data/training/judged.jsonl ] && run offline-ndcg npx tsx bench/offline-ndcg.ts
 [ -f bench/recommendations.ts ] && run recommendations npx tsx bench/recommendations.ts --listings "${BENCH_REC_LISTINGS:-1000000}"
+# Recommendations on the real thredUp favorites (issue 18), when the data is there.
+if [ -f "${RECS_DATA:-$root/../shared/data/thredup}/items.jsonl" ]; then
+  run recommendations-real npx tsx bench/recommendations-real.ts --data "${RECS_DATA:-$root/../shared/data/thredup}"
+  run neighbour-job-cost npx tsx bench/neighbour-job-cost.ts
+else
+  echo "no thredUp data: skipping recommendations-real" >&2
+fi
 # Does the gain still grow with more judged queries? (LightGBM on the judged rows, see docs/benchmarks.md)
 [ -f .data/training/judged.jsonl ] && run learning-curve python3 models/pipeline/learning_curve.py
 

@@ -62,6 +62,7 @@ export const EnvSchema = Type.Object({
   CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
   CACHE_SCOPE_INVALIDATION: Type.Boolean({ default: true, description: 'drop cached results a new or changed listing may now enter (off: only those showing it; for measuring what it costs)' }),
   CACHE_REFRESH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue' }),
+  RECS_WEIGHTS: Type.String({ default: '', pattern: '^((feed|similar)\\.[a-z_]+=\\d+(\\.\\d+)?(,|$))*$', description: 'overrides of the feed and similar-items blend weights, e.g. "feed.size=1,similar.popularity=0.25" (tuning runs of bench/recommendations-real.ts)' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   FEATURE_LOG_MAXLEN: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 20_000, description: 'entries the feature-log stream keeps (each FEATURE_LOG_ITEMS x ~0.3 KB)' }),
   FEATURE_LOG_ITEMS: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'positions of each re-ranked window logged (clicks come from the first pages)' }),
@@ -97,6 +98,8 @@ export interface Config {
   model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
   embedding: { modelDir: string; knnCandidates: number; batch: number; idleMs: number };
   cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number; scopeInvalidation: boolean };
+  /** Blend weight overrides by name ("feed.size"); the query API rejects unknown names at boot. */
+  recsWeights: Record<string, number>;
   featureLogEnabled: boolean;
   featureLog: { maxLen: number; items: number; sample: number };
   interactionsMaxLen: number;
@@ -177,6 +180,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     embedding: { modelDir: env.EMBEDDING_MODEL_DIR, knnCandidates: env.KNN_CANDIDATES, batch: env.EMBEDDING_BATCH, idleMs: env.EMBEDDING_IDLE_MS },
     cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY, scopeInvalidation: env.CACHE_SCOPE_INVALIDATION },
+    recsWeights: Object.fromEntries(splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])),
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
     interactionsMaxLen: env.INTERACTIONS_MAXLEN,

@@ -10,3 +10,4 @@ export * from './schemas/interaction-event.js';
 export * from './schemas/user-profile.js';
 export * from './stream-keys.js';
 export * from './seeded-random.js';
+export * from './neighbour-keys.js';

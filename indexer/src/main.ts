@@ -6,6 +6,8 @@ import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
 import { ensureListingsIndex } from './index-admin.js';
+import { registerNeighbourMetrics } from './neighbours/metrics.js';
+import { NeighbourJob } from './neighbours/neighbour-job.js';
 import { startIndexerWorker } from './worker.js';
 
 /**
@@ -37,7 +39,11 @@ async function waitForIndex(): Promise<void> {
 }
 
 await waitForIndex();
-const indexer = await startIndexerWorker(config, es, logger);
+// The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
+const neighbours = new NeighbourJob(config.redis.url, config.queue.prefix, logger.child({ component: 'neighbours' }));
+const indexer = await startIndexerWorker(config, es, logger, { neighbours });
+registerNeighbourMetrics(indexer.metrics.registry, neighbours);
+neighbours.start();
 const embedding = await startEmbeddingStep();
 ready = true;
 
@@ -97,6 +103,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'draining: finishing in-flight batches');
   await embedding?.stop();
   await indexer.close();
+  await neighbours.close();
   await es.close();
   server.close();
   logger.info('indexer stopped');

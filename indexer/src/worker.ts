@@ -10,6 +10,7 @@ import { DeadLetterQueue, type DeadLetter } from './dead-letters.js';
 import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
 import type { ChangeBatchJob } from './producer.js';
 import { queueNames } from './queue-names.js';
+import type { NeighbourJob } from './neighbours/neighbour-job.js';
 import { WriteTargets } from './write-targets.js';
 
 export interface IndexerWorker {
@@ -28,7 +29,7 @@ export interface IndexerWorker {
  * cluster failures throw, so BullMQ retries the job with backoff and jitter. If Redis or Elasticsearch
  * goes away, jobs stay in Redis (locked jobs of a dead worker come back as stalled) and nothing is lost.
  */
-export async function startIndexerWorker(config: Config, es: Client, logger: Logger, opts: { autorun?: boolean } = {}): Promise<IndexerWorker> {
+export async function startIndexerWorker(config: Config, es: Client, logger: Logger, opts: { autorun?: boolean; neighbours?: NeighbourJob } = {}): Promise<IndexerWorker> {
   const names = queueNames(config);
   const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const publisher = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -88,6 +89,13 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     for (const r of results) {
       metrics.eventsConsumed.inc({ op: r.event.op, outcome: r.outcome });
       if (r.outcome === 'dead-letter') letters.push({ event: r.event, reason: r.reason!, failed_at: new Date().toISOString(), source_job_id: job.id });
+    }
+    if (opts.neighbours) {
+      // Sold, suspended and deleted listings leave the co-engagement neighbour lists as soon as indexed.
+      const written = results.filter((r) => r.outcome === 'ok').map((r) => r.event);
+      const gone = written.filter((e) => e.op === 'delete' || e.listing.status !== 'on_sale').map((e) => e.listing_id);
+      const onSale = written.filter((e) => e.op === 'upsert' && e.listing.status === 'on_sale').map((e) => e.listing_id);
+      await opts.neighbours.statusChanged(gone, onSale);
     }
     if (letters.length > 0) {
       metrics.eventsConsumed.inc({ op: 'invalid', outcome: 'dead-letter' }, letters.length - results.filter((r) => r.outcome === 'dead-letter').length);

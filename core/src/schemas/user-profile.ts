@@ -9,7 +9,11 @@ export interface UserProfile {
   brand_affinity: Record<string, number>;
   /** price band (minor units) of what the user engaged with, when known */
   price_band?: { low: number; high: number };
+  /** sizes of what the user engaged with (e.g. "Size S"): what fits them; absent on old profiles */
+  size_affinity?: Record<string, number>;
   recent_listing_ids: string[];
+  /** listings the user liked or bought, most recent first: the feed's `because_you_liked` seeds, never shown again */
+  liked_listing_ids?: string[];
   purchased_listing_ids: string[];
   recent_queries: string[];
 }

@@ -13,8 +13,8 @@ const PROFILE_TTL_S = 90 * 24 * 3600;
  * memory at 10M users from them): lists are trimmed on write, purchases keep the newest, affinities
  * keep the strongest fields.
  */
-export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120 } as const;
-const { recent: RECENT, queries: QUERIES, prices: PRICES } = PROFILE_BOUNDS;
+export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120, liked: 100 } as const;
+const { recent: RECENT, queries: QUERIES, prices: PRICES, liked: LIKED } = PROFILE_BOUNDS;
 
 /**
  * Forward decay: a weight w at time t is stored as w * 2^((t - epoch) / half-life), so adding is one
@@ -32,6 +32,7 @@ const keys = (prefix: string, user: string) => ({
   purchased: `${prefix}:profile:${user}:purchases`,
   queries: `${prefix}:profile:${user}:queries`,
   prices: `${prefix}:profile:${user}:prices`,
+  liked: `${prefix}:profile:${user}:liked`,
 });
 
 /** Bumped by every recorded event: caches of what depends on the profile key on it. */
@@ -44,6 +45,7 @@ export interface ListingFacts {
   category_path: string[];
   brand?: string;
   price: number;
+  size?: string;
 }
 
 /** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
@@ -61,11 +63,14 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
     if (!e.listing_id) continue;
     tx.lrem(k.recent, 0, e.listing_id).lpush(k.recent, e.listing_id).ltrim(k.recent, 0, RECENT - 1);
     if (e.type === 'purchase') tx.zadd(k.purchased, ts, e.listing_id).zremrangebyrank(k.purchased, 0, -(PROFILE_BOUNDS.purchases + 1));
+    if (e.type === 'like' || e.type === 'purchase') tx.lrem(k.liked, 0, e.listing_id).lpush(k.liked, e.listing_id).ltrim(k.liked, 0, LIKED - 1);
     const f = facts.get(e.listing_id);
     if (!f) continue;
     const w = EVENT_WEIGHTS[e.type] * decayFactor(ts);
     for (let i = 1; i <= f.category_path.length; i++) tx.hincrbyfloat(k.affinity, `c:${f.category_path.slice(0, i).join(' > ')}`, w);
     if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
+    // Size says who an item fits: in second-hand fashion the strongest single signal of a next favorite.
+    if (f.size) tx.hincrbyfloat(k.affinity, `z:${f.size}`, w);
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
   const users = [...touched];
@@ -91,15 +96,17 @@ async function trimAffinities(redis: Redis, key: string): Promise<void> {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 
-/** Reads a profile: affinities decayed to now and normalized per kind (category level, brand). */
+/** Reads a profile: affinities decayed to now and normalized per kind (category level, brand, size). */
 export async function loadUserProfile(redis: Redis, prefix: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
   const k = keys(prefix, userId);
-  const read = redis.pipeline().hgetall(k.affinity).lrange(k.recent, 0, -1).zrange(k.purchased, 0, -1).lrange(k.queries, 0, -1).lrange(k.prices, 0, -1);
-  const [aff, recent, purchased, queries, prices] = (await execPipeline(read)) as [Record<string, string>, string[], string[], string[], string[]];
+  const read = redis.pipeline().hgetall(k.affinity).lrange(k.recent, 0, -1).zrange(k.purchased, 0, -1).lrange(k.queries, 0, -1).lrange(k.prices, 0, -1).lrange(k.liked, 0, -1);
+  const [aff, recent, purchased, queries, prices, liked] = (await execPipeline(read)) as [Record<string, string>, string[], string[], string[], string[], string[]];
   if (Object.keys(aff).length === 0 && recent.length === 0 && queries.length === 0) return undefined;
   const scale = decayFactor(now);
   const category: Record<string, number> = {};
   const brand: Record<string, number> = {};
+  const size: Record<string, number> = {};
+  let sizeTotal = 0;
   const levelTotals = new Map<number, number>();
   let brandTotal = 0;
   for (const [field, raw] of Object.entries(aff)) {
@@ -112,17 +119,23 @@ export async function loadUserProfile(redis: Redis, prefix: string, userId: stri
     } else if (field.startsWith('b:')) {
       brand[field.slice(2)] = w;
       brandTotal += w;
+    } else if (field.startsWith('z:')) {
+      size[field.slice(2)] = w;
+      sizeTotal += w;
     }
   }
   for (const path of Object.keys(category)) category[path]! /= levelTotals.get(path.split(' > ').length) || 1;
   for (const b of Object.keys(brand)) brand[b]! /= brandTotal || 1;
+  for (const z of Object.keys(size)) size[z]! /= sizeTotal || 1;
   const sortedPrices = prices.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
   return {
     user_id: userId,
     category_affinity: category,
     brand_affinity: brand,
     ...(sortedPrices.length >= 2 ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } } : {}),
+    size_affinity: size,
     recent_listing_ids: recent,
+    liked_listing_ids: liked,
     purchased_listing_ids: purchased,
     recent_queries: queries,
   };

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
-import { extractFeatures } from '../../../ranking/src/features.js';
 import { esCall } from '../search/es-errors.js';
-import { ON_SALE, SOURCE_FIELDS } from '../search/search-request.js';
+import { ON_SALE } from '../search/search-request.js';
 import { textQuery } from '../search/text-query.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
 import { diversify } from './diversify.js';
+import { readNeighbours } from './neighbours.js';
+import { popularIn, RECS_FIELDS } from './popular-in.js';
+import { scoreFeed, topKeys } from './feed-score.js';
+import { recsWeights } from './weights.js';
 
 export interface FeedEntry {
   doc: ListingDocument;
@@ -14,8 +17,11 @@ export interface FeedEntry {
 }
 
 type Query = Record<string, unknown>;
-/** Everything the feed's features read; descriptions only matter to text features, and a feed has no query. */
-const FEED_FIELDS = SOURCE_FIELDS.filter((f) => f !== 'description');
+type Candidate = { doc: ListingDocument; source: string };
+
+/** Recent likes whose neighbours seed the feed, and neighbours read per like. */
+const SEEDS = 10;
+const NEIGHBOURS_PER_SEED = 30;
 /** Newest listings every feed may draw from. */
 const FRESH_SIZE = 60;
 
@@ -32,16 +38,13 @@ const TRENDING: Query = {
   },
 };
 
-const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
-  Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
-
 /**
  * Trending and fresh listings are the same for everyone: computed once a minute (and whenever one of
  * them changes, through the cache's per-listing invalidation, or a listing newer than the last fresh
  * one appears, through the entry's scope) instead of scoring every listing on sale for each feed.
  * Trending moves with popularity, which the minute's TTL follows.
  */
-async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: ListingDocument; source: string }>> {
+async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
   const index = app.config.elasticsearch.alias;
   const { value } = await app.cache.getOrCompute(
     'feed-shared-candidates',
@@ -49,12 +52,12 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
       const res = await esCall('msearch', () =>
         app.es.msearch<ListingDocument>({
           searches: [
-            { index }, { query: TRENDING, size: 100, _source: FEED_FIELDS, track_total_hits: false },
-            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: FRESH_SIZE, _source: FEED_FIELDS, track_total_hits: false },
+            { index }, { query: TRENDING, size: 100, _source: RECS_FIELDS, track_total_hits: false },
+            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: FRESH_SIZE, _source: RECS_FIELDS, track_total_hits: false },
           ],
         }),
       );
-      const out: Array<{ doc: ListingDocument; source: string }> = [];
+      const out: Candidate[] = [];
       res.responses.forEach((r, i) => {
         if ('hits' in r) for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
       });
@@ -67,75 +70,70 @@ async function sharedCandidates(app: FastifyInstance): Promise<Array<{ doc: List
   return value;
 }
 
-/** Popular listings of one category or brand: the same for every user, so shared and cached a minute like the trending set. */
-async function popularIn(app: FastifyInstance, key: string, filter: Query[], size: number): Promise<ListingDocument[]> {
-  const index = app.config.elasticsearch.alias;
-  const { value } = await app.cache.getOrCompute(
-    `feed-popular:${size}:${key}`,
-    async () => {
-      // A filter sorted by popularity: Elasticsearch skips what cannot make the top, and counts nothing.
-      const res = await esCall('search', () =>
-        app.es.search<ListingDocument>({ index, size, track_total_hits: false, _source: FEED_FIELDS, query: { bool: { filter: [ON_SALE, ...filter] } } as never, sort: [{ popularity: 'desc' }, { created_at: 'desc' }] }),
-      );
-      const docs = res.hits.hits.map((h) => h._source!);
-      return { value: docs, ids: docs.map((d) => d.id) };
-    },
-    { ttlSeconds: 60 },
-  );
-  return value;
-}
-
 /**
- * Builds a user's feed: candidates from their category and brand affinities, recent searches, items
- * like the ones they engaged with, and trending/fresh listings; sold, suspended and purchased items
- * excluded; scored with the ranking features' personal signals (affinity, price fit) plus popularity
- * and freshness; diversified by category and seller. Unknown users get the cold-start mix: trending
- * and fresh listings, diversified across categories. Only the sources that depend on the person
- * (their searches, items like theirs) query Elasticsearch for each build; category, brand, trending
- * and fresh lists are shared by everyone.
+ * Builds a user's feed. Candidates: the co-engagement neighbours of their recent likes
+ * (`because_you_liked:<id>`, one Redis round trip), what fits them (the popular listings of their top
+ * sizes, categories and brands: lists shared by everyone and cached, so a fresh build queries
+ * Elasticsearch only for its own sources; a per-user query weighting all of them at once cost ~10x
+ * the feed's latency under fresh builds), their recent searches, items that read like theirs, and
+ * trending/fresh listings. Sold,
+ * suspended, purchased and already liked items are excluded; the rest is scored by fit,
+ * co-engagement, popularity and freshness (feed-score.ts) and diversified by category and seller.
+ * Unknown users get the cold-start mix: trending and fresh listings, diversified across categories.
  */
 export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
-  const purchased = new Set(user?.purchased_listing_ids ?? []);
-  const mustNot: Query[] = purchased.size ? [{ ids: { values: [...purchased] } }] : [];
-  const lists: Array<Promise<Array<{ doc: ListingDocument; source: string }>>> = [sharedCandidates(app)];
+  const weights = recsWeights(app).feed;
+  const excluded = new Set([...(user?.purchased_listing_ids ?? []), ...(user?.liked_listing_ids ?? [])]);
+  const mustNot: Query[] = excluded.size ? [{ ids: { values: [...excluded] } }] : [];
+  const lists: Array<Promise<Candidate[]>> = [sharedCandidates(app)];
   const personal: Array<[string, Query]> = [];
+  const together = new Map<string, { score: number; seed: string; best: number }>();
   if (user) {
     const tagged = (source: string, docs: Promise<ListingDocument[]>) => docs.then((ds) => ds.map((doc) => ({ doc, source })));
+    const seeds = (user.liked_listing_ids ?? []).slice(0, SEEDS);
+    const [neighbours, catalog] = await Promise.all([readNeighbours(app.redis, app.config.queue.prefix, seeds, NEIGHBOURS_PER_SEED), catalogSize(app)]);
+    for (const [seed, list] of neighbours) {
+      for (const { id, score } of list) {
+        const t = together.get(id) ?? { score: 0, seed, best: 0 };
+        t.score += score;
+        if (score > t.best) Object.assign(t, { seed, best: score });
+        together.set(id, t);
+      }
+    }
+    const ids = [...together.keys()].filter((id) => !excluded.has(id));
+    if (ids.length > 0) personal.push(['together', { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length }]);
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
       lists.push(tagged(`category:${path}`, popularIn(app, `category:${path}`, path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)));
     }
-    for (const brand of topKeys(user.brand_affinity, 2)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 20)));
+    for (const brand of topKeys(user.brand_affinity, 3)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
+    for (const size of topKeys(user.size_affinity ?? {}, 2)) lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
     for (const q of user.recent_queries.slice(0, 2)) personal.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
     const liked = user.recent_listing_ids.slice(0, 2);
     if (liked.length > 0) {
       // Text likeness without the catalog's common terms: the costly ones, and the least telling.
-      const like = { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1, max_doc_freq: rareTermsCap(await catalogSize(app)) };
+      const like = { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1, max_doc_freq: rareTermsCap(catalog) };
       personal.push(['similar', { query: { bool: { must: [{ more_like_this: like }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, size: 20 }]);
     }
   }
   if (personal.length > 0) {
     lists.unshift(
       esCall('msearch', () =>
-        app.es.msearch<ListingDocument>({ searches: personal.flatMap(([, body]) => [{ index }, { ...body, _source: FEED_FIELDS, track_total_hits: false }]) }),
+        app.es.msearch<ListingDocument>({ searches: personal.flatMap(([, body]) => [{ index }, { ...body, _source: RECS_FIELDS, track_total_hits: false }]) }),
       ).then((res) => res.responses.flatMap((r, i) => ('hits' in r ? r.hits.hits.map((h) => ({ doc: h._source!, source: personal[i]![0] })) : []))),
     );
   }
   // Personal sources first: a listing found by several keeps the most specific reason.
   const candidates = new Map<string, FeedEntry>();
   for (const list of await Promise.all(lists)) {
-    for (const c of list) if (!candidates.has(c.doc.id) && !purchased.has(c.doc.id) && c.doc.status === 'on_sale') candidates.set(c.doc.id, { doc: c.doc, score: 0, source: c.source });
+    for (const c of list) {
+      if (candidates.has(c.doc.id) || excluded.has(c.doc.id) || c.doc.status !== 'on_sale') continue;
+      const t = together.get(c.doc.id);
+      candidates.set(c.doc.id, { doc: c.doc, score: 0, source: t ? `because_you_liked:${t.seed}` : c.source });
+    }
   }
   const entries = [...candidates.values()];
-  const features = extractFeatures(entries.map((e) => ({ doc: e.doc, bm25: 0 })), { query: '', user, now: new Date() });
-  const at = (name: string) => app.ranking.featureNames.indexOf(name);
-  entries.forEach((e, i) => {
-    const f = features[i]!;
-    const personal = user ? 3 * f[at('user_category_affinity')]! + 1.5 * f[at('user_brand_affinity')]! + 0.5 * f[at('user_price_fit')]! : 0;
-    const popularity = Math.min(1, f[at('log_views')]! / 8);
-    const freshness = 1 - f[at('age_days')]! / 60;
-    e.score = personal + 0.4 * popularity + 0.3 * Math.max(0, freshness);
-  });
+  scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date(), weights);
   entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
   return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(0, limit);
 }

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError, type ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
-import { ITEM_FIELDS, ON_SALE } from '../search/search-request.js';
+import { ON_SALE } from '../search/search-request.js';
 import { catalogSize, rareTermsCap } from './catalog-size.js';
+import { readNeighbours, type Neighbours } from './neighbours.js';
+import { popularIn, RECS_FIELDS } from './popular-in.js';
+import { recsWeights, type SimilarWeights } from './weights.js';
 
 export interface SimilarItem {
   doc: ListingDocument;
@@ -12,28 +15,32 @@ export interface SimilarItem {
 }
 
 type Query = Record<string, unknown>;
-type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; matched_queries?: string[] | Record<string, number> };
+type Hit = { _id?: string; _source?: ListingDocument; matched_queries?: string[] | Record<string, number> };
 
-/** How much each signal adds to the normalized text score when candidates are blended. */
-const WEIGHTS = { similar_text: 1, same_brand: 0.4, same_price_band: 0.3, popularity: 0.15 } as const;
-/** Candidates fetched per requested item: the blend re-orders a wider set than it returns. */
-const OVERFETCH = 2;
+/** Candidates fetched per requested item from each content source: the blend re-orders a wider set than it returns. */
+const OVERFETCH = 3;
 
 const inPriceBand = (price: number, reference: number) => price >= reference / 2 && price <= reference * 2;
 
 /**
- * Similar items for a listing page: on sale, in the listing's leaf category, never the listing itself
- * nor its near-duplicates (same seller relisting the same title), scored by text likeness
- * (more_like_this on its title and brand, common terms skipped) and the same brand, as named clauses
- * so each hit says which matched. The leaf scope keeps a cold list cheap (thousands of listings, not
- * the catalog) and is what a buyer expects from "similar"; a sparse leaf falls back to text likeness
- * across the catalog. Candidates are then blended in process with price-band fit and popularity.
+ * Similar items for a listing page, never the listing itself nor its near-duplicates (same seller
+ * relisting the same title), from four candidate sources: the listings people engaged with together
+ * with it (the neighbour job's list, one Redis read), its leaf category scored by text likeness,
+ * size and brand (named clauses, so each hit says which matched), and the most popular listings of
+ * its size and of its brand (shared, cached lists). Blended in process with the similar weights (weights.ts). A new
+ * listing has no neighbours yet: content carries it alone.
  */
 export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<SimilarItem[]> {
   const index = app.config.elasticsearch.alias;
-  const [got, catalog] = await Promise.all([esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: [...ITEM_FIELDS, 'dedup_key'] })), catalogSize(app)]);
+  const [got, catalog, neighbourLists] = await Promise.all([
+    esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
+    catalogSize(app),
+    readNeighbours(app.redis, app.config.queue.prefix, [id]),
+  ]);
   const [doc] = foundSources(got);
   if (!doc || (doc.status as string) === 'deleted') throw new NotFoundError(`listing ${id}`);
+  const neighbours = neighbourLists.get(id) ?? [];
+  const n = size * OVERFETCH;
 
   const text = (name?: string): Query => ({
     more_like_this: {
@@ -41,42 +48,63 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
       max_doc_freq: rareTermsCap(catalog), max_query_terms: 12, ...(name ? { _name: name } : {}),
     },
   });
-  const neighbours = async (filter: Query[], clauses: { must?: Query[]; should?: Query[] }) => {
-    const res = await esCall('search', () =>
-      app.es.search<ListingDocument>({
-        index, size: size * OVERFETCH, track_total_hits: false, _source: ITEM_FIELDS,
-        query: { bool: { filter: [ON_SALE, ...filter], must_not: [{ ids: { values: [id] } }, { term: { dedup_key: doc.dedup_key } }], ...clauses } } as never,
-      }),
-    );
-    return res.hits.hits as Hit[];
-  };
-  let hits = await neighbours([{ term: { category_leaf: doc.category_leaf } }], { should: [text('similar_text'), ...(doc.brand ? [{ term: { brand: { value: doc.brand, _name: 'same_brand' } } }] : [])] });
-  if (hits.length < size) {
-    // A sparse leaf: listings that read alike anywhere (here the text clause must match).
-    const seen = new Set(hits.map((h) => h._id));
-    hits = hits.concat((await neighbours([], { must: [text()] })).filter((h) => !seen.has(h._id)));
+  const named = (name: string, filter: Query): Query => ({ constant_score: { filter, boost: 1, _name: name } });
+  const should = [
+    text('similar_text'),
+    ...(doc.size ? [named('same_size', { term: { size: doc.size } })] : []),
+    ...(doc.brand ? [named('same_brand', { term: { brand: doc.brand } })] : []),
+  ];
+  const searches: Query[] = [{ index }, { size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { term: { category_leaf: doc.category_leaf } }], should } } }];
+  if (neighbours.length > 0) {
+    searches.push({ index }, { size: neighbours.length, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { ids: { values: neighbours.map((x) => x.id) } }] } } });
   }
-  return blend(doc, hits).slice(0, size);
+  const [res, bySize, byBrand] = await Promise.all([
+    esCall('msearch', () => app.es.msearch<ListingDocument>({ searches: searches as never })),
+    doc.size ? popularIn(app, `size:${doc.size}`, [{ term: { size: doc.size } }], n) : Promise.resolve([]),
+    doc.brand ? popularIn(app, `brand:${doc.brand}`, [{ term: { brand: doc.brand } }], n) : Promise.resolve([]),
+  ]);
+  const hits: Hit[] = res.responses.flatMap((r) => ('hits' in r ? (r.hits.hits as Hit[]) : []));
+  for (const d of [...bySize, ...byBrand]) hits.push({ _id: d.id, _source: d });
+  let items = blend(doc, hits, neighbours, recsWeights(app).similar);
+  if (items.length < size) {
+    // A sparse leaf with no behaviour yet: listings that read alike anywhere.
+    const more = await esCall('search', () =>
+      app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } as never }),
+    );
+    items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours, recsWeights(app).similar);
+  }
+  return items.slice(0, size);
 }
 
-/** Orders candidates: normalized text score, then brand, price band and popularity; every reason listed. */
-function blend(doc: ListingDocument, hits: Hit[]): SimilarItem[] {
-  const maxScore = Math.max(...hits.map((h) => h._score ?? 0), 1e-9);
-  const maxPopularity = Math.max(...hits.map((h) => Math.log1p(h._source?.popularity ?? 0)), 1e-9);
-  const items = hits.map((h) => {
-    const d = h._source!;
-    const named = Array.isArray(h.matched_queries) ? h.matched_queries : Object.keys(h.matched_queries ?? {});
+/** Orders candidates by the similar weights; every reason that holds is listed. */
+export function blend(doc: ListingDocument, hits: Hit[], neighbours: Neighbours, w: SimilarWeights): SimilarItem[] {
+  const together = new Map(neighbours.map((x) => [x.id, x.score]));
+  const byId = new Map<string, { d: ListingDocument; named: Set<string> }>();
+  for (const h of hits) {
+    const d = h._source;
+    if (!d || d.id === doc.id || d.dedup_key === doc.dedup_key || d.status !== 'on_sale') continue;
+    const names = Array.isArray(h.matched_queries) ? h.matched_queries : Object.keys(h.matched_queries ?? {});
+    const seen = byId.get(d.id) ?? { d, named: new Set<string>() };
+    for (const name of names) seen.named.add(name);
+    byId.set(d.id, seen);
+  }
+  const maxPopularity = Math.max(...[...byId.values()].map((c) => c.d.popularity ?? 0), 1e-9);
+  const items = [...byId.values()].map(({ d, named }) => {
     const reasons = [
-      ...(named.includes('similar_text') ? ['similar_text'] : []),
+      ...(together.has(d.id) ? ['liked_together'] : []),
+      ...(named.has('similar_text') ? ['similar_text'] : []),
       ...(d.category_leaf === doc.category_leaf ? ['same_category'] : []),
       ...(doc.brand && d.brand === doc.brand ? ['same_brand'] : []),
+      ...(doc.size && d.size === doc.size ? ['same_size'] : []),
       ...(inPriceBand(d.price, doc.price) ? ['same_price_band'] : []),
     ];
     const score =
-      (WEIGHTS.similar_text * (h._score ?? 0)) / maxScore +
-      (reasons.includes('same_brand') ? WEIGHTS.same_brand : 0) +
-      (reasons.includes('same_price_band') ? WEIGHTS.same_price_band : 0) +
-      (WEIGHTS.popularity * Math.log1p(d.popularity ?? 0)) / maxPopularity;
+      w.liked_together * (together.get(d.id) ?? 0) +
+      (reasons.includes('same_size') ? w.same_size : 0) +
+      (reasons.includes('same_brand') ? w.same_brand : 0) +
+      (reasons.includes('same_category') ? w.same_category : 0) +
+      (reasons.includes('similar_text') ? w.similar_text : 0) +
+      (w.popularity * (d.popularity ?? 0)) / maxPopularity;
     return { doc: d, score: Math.round(score * 1e4) / 1e4, reasons };
   });
   return items.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));

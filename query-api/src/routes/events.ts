@@ -41,7 +41,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const ids = [...new Set(events.flatMap((e) => (e.listing_id ? [e.listing_id] : [])))];
     const facts = new Map<string, ListingFacts>();
     if (ids.length > 0) {
-      const res = await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids, _source: ['category_path', 'brand', 'price'] }));
+      const res = await esCall('mget', () => app.es.mget<ListingDocument>({ index: app.config.elasticsearch.alias, ids, _source: ['category_path', 'brand', 'price', 'size'] }));
       foundSources(res).forEach((src, i) => {
         if (src?.category_path) facts.set(ids[i]!, src);
       });

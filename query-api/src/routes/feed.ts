@@ -5,6 +5,7 @@ import { ValidationError, type ListingDocument } from '../../../core/src/index.j
 import { assertScope } from '../plugins/auth.js';
 import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
 import { buildFeed } from '../recommendations/feed.js';
+import { recsWeights } from '../recommendations/weights.js';
 import { Problem } from '../schemas/problem.js';
 import { ListingItem } from '../schemas/search.js';
 import { CursorCodec, invalidCursor } from '../search/cursor.js';
@@ -52,6 +53,7 @@ type FeedItem = Static<typeof FeedItem>;
  * cache without a fetch and still never shows a sold item.
  */
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
   const key = (feedId: string) => `${app.config.queue.prefix}:feed:${feedId}`;
   // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
   const cursors = new CursorCodec(app.config.cursorSecrets);

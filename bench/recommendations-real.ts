@@ -1,0 +1,210 @@
+/**
+ * Recommendations on real second-hand data (issue 18), measured through the running API.
+ *
+ *   npx tsx bench/recommendations-real.ts [--data /work/shared/data/thredup] [--concurrency 4] [--tune] [--keep]
+ *
+ * Starts the indexer (which runs the co-engagement neighbour job) and the query API on their own index
+ * and key prefix, loads the 3,000 thredUp listings through POST /v1/listings/changes, replays every
+ * favorite but each 2+-favorite user's last one (items.jsonl order) as `like` events through POST
+ * /v1/events, then sends the listings' like counts as listing updates (the marketplace's own counter,
+ * replayed likes only), waits until the neighbour job has applied the whole stream and the index has
+ * the counts, and asks the API, for every 2+-favorite user, for their feed and for items similar to
+ * their last remaining favorite. Prints JSON: hit-rate@20 and NDCG@20 of both, beside popularity and
+ * co-favorite baselines computed in the same run from the same replayed likes, for the tuning half of
+ * the users (weights may be chosen on it), the evaluation half (report this), and all.
+ *
+ * --tune measures several blend-weight variants (RECS_WEIGHTS, one API process each, caches cleared
+ * between them) on the same loaded data, picks the best feed and the best similar variant on the
+ * tuning half only, and reports every variant's tuning-half numbers and the picks' evaluation-half numbers.
+ */
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadConfig, neighbourKeys, streamKeys } from '../core/src/index.js';
+import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
+
+const dataDir = process.argv.includes('--data') ? process.argv[process.argv.indexOf('--data') + 1]! : resolve(root, '../shared/data/thredup');
+const concurrency = arg('concurrency', 4);
+const K = 20;
+const split = loadThredup(dataDir);
+if (!split) {
+  log(`no thredUp data at ${dataDir}: nothing to measure`);
+  process.exit(2);
+}
+const id = uniqueSuffix();
+const key = 'bench-ingest-key';
+const appKey = 'bench-app-key';
+const env = {
+  ES_INDEX_ALIAS: `bench-thredup-${id}`, QUEUE_NAME: `bench-thredup-${id}`, QUEUE_PREFIX: `bthr${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false',
+  INGEST_API_KEYS: key, API_KEYS: `bench:events+users:${appKey},ops:operator:bench-operator-key`,
+  INDEXER_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 1000)),
+};
+const config = loadConfig({ ...process.env, ...env });
+const port = 19_000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const headers = { 'content-type': 'application/json', 'x-api-key': appKey };
+const redis = new Redis(config.redis.url);
+
+/** One API call; a 503 (Elasticsearch timing out on the shared 2 cores) is retried a few times with backoff. */
+async function call(path: string, init: RequestInit = {}): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers ?? {}) } });
+    if (res.ok) return res.json();
+    const body = await res.text();
+    if (res.status !== 503 || attempt >= 5) throw new Error(`${path}: ${res.status} ${body}`);
+    retries++;
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
+}
+let retries = 0;
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function publish(likes: Map<string, number>, version: number): Promise<void> {
+  const now = Date.now();
+  const events = split!.items.map((it) => {
+    const lid = split!.listingId.get(it.id)!;
+    return { op: 'upsert', listing_id: lid, version, listing: toListing(it, lid, likes.get(lid) ?? 0, now), emitted_at: new Date().toISOString() };
+  });
+  for (let i = 0; i < events.length; i += 500) {
+    await call('/v1/listings/changes', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }), headers: { 'x-api-key': key } });
+  }
+}
+
+type Row = { group: 'tuning' | 'evaluation'; feed: Hit; similar: Hit; pop: Hit; coFeed: Hit; popSimilar: Hit; coSimilar: Hit; sources: string[] };
+type Hit = { hit: number; ndcg: number };
+type Summary = ReturnType<typeof summarise>;
+
+/** Weight variants tried by --tune (RECS_WEIGHTS syntax); `defaults` is what the service ships. */
+const VARIANTS: Record<string, string> = {
+  defaults: '',
+  no_co_engagement: 'feed.liked_together=0,similar.liked_together=0',
+  more_co_engagement: 'feed.liked_together=1,similar.liked_together=2',
+  offline_tuning_half: 'feed.popularity=0.25,feed.category=0.5,feed.department=0.25,similar.popularity=1,similar.same_brand=0.5,similar.same_category=0.5',
+  brand_size_heavier: 'feed.brand=2,similar.same_size=2',
+  no_freshness_text: 'feed.freshness=0,feed.price_fit=0,similar.similar_text=0',
+};
+
+function summarise(rs: Row[]) {
+  const mean = (f: (r: Row) => number) => round((100 * rs.reduce((s, r) => s + f(r), 0)) / Math.max(1, rs.length), 2);
+  const pair = (k: 'feed' | 'similar' | 'pop' | 'coFeed' | 'popSimilar' | 'coSimilar') => ({ hit_rate_pct: mean((r) => r[k].hit), ndcg_pct: mean((r) => r[k].ndcg) });
+  const hitSources: Record<string, number> = {};
+  for (const r of rs) for (const s of r.sources) hitSources[s] = (hitSources[s] ?? 0) + 1;
+  return {
+    users: rs.length,
+    feed: { api: pair('feed'), popularity: pair('pop'), co_favorite: pair('coFeed'), feed_hits_by_source: hitSources },
+    similar_of_last_liked: { api: pair('similar'), popularity: pair('popSimilar'), co_favorite: pair('coSimilar') },
+  };
+}
+
+/** Drops the API's cached feeds and similar lists (our prefix only), so a variant computes its own. */
+async function clearCaches(): Promise<void> {
+  for (const pattern of ['cache:*', 'cache-by-listing:*', 'feed:*']) {
+    let cursor = '0';
+    do {
+      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:${pattern}`, 'COUNT', 1000);
+      cursor = c;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}
+
+/**
+ * Asks a fresh API process (these weights, empty caches) for every 2+-favorite user's feed and for
+ * items similar to their last remaining favorite; scores them and the baselines per user half.
+ */
+async function measure(weights: string): Promise<{ tuning: Summary; evaluation: Summary; all: Summary }> {
+  await clearCaches();
+  api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), RECS_WEIGHTS: weights });
+  await waitForHttp(`${base}/health/ready`, 120_000);
+  const base0 = baselines(split!);
+  const split1 = split!;
+  const rows: Row[] = [];
+  const users = [...split1.hidden.keys()];
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const user = users[next++]!;
+      const target = split1.hidden.get(user)!;
+      const known = split1.train.get(user)!;
+      const last = known[known.length - 1]!;
+      const feed = (await call(`/v1/feed?user_id=${encodeURIComponent(user)}&size=${K}`)) as { items: Array<{ id: string; source: string }> };
+      const similar = (await call(`/v1/listings/${last}/similar?size=${K}`)) as { items: Array<{ id: string }> };
+      const fi = feed.items.map((i) => i.id);
+      const at = fi.indexOf(target);
+      rows.push({
+        group: userSplit(user), feed: score(fi, target, K), similar: score(similar.items.map((i) => i.id), target, K),
+        pop: score(base0.popularity(new Set(known), K), target, K), coFeed: score(base0.coFavorite(known, new Set(known), K), target, K),
+        popSimilar: score(base0.popularity(new Set([last]), K), target, K), coSimilar: score(base0.coFavorite([last], new Set([last]), K), target, K),
+        sources: at >= 0 ? [feed.items[at]!.source.split(':')[0]!] : [],
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  await stopProcess(api);
+  return { tuning: summarise(rows.filter((r) => r.group === 'tuning')), evaluation: summarise(rows.filter((r) => r.group === 'evaluation')), all: summarise(rows) };
+}
+
+const indexer = startProcess('indexer/src/main.ts', env);
+let api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
+const alias = config.elasticsearch.alias;
+const esCount = async (q: unknown) => {
+  const res = await fetch(`${config.elasticsearch.url}/${alias}/_count`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
+  return res.ok ? ((await res.json()) as { count: number }).count : -1;
+};
+try {
+  await waitForHttp(`${base}/health/ready`, 120_000);
+  const base0 = baselines(split);
+  await publish(new Map(), 1);
+  await until('the listings indexed', async () => (await esCount({ match_all: {} })) === split.items.length);
+  log(`indexed ${split.items.length} listings`);
+
+  // Replay: each user's favorites in file order, users interleaved in batches as a live stream would be.
+  const started = Date.now() - 3600_000;
+  const events = [...split.train].flatMap(([user, list]) => list.map((lid, i) => ({ user_id: user, type: 'like', listing_id: lid, ts: new Date(started + i * 1000).toISOString() })));
+  for (let i = 0; i < events.length; i += 500) await call('/v1/events', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }) });
+  const stream = streamKeys(config.queue.prefix).interactions;
+  const lastId = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0];
+  const t0 = Date.now();
+  await until('the neighbour job to apply the stream', async () => (await redis.get(neighbourKeys(config.queue.prefix).highWater)) === lastId);
+  log(`replayed ${events.length} likes; neighbour job caught up ${Date.now() - t0} ms after the last batch`);
+  await publish(base0.likes, 2);
+  const liked = [...base0.likes.values()].filter((n) => n > 0).length;
+  await until('the like counts indexed', async () => (await esCount({ range: { like_count: { gt: 0 } } })) === liked);
+
+  await stopProcess(api);
+  const pick = (variants: Array<{ name: string; tuning: Summary; evaluation: Summary }>, f: (x: Summary) => number) =>
+    variants.reduce((best, v) => (f(v.tuning) > f(best.tuning) ? v : best));
+  const variants: Array<{ name: string; tuning: Summary; evaluation: Summary; all: Summary }> = [];
+  for (const [name, weights] of Object.entries(process.argv.includes('--tune') ? VARIANTS : { defaults: '' })) {
+    variants.push({ name, ...(await measure(weights)) });
+    log(`${name}: tuning feed ${variants.at(-1)!.tuning.feed.api.hit_rate_pct} %, similar ${variants.at(-1)!.tuning.similar_of_last_liked.api.hit_rate_pct} %`);
+  }
+  const feedPick = pick(variants, (x) => x.feed.api.hit_rate_pct);
+  const similarPick = pick(variants, (x) => x.similar_of_last_liked.api.hit_rate_pct);
+  console.log(JSON.stringify({
+    benchmark: 'recommendations-real', data: 'thredUp dev favorites', k: K, retried_503: retries, listings: split.items.length, replayed_likes: events.length,
+    picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
+    evaluation: { users: feedPick.evaluation.users, feed: feedPick.evaluation.feed, similar_of_last_liked: similarPick.evaluation.similar_of_last_liked },
+    ...(variants.length > 1 ? { variants_on_tuning_half: Object.fromEntries(variants.map((v) => [v.name, { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api }])) } : { tuning: variants[0]!.tuning, all: variants[0]!.all }),
+  }, null, 1));
+} finally {
+  await Promise.allSettled([stopProcess(api), stopProcess(indexer)]);
+  if (!process.argv.includes('--keep')) {
+    await fetch(`${config.elasticsearch.url}/${alias}-*`, { method: 'DELETE' }).catch(() => undefined);
+    let cursor = '0';
+    do {
+      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:*`, 'COUNT', 1000);
+      cursor = c;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
+}
