@@ -77,6 +77,22 @@ describe('freshness through the cached API', () => {
     expect(ids((await search(t.app, cheapest)).body)[0]).toBe(shoe.id);
   });
 
+  it('a new listing of the same leaf category can appear in a cached similar-items list at once', async () => {
+    const similar = async () => (await t.app.inject({ url: '/v1/listings/fx-5/similar?size=50' })).json() as { items: Array<{ id: string }> };
+    await similar();
+    const lego = listing('new-lego', { title: 'LEGO Star Wars X-wing set', category_path: ['Kids', 'Toys', 'Building Toys'], brand: 'LEGO', price: 9000 });
+    const since = await publish(lego);
+    let lag = Infinity;
+    while (Date.now() - since < 5000) {
+      if ((await similar()).items.some((i) => i.id === lego.id)) {
+        lag = Date.now() - since;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lag).toBeLessThan(2000);
+  });
+
   it('keeps serving from the cache what no new listing can enter', async () => {
     const unrelated = { q: 'nike hoodie', size: 20 };
     // The last test's Nike shoe changed just now: a result computed before the index shows it is not cached.

@@ -30,7 +30,7 @@ const inPriceBand = (price: number, reference: number) => price >= reference / 2
  * its size and of its brand (shared, cached lists). Blended in process with the similar weights (weights.ts). A new
  * listing has no neighbours yet: content carries it alone.
  */
-export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<SimilarItem[]> {
+export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<{ items: SimilarItem[]; leaf: string; sparse: boolean }> {
   const index = app.config.elasticsearch.alias;
   const [got, catalog, neighbourLists] = await Promise.all([
     esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
@@ -72,8 +72,9 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
       app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } as never }),
     );
     items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours, recsWeights(app).similar);
+    return { items: items.slice(0, size), leaf: doc.category_leaf, sparse: true };
   }
-  return items.slice(0, size);
+  return { items: items.slice(0, size), leaf: doc.category_leaf, sparse: false };
 }
 
 /** Orders candidates by the similar weights; every reason that holds is listed. */

@@ -22,9 +22,12 @@ export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => {
     const size = req.query.size ?? 12;
     const { value } = await app.cache.getOrCompute(`similar:${req.params.id}:${size}`, async () => {
-      const items = (await similarListings(app, req.params.id, size)).map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
-      // The listing itself is among the ids: when it is sold or changed, its cached list goes too.
-      return { value: { items }, ids: [req.params.id, ...items.map((i) => i.id)] };
+      const similar = await similarListings(app, req.params.id, size);
+      const items = similar.items.map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
+      // The listing itself is among the ids: when it is sold or changed, its cached list goes too. A new
+      // listing of its leaf category may belong on it (of any category, when the leaf was too sparse).
+      const scope = [{ status: 'on_sale', ...(similar.sparse ? {} : { categoryLeaf: similar.leaf }) }];
+      return { value: { items }, ids: [req.params.id, ...items.map((i) => i.id)], scope };
     }, { ttlSeconds: SIMILAR_TTL_S });
     return value;
   });
