@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { aliasTargets, createPhysicalIndex, ensureListingsIndex } from '../../indexer/src/index-admin.js';
-import { toListingDocument, type Listing } from '../src/index.js';
+import { INDEX_DEFINITION_VERSION, toListingDocument, type Listing } from '../src/index.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { goodListing } from './fixtures.js';
 
@@ -24,7 +24,7 @@ describe('index definition on the real Elasticsearch', () => {
     const first = await ensureListingsIndex(es, config.elasticsearch);
     const second = await ensureListingsIndex(es, config.elasticsearch);
     expect(first).toBe(second);
-    expect(first.startsWith(`${alias}-v2-`)).toBe(true);
+    expect(first.startsWith(`${alias}-v${INDEX_DEFINITION_VERSION}-`)).toBe(true);
     expect(await aliasTargets(es, alias)).toEqual([first]);
   });
 
