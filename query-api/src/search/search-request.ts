@@ -49,6 +49,9 @@ export function buildFilters(p: SearchQuery): Json[] {
 /**
  * Which listings could appear on a result of this request, for the result cache: the same filters and
  * text as buildFilters and buildQuery, and for sorted pages the stretch of the order the page covers.
+ * Known gap: hybrid retrieval also lets in the query's nearest listings by embedding (kNN) without a
+ * word in common; such a listing enters a cached window when the entry expires, not at once (the
+ * embedding step writes vectors after the text and announces nothing).
  */
 export function resultScope(p: SearchQuery, page?: { sort: 'newest' | 'price_asc' | 'price_desc' | 'popular'; after?: unknown[]; through?: unknown[] }): EntryScope {
   const scope: EntryScope = { status: p.status ?? 'on_sale' };
