@@ -38,7 +38,7 @@ export function summarizeLatencies(latencies: number[]): LatencySummary {
 /** The service key benchmarks send where a route needs one (events, per-user reads, explain). */
 export const BENCH_KEY_HEADERS = { 'x-api-key': 'bench-app-key' } as const;
 /**
- * What every benchmark API process gets unless the benchmark says otherwise: the bench key, and limits
+ * What every benchmark API process gets unless the benchmark or the environment says otherwise: the bench key, and limits
  * so high that the limiter counts every request (its cost is measured) but never refuses one: load
  * generators send thousands of requests a second from one address.
  */
@@ -50,7 +50,7 @@ const BENCH_API_ENV = {
 
 /** A service process started the way production starts it (tsx instead of the compiled build). */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], { cwd: root, env: { ...process.env, ...BENCH_API_ENV, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], { cwd: root, env: { ...BENCH_API_ENV, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {

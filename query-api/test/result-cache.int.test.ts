@@ -84,7 +84,7 @@ describe('result cache', () => {
     expect(layers).toEqual(['memory hit']); // the newest fit
     layers.length = 0;
     const oldest = await cache.getOrCompute('k-budget-1', big(0));
-    expect(oldest).toEqual({ value: 'x'.repeat(1000) + 1, hit: true }); // evicted from memory, still shared in Redis
+    expect(oldest).toEqual({ value: 'x'.repeat(1000) + 1, hit: true, layer: 'redis' }); // evicted from memory, still shared in Redis
     expect(layers).toEqual(['memory miss', 'redis hit']);
   });
 
@@ -94,11 +94,11 @@ describe('result cache', () => {
     await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
     await new Promise((r) => setTimeout(r, 1850)); // less than a tenth of its life left: always refreshed
     const near = await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 });
-    expect(near).toEqual({ value: 1, hit: true });
+    expect(near).toEqual({ value: 1, hit: true, layer: 'memory' });
     await new Promise((r) => setTimeout(r, 50));
     expect(c.calls()).toBe(2);
     await new Promise((r) => setTimeout(r, 400)); // past the first value's expiry
-    expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({ value: 2, hit: true });
+    expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({ value: 2, hit: true, layer: 'memory' });
     expect(c.calls()).toBe(2);
   });
 
@@ -194,6 +194,6 @@ describe('result cache', () => {
     const stale = { value: 'before the change', ids: ['l-5'], computedAt: Date.now() - 5_000 };
     await redis.set(`${config.queue.prefix}:cache:k-missed`, JSON.stringify(stale), 'EX', 30);
     const got = await cache.getOrCompute('k-missed', async () => ({ value: 'after the change', ids: ['l-5'] }));
-    expect(got).toEqual({ value: 'after the change', hit: false });
+    expect(got).toEqual({ value: 'after the change', hit: false, layer: 'miss' });
   });
 });

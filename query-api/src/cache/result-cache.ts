@@ -46,6 +46,12 @@ return #KEYS - 1`;
 
 type StoringRedis = Redis & { storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number> };
 
+/**
+ * Which layer answered a read: the process's memory, Redis, a computation already in flight (single
+ * flight), or none (computed). Search answers say it (x-cache).
+ */
+export type CacheLayer = 'memory' | 'redis' | 'shared' | 'miss';
+
 /** A batch of changed listings the cache heard of, and when searches began to show it. */
 export interface RecordedChange {
   at: number;
@@ -140,7 +146,7 @@ export class ResultCache {
    * in the last part of its life (REFRESH_AHEAD_SHARE) is served and recomputed in the background once,
    * so a hot key never expires under its traffic (which would make every request for it wait on a miss).
    */
-  async getOrCompute<T>(requestKey: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean }> {
+  async getOrCompute<T>(requestKey: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean; layer: CacheLayer }> {
     // Scoped to the index generation: a computation that started before a swap stores
     // under the old generation, where nothing reads any more.
     const key = `${this.generation}:${requestKey}`;
@@ -155,15 +161,15 @@ export class ResultCache {
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
       if (m) {
         if (Date.now() >= m.refreshAt) this.refreshInBackground(key, compute, ttlMs);
-        return { value: m.value as T, hit: true };
+        return { value: m.value as T, hit: true, layer: 'memory' };
       }
     }
     const pending = this.inFlight.get(key);
     if (pending) {
       const shared = await pending;
       // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
-      if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true };
-      return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false };
+      if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true, layer: 'shared' };
+      return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false, layer: 'miss' };
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
@@ -186,7 +192,8 @@ export class ResultCache {
     this.inFlight.set(key, task);
     try {
       const result = await task;
-      return { value: result.value as T, hit: 'hitFromRedis' in result };
+      const fromRedis = 'hitFromRedis' in result;
+      return { value: result.value as T, hit: fromRedis, layer: fromRedis ? 'redis' : 'miss' };
     } finally {
       this.inFlight.delete(key);
     }

@@ -6,7 +6,6 @@ import type { ListingDocument } from '../../../core/src/index.js';
 import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { foundSources } from '../search/mget.js';
-import { noteCacheRead } from '../search/cache-layer.js';
 
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
 export function refreshIntervalMs(interval: string): number {
@@ -53,10 +52,7 @@ export default fp(
       // A change is searchable after the next index refresh; half a second more for the refresh itself.
       changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,
       stats: {
-        record: (layer, result) => {
-          app.metrics.cacheRequests.inc({ layer, result });
-          noteCacheRead(layer, result); // which layer served this request: the x-cache header
-        },
+        record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }),
         refreshing: () => app.metrics.cacheRefreshes.inc(),
         refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
         scopeDrops: (count) => app.metrics.cacheScopeDrops.inc(count),

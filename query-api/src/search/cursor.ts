@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ValidationError } from '../../../core/src/index.js';
 
@@ -11,6 +12,11 @@ import { ConfigError, ValidationError } from '../../../core/src/index.js';
  */
 export class CursorCodec {
   private readonly keys: Buffer[];
+  /**
+   * Signatures already computed: a cached first page hands out the same next cursor on every hit, and an
+   * HMAC per hit was ~4 % of a cache hit's CPU at 5,000 req/s (profiled 2026-12-03).
+   */
+  private readonly signed = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) throw new ConfigError([{ path: 'CURSOR_SECRETS', message: 'at least one secret is required in production' }]);
@@ -20,7 +26,10 @@ export class CursorCodec {
   /** Signs `payload` for `route`, bound to `bind` (the request hash; '' when a route has none). */
   encode(route: string, bind: string, payload: unknown): string {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(this.keys[0]!, route, bind, body).toString('base64url')}`;
+    const key = `${route}\n${bind}\n${body}`;
+    let cursor = this.signed.get(key);
+    if (cursor === undefined) this.signed.set(key, (cursor = `${body}.${this.mac(this.keys[0]!, route, bind, body).toString('base64url')}`));
+    return cursor;
   }
 
   /** The payload of a cursor this API signed for `route` and `bind`, or a 400 ValidationError. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { streamKeys, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
-import { withCacheLayer, type CacheLayer } from './cache-layer.js';
+import type { CacheLayer } from '../cache/result-cache.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
@@ -99,7 +99,7 @@ export class SearchService {
       // Any listing matching the query may enter a relevance window (its score is not known here).
       return { value: window, ids: window.items.map((i) => i.id), scope: [resultScope(p)] };
     };
-    const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await withCacheLayer(() => this.app.cache.getOrCompute(key, compute));
+    const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await this.app.cache.getOrCompute(key, compute);
     const page = window.items.slice(0, p.size);
     const next = p.size < window.items.length ? this.encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
     return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, retrieval: window.retrieval, cache: layer, ...(explain ? { explain: window.explain } : {}) };
@@ -249,7 +249,7 @@ export class SearchService {
     const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
     const sort = buildSort(sortName);
     const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
-    const { value, layer } = await withCacheLayer(() => this.app.cache.getOrCompute(key, async () => {
+    const { value, layer } = await this.app.cache.getOrCompute(key, async () => {
       const { aggs, level, parent } = buildAggs(p);
       const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
       const res = await this.retrieve(query, aggs, { size: p.size, sort, ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}) });
@@ -268,7 +268,7 @@ export class SearchService {
       // A listing enters this page only between the cursor's position and the page's last item (a full page).
       const stretch = { sort: sortName, after: cursor?.kind === 'after' ? cursor.after : undefined, through: hits.length === p.size ? last?.sort : undefined };
       return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
-    }));
+    });
     return { ...value, cache: layer };
   }
 }
