@@ -130,6 +130,21 @@ GRID = {
 }
 
 
+def cross_validated(cache, grid, users, args):
+    """Per seed, the held-out hit rate when each fold's weights are chosen on the other folds' users
+    (cache[g]: per-user hits of grid point g), and the weights each fold chose."""
+    held, chosen = [], []
+    for seed in range(args.seeds):
+        f = np.array([fold_of(u, seed, args.folds) for u in users])
+        hits = np.zeros(len(users))
+        for k in range(args.folds):
+            best = max(range(len(grid)), key=lambda g: cache[g][f != k].mean())
+            hits[f == k] = cache[best][f == k]
+            chosen.append(grid[best])
+        held.append(hits.mean())
+    return held, chosen
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/work/shared/data/thredup")
@@ -159,15 +174,7 @@ def main():
     per_user = {}
     grid = [dict(zip(GRID, vals)) for vals in product(*GRID.values())]
     cache = [hits_ndcg(blend(parts, w), hidden, E)[0] for w in grid]
-    held, chosen = [], []
-    for seed in range(args.seeds):
-        f = np.array([fold_of(u, seed, args.folds) for u in users])
-        hits = np.zeros(len(users))
-        for k in range(args.folds):
-            best = max(range(len(grid)), key=lambda g: cache[g][f != k].mean())
-            hits[f == k] = cache[best][f == k]
-            chosen.append(grid[best])
-        held.append(hits.mean())
+    held, chosen = cross_validated(cache, grid, users, args)
     out["feed"]["blend_cv"] = {"hit_rate_mean": round(float(np.mean(held)), 4), "hit_rate_sd": round(float(np.std(held)), 4), "seeds": args.seeds, "folds": args.folds}
     tune = np.array([bench_half(u) == "tuning" for u in users])
     best_t = max(range(len(grid)), key=lambda g: cache[g][tune].mean())
@@ -186,14 +193,7 @@ def main():
         h, n = hits_ndcg(S, hidden, excl)
         out["similar"][name] = {"hit_rate": round(h.mean(), 4), "ndcg": round(n.mean(), 4)}
     cache = [hits_ndcg(blend(sim_parts, w), hidden, excl)[0] for w in grid]
-    held = []
-    for seed in range(args.seeds):
-        f = np.array([fold_of(u, seed, args.folds) for u in users])
-        hits = np.zeros(len(users))
-        for k in range(args.folds):
-            best = max(range(len(grid)), key=lambda g: cache[g][f != k].mean())
-            hits[f == k] = cache[best][f == k]
-        held.append(hits.mean())
+    held, _ = cross_validated(cache, grid, users, args)
     out["similar"]["blend_cv"] = {"hit_rate_mean": round(float(np.mean(held)), 4), "hit_rate_sd": round(float(np.std(held)), 4)}
     best_t = max(range(len(grid)), key=lambda g: cache[g][tune].mean())
     out["similar"]["blend_weights_tuning_half"] = grid[best_t]

@@ -42,6 +42,8 @@ const SEARCHABLE_WAIT_MS = 30_000;
 export default fp(
   async (app) => {
     const { cache, queue } = app.config;
+    // A change is searchable after the next index refresh; half a second more for the refresh itself.
+    const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
     const resultCache = new ResultCache(app.redis, {
       prefix: queue.prefix,
       ttlSeconds: cache.ttlSeconds,
@@ -49,8 +51,7 @@ export default fp(
       memoryBytes: cache.memoryBytes,
       memoryTtlMs: cache.memoryTtlMs,
       refreshConcurrency: cache.refreshConcurrency,
-      // A change is searchable after the next index refresh; half a second more for the refresh itself.
-      changeVisibleAfterMs: refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500,
+      changeVisibleAfterMs: settleMs,
       stats: {
         record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }),
         refreshing: () => app.metrics.cacheRefreshes.inc(),
@@ -114,7 +115,6 @@ export default fp(
      * recomputation that cannot see the change be cached. At most SEARCHABLE_WAIT_MS (a change that never
      * becomes searchable, e.g. rejected); the refresh interval and a half when the versions are unknown.
      */
-    const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
     const untilSearchable = async (versions: Map<string, number> | undefined) => {
       const deadline = Date.now() + (versions ? SEARCHABLE_WAIT_MS : settleMs);
       while (versions && versions.size > 0 && Date.now() < deadline) {
