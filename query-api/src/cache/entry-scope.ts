@@ -113,6 +113,11 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   });
 }
 
+/** Whether any of these changed listings ('all': too many to read) may now belong on an entry with these scopes. */
+export function mayEnter(scopes: EntryScope[], listings: ChangedListing[] | 'all', memo: MatchMemo): boolean {
+  return listings === 'all' || listings.some((l) => scopes.some((s) => scopeMatches(s, l, memo)));
+}
+
 /** Ties count as inside: the id tie-break could put the listing on either side. */
 function withinPage(order: NonNullable<EntryScope['order']>, listing: ChangedListing): boolean {
   const key = order.field === 'created_at' ? listing.createdAt : order.field === 'price' ? listing.price : listing.popularity;

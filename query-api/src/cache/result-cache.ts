@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { MatchMemo, scopeMatches, type ChangedListing, type EntryScope } from './entry-scope.js';
+import { MatchMemo, mayEnter, type ChangedListing, type EntryScope } from './entry-scope.js';
 
 export interface CachedValue<T> {
   value: T;
@@ -74,7 +74,8 @@ export interface CacheStats {
  * in front of Redis (shared by every pod). One fetch per key at a time (single flight), so a burst on a cold key costs
  * one Elasticsearch query. Entries remember the listing ids they show; when the indexer announces
  * changed ids, entries holding them are dropped in both layers, so a sold or deleted listing leaves
- * cached pages as soon as the index has it (new listings appear when an entry expires).
+ * cached pages as soon as the index has it. Entries also carry a scope (what could enter them): a new or
+ * changed listing drops those it may now enter once searches can see it (noteChange, changeSearchable).
  */
 export class ResultCache {
   /** In-process entries, with when a read should start recomputing them (before their Redis entry expires). */
@@ -246,7 +247,7 @@ export class ResultCache {
     for (let i = this.changeLog.length - 1; i >= 0; i--) {
       const change = this.changeLog[i]!;
       if (change.searchableAt === undefined || change.searchableAt <= value.computedAt) continue;
-      if (change.listings === 'all' || change.listings.some((l) => value.scope!.some((s) => scopeMatches(s, l, memo)))) return true;
+      if (mayEnter(value.scope, change.listings, memo)) return true;
     }
     return false;
   }
@@ -281,7 +282,7 @@ export class ResultCache {
     const stale: string[] = [];
     for (const [key, entry] of this.memory.entries()) {
       if (!entry.scope || entry.scope.length === 0 || (entry.computedAt ?? 0) >= searchableAt) continue;
-      if (change.listings === 'all' || change.listings.some((l) => entry.scope!.some((s) => scopeMatches(s, l, memo)))) stale.push(key);
+      if (mayEnter(entry.scope, change.listings, memo)) stale.push(key);
     }
     for (const key of stale) this.memory.delete(key);
     if (stale.length > 0) await this.redis.unlink(...stale.map((k) => this.redisKey(k))).catch(() => undefined);
