@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../test/support/services.js';
+import type { ChangedListing } from '../src/cache/entry-scope.js';
 import { ResultCache } from '../src/cache/result-cache.js';
+import { listingTerms } from '../src/search/index-analysis.js';
 
 const config = testConfig();
 const redis = new Redis(config.redis.url);
@@ -195,5 +197,59 @@ describe('result cache', () => {
     await redis.set(`${config.queue.prefix}:cache:k-missed`, JSON.stringify(stale), 'EX', 30);
     const got = await cache.getOrCompute('k-missed', async () => ({ value: 'after the change', ids: ['l-5'] }));
     expect(got).toEqual({ value: 'after the change', hit: false, layer: 'miss' });
+  });
+
+  it('recomputes a hot entry a new listing may enter in the background, serving it as it was meanwhile; drops a cold one', async () => {
+    const cache = cacheOf(60_000);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const scoped = (gated: boolean) => async () => {
+      calls++;
+      if (gated && calls > 1) await gate;
+      return { value: calls, ids: ['l-9'], scope: [{ status: 'on_sale', q: 'denim jacket' }] };
+    };
+    const hot = scoped(true);
+    await cache.getOrCompute('k-hot', hot);
+    expect((await cache.getOrCompute('k-hot', hot)).hit).toBe(true); // read: hot
+    const cold = async () => ({ value: 'cold', ids: ['l-9'], scope: [{ status: 'on_sale', q: 'denim jacket' }] });
+    await cache.getOrCompute('k-cold', cold); // computed, never read since
+    const newListing: ChangedListing = {
+      id: 'l-new', status: 'on_sale', categoryPath: ['Women', 'Coats'], condition: 'good', shippingPayer: 'seller', price: 2500,
+      createdAt: Date.now(), popularity: 0, terms: listingTerms(['Vintage denim jacket']),
+    };
+    await new Promise((r) => setTimeout(r, 5));
+    const change = cache.noteChange([newListing]);
+    expect(await cache.changeSearchable(change)).toBe(2);
+    // The hot entry is being recomputed (held at the gate): reads still get it as it was, as hits.
+    expect(await cache.getOrCompute('k-hot', hot)).toEqual({ value: 1, hit: true, layer: 'memory' });
+    release();
+    await vi.waitFor(async () => expect((await cache.getOrCompute('k-hot', hot)).value).toBe(2));
+    expect((await cache.getOrCompute('k-cold', cold)).layer).toBe('miss');
+  });
+
+  it('stops serving an entry being recomputed for a change once the recomputation is late', async () => {
+    const cache = cacheOf(60_000);
+    let calls = 0;
+    const never = new Promise<void>(() => undefined);
+    const compute = async () => {
+      calls++;
+      if (calls > 1) await never; // the background recomputation never finishes
+      return { value: calls, ids: ['l-10'], scope: [{ status: 'on_sale' }] };
+    };
+    await cache.getOrCompute('k-late', compute);
+    await cache.getOrCompute('k-late', compute);
+    await new Promise((r) => setTimeout(r, 5));
+    const everything: ChangedListing = {
+      id: 'l-any', status: 'on_sale', categoryPath: ['Kids'], condition: 'good', shippingPayer: 'seller', price: 100,
+      createdAt: Date.now(), popularity: 0, terms: listingTerms(['toy']),
+    };
+    await cache.changeSearchable(cache.noteChange([everything]));
+    expect((await cache.getOrCompute('k-late', compute)).hit).toBe(true);
+    await new Promise((r) => setTimeout(r, 600)); // past STALE_WHILE_REFRESHING_MS
+    const late = cache.getOrCompute('k-late', async () => ({ value: 'fresh', ids: ['l-10'] }));
+    // Not from memory any more: it joins the recomputation in flight (the single flight), never the old value.
+    const outcome = await Promise.race([late.then((r) => r.layer), new Promise((r) => setTimeout(() => r('waiting'), 100))]);
+    expect(outcome).toBe('waiting');
   });
 });

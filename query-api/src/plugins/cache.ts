@@ -57,6 +57,7 @@ export default fp(
         refreshing: () => app.metrics.cacheRefreshes.inc(),
         refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
         scopeDrops: (count) => app.metrics.cacheScopeDrops.inc(count),
+        scopeRefreshes: (count) => app.metrics.cacheScopeRefreshes.inc(count),
       },
     });
     app.decorate('cache', resultCache);

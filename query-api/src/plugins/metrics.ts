@@ -17,6 +17,11 @@ export function createApiMetrics() {
     cacheRequests: new Counter({ name: 'api_cache_requests_total', help: 'Result cache lookups by layer and result', labelNames: ['layer', 'result'], registers: [registry] }),
     cacheRefreshes: new Counter({ name: 'api_cache_refreshes_total', help: 'Background recomputations of hot entries near their expiry', registers: [registry] }),
     cacheScopeDrops: new Counter({ name: 'api_cache_scope_drops_total', help: 'Cached entries dropped because a new or changed listing may now belong on them', registers: [registry] }),
+    cacheScopeRefreshes: new Counter({
+      name: 'api_cache_scope_refreshes_total',
+      help: 'Hot cached entries recomputed in the background (served as they were meanwhile) because a new or changed listing may now belong on them',
+      registers: [registry],
+    }),
     cacheRefreshQueue: new Gauge({ name: 'api_cache_refresh_queue', help: 'Background recomputations waiting for a slot (CACHE_REFRESH_CONCURRENCY)', registers: [registry] }),
     rankerDuration: new Histogram({
       name: 'api_ranker_duration_seconds',
