@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, ValidationError } from '../../core/src/index.js';
-import { CursorCodec, decodeSearchCursor, encodeSearchCursor } from '../src/search/cursor.js';
+import {
+  CursorCodec, decodeFeedCursor, decodeSearchCursor, encodeFeedCursor, encodeSearchCursor,
+} from '../src/cursor.js';
 
 const OLD = 'old-secret-0123456789';
 const NEW = 'new-secret-0123456789';
@@ -39,6 +41,22 @@ describe('signed cursors', () => {
   it('refuses a signed payload of the wrong shape (a 400, not a 500)', () => {
     for (const payload of [null, 7, [], { kind: 'offset', offset: -1, window: 'w' }, { kind: 'offset', offset: 1.5, window: 'w' }, { kind: 'after', after: [{}] }]) {
       expect(() => decodeSearchCursor(codec, codec.encode('search', 'h', payload), 'h'), JSON.stringify(payload)).toThrow(/malformed/);
+    }
+  });
+
+  it('feed cursors: round-trip; an edited, foreign, unsigned or ill-shaped one is a 400 with a reason', () => {
+    const c = encodeFeedCursor(codec, { feed: 'feed-1', offset: 20 });
+    expect(decodeFeedCursor(codec, c)).toEqual({ feed: 'feed-1', offset: 20 });
+    expect(() => decodeFeedCursor(codec, tamper(c, (p) => ({ ...p, offset: 0 })))).toThrow(/altered/);
+    const search = encodeSearchCursor(codec, { kind: 'offset', offset: 20, window: 'feed-1' }, '');
+    expect(() => decodeFeedCursor(codec, search)).toThrow(/altered/);
+    // The plain-base64 "id:offset" form feed cursors once had.
+    const plain = Buffer.from('feed-1:20').toString('base64url');
+    expect(() => decodeFeedCursor(codec, plain)).toThrow(/not a cursor this API issued/);
+    const shapes = [null, { feed: 7, offset: 1 }, { feed: 'f', offset: -1 }, { feed: 'f', offset: 1.5 }, { feed: 'f' }];
+    for (const payload of shapes) {
+      const signed = codec.encode('feed', '', payload);
+      expect(() => decodeFeedCursor(codec, signed), JSON.stringify(payload)).toThrow(/malformed/);
     }
   });
 

@@ -57,6 +57,31 @@ describe.skipIf(!hasModel)('hybrid search', () => {
       rank.mockRestore();
     }
   });
+
+  it('rank=bm25 neither embeds the query nor records model or embedding latency', async () => {
+    const { metrics } = t.app;
+    /** Observations so far of a histogram (its _count samples, over every label set). */
+    const observed = async (h: typeof metrics.rankerDuration) =>
+      (await h.get()).values.filter((v) => v.metricName?.endsWith('_count')).reduce((sum, v) => sum + v.value, 0);
+    const embed = vi.spyOn(t.app.embedder!, 'embed');
+    try {
+      const [ranked, embedded] = [await observed(metrics.rankerDuration), await observed(metrics.embeddingDuration)];
+      // A query no other test sends, so no cached window answers in place of the computation.
+      const res = await search(t.app, { q: 'grey hoodie', rank: 'bm25' });
+      expect(res.status).toBe(200);
+      expect(res.body.ranker).toBe('bm25');
+      expect(embed).not.toHaveBeenCalled();
+      expect(await observed(metrics.rankerDuration)).toBe(ranked);
+      expect(await observed(metrics.embeddingDuration)).toBe(embedded);
+      // The same query ranked by the model records both: the counts above can move.
+      expect((await search(t.app, { q: 'grey hoodie' })).status).toBe(200);
+      expect(embed).toHaveBeenCalled();
+      expect(await observed(metrics.rankerDuration)).toBe(ranked + 1);
+      expect(await observed(metrics.embeddingDuration)).toBe(embedded + 1);
+    } finally {
+      embed.mockRestore();
+    }
+  });
 });
 
 describe.skipIf(!hasModel)('search without the embedding model', () => {

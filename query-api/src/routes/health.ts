@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { checkReadiness } from '../health/readiness.js';
 
 /**
  * Liveness says the process answers; readiness says Elasticsearch, Redis and the ranker are usable.
@@ -15,16 +16,8 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/health/ready', probe, async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    const [es, redis] = await Promise.allSettled([app.es.cluster.health({ timeout: '1s' }), app.redis.ping()]);
-    checks.elasticsearch = es.status === 'fulfilled' && es.value.status !== 'red' ? 'ok' : 'down';
-    checks.redis = redis.status === 'fulfilled' ? 'ok' : 'down';
-    const versions = app.ranking.versions();
-    // A missing model is not "not ready": BM25 serves. It is reported so deploys can alert on it.
-    checks.ranker = versions.primary ? `onnx@${versions.primary}` : 'bm25-fallback';
-    const draining = app.lifecycle.draining;
-    const ready = !draining && checks.elasticsearch === 'ok' && checks.redis === 'ok';
+    const { ready, status, checks } = await checkReadiness(app);
     reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks };
+    return { status, checks };
   });
 };

@@ -4,7 +4,7 @@ import { streamKeys, ValidationError, type ListingDocument, type UserProfile } f
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import type { CacheLayer } from '../cache/result-cache.js';
-import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from './cursor.js';
+import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from '../cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
-import { ConfigError, ValidationError } from '../../../core/src/index.js';
+import { ConfigError, ValidationError } from '../../core/src/index.js';
 
 /**
  * Opaque, signed cursors for every paged route. A cursor is `<payload>.<mac>`: the payload is base64url
@@ -58,6 +58,27 @@ export class CursorCodec {
 /** A cursor whose payload is not what the route expects (a payload we signed ourselves, so our bug or an old release). */
 export function invalidCursor(reason: string): ValidationError {
   return new ValidationError(`cursor ${reason}`, [{ path: 'cursor', message: reason }]);
+}
+
+/** A feed page's place: the feed's stored order (by feed id) and the offset of the next page. */
+export interface FeedCursor {
+  feed: string;
+  offset: number;
+}
+
+/** Feed cursors carry no request hash: the feed id alone names the order they page through. */
+export function encodeFeedCursor(codec: CursorCodec, c: FeedCursor): string {
+  return codec.encode('feed', '', { feed: c.feed, offset: c.offset });
+}
+
+/** The feed id and offset of a cursor this API signed for the feed, or a 400 ValidationError. */
+export function decodeFeedCursor(codec: CursorCodec, cursor: string): FeedCursor {
+  const c = codec.decode('feed', '', cursor) as { feed?: unknown; offset?: unknown } | null;
+  const offset = c?.offset;
+  if (typeof c?.feed !== 'string' || !Number.isSafeInteger(offset) || (offset as number) < 0) {
+    throw invalidCursor('is malformed');
+  }
+  return { feed: c.feed, offset: c.offset as number };
 }
 
 /** Search cursors: relevance pages walk the re-ranked window by offset, other sorts continue with search_after. */

@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { CursorCodec, decodeFeedCursor, encodeFeedCursor } from '../cursor.js';
+import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
+import type { ListingItem } from '../schemas/search.js';
+import { esCall } from '../search/es-errors.js';
+import { foundSources } from '../search/mget.js';
+import { SOURCE_FIELDS } from '../search/search-request.js';
+import { toItem } from '../search/search-service.js';
+import { buildFeed } from './feed.js';
+import { recsWeights } from './weights.js';
+
+const FEED_LENGTH = 200;
+const FEED_TTL_S = 900;
+/**
+ * How long a user's first build is reused while their profile does not change (an event rebuilds it
+ * at once): new listings reach a returning user's feed within this; sold ones leave by invalidation.
+ */
+const FIRST_BUILD_TTL_S = 300;
+/** Entries kept as full items in the cached first build: the pages a user opens first, served without a fetch. */
+const CACHED_ITEMS = 60;
+
+type Order = Array<{ id: string; score: number; source: string }>;
+
+const round4 = (score: number) => Math.round(score * 1e4) / 1e4;
+
+/** A feed item: a listing and the source that put it on the feed. */
+export type FeedPageItem = ListingItem & { source: string };
+
+const feedItem = (doc: ListingDocument, entry: { score: number; source: string }): FeedPageItem => ({
+  ...toItem(doc, entry.score),
+  source: entry.source,
+});
+
+/** One page of a feed, as the API answers it. */
+export interface FeedPage {
+  feed_id: string;
+  personalized: boolean;
+  items: FeedPageItem[];
+  next_cursor: string | null;
+}
+
+/** A stored feed order a cursor points into: read first, so the caller can check scope before paging. */
+export interface ResumedFeed {
+  feedId: string;
+  offset: number;
+  order: Order;
+  personalized: boolean;
+}
+
+/**
+ * The home feed. The first page computes the ranked feed once and keeps its order in Redis for 15
+ * minutes under a feed id; later pages (a signed cursor = feed id + offset) read that order, so
+ * scrolling never repeats or skips, and re-check every item's status so a listing sold meanwhile is not
+ * served. The first build is also cached per user and profile version with its first CACHED_ITEMS
+ * items whole: those ids invalidate the entry when one of them changes, so a first page comes from the
+ * cache without a fetch and still never shows a sold item.
+ */
+export class FeedService {
+  // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
+  private readonly cursors: CursorCodec;
+
+  constructor(private readonly app: FastifyInstance) {
+    recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
+    this.cursors = new CursorCodec(app.config.cursorSecrets);
+  }
+
+  /** The first page of the feed for `userId` (the cold-start mix without one). */
+  async firstPage(userId: string | undefined, size: number): Promise<FeedPage> {
+    const { redis, config } = this.app;
+    // A new event (which bumps the profile version) or a change to a listing among the cached items
+    // gives a fresh build.
+    const version = userId ? ((await redis.get(profileVersionKey(config.queue.prefix, userId))) ?? '0') : '-';
+    const { value } = await this.app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
+      const profile = userId ? await loadUserProfile(redis, config.queue.prefix, userId) : undefined;
+      const feed = await buildFeed(this.app, profile, FEED_LENGTH);
+      const feedId = randomUUID();
+      const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
+      const personalized = profile !== undefined;
+      await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_TTL_S);
+      const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
+      return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
+    }, { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined });
+    // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
+    const { feedId, personalized, items, length } = value;
+    const next_cursor = size < length ? this.cursorAt(feedId, size) : null;
+    return { feed_id: feedId, personalized, items: items.slice(0, size), next_cursor };
+  }
+
+  /** The stored feed a cursor points into; a 400 for a cursor this API did not sign or whose feed expired. */
+  async resume(cursor: string): Promise<ResumedFeed> {
+    const { feed, offset } = decodeFeedCursor(this.cursors, cursor);
+    const raw = await this.app.redis.get(this.key(feed));
+    if (!raw) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
+    const { order, personalized } = JSON.parse(raw) as { order: Order; personalized: boolean };
+    return { feedId: feed, offset, order, personalized };
+  }
+
+  /** The page of `size` items at the resumed feed's offset, read fresh (sold listings dropped). */
+  async laterPage(feed: ResumedFeed, size: number): Promise<FeedPage> {
+    const end = feed.offset + size;
+    return {
+      feed_id: feed.feedId,
+      personalized: feed.personalized,
+      items: await this.freshItems(feed.order.slice(feed.offset, end)),
+      next_cursor: end < feed.order.length ? this.cursorAt(feed.feedId, end) : null,
+    };
+  }
+
+  private key(feedId: string): string {
+    return `${this.app.config.queue.prefix}:feed:${feedId}`;
+  }
+
+  private cursorAt(feedId: string, offset: number): string {
+    return encodeFeedCursor(this.cursors, { feed: feedId, offset });
+  }
+
+  /** Current documents for ids, in order; anything no longer on sale is dropped. */
+  private async freshItems(page: Order): Promise<FeedPageItem[]> {
+    if (page.length === 0) return [];
+    const { es, config } = this.app;
+    const request = { index: config.elasticsearch.alias, ids: page.map((p) => p.id), _source: SOURCE_FIELDS };
+    const docs = await esCall('mget', () => es.mget<ListingDocument>(request));
+    return foundSources(docs).flatMap((src, i) => (src && src.status === 'on_sale' ? [feedItem(src, page[i]!)] : []));
+  }
+}
