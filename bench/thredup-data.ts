@@ -89,7 +89,10 @@ export function baselines(split: Split) {
     const seen = new Set(scored.slice(0, k));
     for (const id of byPop) {
       if (seen.size >= k) break;
-      if (!exclude.has(id) && !seen.has(id)) seen.add(id), scored.push(id);
+      if (!exclude.has(id) && !seen.has(id)) {
+        seen.add(id);
+        scored.push(id);
+      }
     }
     return scored.slice(0, k);
   };

@@ -14,6 +14,7 @@ export function singular(t: string): string {
 }
 
 // Most titles are plain ASCII, and NFKD normalization is a good part of reading 200 of them per search.
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included, is the point
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Accents folded, case kept: title-head.ts reads capitals ("USB" after "mouse" is a spec, not a thing). */

@@ -81,7 +81,7 @@ export default fp(
         return;
       }
       const heardAt = Date.now();
-      let ids: string[] = [];
+      let ids: string[];
       try {
         ids = JSON.parse(message) as string[];
       } catch {
