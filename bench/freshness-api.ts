@@ -16,7 +16,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { openLoop } from './open-loop.js';

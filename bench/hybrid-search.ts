@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type ListingDocument } from '../core/src/index.js';
 import { listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../indexer/src/sources/icecat.js';
 import { cachedEmbeddings } from '../models/export/embedding-cache.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';

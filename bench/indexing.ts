@@ -11,8 +11,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
-import { ChangeProducer } from '../indexer/src/producer.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../core/src/pipeline/change-producer.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { arg, histogram, log, percentile, round, startProcess, stopProcess, uniqueSuffix } from './support.js';

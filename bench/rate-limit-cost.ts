@@ -8,7 +8,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { openLoop } from './open-loop.js';
 import { hotSearchPaths } from './query-mix.js';
 import { arg, bulkLoadGenerated, log, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';

@@ -21,7 +21,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
 import { arg, BENCH_KEY_HEADERS, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';

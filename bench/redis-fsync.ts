@@ -6,7 +6,7 @@
  *   npx tsx bench/redis-fsync.ts [--batches 400] [--events 5]
  */
 import { loadConfig } from '../core/src/index.js';
-import { ChangeProducer } from '../indexer/src/producer.js';
+import { ChangeProducer } from '../core/src/pipeline/change-producer.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { OwnRedis } from '../test/support/own-services.js';

@@ -15,7 +15,7 @@ import { Client } from '@elastic/elasticsearch';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';

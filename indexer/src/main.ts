@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
-import { ensureListingsIndex } from './index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { registerNeighbourMetrics } from './neighbours/metrics.js';
 import { NeighbourJob } from './neighbours/neighbour-job.js';
 import { startIndexerWorker } from './worker.js';

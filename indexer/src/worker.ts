@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
 import { BulkWriter } from './bulk-writer.js';
 import { backoffWithJitter, RetryableIndexingError } from './bulk-errors.js';
-import { notifyListingsChanged } from './change-notifications.js';
+import { notifyListingsChanged } from '../../core/src/pipeline/change-notifications.js';
 import { DeadLetterQueue, type DeadLetter } from './dead-letters.js';
 import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
-import type { ChangeBatchJob } from './producer.js';
-import { queueNames } from './queue-names.js';
+import type { ChangeBatchJob } from '../../core/src/pipeline/change-producer.js';
+import { queueNames } from '../../core/src/pipeline/queue-names.js';
 import type { NeighbourJob } from './neighbours/neighbour-job.js';
 import { WriteTargets } from './write-targets.js';
 

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changeNotificationKeys } from '../src/change-notifications.js';
-import { aliasTargets, ensureListingsIndex } from '../src/index-admin.js';
-import { ChangeProducer } from '../src/producer.js';
-import { queueNames } from '../src/queue-names.js';
+import { changeNotificationKeys } from '../../core/src/pipeline/change-notifications.js';
+import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
+import { queueNames } from '../../core/src/pipeline/queue-names.js';
 import { reindex } from '../src/reindex.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';

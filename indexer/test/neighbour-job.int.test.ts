@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neighbourKeys, streamKeys } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../src/index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { NeighbourJob } from '../src/neighbours/neighbour-job.js';
-import { ChangeProducer } from '../src/producer.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { cleanupRedis, silentLogger, upsert, waitForQueueIdle } from './support.js';

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeNotificationKeys } from '../src/change-notifications.js';
+import { changeNotificationKeys } from '../../core/src/pipeline/change-notifications.js';
 import { indexMappings, indexSettings } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../src/index-admin.js';
-import { ChangeProducer } from '../src/producer.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { deleteEvent } from '../src/sources/to-events.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
 import { WriteTargets } from '../src/write-targets.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
-import { notifyIndexSwapped, notifyListingsChanged } from '../../indexer/src/change-notifications.js';
+import { notifyIndexSwapped, notifyListingsChanged } from '../../core/src/pipeline/change-notifications.js';
 import { appWithCatalog, AS_APP, AS_OPERATOR, FIXED, indexListings, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;

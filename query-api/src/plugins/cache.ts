@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { changeNotificationKeys, indexGeneration } from '../../../indexer/src/change-notifications.js';
-import { aliasTargets } from '../../../indexer/src/index-admin.js';
+import { changeNotificationKeys, indexGeneration } from '../../../core/src/pipeline/change-notifications.js';
+import { aliasTargets } from '../../../core/src/pipeline/index-admin.js';
 import type { ListingDocument } from '../../../core/src/index.js';
 import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';

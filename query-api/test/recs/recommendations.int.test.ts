@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
-import { notifyListingsChanged } from '../../../indexer/src/change-notifications.js';
+import { notifyListingsChanged } from '../../../core/src/pipeline/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
 import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
 

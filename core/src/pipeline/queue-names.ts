@@ -1,4 +1,4 @@
-import type { Config } from '../../core/src/index.js';
+import type { Config } from '../index.js';
 
 /** The queue of listing changes and its dead-letter queue, as every producer and worker names them. */
 export function queueNames(config: Pick<Config, 'queue'>) {

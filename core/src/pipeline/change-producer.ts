@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
+import { changeEvents, type Config, type ListingChangeEvent } from '../index.js';
 import { queueNames } from './queue-names.js';
 
 /** Events per queue job: one job carries a slice of the stream so a worker writes it in one bulk. */
