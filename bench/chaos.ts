@@ -52,7 +52,7 @@ const env: Record<string, string> = {
   ES_REQUEST_TIMEOUT_MS: String(esTimeoutMs),
   API_REQUEST_BUDGET_MS: String(requestBudgetMs),
   QUEUE_NAME: `chaos-changes-${id}`,
-  QUEUE_PREFIX: `chaos${id}`,
+  REDIS_NAMESPACE: `chaos${id}`,
   API_KEYS: `chaos-app:events+users:${keys.app},chaos-ingest:ingest:${keys.ingest},chaos-op:operator:${keys.operator}`,
   SHUTDOWN_DELAY_MS: '0',
   // A SIGKILLed worker's jobs come back after the lock expires: short here so the run is short.
@@ -82,7 +82,7 @@ async function startIndexer(slot: number) {
 /** Waits until the changes queue holds nothing waiting, delayed or active. */
 async function drain(timeoutMs = 240_000): Promise<number> {
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.QUEUE_PREFIX });
+  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.REDIS_NAMESPACE });
   const started = Date.now();
   try {
     for (;;) {
@@ -131,7 +131,7 @@ async function indexerFailures(): Promise<Record<string, number> | null> {
 
 async function failedJobs(): Promise<number> {
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.QUEUE_PREFIX });
+  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.REDIS_NAMESPACE });
   const n = await queue.getFailedCount();
   await queue.close();
   connection.disconnect();
@@ -185,7 +185,7 @@ async function runFault(name: string) {
   const drainMs = await drain();
   const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000 });
   const dlqConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const dlq = new DeadLetterQueue(`${env.QUEUE_NAME}-dlq`, env.QUEUE_PREFIX!, dlqConnection);
+  const dlq = new DeadLetterQueue(`${env.QUEUE_NAME}-dlq`, env.REDIS_NAMESPACE!, dlqConnection);
   try {
     const history = await checkHistory(es, env.ES_INDEX_ALIAS!, load.changes, dlq);
     return {

@@ -32,7 +32,7 @@ if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
   process.exit(3);
 }
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: keepIndex ? 'bench-hybrid-icecat' : `bench-hybrid-${id}`, QUEUE_PREFIX: `bhybrid${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1', CACHE_TTL_SECONDS: '0', EMBEDDING_MODEL_DIR: join(root, '.data/models', model) };
+const baseEnv = { ES_INDEX_ALIAS: keepIndex ? 'bench-hybrid-icecat' : `bench-hybrid-${id}`, REDIS_NAMESPACE: `bhybrid${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1', CACHE_TTL_SECONDS: '0', EMBEDDING_MODEL_DIR: join(root, '.data/models', model) };
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;

@@ -22,7 +22,7 @@ const workers = arg('workers', 2);
 const probeSeconds = arg('probe-seconds', 20);
 const backgroundRate = arg('background-rate', 2000);
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, QUEUE_PREFIX: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
+const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, REDIS_NAMESPACE: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
 const config = loadConfig({ ...process.env, ...env });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 60_000 });
 const alias = config.elasticsearch.alias;
@@ -115,7 +115,7 @@ try {
   await producer.bullQueue.obliterate({ force: true }).catch(() => undefined);
   await producer.close();
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });

@@ -27,7 +27,7 @@ const seconds = arg('seconds', 10);
 const connections = arg('connections', 32);
 const keepIndex = process.argv.includes('--keep-index');
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: keepIndex ? `bench-search-${listings}` : `bench-search-${id}`, QUEUE_PREFIX: `bsearch${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const baseEnv = { ES_INDEX_ALIAS: keepIndex ? `bench-search-${listings}` : `bench-search-${id}`, REDIS_NAMESPACE: `bsearch${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
@@ -113,7 +113,7 @@ await load();
 const cachedPort = 18_000 + Math.floor(Math.random() * 1000);
 const uncachedPort = cachedPort + 1000;
 const cached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(cachedPort) });
-const uncached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(uncachedPort), CACHE_TTL_SECONDS: '0', QUEUE_PREFIX: `bsearchx${id}` });
+const uncached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(uncachedPort), CACHE_TTL_SECONDS: '0', REDIS_NAMESPACE: `bsearchx${id}` });
 try {
   await waitForHttp(`http://127.0.0.1:${cachedPort}/health/ready`);
   await waitForHttp(`http://127.0.0.1:${uncachedPort}/health/ready`);

@@ -40,7 +40,7 @@ async function waitForIndex(): Promise<void> {
 
 await waitForIndex();
 // The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
-const neighbours = new NeighbourJob(config.redis.url, config.queue.prefix, logger.child({ component: 'neighbours' }));
+const neighbours = new NeighbourJob(config.redis.url, config.redis.namespace, logger.child({ component: 'neighbours' }));
 const indexer = await startIndexerWorker(config, es, logger, { neighbours });
 registerNeighbourMetrics(indexer.metrics.registry, neighbours);
 neighbours.start();

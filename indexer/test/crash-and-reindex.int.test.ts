@@ -31,7 +31,7 @@ describe('a worker killed mid-batch loses nothing', () => {
     await producer.close();
     const env = {
       NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-      QUEUE_PREFIX: config.queue.prefix, INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0',
+      REDIS_NAMESPACE: config.redis.namespace, INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0',
     };
     const names = queueNames(config);
     const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -109,7 +109,7 @@ describe('zero-downtime reindex under live writes', () => {
 
     const swaps: string[] = [];
     const subscriber = new Redis(config.redis.url);
-    await subscriber.subscribe(changeNotificationKeys(config.queue.prefix).indexSwaps);
+    await subscriber.subscribe(changeNotificationKeys(config.redis.namespace).indexSwaps);
     subscriber.on('message', (_ch, index) => swaps.push(index));
     const result = await reindex(es, redis, config, silentLogger);
     await new Promise((r) => setTimeout(r, 500)); // live writes continue after the swap too

@@ -42,17 +42,17 @@ describe('neighbour job on real Redis', () => {
   });
 
   it('survives a restart mid-stream and a re-delivered batch without losing or double-counting events', async () => {
-    await appendLikes(reference.queue.prefix, LIKES);
-    const once = new NeighbourJob(reference.redis.url, reference.queue.prefix, silentLogger, clock);
+    await appendLikes(reference.redis.namespace, LIKES);
+    const once = new NeighbourJob(reference.redis.url, reference.redis.namespace, silentLogger, clock);
     expect(await once.drain()).toBe(LIKES.length);
     await once.close();
-    const expected = await snapshot(reference.queue.prefix);
+    const expected = await snapshot(reference.redis.namespace);
     expect(expected[':nb:g-99-0']!.length).toBeGreaterThan(0);
 
     // The same events in another prefix: the first job applies half of them and "crashes" (closes with
     // no further bookkeeping); the rest arrive meanwhile; a new job re-applies the first half's batch (as
     // a consumer group would re-deliver an unacknowledged batch), then drains from its mark.
-    const prefix = restarted.queue.prefix;
+    const prefix = restarted.redis.namespace;
     await appendLikes(prefix, LIKES.slice(0, 120));
     const first = new NeighbourJob(restarted.redis.url, prefix, silentLogger, clock);
     const firstHalf = await redis.xrange(streamKeys(prefix).interactions, '-', '+');
@@ -76,7 +76,7 @@ describe('neighbour job inside the indexer', () => {
   beforeAll(async () => {
     await ensureListingsIndex(es, config.elasticsearch);
     producer = new ChangeProducer(config);
-    job = new NeighbourJob(config.redis.url, config.queue.prefix, silentLogger);
+    job = new NeighbourJob(config.redis.url, config.redis.namespace, silentLogger);
     indexer = await startIndexerWorker(config, es, silentLogger, { neighbours: job });
     job.start();
   });
@@ -92,8 +92,8 @@ describe('neighbour job inside the indexer', () => {
   it('takes a sold listing out of every neighbour list within the 2 s freshness budget, and never adds it back', async () => {
     await producer.publish([1, 2, 3].map((i) => upsert(i, 1)));
     await waitForQueueIdle(config);
-    await appendLikes(config.queue.prefix, [['a', 'g-99-1'], ['a', 'g-99-2'], ['a', 'g-99-3'], ['b', 'g-99-2'], ['b', 'g-99-3']]);
-    const keys = neighbourKeys(config.queue.prefix);
+    await appendLikes(config.redis.namespace, [['a', 'g-99-1'], ['a', 'g-99-2'], ['a', 'g-99-3'], ['b', 'g-99-2'], ['b', 'g-99-3']]);
+    const keys = neighbourKeys(config.redis.namespace);
     const deadline = Date.now() + 5000;
     while ((await redis.zscore(keys.neighbours('g-99-1'), 'g-99-3')) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(await redis.zscore(keys.neighbours('g-99-1'), 'g-99-3')).not.toBeNull();
@@ -111,8 +111,8 @@ describe('neighbour job inside the indexer', () => {
     expect(Date.now() - soldAt).toBeLessThan(2000);
 
     // A late like of the sold listing does not bring it back; the other two still pair.
-    await appendLikes(config.queue.prefix, [['c', 'g-99-1'], ['c', 'g-99-3'], ['c', 'g-99-2']]);
-    const last = (await redis.xrevrange(streamKeys(config.queue.prefix).interactions, '+', '-', 'COUNT', 1))[0]![0];
+    await appendLikes(config.redis.namespace, [['c', 'g-99-1'], ['c', 'g-99-3'], ['c', 'g-99-2']]);
+    const last = (await redis.xrevrange(streamKeys(config.redis.namespace).interactions, '+', '-', 'COUNT', 1))[0]![0];
     while ((await redis.get(keys.highWater)) !== last) await new Promise((r) => setTimeout(r, 20));
     expect(await redis.zscore(keys.neighbours('g-99-1'), 'g-99-3')).toBeNull();
     expect(await redis.exists(keys.neighbours('g-99-3'))).toBe(0);

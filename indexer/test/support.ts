@@ -47,7 +47,7 @@ export async function getDoc(es: Client, alias: string, id: string): Promise<Rec
 
 export async function cleanupRedis(config: Config): Promise<void> {
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 }

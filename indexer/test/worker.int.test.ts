@@ -87,7 +87,7 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
       settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }) as never,
     });
     const targetsRedis = new Redis(config.redis.url);
-    const targets = new WriteTargets(targetsRedis, WriteTargets.keyFor(config.queue.prefix, config.queue.name));
+    const targets = new WriteTargets(targetsRedis, WriteTargets.keyFor(config.redis.namespace, config.queue.name));
     await targets.add(strict);
     await new Promise((r) => setTimeout(r, WriteTargets.REFRESH_MS * 2));
     // Invalid for the schema: goes to the DLQ before reaching Elasticsearch (sent straight to the queue).
@@ -147,7 +147,7 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
   });
 
   it('announces changed listings after each bulk (for cache invalidation)', async () => {
-    const keys = changeNotificationKeys(config.queue.prefix);
+    const keys = changeNotificationKeys(config.redis.namespace);
     const sub = new Redis(config.redis.url);
     const seen: string[] = [];
     await sub.subscribe(keys.channel);

@@ -25,7 +25,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { out: { type: 'string' } } });
   const config = loadConfig(process.env);
   const redis = new Redis(config.redis.url);
-  const { log, events } = await readLogs(redis, config.queue.prefix);
+  const { log, events } = await readLogs(redis, config.redis.namespace);
   const rows = joinInteractions(log, events);
   const out = resolve(values.out ?? '.data/training/clicks.jsonl');
   mkdirSync(dirname(out), { recursive: true });

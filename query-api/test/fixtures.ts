@@ -45,7 +45,7 @@ export async function appWithCatalog(filler = 300, overrides: Record<string, str
     async close() {
       await app.close();
       await dropIndices(es, config.elasticsearch.alias);
-      const keys = await app.redis.keys(`${config.queue.prefix}:*`).catch(() => []);
+      const keys = await app.redis.keys(`${config.redis.namespace}:*`).catch(() => []);
       await es.close();
       void keys;
     },

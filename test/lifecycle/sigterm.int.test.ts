@@ -30,13 +30,13 @@ const config = testConfig();
 const es = esClient(config);
 const env = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-  QUEUE_PREFIX: config.queue.prefix, INGEST_API_KEYS: 'k', ...extra,
+  REDIS_NAMESPACE: config.redis.namespace, INGEST_API_KEYS: 'k', ...extra,
 });
 
 afterAll(async () => {
   await dropIndices(es, config.elasticsearch.alias);
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.close();

@@ -83,7 +83,7 @@ export default fp(
       allowList: (req) => limitOf(req) === 0,
       keyGenerator: (req) => (req.caller ? `key:${req.caller.name}` : `ip:${req.ip}`),
       redis: app.redis,
-      nameSpace: `${app.config.queue.prefix}:rate-limit:`,
+      nameSpace: `${app.config.redis.namespace}:rate-limit:`,
       skipOnError: true,
       errorResponseBuilder: (_req, ctx) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000))),
     });

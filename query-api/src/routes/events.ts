@@ -46,8 +46,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (src?.category_path) facts.set(ids[i]!, src);
       });
     }
-    await recordEvents(app.redis, app.config.queue.prefix, events, facts);
-    const stream = streamKeys(app.config.queue.prefix).interactions;
+    await recordEvents(app.redis, app.config.redis.namespace, events, facts);
+    const stream = streamKeys(app.config.redis.namespace).interactions;
     const tx = app.redis.pipeline();
     for (const e of events) tx.xadd(stream, 'MAXLEN', '~', String(app.config.interactionsMaxLen), '*', 'event', JSON.stringify(e));
     await execPipeline(tx);

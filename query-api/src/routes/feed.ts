@@ -54,7 +54,7 @@ type FeedItem = Static<typeof FeedItem>;
  */
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
-  const key = (feedId: string) => `${app.config.queue.prefix}:feed:${feedId}`;
+  const key = (feedId: string) => `${app.config.redis.namespace}:feed:${feedId}`;
   // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
   const cursors = new CursorCodec(app.config.cursorSecrets);
   const cursorAt = (feedId: string, offset: number) => cursors.encode('feed', '', { feed: feedId, offset });
@@ -89,9 +89,9 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // A new event (which bumps the profile version) or a change to a listing among the cached items
     // gives a fresh build.
     const userId = req.query.user_id;
-    const version = userId ? ((await app.redis.get(profileVersionKey(app.config.queue.prefix, userId))) ?? '0') : '-';
+    const version = userId ? ((await app.redis.get(profileVersionKey(app.config.redis.namespace, userId))) ?? '0') : '-';
     const { value } = await app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
-      const profile = userId ? await loadUserProfile(app.redis, app.config.queue.prefix, userId) : undefined;
+      const profile = userId ? await loadUserProfile(app.redis, app.config.redis.namespace, userId) : undefined;
       const feed = await buildFeed(app, profile, FEED_LENGTH);
       const feedId = randomUUID();
       const order: Order = feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source }));

@@ -124,7 +124,7 @@ export class SearchService {
   }
 
   private windowKey(queryId: string) {
-    return `${this.app.config.queue.prefix}:search-window:${queryId}`;
+    return `${this.app.config.redis.namespace}:search-window:${queryId}`;
   }
 
   private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
@@ -219,7 +219,7 @@ export class SearchService {
     if (sample < 1 && Math.random() >= sample) return;
     const items = order.slice(0, logged).map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
     this.app.redis
-      .xadd(streamKeys(this.app.config.queue.prefix).featureLog, 'MAXLEN', '~', String(maxLen), '*',
+      .xadd(streamKeys(this.app.config.redis.namespace).featureLog, 'MAXLEN', '~', String(maxLen), '*',
         'query_id', queryId, 'ts', new Date().toISOString(), 'user_id', p.user_id ?? '', 'query', p.q, 'ranker', ranked.ranker,
         'feature_names', JSON.stringify(this.app.ranking.featureNames), 'items', JSON.stringify(items))
       .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));
