@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 /**
  * Keeps the layout honest: query-api -> ranking -> core, indexer -> core, and no import cycles. What the
  * query API and the indexer share (the change-event producer, change notifications, index administration:
- * core/src/pipeline/) lives in core, so neither service imports the other. Tooling (bench/, models/,
- * scripts/, test/) may import anything.
+ * core/src/pipeline/; every Redis key and queue name: core/src/redis-keys.ts) lives in core, so neither
+ * service imports the other. Tooling (bench/, models/, scripts/, test/) may import anything.
  */
 const root = resolve(import.meta.dirname, '..');
 const packages = ['core', 'ranking', 'indexer', 'query-api'] as const;

@@ -9,7 +9,7 @@ import { esNodes, loadConfig, loggerOptions, type Config } from '../../core/src/
 import { DeadLetterQueue } from './dead-letters.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
-import { queueNames } from '../../core/src/pipeline/queue-names.js';
+import { queueNames } from '../../core/src/redis-keys.js';
 import { reindex } from './reindex.js';
 import { openListingSource, type SourceSpec } from './sources/open-source.js';
 import { upsertEvent } from './sources/to-events.js';

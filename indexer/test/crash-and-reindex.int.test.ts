@@ -1,10 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changeNotificationKeys } from '../../core/src/pipeline/change-notifications.js';
 import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
-import { queueNames } from '../../core/src/pipeline/queue-names.js';
+import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
 import { reindex } from '../src/reindex.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
@@ -109,7 +108,7 @@ describe('zero-downtime reindex under live writes', () => {
 
     const swaps: string[] = [];
     const subscriber = new Redis(config.redis.url);
-    await subscriber.subscribe(changeNotificationKeys(config.redis.namespace).indexSwaps);
+    await subscriber.subscribe(redisKeys(config.redis.namespace).changes.indexSwaps);
     subscriber.on('message', (_ch, index) => swaps.push(index));
     const result = await reindex(es, redis, config, silentLogger);
     await new Promise((r) => setTimeout(r, 500)); // live writes continue after the swap too

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import type { Config, Listing, ListingChangeEvent } from '../../core/src/index.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
-import { queueNames } from '../../core/src/pipeline/queue-names.js';
+import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListing } from '../src/sources/generator.js';
 import { upsertEvent } from '../src/sources/to-events.js';
 

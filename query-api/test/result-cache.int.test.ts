@@ -11,7 +11,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { prefix: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
 const counter = () => {
   let calls = 0;
   return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
@@ -74,7 +74,7 @@ describe('result cache', () => {
   it('keeps its in-process layer within a byte budget, serving the rest from Redis', async () => {
     const layers: string[] = [];
     const cache = new ResultCache(redis, {
-      prefix: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
+      namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
       stats: { record: (layer, result) => layers.push(`${layer} ${result}`) },
     });
     const big = (n: number) => async () => ({ value: 'x'.repeat(1000) + n, ids: [`l-b${n}`] }); // ~1.1 KB as JSON
@@ -129,7 +129,7 @@ describe('result cache', () => {
   });
 
   it('runs a few background recomputations at once and the others after them, before the entries expire', async () => {
-    const cache = new ResultCache(redis, { prefix: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
+    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
     let running = 0;
     let mostAtOnce = 0;
     let calls = 0;
@@ -176,7 +176,7 @@ describe('result cache', () => {
   });
 
   it('does not cache a value showing a listing changed too recently for the index to show it', async () => {
-    const cache = new ResultCache(redis, { prefix: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
+    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
     const c = { n: 0, compute: async () => ({ value: ++c.n, ids: ['l-7'] }) };
     await cache.invalidateListings(['l-7']); // announced after the bulk, before the index refresh
     expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROFILE_BOUNDS, loadUserProfile } from '../src/profiles/profile-store.js';
+import { PROFILE_BOUNDS } from '../../core/src/index.js';
+import { loadUserProfile } from '../src/profiles/profile-store.js';
 import { buildApp } from '../src/app.js';
 import { appWithCatalog, AS_APP, AS_OPERATOR, type TestApp } from './fixtures.js';
 

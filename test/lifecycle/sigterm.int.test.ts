@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
-import { queueNames } from '../../core/src/pipeline/queue-names.js';
+import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { upsertEvent } from '../../indexer/src/sources/to-events.js';
 import { dropIndices, esClient, testConfig } from '../support/services.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
-  compileValidator, InteractionEvent, interactionEventIssues, streamKeys, ValidationError, type FieldIssue, type ListingDocument,
+  compileValidator, InteractionEvent, interactionEventIssues, redisKeys, ValidationError, type FieldIssue, type ListingDocument,
 } from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
 import { Problem } from '../schemas/problem.js';
@@ -47,7 +47,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     }
     await recordEvents(app.redis, app.config.redis.namespace, events, facts);
-    const stream = streamKeys(app.config.redis.namespace).interactions;
+    const stream = redisKeys(app.config.redis.namespace).interactions;
     const tx = app.redis.pipeline();
     for (const e of events) tx.xadd(stream, 'MAXLEN', '~', String(app.config.interactionsMaxLen), '*', 'event', JSON.stringify(e));
     await execPipeline(tx);

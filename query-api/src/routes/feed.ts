@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { FEED_ORDER_TTL_S, redisKeys, ValidationError, type ListingDocument } from '../../../core/src/index.js';
 import { assertScope } from '../plugins/auth.js';
-import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
+import { loadUserProfile } from '../profiles/profile-store.js';
 import { buildFeed } from '../recommendations/feed.js';
 import { recsWeights } from '../recommendations/weights.js';
 import { Problem } from '../schemas/problem.js';
@@ -15,7 +15,6 @@ import { SOURCE_FIELDS } from '../search/search-request.js';
 import { toItem } from '../search/search-service.js';
 
 const FEED_LENGTH = 200;
-const FEED_TTL_S = 900;
 /**
  * How long a user's first build is reused while their profile does not change (an event rebuilds it
  * at once): new listings reach a returning user's feed within this; sold ones leave by invalidation.
@@ -54,7 +53,8 @@ type FeedItem = Static<typeof FeedItem>;
  */
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
-  const key = (feedId: string) => `${app.config.redis.namespace}:feed:${feedId}`;
+  const keys = redisKeys(app.config.redis.namespace);
+  const key = keys.feed;
   // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
   const cursors = new CursorCodec(app.config.cursorSecrets);
   const cursorAt = (feedId: string, offset: number) => cursors.encode('feed', '', { feed: feedId, offset });
@@ -89,14 +89,14 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // A new event (which bumps the profile version) or a change to a listing among the cached items
     // gives a fresh build.
     const userId = req.query.user_id;
-    const version = userId ? ((await app.redis.get(profileVersionKey(app.config.redis.namespace, userId))) ?? '0') : '-';
+    const version = userId ? ((await app.redis.get(keys.profile(userId).version)) ?? '0') : '-';
     const { value } = await app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
       const profile = userId ? await loadUserProfile(app.redis, app.config.redis.namespace, userId) : undefined;
       const feed = await buildFeed(app, profile, FEED_LENGTH);
       const feedId = randomUUID();
       const order: Order = feed.map((e) => ({ id: e.doc.id, score: Math.round(e.score * 1e4) / 1e4, source: e.source }));
       const personalized = profile !== undefined;
-      await app.redis.set(key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_TTL_S);
+      await app.redis.set(key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_ORDER_TTL_S);
       const items = feed.slice(0, CACHED_ITEMS).map((e, i) => ({ ...toItem(e.doc, order[i]!.score), source: e.source }));
       return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
     }, { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined });
