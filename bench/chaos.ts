@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
+import { loadConfig, queueNames } from '../core/src/index.js';
 import { DeadLetterQueue } from '../indexer/src/dead-letters.js';
 import { FAULTS, type FaultContext } from './chaos/faults.js';
 import { ChaosLoad, type Kind } from './chaos/load.js';
@@ -52,13 +53,15 @@ const env: Record<string, string> = {
   ES_REQUEST_TIMEOUT_MS: String(esTimeoutMs),
   API_REQUEST_BUDGET_MS: String(requestBudgetMs),
   QUEUE_NAME: `chaos-changes-${id}`,
-  QUEUE_PREFIX: `chaos${id}`,
+  REDIS_NAMESPACE: `chaos${id}`,
   API_KEYS: `chaos-app:events+users:${keys.app},chaos-ingest:ingest:${keys.ingest},chaos-op:operator:${keys.operator}`,
   SHUTDOWN_DELAY_MS: '0',
   // A SIGKILLed worker's jobs come back after the lock expires: short here so the run is short.
   INDEXER_LOCK_MS: '5000',
   INDEXER_CONCURRENCY: '4',
 };
+/** The queue names the processes derive from this environment (the same loader and module as theirs). */
+const names = queueNames(loadConfig(env));
 const apiEnv = (slot: number) => ({ ...env, PORT: String(apiPorts[slot]), ES_URL: proxies.map((p) => `http://127.0.0.1:${p.port}`).join(',') });
 const indexerEnv = (slot: number) => ({ ...env, INDEXER_METRICS_PORT: String(indexerPorts[slot]), ES_URL: cluster.nodeUrls().join(',') });
 const apis: ChildProcess[] = [];
@@ -82,7 +85,7 @@ async function startIndexer(slot: number) {
 /** Waits until the changes queue holds nothing waiting, delayed or active. */
 async function drain(timeoutMs = 240_000): Promise<number> {
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.QUEUE_PREFIX });
+  const queue = new Queue(names.changes, { connection, prefix: names.prefix });
   const started = Date.now();
   try {
     for (;;) {
@@ -131,7 +134,7 @@ async function indexerFailures(): Promise<Record<string, number> | null> {
 
 async function failedJobs(): Promise<number> {
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue(env.QUEUE_NAME!, { connection, prefix: env.QUEUE_PREFIX });
+  const queue = new Queue(names.changes, { connection, prefix: names.prefix });
   const n = await queue.getFailedCount();
   await queue.close();
   connection.disconnect();
@@ -185,7 +188,7 @@ async function runFault(name: string) {
   const drainMs = await drain();
   const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000 });
   const dlqConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const dlq = new DeadLetterQueue(`${env.QUEUE_NAME}-dlq`, env.QUEUE_PREFIX!, dlqConnection);
+  const dlq = new DeadLetterQueue(names.deadLetters, names.prefix, dlqConnection);
   try {
     const history = await checkHistory(es, env.ES_INDEX_ALIAS!, load.changes, dlq);
     return {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type Listing } from '../core/src/index.js';
 import { TextEmbedder } from '../core/src/text-embedder.js';
 import { EmbeddingStep } from '../indexer/src/embedding-step.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { readIcecatProducts } from '../indexer/src/sources/icecat.js';
 import { arg, log, root, summarizeLatencies, uniqueSuffix } from './support.js';
 

@@ -16,7 +16,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { openLoop } from './open-loop.js';
@@ -31,7 +31,7 @@ const keepIndex = process.argv.includes('--keep-index');
 const id = uniqueSuffix();
 const INGEST_KEY = 'bench-ingest-key';
 const baseEnv = {
-  ES_INDEX_ALIAS: keepIndex ? `bench-fresh-${listings}` : `bench-fresh-${id}`, QUEUE_NAME: `bfresh-${id}`, QUEUE_PREFIX: `bfresh${id}`,
+  ES_INDEX_ALIAS: keepIndex ? `bench-fresh-${listings}` : `bench-fresh-${id}`, QUEUE_NAME: `bfresh-${id}`, REDIS_NAMESPACE: `bfresh${id}`,
   LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', INDEXER_METRICS_PORT: '0', INGEST_API_KEYS: INGEST_KEY,
 };
 const config = loadConfig({ ...process.env, ...baseEnv });
@@ -167,7 +167,7 @@ try {
   }, null, 2)}\n`);
 } finally {
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${baseEnv.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${baseEnv.REDIS_NAMESPACE}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   if (!keepIndex) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });

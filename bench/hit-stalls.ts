@@ -27,7 +27,7 @@ const SLOW_MS = 5;
 const WINDOW_MS = 100;
 
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-search-${listings}`, QUEUE_PREFIX: `bstall${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const env = { ES_INDEX_ALIAS: `bench-search-${listings}`, REDIS_NAMESPACE: `bstall${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
 const config = loadConfig({ ...process.env, ...env });
 const es = new Client({ node: config.elasticsearch.url });
 if (!(await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS }))) {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type ListingDocument } from '../core/src/index.js';
 import { listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../indexer/src/sources/icecat.js';
 import { cachedEmbeddings } from '../models/export/embedding-cache.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
@@ -32,7 +32,7 @@ if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
   process.exit(3);
 }
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: keepIndex ? 'bench-hybrid-icecat' : `bench-hybrid-${id}`, QUEUE_PREFIX: `bhybrid${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1', CACHE_TTL_SECONDS: '0', EMBEDDING_MODEL_DIR: join(root, '.data/models', model) };
+const baseEnv = { ES_INDEX_ALIAS: keepIndex ? 'bench-hybrid-icecat' : `bench-hybrid-${id}`, REDIS_NAMESPACE: `bhybrid${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1', CACHE_TTL_SECONDS: '0', EMBEDDING_MODEL_DIR: join(root, '.data/models', model) };
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;

@@ -11,8 +11,8 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
-import { ChangeProducer } from '../indexer/src/producer.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../core/src/pipeline/change-producer.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { arg, histogram, log, percentile, round, startProcess, stopProcess, uniqueSuffix } from './support.js';
@@ -22,7 +22,7 @@ const workers = arg('workers', 2);
 const probeSeconds = arg('probe-seconds', 20);
 const backgroundRate = arg('background-rate', 2000);
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, QUEUE_PREFIX: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
+const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, REDIS_NAMESPACE: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
 const config = loadConfig({ ...process.env, ...env });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 60_000 });
 const alias = config.elasticsearch.alias;
@@ -115,7 +115,7 @@ try {
   await producer.bullQueue.obliterate({ force: true }).catch(() => undefined);
   await producer.close();
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });

@@ -12,7 +12,7 @@
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { loadConfig, neighbourKeys, seededRandom, streamKeys } from '../core/src/index.js';
+import { loadConfig, redisKeys, seededRandom } from '../core/src/index.js';
 import { NeighbourJob } from '../indexer/src/neighbours/neighbour-job.js';
 import { arg, log, round, uniqueSuffix } from './support.js';
 
@@ -20,9 +20,9 @@ const listings = arg('listings', 1_000_000);
 const users = arg('users', 200_000);
 const events = arg('events', 50_000);
 const prefix = `bnbc${uniqueSuffix()}`;
-const config = loadConfig({ ...process.env, QUEUE_PREFIX: prefix });
+const config = loadConfig({ ...process.env, REDIS_NAMESPACE: prefix });
 const redis = new Redis(config.redis.url);
-const keys = neighbourKeys(prefix);
+const keys = redisKeys(prefix).neighbours;
 const r = seededRandom(7);
 const blocks = Math.max(1, Math.floor(listings / 100));
 const taste = (u: number) => (u * 2_654_435_761) % blocks;
@@ -36,7 +36,7 @@ try {
       const listing = `l${taste(u) * 100 + Math.floor(Math.pow(r(), 2) * 100)}`;
       const x = r();
       const type = x < 0.7 ? 'view' : x < 0.9 ? 'click' : x < 0.98 ? 'like' : 'purchase';
-      tx.xadd(streamKeys(prefix).interactions, '*', 'event', JSON.stringify({ user_id: `u${u}`, type, listing_id: listing, ts }));
+      tx.xadd(redisKeys(prefix).interactions, '*', 'event', JSON.stringify({ user_id: `u${u}`, type, listing_id: listing, ts }));
     }
     await tx.exec();
   }
@@ -64,7 +64,7 @@ try {
     benchmark: 'neighbour-job-cost', listings, users, events, applied,
     wall_us_per_event: round((wallMs * 1000) / applied, 1), script_us_per_event: round((job.stats.scriptMs * 1000) / applied, 1),
     events_per_second: round(applied / (wallMs / 1000), 0),
-    neighbour_list: await sample(`${prefix}:nb:*`, 500), user_history: await sample(`${prefix}:nb-hist:*`, 500),
+    neighbour_list: await sample(keys.list('*'), 500), user_history: await sample(keys.history('*'), 500),
     popularity: { members: popMembers, bytes_per_member: round(popBytes / Math.max(1, popMembers), 1) },
   }, null, 1));
 } finally {

@@ -8,7 +8,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { openLoop } from './open-loop.js';
 import { hotSearchPaths } from './query-mix.js';
 import { arg, bulkLoadGenerated, log, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
@@ -18,7 +18,7 @@ const rate = arg('rate', 1000);
 const seconds = arg('seconds', 15);
 const rounds = arg('rounds', 2);
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: `bench-rl-${id}`, QUEUE_PREFIX: `brl${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const baseEnv = { ES_INDEX_ALIAS: `bench-rl-${id}`, REDIS_NAMESPACE: `brl${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const paths = hotSearchPaths();
@@ -53,7 +53,7 @@ try {
   process.stdout.write(`${JSON.stringify({ benchmark: 'rate-limit-cost', listings, rate, seconds, runs, p50_ms: { on: p('on', 'p50'), off: p('off', 'p50') }, p99_ms: { on: p('on', 'p99'), off: p('off', 'p99') } }, null, 2)}\n`);
 } finally {
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${baseEnv.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${baseEnv.REDIS_NAMESPACE}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.indices.delete({ index: `${config.elasticsearch.alias}-*`, ignore_unavailable: true });

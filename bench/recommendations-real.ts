@@ -19,7 +19,7 @@
  */
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { loadConfig, neighbourKeys, streamKeys } from '../core/src/index.js';
+import { loadConfig, redisKeys } from '../core/src/index.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
 
@@ -35,7 +35,7 @@ const id = uniqueSuffix();
 const key = 'bench-ingest-key';
 const appKey = 'bench-app-key';
 const env = {
-  ES_INDEX_ALIAS: `bench-thredup-${id}`, QUEUE_NAME: `bench-thredup-${id}`, QUEUE_PREFIX: `bthr${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false',
+  ES_INDEX_ALIAS: `bench-thredup-${id}`, QUEUE_NAME: `bench-thredup-${id}`, REDIS_NAMESPACE: `bthr${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false',
   INGEST_API_KEYS: key, API_KEYS: `bench:events+users:${appKey},ops:operator:bench-operator-key`,
   INDEXER_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 1000)),
 };
@@ -103,12 +103,13 @@ function summarise(rs: Row[]) {
   };
 }
 
-/** Drops the API's cached feeds and similar lists (our prefix only), so a variant computes its own. */
+/** Drops the API's cached feeds and similar lists (our namespace only), so a variant computes its own. */
 async function clearCaches(): Promise<void> {
-  for (const pattern of ['cache:*', 'cache-by-listing:*', 'feed:*']) {
+  const k = redisKeys(config.redis.namespace);
+  for (const pattern of [k.cacheEntry('*'), k.cacheByListing('*'), k.feed('*')]) {
     let cursor = '0';
     do {
-      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:${pattern}`, 'COUNT', 1000);
+      const [c, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = c;
       if (keys.length > 0) await redis.unlink(...keys);
     } while (cursor !== '0');
@@ -170,10 +171,11 @@ try {
   const started = Date.now() - 3600_000;
   const events = [...split.train].flatMap(([user, list]) => list.map((lid, i) => ({ user_id: user, type: 'like', listing_id: lid, ts: new Date(started + i * 1000).toISOString() })));
   for (let i = 0; i < events.length; i += 500) await call('/v1/events', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }) });
-  const stream = streamKeys(config.queue.prefix).interactions;
+  const stream = redisKeys(config.redis.namespace).interactions;
   const lastId = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0];
   const t0 = Date.now();
-  await until('the neighbour job to apply the stream', async () => (await redis.get(neighbourKeys(config.queue.prefix).highWater)) === lastId);
+  const highWater = redisKeys(config.redis.namespace).neighbours.highWater;
+  await until('the neighbour job to apply the stream', async () => (await redis.get(highWater)) === lastId);
   log(`replayed ${events.length} likes; neighbour job caught up ${Date.now() - t0} ms after the last batch`);
   await publish(base0.likes, 2);
   const liked = [...base0.likes.values()].filter((n) => n > 0).length;
@@ -201,7 +203,7 @@ try {
     await fetch(`${config.elasticsearch.url}/${alias}-*`, { method: 'DELETE' }).catch(() => undefined);
     let cursor = '0';
     do {
-      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.queue.prefix}:*`, 'COUNT', 1000);
+      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.namespace}:*`, 'COUNT', 1000);
       cursor = c;
       if (keys.length > 0) await redis.unlink(...keys);
     } while (cursor !== '0');

@@ -21,7 +21,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
-import { ensureListingsIndex } from '../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
 import { arg, BENCH_KEY_HEADERS, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
@@ -32,7 +32,7 @@ const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
 const keep = process.argv.includes('--keep');
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`, QUEUE_PREFIX: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const env = { ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`, REDIS_NAMESPACE: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
 const config = loadConfig({ ...process.env, ...env });
 const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
@@ -156,7 +156,7 @@ try {
   await stopProcess(api);
   if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
+  const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.close();

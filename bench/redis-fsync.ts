@@ -6,7 +6,7 @@
  *   npx tsx bench/redis-fsync.ts [--batches 400] [--events 5]
  */
 import { loadConfig } from '../core/src/index.js';
-import { ChangeProducer } from '../indexer/src/producer.js';
+import { ChangeProducer } from '../core/src/pipeline/change-producer.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { OwnRedis } from '../test/support/own-services.js';
@@ -16,7 +16,7 @@ const batches = arg('batches', 400);
 const perBatch = arg('events', 5);
 const redis = new OwnRedis(Number(process.env.FSYNC_REDIS_PORT ?? 6392));
 await redis.start();
-const config = loadConfig({ REDIS_URL: redis.url, QUEUE_NAME: `fsync-${uniqueSuffix()}`, QUEUE_PREFIX: 'fsync' });
+const config = loadConfig({ REDIS_URL: redis.url, QUEUE_NAME: `fsync-${uniqueSuffix()}`, REDIS_NAMESPACE: 'fsync' });
 const producer = new ChangeProducer(config, { failFast: true });
 await producer.bullQueue.waitUntilReady();
 let version = 1;

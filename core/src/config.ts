@@ -26,8 +26,12 @@ export const EnvSchema = Type.Object({
   ES_REFRESH_INTERVAL: Type.String({ pattern: '^(-1|\\d+(ms|s))$', default: '1s' }),
   REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500, description: 'the query API gives up on a Redis command after this long (cache bypass or 503), never waits for a reconnect' }),
+  REDIS_NAMESPACE: Type.String({
+    pattern: '^[A-Za-z0-9_-]+$',
+    default: 'mkt',
+    description: 'first segment of every Redis key, queue and channel (core/src/redis-keys.ts); was QUEUE_PREFIX',
+  }),
   QUEUE_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'listing-changes' }),
-  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'mkt' }),
   INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes (scope ingest only; API_KEYS is the general form)' }),
   API_KEYS: Type.String({
     default: '',
@@ -89,8 +93,9 @@ export interface Config {
     replicas: number;
     refreshInterval: string;
   };
-  redis: { url: string; commandTimeoutMs: number };
-  queue: { name: string; prefix: string };
+  /** `namespace` starts every Redis key, BullMQ queue and channel of the project (core/src/redis-keys.ts). */
+  redis: { url: string; commandTimeoutMs: number; namespace: string };
+  queue: { name: string };
   /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
   apiKeys: ApiKey[];
   rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
@@ -111,6 +116,9 @@ export interface Config {
   cursorSecrets: string[];
 }
 
+/** Variables that were renamed, with their new name: loadConfig refuses the old one rather than ignore it. */
+const RENAMED_ENV: Record<string, keyof Env> = { QUEUE_PREFIX: 'REDIS_NAMESPACE' };
+
 /** Validates the environment once and fails fast, naming every bad key (not just the first). */
 export function loadConfig(environment: Record<string, string | undefined>): Config {
   const known = Object.keys(EnvSchema.properties);
@@ -124,6 +132,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     path: e.path.replace(/^\//, ''),
     message: `${e.message} (got ${JSON.stringify(e.value)})`,
   }));
+  // A renamed variable still set would otherwise be ignored in silence, and the process would run under
+  // the default (for QUEUE_PREFIX: another Redis namespace, i.e. none of the deployment's data).
+  for (const [was, now] of Object.entries(RENAMED_ENV)) {
+    if (environment[was] === undefined || environment[was] === '') continue;
+    issues.push({ path: was, message: `renamed: set ${now} instead (same meaning and values)` });
+  }
   if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
     issues.push({ path: 'ES_PASSWORD', message: 'ES_USERNAME and ES_PASSWORD go together' });
   }
@@ -157,8 +171,8 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       replicas: env.ES_REPLICAS,
       refreshInterval: env.ES_REFRESH_INTERVAL,
     },
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
-    queue: { name: env.QUEUE_NAME, prefix: env.QUEUE_PREFIX },
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, namespace: env.REDIS_NAMESPACE },
+    queue: { name: env.QUEUE_NAME },
     apiKeys,
     rateLimit: { anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE },
     indexer: {

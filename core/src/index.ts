@@ -8,6 +8,6 @@ export * from './schemas/listing.js';
 export * from './schemas/change-event.js';
 export * from './schemas/interaction-event.js';
 export * from './schemas/user-profile.js';
-export * from './stream-keys.js';
+export * from './redis-keys.js';
 export * from './seeded-random.js';
-export * from './neighbour-keys.js';
+export * from './co-engagement.js';

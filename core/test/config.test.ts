@@ -46,6 +46,21 @@ describe('loadConfig', () => {
     expect((err as ConfigError).message).toContain('PORT');
   });
 
+  it('keeps the Redis namespace default and refuses the renamed QUEUE_PREFIX, naming REDIS_NAMESPACE', () => {
+    expect(loadConfig({}).redis.namespace).toBe('mkt');
+    expect(loadConfig({ REDIS_NAMESPACE: 'shop1' }).redis.namespace).toBe('shop1');
+    let err: unknown;
+    try {
+      loadConfig({ QUEUE_PREFIX: 'shop1', PORT: 'eighty' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    // Listed with the other bad keys, not thrown on its own.
+    expect((err as ConfigError).issues.map((i) => i.path)).toEqual(expect.arrayContaining(['QUEUE_PREFIX', 'PORT']));
+    expect((err as ConfigError).message).toMatch(/QUEUE_PREFIX: renamed: set REDIS_NAMESPACE instead/);
+  });
+
   it('requires ingest keys in production and a canary version with a canary share', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/INGEST_API_KEYS/);
     expect(() => loadConfig({ MODEL_CANARY_PERCENT: '10' })).toThrow(/MODEL_CANARY_VERSION/);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { aliasTargets, createPhysicalIndex, ensureListingsIndex } from '../../indexer/src/index-admin.js';
+import { aliasTargets, createPhysicalIndex, ensureListingsIndex } from '../src/pipeline/index-admin.js';
 import { INDEX_DEFINITION_VERSION, toListingDocument, type Listing } from '../src/index.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { goodListing } from './fixtures.js';

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
-import { ensureListingsIndex } from './index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { registerNeighbourMetrics } from './neighbours/metrics.js';
 import { NeighbourJob } from './neighbours/neighbour-job.js';
 import { startIndexerWorker } from './worker.js';
@@ -40,7 +40,7 @@ async function waitForIndex(): Promise<void> {
 
 await waitForIndex();
 // The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
-const neighbours = new NeighbourJob(config.redis.url, config.queue.prefix, logger.child({ component: 'neighbours' }));
+const neighbours = new NeighbourJob(config.redis.url, config.redis.namespace, logger.child({ component: 'neighbours' }));
 const indexer = await startIndexerWorker(config, es, logger, { neighbours });
 registerNeighbourMetrics(indexer.metrics.registry, neighbours);
 neighbours.start();

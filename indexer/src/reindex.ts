@@ -2,9 +2,9 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Listing, physicalIndexName, toListingDocument, type Config, type Listing as ListingT } from '../../core/src/index.js';
-import { notifyIndexSwapped } from './change-notifications.js';
-import { aliasTargets, createPhysicalIndex } from './index-admin.js';
-import { queueNames } from './queue-names.js';
+import { notifyIndexSwapped } from '../../core/src/pipeline/change-notifications.js';
+import { aliasTargets, createPhysicalIndex } from '../../core/src/pipeline/index-admin.js';
+import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
 import { openListingSource, type SourceSpec } from './sources/open-source.js';
 import { upsertEvent } from './sources/to-events.js';
 import { WriteTargets } from './write-targets.js';
@@ -38,7 +38,7 @@ export async function reindex(
   const names = queueNames(config);
   const from = await aliasTargets(es, alias);
   const to = await createPhysicalIndex(es, config.elasticsearch, physicalIndexName(alias));
-  const targets = new WriteTargets(redis, WriteTargets.keyFor(names.prefix, names.changes));
+  const targets = new WriteTargets(redis, redisKeys(config.redis.namespace).changes.writeTargets(names.changes));
   await targets.add(to);
   logger.info({ from, to }, 'reindex: dual-writing live changes; waiting for workers to pick it up');
   try {
@@ -60,7 +60,7 @@ export async function reindex(
     logger.info({ to, ...counts }, 'reindex: alias swapped');
     // Caches drop what the old index computed (readers also re-check the alias on their own, in case
     // they missed this message).
-    await notifyIndexSwapped(redis, names.prefix, [to]).catch((err) => logger.warn({ err }, 'reindex: swap notification failed'));
+    await notifyIndexSwapped(redis, config.redis.namespace, [to]).catch((err) => logger.warn({ err }, 'reindex: swap notification failed'));
     if (!opts.keepOld && from.length > 0) await es.indices.delete({ index: from.join(','), ignore_unavailable: true });
     return { from, to, ...counts };
   } catch (err) {

@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
 import { BulkWriter } from './bulk-writer.js';
 import { backoffWithJitter, RetryableIndexingError } from './bulk-errors.js';
-import { notifyListingsChanged } from './change-notifications.js';
+import { notifyListingsChanged } from '../../core/src/pipeline/change-notifications.js';
 import { DeadLetterQueue, type DeadLetter } from './dead-letters.js';
 import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
-import type { ChangeBatchJob } from './producer.js';
-import { queueNames } from './queue-names.js';
+import type { ChangeBatchJob } from '../../core/src/pipeline/change-producer.js';
+import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
 import type { NeighbourJob } from './neighbours/neighbour-job.js';
 import { WriteTargets } from './write-targets.js';
 
@@ -39,7 +39,7 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
     queueCounts: () => changesQueue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
     dlqSize: () => deadLetters.size(),
   });
-  const targets = new WriteTargets(publisher, WriteTargets.keyFor(names.prefix, names.changes));
+  const targets = new WriteTargets(publisher, redisKeys(config.redis.namespace).changes.writeTargets(names.changes));
 
   const writer = new BulkWriter(es, {
     alias: config.elasticsearch.alias,
@@ -53,7 +53,7 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
       for (const [reason, n] of Object.entries(stats.failedByReason)) metrics.documentsFailed.inc({ reason }, n);
       const now = Date.now();
       for (const t of stats.emittedAt) metrics.indexLag.observe(Math.max(0, now - t) / 1000);
-      await notifyListingsChanged(publisher, names.prefix, stats.changedIds).catch((err) =>
+      await notifyListingsChanged(publisher, config.redis.namespace, stats.changedIds).catch((err) =>
         logger.warn({ err }, 'could not publish change notification'),
       );
     },

@@ -10,14 +10,11 @@ export class WriteTargets {
   private cached: string[] = [];
   private readAt = 0;
 
+  /** `key`: redisKeys(namespace).changes.writeTargets(queue), one set per changes queue. */
   constructor(
     private readonly redis: Redis,
     private readonly key: string,
   ) {}
-
-  static keyFor(prefix: string, queue: string): string {
-    return `${prefix}:${queue}:extra-write-targets`;
-  }
 
   async current(): Promise<string[]> {
     if (Date.now() - this.readAt > WriteTargets.REFRESH_MS) {

@@ -1,10 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changeNotificationKeys } from '../src/change-notifications.js';
-import { aliasTargets, ensureListingsIndex } from '../src/index-admin.js';
-import { ChangeProducer } from '../src/producer.js';
-import { queueNames } from '../src/queue-names.js';
+import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
+import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
 import { reindex } from '../src/reindex.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
@@ -31,7 +30,7 @@ describe('a worker killed mid-batch loses nothing', () => {
     await producer.close();
     const env = {
       NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-      QUEUE_PREFIX: config.queue.prefix, INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0',
+      REDIS_NAMESPACE: config.redis.namespace, INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0',
     };
     const names = queueNames(config);
     const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -109,7 +108,7 @@ describe('zero-downtime reindex under live writes', () => {
 
     const swaps: string[] = [];
     const subscriber = new Redis(config.redis.url);
-    await subscriber.subscribe(changeNotificationKeys(config.queue.prefix).indexSwaps);
+    await subscriber.subscribe(redisKeys(config.redis.namespace).changes.indexSwaps);
     subscriber.on('message', (_ch, index) => swaps.push(index));
     const result = await reindex(es, redis, config, silentLogger);
     await new Promise((r) => setTimeout(r, 500)); // live writes continue after the swap too

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing, type ListingDocument } from '../../core/src/index.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from '../src/embedding-step.js';
-import { ensureListingsIndex } from '../src/index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 
 const modelDir = resolve(import.meta.dirname, '../../.data/models/all-minilm-l6-v2-q');

@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureListingsIndex } from '../src/index-admin.js';
-import { ChangeProducer } from '../src/producer.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { cleanupRedis, getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';

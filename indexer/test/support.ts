@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import type { Config, Listing, ListingChangeEvent } from '../../core/src/index.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
-import { queueNames } from '../src/queue-names.js';
+import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListing } from '../src/sources/generator.js';
 import { upsertEvent } from '../src/sources/to-events.js';
 
@@ -47,7 +47,7 @@ export async function getDoc(es: Client, alias: string, id: string): Promise<Rec
 
 export async function cleanupRedis(config: Config): Promise<void> {
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 }

@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeNotificationKeys } from '../src/change-notifications.js';
-import { indexMappings, indexSettings } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../src/index-admin.js';
-import { ChangeProducer } from '../src/producer.js';
+import { indexMappings, indexSettings, redisKeys } from '../../core/src/index.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { deleteEvent } from '../src/sources/to-events.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
 import { WriteTargets } from '../src/write-targets.js';
@@ -87,7 +86,7 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
       settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }) as never,
     });
     const targetsRedis = new Redis(config.redis.url);
-    const targets = new WriteTargets(targetsRedis, WriteTargets.keyFor(config.queue.prefix, config.queue.name));
+    const targets = new WriteTargets(targetsRedis, redisKeys(config.redis.namespace).changes.writeTargets(config.queue.name));
     await targets.add(strict);
     await new Promise((r) => setTimeout(r, WriteTargets.REFRESH_MS * 2));
     // Invalid for the schema: goes to the DLQ before reaching Elasticsearch (sent straight to the queue).
@@ -147,7 +146,7 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
   });
 
   it('announces changed listings after each bulk (for cache invalidation)', async () => {
-    const keys = changeNotificationKeys(config.queue.prefix);
+    const keys = redisKeys(config.redis.namespace).changes;
     const sub = new Redis(config.redis.url);
     const seen: string[] = [];
     await sub.subscribe(keys.channel);

@@ -30,7 +30,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
-import { createPhysicalIndex } from '../../indexer/src/index-admin.js';
+import { createPhysicalIndex } from '../../core/src/pipeline/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
 import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';

@@ -22,7 +22,7 @@ describe('the logging loop, end to end', () => {
     expect(result.events_rejected).toBe(0);
     expect(result.clicks).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 200)); // feature logging is fire-and-forget
-    const { log, events } = await readLogs(t.app.redis, t.config.queue.prefix);
+    const { log, events } = await readLogs(t.app.redis, t.config.redis.namespace);
     expect(log.length).toBeGreaterThan(0);
     expect(events.filter((e) => e.type === 'click')).toHaveLength(result.clicks);
     const rows = joinInteractions(log, events);

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../core/src/index.js';
-import type { ChangeProducer } from '../../indexer/src/producer.js';
+import type { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import type { RankingService } from '../../ranking/src/ranking-service.js';
 import type { TextEmbedder } from '../../core/src/text-embedder.js';
 import type { ResultCache } from './cache/result-cache.js';

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { toListingDocument, type Config, type Listing } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { buildApp } from '../src/app.js';
 import { dropIndices, esClient, testConfig, TEST_KEYS } from '../../test/support/services.js';
@@ -45,7 +45,7 @@ export async function appWithCatalog(filler = 300, overrides: Record<string, str
     async close() {
       await app.close();
       await dropIndices(es, config.elasticsearch.alias);
-      const keys = await app.redis.keys(`${config.queue.prefix}:*`).catch(() => []);
+      const keys = await app.redis.keys(`${config.redis.namespace}:*`).catch(() => []);
       await es.close();
       void keys;
     },

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { readMercariUsCsv } from '../../indexer/src/sources/mercari-us-csv.js';
 import { queryMix } from '../../bench/query-mix.js';

@@ -8,12 +8,12 @@ import { listingTerms } from '../src/search/index-analysis.js';
 const config = testConfig();
 const redis = new Redis(config.redis.url);
 afterAll(async () => {
-  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
 });
 
-const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
 const counter = () => {
   let calls = 0;
   return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
@@ -76,7 +76,7 @@ describe('result cache', () => {
   it('keeps its in-process layer within a byte budget, serving the rest from Redis', async () => {
     const layers: string[] = [];
     const cache = new ResultCache(redis, {
-      prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
+      namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
       stats: { record: (layer, result) => layers.push(`${layer} ${result}`) },
     });
     const big = (n: number) => async () => ({ value: 'x'.repeat(1000) + n, ids: [`l-b${n}`] }); // ~1.1 KB as JSON
@@ -107,14 +107,14 @@ describe('result cache', () => {
   it('keeps a listing\'s index of entries as long as the longest entry showing it', async () => {
     const cache = cacheOf(60_000);
     const shows = (value: number) => async () => ({ value, ids: ['l-ttl'] });
-    const indexTtl = () => redis.ttl(`${config.queue.prefix}:cache-by-listing:l-ttl`);
+    const indexTtl = () => redis.ttl(`${config.redis.namespace}:cache-by-listing:l-ttl`);
     await cache.getOrCompute('k-ttl-30', shows(1), { ttlSeconds: 30 });
     expect(await indexTtl()).toBeGreaterThan(25);
     await cache.getOrCompute('k-ttl-2', shows(2), { ttlSeconds: 2 });
     expect(await indexTtl()).toBeGreaterThan(25); // a shorter entry does not shorten it
     await cache.getOrCompute('k-ttl-90', shows(3), { ttlSeconds: 90 });
     expect(await indexTtl()).toBeGreaterThan(85);
-    expect(await redis.smembers(`${config.queue.prefix}:cache-by-listing:l-ttl`)).toHaveLength(3);
+    expect(await redis.smembers(`${config.redis.namespace}:cache-by-listing:l-ttl`)).toHaveLength(3);
   });
 
   it('spreads the background recomputations of entries filled together over time', async () => {
@@ -131,7 +131,7 @@ describe('result cache', () => {
   });
 
   it('runs a few background recomputations at once and the others after them, before the entries expire', async () => {
-    const cache = new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
+    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
     let running = 0;
     let mostAtOnce = 0;
     let calls = 0;
@@ -178,7 +178,7 @@ describe('result cache', () => {
   });
 
   it('does not cache a value showing a listing changed too recently for the index to show it', async () => {
-    const cache = new ResultCache(redis, { prefix: config.queue.prefix, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
+    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
     const c = { n: 0, compute: async () => ({ value: ++c.n, ids: ['l-7'] }) };
     await cache.invalidateListings(['l-7']); // announced after the bulk, before the index refresh
     expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(1);
@@ -194,7 +194,7 @@ describe('result cache', () => {
     // An entry another process wrote from a computation that started before the change, landing after
     // the invalidation had already run.
     const stale = { value: 'before the change', ids: ['l-5'], computedAt: Date.now() - 5_000 };
-    await redis.set(`${config.queue.prefix}:cache:k-missed`, JSON.stringify(stale), 'EX', 30);
+    await redis.set(`${config.redis.namespace}:cache:k-missed`, JSON.stringify(stale), 'EX', 30);
     const got = await cache.getOrCompute('k-missed', async () => ({ value: 'after the change', ids: ['l-5'] }));
     expect(got).toEqual({ value: 'after the change', hit: false, layer: 'miss' });
   });

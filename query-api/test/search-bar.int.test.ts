@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
-import { notifyIndexSwapped, notifyListingsChanged } from '../../indexer/src/change-notifications.js';
+import { notifyIndexSwapped, notifyListingsChanged } from '../../core/src/pipeline/change-notifications.js';
 import { appWithCatalog, AS_APP, AS_OPERATOR, FIXED, indexListings, search, type TestApp } from './fixtures.js';
 
 let t: TestApp;
@@ -151,7 +151,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(typeof again.body.took_ms).toBe('number');
     const sold = toListingDocument({ ...FIXED[4]!, status: 'sold' }, 2, new Date().toISOString());
     await t.es.index({ index: t.config.elasticsearch.alias, id: sold.id, document: sold, version: 2, version_type: 'external', refresh: true });
-    await notifyListingsChanged(t.app.redis, t.config.queue.prefix, ['fx-5']); // what the indexer does after its bulk
+    await notifyListingsChanged(t.app.redis, t.config.redis.namespace, ['fx-5']); // what the indexer does after its bulk
     const deadline = Date.now() + 2000;
     let after = await search(t.app, q);
     while (ids(after.body).includes('fx-5') && Date.now() < deadline) {
@@ -166,7 +166,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
     const q = { q: 'vintage dress', size: 3 };
     const before = await search(t.app, q);
     expect((await search(t.app, q)).body.query_id).toBe(before.body.query_id);
-    await notifyIndexSwapped(t.app.redis, t.config.queue.prefix, ['listings-rebuilt']); // what reindex does after the swap
+    await notifyIndexSwapped(t.app.redis, t.config.redis.namespace, ['listings-rebuilt']); // what reindex does after the swap
     const deadline = Date.now() + 2000;
     let after = await search(t.app, q);
     while (after.body.query_id === before.body.query_id && Date.now() < deadline) {
@@ -179,7 +179,7 @@ describe('search bar on real Elasticsearch and Redis', () => {
   it('logs the features of ranked results under the query id', async () => {
     const res = await search(t.app, { q: 'vintage dress' });
     await new Promise((r) => setTimeout(r, 100));
-    const entries = await t.app.redis.xrange(`${t.config.queue.prefix}:feature-log`, '-', '+');
+    const entries = await t.app.redis.xrange(`${t.config.redis.namespace}:feature-log`, '-', '+');
     const fields = entries.map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])));
     const mine = fields.find((f) => f.query_id === res.body.query_id);
     if (res.body.ranker.startsWith('onnx')) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROFILE_BOUNDS, loadUserProfile } from '../src/profiles/profile-store.js';
+import { PROFILE_BOUNDS } from '../../core/src/index.js';
+import { loadUserProfile } from '../src/profiles/profile-store.js';
 import { buildApp } from '../src/app.js';
 import { appWithCatalog, AS_APP, AS_OPERATOR, type TestApp } from './fixtures.js';
 
@@ -23,7 +24,7 @@ describe('who may write and read what', () => {
     const ingestKey = await postEvents([like('victim', 'fx-1')], INGEST);
     expect(ingestKey.statusCode).toBe(403);
     expect(ingestKey.json().detail).toContain('events scope');
-    expect(await loadUserProfile(t.app.redis, t.config.queue.prefix, 'victim')).toBeUndefined();
+    expect(await loadUserProfile(t.app.redis, t.config.redis.namespace, 'victim')).toBeUndefined();
     expect((await postEvents([like('victim', 'fx-1')], AS_APP)).statusCode).toBe(202);
   });
 
@@ -32,7 +33,7 @@ describe('who may write and read what', () => {
     expect(future.statusCode).toBe(400);
     expect(future.json().invalid_params[0]).toEqual({ name: 'events[0]', reason: 'ts is more than 5 minutes in the future' });
     expect((await postEvents([like('u-clock', 'fx-1', '2100-01-01T00:00:00Z')], AS_APP)).statusCode).toBe(400);
-    expect(await loadUserProfile(t.app.redis, t.config.queue.prefix, 'u-clock')).toBeUndefined();
+    expect(await loadUserProfile(t.app.redis, t.config.redis.namespace, 'u-clock')).toBeUndefined();
   });
 
   it('serves a personal feed, a per-user search and suspended listings only to trusted callers', async () => {
@@ -91,13 +92,13 @@ describe('limits', () => {
     const base = Date.now() - 60_000;
     const purchases = Array.from({ length: PROFILE_BOUNDS.purchases + 40 }, (_, i) => ({ user_id: user, type: 'purchase', listing_id: `gone-${i}`, ts: new Date(base + i).toISOString() }));
     for (let i = 0; i < purchases.length; i += 100) expect((await postEvents(purchases.slice(i, i + 100), AS_APP)).statusCode).toBe(202);
-    const profile = await loadUserProfile(t.app.redis, t.config.queue.prefix, user);
+    const profile = await loadUserProfile(t.app.redis, t.config.redis.namespace, user);
     expect(profile!.purchased_listing_ids).toHaveLength(PROFILE_BOUNDS.purchases);
     expect(profile!.purchased_listing_ids).toContain(`gone-${purchases.length - 1}`); // the newest stay
     expect(profile!.purchased_listing_ids).not.toContain('gone-0');
 
     // Affinities: many brands liked once each, one liked often: the strongest survive the trim.
-    const key = `${t.config.queue.prefix}:profile:${user}:affinity`;
+    const key = `${t.config.redis.namespace}:profile:${user}:affinity`;
     const brands = Array.from({ length: PROFILE_BOUNDS.affinityFields + 30 }, (_, i) => `b:brand-${i}`);
     await t.app.redis.hset(key, Object.fromEntries(brands.map((b, i) => [b, i === 0 ? 1e6 : 1])));
     expect((await postEvents([like(user, 'fx-1')], AS_APP)).statusCode).toBe(202);

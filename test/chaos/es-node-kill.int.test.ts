@@ -2,7 +2,7 @@ import { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingChangeEvent } from '../../core/src/index.js';
-import { aliasTargets, ensureListingsIndex } from '../../indexer/src/index-admin.js';
+import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker.js';
 import { cleanupRedis, silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
 import { buildApp } from '../../query-api/src/app.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { ListingChangeEvent } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker.js';
 import { silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
 import { buildApp } from '../../query-api/src/app.js';

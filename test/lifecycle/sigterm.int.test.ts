@@ -4,9 +4,9 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toListingDocument } from '../../core/src/index.js';
-import { ensureListingsIndex } from '../../indexer/src/index-admin.js';
-import { ChangeProducer } from '../../indexer/src/producer.js';
-import { queueNames } from '../../indexer/src/queue-names.js';
+import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
+import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
+import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { upsertEvent } from '../../indexer/src/sources/to-events.js';
 import { dropIndices, esClient, testConfig } from '../support/services.js';
@@ -30,13 +30,13 @@ const config = testConfig();
 const es = esClient(config);
 const env = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-  QUEUE_PREFIX: config.queue.prefix, INGEST_API_KEYS: 'k', ...extra,
+  REDIS_NAMESPACE: config.redis.namespace, INGEST_API_KEYS: 'k', ...extra,
 });
 
 afterAll(async () => {
   await dropIndices(es, config.elasticsearch.alias);
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.queue.prefix}:*`);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await es.close();

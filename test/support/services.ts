@@ -18,7 +18,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ES_INDEX_ALIAS: `test-listings-${id}`,
     QUEUE_NAME: `test-changes-${id}`,
-    QUEUE_PREFIX: `t${id}`,
+    REDIS_NAMESPACE: `t${id}`,
     INGEST_API_KEYS: TEST_KEYS.ingest,
     API_KEYS: `app:events+users:${TEST_KEYS.app},ops:operator+users:${TEST_KEYS.operator}`,
     // Tests send thousands of requests from one address; the limiter has its own test.

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
-  CO_ENGAGEMENT_WEIGHTS, HISTORY_LENGTH, HISTORY_TTL_S, neighbourDecayFactor, neighbourKeys, NEIGHBOURS_KEPT, NEIGHBOURS_TTL_S,
-  POPULARITY_BETA, streamKeys, type InteractionEvent,
+  CO_ENGAGEMENT_WEIGHTS, HISTORY_LENGTH, HISTORY_TTL_S, neighbourDecayFactor, NEIGHBOUR_GONE_MEMORY_MS,
+  NEIGHBOUR_LEASE_MS, NEIGHBOURS_KEPT, NEIGHBOURS_TTL_S, POPULARITY_BETA, POPULARITY_FLOOR, redisKeys,
+  type InteractionEvent,
 } from '../../../core/src/index.js';
 import { APPLY_BATCH, FORGET } from './scripts.js';
 
@@ -11,15 +12,6 @@ import { APPLY_BATCH, FORGET } from './scripts.js';
 const BATCH = 100;
 /** How long a read waits for new events before the loop checks its lease and stop flag. */
 const BLOCK_MS = 1000;
-/** Single applier: the lease is held by one process, renewed on every loop, taken over after it lapses. */
-const LEASE_MS = 15_000;
-/**
- * A gone listing is remembered this long (events about it arriving later are dropped). A week: late
- * views of a sold listing's page fade within days, and ~225k listings leave a day (~60 B each here).
- */
-const GONE_MEMORY_MS = 7 * 86_400_000;
-/** Popularity entries decayed below this (about 7 half-lives after a single like) are pruned. */
-const POPULARITY_FLOOR = 0.01;
 
 type ScriptRedis = Redis & {
   nbApply(numKeys: number, ...args: Array<string | number>): Promise<number>;
@@ -35,7 +27,7 @@ export interface NeighbourJobStats {
 
 /**
  * Keeps every listing's co-engagement neighbours from the interactions stream (see
- * core/src/neighbour-keys.ts for the layout, scripts.ts for the scoring).
+ * core/src/redis-keys.ts for the layout and its bounds, scripts.ts for the scoring).
  *
  * Why a stream reader with its own cursor, not a consumer group or a BullMQ job: the cursor (the
  * high-water mark) lives in Redis next to the scores and moves in the same script that applies a
@@ -60,13 +52,18 @@ export class NeighbourJob {
   private loop?: Promise<void>;
 
   /** `clock` is for tests: scores depend on when events are applied (popularity is read decayed to now). */
-  constructor(redisUrl: string, private readonly prefix: string, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
+  constructor(
+    redisUrl: string,
+    private readonly namespace: string,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null }) as ScriptRedis;
     this.reader = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.redis.defineCommand('nbApply', { lua: APPLY_BATCH });
     this.redis.defineCommand('nbForget', { lua: FORGET });
-    this.keys = neighbourKeys(prefix);
-    this.stream = streamKeys(prefix).interactions;
+    this.keys = redisKeys(namespace).neighbours;
+    this.stream = redisKeys(namespace).interactions;
   }
 
   /** Starts the loop in the background. */
@@ -102,7 +99,7 @@ export class NeighbourJob {
    * again (a suspension lifted) are forgotten as gone. Called by the indexer after each write.
    */
   async statusChanged(gone: string[], onSale: string[]): Promise<void> {
-    if (gone.length > 0) await this.redis.nbForget(0, this.prefix, this.clock(), GONE_MEMORY_MS, ...gone);
+    if (gone.length > 0) await this.redis.nbForget(0, this.namespace, this.clock(), NEIGHBOUR_GONE_MEMORY_MS, ...gone);
     if (onSale.length > 0) await this.redis.zrem(this.keys.gone, ...onSale);
   }
 
@@ -136,10 +133,10 @@ export class NeighbourJob {
   }
 
   private async holdLease(): Promise<boolean> {
-    const got = await this.redis.set(this.keys.lease, this.owner, 'PX', LEASE_MS, 'NX');
+    const got = await this.redis.set(this.keys.lease, this.owner, 'PX', NEIGHBOUR_LEASE_MS, 'NX');
     if (got === 'OK') return true;
     if ((await this.redis.get(this.keys.lease)) !== this.owner) return false;
-    await this.redis.pexpire(this.keys.lease, LEASE_MS);
+    await this.redis.pexpire(this.keys.lease, NEIGHBOUR_LEASE_MS);
     return true;
   }
 
@@ -164,7 +161,7 @@ export class NeighbourJob {
     const lastId = entries[entries.length - 1]![0];
     const started = performance.now();
     const applied = await this.redis.nbApply(
-      0, this.prefix, lastId, neighbourDecayFactor(now), POPULARITY_BETA, NEIGHBOURS_KEPT, HISTORY_LENGTH, HISTORY_TTL_S, NEIGHBOURS_TTL_S, ...args,
+      0, this.namespace, lastId, neighbourDecayFactor(now), POPULARITY_BETA, NEIGHBOURS_KEPT, HISTORY_LENGTH, HISTORY_TTL_S, NEIGHBOURS_TTL_S, ...args,
     );
     this.stats.scriptMs += performance.now() - started;
     this.stats.applied += applied;

@@ -1,18 +1,20 @@
+import { NEIGHBOUR_KEY_NAMES as NB } from '../../../core/src/index.js';
+
 /**
  * Lua run inside Redis by the neighbour job. Hand-written because the point is atomicity: a batch of
  * stream entries is applied and the high-water mark advanced in one script, so a crash leaves either
  * the whole batch applied with the mark past it, or nothing; a restart then re-reads from the mark and
  * skips whatever is at or below it. No library does "apply a co-occurrence batch exactly once".
  *
- * Keys are derived inside the script from the prefix (single Redis instance; on Redis Cluster the
- * prefix would need a hash tag so every key shares a slot).
+ * Keys are derived inside the script from the namespace (single Redis instance; on Redis Cluster the
+ * namespace would need a hash tag so every key shares a slot).
  */
 
-/** Shared helpers: key names (same layout as core/src/neighbour-keys.ts) and stream-id order. */
+/** Shared helpers: key names (built from core/src/redis-keys.ts's names, as redisKeys does) and stream-id order. */
 const HELPERS = `
 local p = ARGV[1]
-local function nbKey(id) return p .. ':nb:' .. id end
-local popKey, goneKey, hwmKey = p .. ':nb-pop', p .. ':nb-gone', p .. ':nb-hwm'
+local function nbKey(id) return p .. ':${NB.list}:' .. id end
+local popKey, goneKey, hwmKey = p .. ':${NB.popularity}', p .. ':${NB.gone}', p .. ':${NB.highWater}'
 local function parseId(s)
   local ms, seq = string.match(s, '^(%d+)-(%d+)$')
   return tonumber(ms), tonumber(seq)
@@ -25,7 +27,7 @@ end
 `;
 
 /**
- * ARGV: prefix, last stream id of the batch, decay factor now, beta, kept, history length,
+ * ARGV: namespace, last stream id of the batch, decay factor now, beta, kept, history length,
  * history TTL, neighbours TTL, then per event: stream id, user, listing, weight (already forward-decayed).
  * For each event past the mark: pair the listing with the user's recent history (weight / history
  * length: RP3beta's 1/deg(user)), add to both neighbour lists divided by the other's popularity^beta,
@@ -56,7 +58,7 @@ for i = 9, #ARGV, 4 do
     applied = applied + 1
     local popped = tonumber(redis.call('ZINCRBY', popKey, w, item)) / fNow
     norm[item] = math.pow(math.max(1, popped), beta)
-    local histKey = p .. ':nb-hist:' .. user
+    local histKey = p .. ':${NB.history}:' .. user
     local hist = redis.call('LRANGE', histKey, 0, histLen - 1)
     local n = 0
     for _, j in ipairs(hist) do if j ~= item then n = n + 1 end end
@@ -91,7 +93,7 @@ return applied
 `;
 
 /**
- * ARGV: prefix, now (ms), how long a gone listing is remembered (ms), then listing ids.
+ * ARGV: namespace, now (ms), how long a gone listing is remembered (ms), then listing ids.
  * Removes each listing from the lists of its neighbours (co-engagement is symmetric, so its own list
  * names them; a list that dropped it in a trim while keeping it elsewhere is the rare miss, and every
  * reader also filters on sale), deletes its own list and popularity, and remembers it as gone so a

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+import { redisKeys, type RedisKeys } from '../../../core/src/index.js';
 import { MatchMemo, mayEnter, type ChangedListing, type EntryScope } from './entry-scope.js';
 
 export interface CachedValue<T> {
@@ -106,6 +107,7 @@ export interface CacheStats {
 export class ResultCache {
   /** In-process entries, with when a read should start recomputing them (before their Redis entry expires). */
   private readonly memory: LRUCache<string, MemoryEntry>;
+  private readonly keys: RedisKeys;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
   /** Background recomputations waiting for a slot (see refreshInBackground), oldest first. */
@@ -125,7 +127,8 @@ export class ResultCache {
   constructor(
     private readonly redis: Redis,
     private readonly opts: {
-      prefix: string;
+      /** The Redis namespace (config.redis.namespace): entries are redisKeys(namespace).cacheEntry(...). */
+      namespace: string;
       ttlSeconds: number;
       memoryItems: number;
       memoryBytes?: number;
@@ -137,6 +140,7 @@ export class ResultCache {
     },
   ) {
     this.refreshConcurrency = Math.max(1, opts.refreshConcurrency ?? 2);
+    this.keys = redisKeys(opts.namespace);
     this.memory = new LRUCache({
       max: Math.max(1, opts.memoryItems),
       // Entries are counted by their JSON length: windows of 200 listings are ~80 KB, so a count alone
@@ -161,10 +165,10 @@ export class ResultCache {
   }
 
   private redisKey(key: string) {
-    return `${this.opts.prefix}:cache:${key}`;
+    return this.keys.cacheEntry(key);
   }
   private idKey(id: string) {
-    return `${this.opts.prefix}:cache-by-listing:${id}`;
+    return this.keys.cacheByListing(id);
   }
 
   /**

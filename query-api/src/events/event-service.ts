@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  compileValidator, InteractionEvent, interactionEventIssues, streamKeys, ValidationError,
+  compileValidator, InteractionEvent, interactionEventIssues, redisKeys, ValidationError,
   type FieldIssue, type ListingDocument,
 } from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
@@ -44,8 +44,8 @@ export class EventService {
     const { redis, config } = this.app;
     const ids = [...new Set(events.flatMap((e) => (e.listing_id ? [e.listing_id] : [])))];
     const facts = await this.listingFacts(ids);
-    await recordEvents(redis, config.queue.prefix, events, facts);
-    const stream = streamKeys(config.queue.prefix).interactions;
+    await recordEvents(redis, config.redis.namespace, events, facts);
+    const stream = redisKeys(config.redis.namespace).interactions;
     const tx = redis.pipeline();
     const maxLen = String(config.interactionsMaxLen);
     for (const e of events) tx.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'event', JSON.stringify(e));

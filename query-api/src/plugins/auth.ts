@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, RateLimitedError, UnauthorizedError, type ApiScope } from '../../../core/src/index.js';
+import { ForbiddenError, RateLimitedError, redisKeys, UnauthorizedError, type ApiScope } from '../../../core/src/index.js';
 
 /** Who is calling: the holder of a service key and what it may do. Anonymous callers have none. */
 export interface Caller {
@@ -75,15 +75,16 @@ export default fp(
     app.decorate('requireScope', (scope: ApiScope): onRequestAsyncHookHandler => async (req) => assertScope(req, scope, `${req.method} ${req.routeOptions.url ?? req.url}`));
 
     const { anonymousPerMinute, keyPerMinute } = app.config.rateLimit;
+    const rateLimitKeys = redisKeys(app.config.redis.namespace).rateLimit;
     const limitOf = (req: FastifyRequest) => (req.caller ? keyPerMinute : anonymousPerMinute);
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
       max: async (req) => limitOf(req),
       allowList: (req) => limitOf(req) === 0,
-      keyGenerator: (req) => (req.caller ? `key:${req.caller.name}` : `ip:${req.ip}`),
+      keyGenerator: (req) => (req.caller ? rateLimitKeys.forKey(req.caller.name) : rateLimitKeys.forAddress(req.ip)),
       redis: app.redis,
-      nameSpace: `${app.config.queue.prefix}:rate-limit:`,
+      nameSpace: rateLimitKeys.nameSpace,
       skipOnError: true,
       errorResponseBuilder: (_req, ctx) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000))),
     });

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
-import { changeNotificationKeys, indexGeneration } from '../../../indexer/src/change-notifications.js';
-import { aliasTargets } from '../../../indexer/src/index-admin.js';
-import type { ListingDocument } from '../../../core/src/index.js';
+import { indexGeneration } from '../../../core/src/pipeline/change-notifications.js';
+import { aliasTargets } from '../../../core/src/pipeline/index-admin.js';
+import { redisKeys, type ListingDocument } from '../../../core/src/index.js';
 import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { foundSources } from '../search/mget.js';
@@ -41,11 +41,11 @@ const SEARCHABLE_WAIT_MS = 30_000;
  */
 export default fp(
   async (app) => {
-    const { cache, queue } = app.config;
+    const { cache, redis } = app.config;
     // A change is searchable after the next index refresh; half a second more for the refresh itself.
     const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
     const resultCache = new ResultCache(app.redis, {
-      prefix: queue.prefix,
+      namespace: redis.namespace,
       ttlSeconds: cache.ttlSeconds,
       memoryItems: cache.memoryItems,
       memoryBytes: cache.memoryBytes,
@@ -73,7 +73,7 @@ export default fp(
     const subscriber = new Redis(app.config.redis.url, { maxRetriesPerRequest: null });
     // It reconnects (and resubscribes) by itself; an outage is a warning, not ioredis's "unhandled error event".
     subscriber.on('error', (err) => app.log.warn({ err }, 'cache invalidation subscriber: Redis error'));
-    const { channel, indexSwaps } = changeNotificationKeys(queue.prefix);
+    const { channel, indexSwaps } = redisKeys(redis.namespace).changes;
     await subscriber.subscribe(channel, indexSwaps);
     subscriber.on('message', (ch, message) => {
       if (ch === indexSwaps) {

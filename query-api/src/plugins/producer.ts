@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { ChangeProducer } from '../../../indexer/src/producer.js';
+import { ChangeProducer } from '../../../core/src/pipeline/change-producer.js';
 
 /** The listing-change producer behind POST /v1/listings/changes; closed with the app. */
 export default fp(

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { InteractionEvent, UserProfile } from '../../../core/src/index.js';
+import { PROFILE_BOUNDS, PROFILE_TTL_S, redisKeys, type InteractionEvent, type UserProfile } from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
 
 /** How much each kind of engagement says about taste. */
@@ -7,13 +7,7 @@ export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = { view: 1
 export const HALF_LIFE_DAYS = 7;
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;
-const PROFILE_TTL_S = 90 * 24 * 3600;
-/**
- * Hard bounds of every per-user structure (docs/operations.md, "Redis memory budget", computes the
- * memory at 10M users from them): lists are trimmed on write, purchases keep the newest, affinities
- * keep the strongest fields.
- */
-export const PROFILE_BOUNDS = { recent: 50, queries: 20, prices: 30, purchases: 100, affinityFields: 120, liked: 100 } as const;
+// The bounds (PROFILE_BOUNDS, PROFILE_TTL_S) live with the key layout, in core/src/redis-keys.ts.
 const { recent: RECENT, queries: QUERIES, prices: PRICES, liked: LIKED } = PROFILE_BOUNDS;
 
 /**
@@ -25,20 +19,7 @@ export function decayFactor(ts: number): number {
   return Math.pow(2, (ts - EPOCH) / (HALF_LIFE_DAYS * DAY_MS));
 }
 
-const keys = (prefix: string, user: string) => ({
-  affinity: `${prefix}:profile:${user}:affinity`,
-  recent: `${prefix}:profile:${user}:recent`,
-  // A sorted set by time, so the oldest go first past the bound (the unbounded set it replaces was `purchased`).
-  purchased: `${prefix}:profile:${user}:purchases`,
-  queries: `${prefix}:profile:${user}:queries`,
-  prices: `${prefix}:profile:${user}:prices`,
-  liked: `${prefix}:profile:${user}:liked`,
-});
-
-/** Bumped by every recorded event: caches of what depends on the profile key on it. */
-export function profileVersionKey(prefix: string, user: string): string {
-  return `${prefix}:profile:${user}:v`;
-}
+const keys = (namespace: string, user: string) => redisKeys(namespace).profile(user);
 
 /** What the profile needs to know of a listing an event refers to. */
 export interface ListingFacts {
@@ -49,11 +30,11 @@ export interface ListingFacts {
 }
 
 /** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
-export async function recordEvents(redis: Redis, prefix: string, events: InteractionEvent[], facts: Map<string, ListingFacts>): Promise<void> {
+export async function recordEvents(redis: Redis, namespace: string, events: InteractionEvent[], facts: Map<string, ListingFacts>): Promise<void> {
   const tx = redis.pipeline();
   const touched = new Set<string>();
   for (const e of events) {
-    const k = keys(prefix, e.user_id);
+    const k = keys(namespace, e.user_id);
     touched.add(e.user_id);
     const ts = Date.parse(e.ts);
     if (e.type === 'search' && e.query) {
@@ -75,13 +56,15 @@ export async function recordEvents(redis: Redis, prefix: string, events: Interac
   }
   const users = [...touched];
   for (const user of users) {
-    tx.incr(profileVersionKey(prefix, user));
-    for (const key of [...Object.values(keys(prefix, user)), profileVersionKey(prefix, user)]) tx.expire(key, PROFILE_TTL_S);
+    const k = keys(namespace, user);
+    // `version` is bumped by every recorded event: caches of what depends on the profile key on it.
+    tx.incr(k.version);
+    for (const key of Object.values(k)) tx.expire(key, PROFILE_TTL_S);
   }
-  for (const user of users) tx.hlen(keys(prefix, user).affinity);
+  for (const user of users) tx.hlen(keys(namespace, user).affinity);
   const replies = await execPipeline(tx);
   const lengths = replies.slice(-users.length).map((v) => Number(v));
-  await Promise.all(users.map((user, i) => (lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(prefix, user).affinity) : undefined)));
+  await Promise.all(users.map((user, i) => (lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(namespace, user).affinity) : undefined)));
 }
 
 /**
@@ -97,8 +80,8 @@ async function trimAffinities(redis: Redis, key: string): Promise<void> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 
 /** Reads a profile: affinities decayed to now and normalized per kind (category level, brand, size). */
-export async function loadUserProfile(redis: Redis, prefix: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
-  const k = keys(prefix, userId);
+export async function loadUserProfile(redis: Redis, namespace: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
+  const k = keys(namespace, userId);
   const read = redis.pipeline().hgetall(k.affinity).lrange(k.recent, 0, -1).zrange(k.purchased, 0, -1).lrange(k.queries, 0, -1).lrange(k.prices, 0, -1).lrange(k.liked, 0, -1);
   const [aff, recent, purchased, queries, prices, liked] = (await execPipeline(read)) as [Record<string, string>, string[], string[], string[], string[], string[]];
   if (Object.keys(aff).length === 0 && recent.length === 0 && queries.length === 0) return undefined;

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { FEED_ORDER_TTL_S, redisKeys, ValidationError, type ListingDocument } from '../../../core/src/index.js';
 import { CursorCodec, decodeFeedCursor, encodeFeedCursor } from '../cursor.js';
-import { loadUserProfile, profileVersionKey } from '../profiles/profile-store.js';
+import { loadUserProfile } from '../profiles/profile-store.js';
 import type { ListingItem } from '../schemas/search.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
@@ -12,7 +12,6 @@ import { buildFeed } from './feed.js';
 import { recsWeights } from './weights.js';
 
 const FEED_LENGTH = 200;
-const FEED_TTL_S = 900;
 /**
  * How long a user's first build is reused while their profile does not change (an event rebuilds it
  * at once): new listings reach a returning user's feed within this; sold ones leave by invalidation.
@@ -71,14 +70,14 @@ export class FeedService {
     const { redis, config } = this.app;
     // A new event (which bumps the profile version) or a change to a listing among the cached items
     // gives a fresh build.
-    const version = userId ? ((await redis.get(profileVersionKey(config.queue.prefix, userId))) ?? '0') : '-';
+    const version = userId ? ((await redis.get(redisKeys(config.redis.namespace).profile(userId).version)) ?? '0') : '-';
     const { value } = await this.app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
-      const profile = userId ? await loadUserProfile(redis, config.queue.prefix, userId) : undefined;
+      const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
       const feed = await buildFeed(this.app, profile, FEED_LENGTH);
       const feedId = randomUUID();
       const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
       const personalized = profile !== undefined;
-      await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_TTL_S);
+      await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_ORDER_TTL_S);
       const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
       return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
     }, { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined });
@@ -109,7 +108,7 @@ export class FeedService {
   }
 
   private key(feedId: string): string {
-    return `${this.app.config.queue.prefix}:feed:${feedId}`;
+    return redisKeys(this.app.config.redis.namespace).feed(feedId);
   }
 
   private cursorAt(feedId: string, offset: number): string {

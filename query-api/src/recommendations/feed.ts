@@ -92,7 +92,7 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
   if (user) {
     const tagged = (source: string, docs: Promise<ListingDocument[]>) => docs.then((ds) => ds.map((doc) => ({ doc, source })));
     const seeds = (user.liked_listing_ids ?? []).slice(0, SEEDS);
-    const [neighbours, catalog] = await Promise.all([readNeighbours(app.redis, app.config.queue.prefix, seeds, NEIGHBOURS_PER_SEED), catalogSize(app)]);
+    const [neighbours, catalog] = await Promise.all([readNeighbours(app.redis, app.config.redis.namespace, seeds, NEIGHBOURS_PER_SEED), catalogSize(app)]);
     for (const [seed, list] of neighbours) {
       for (const { id, score } of list) {
         const t = together.get(id) ?? { score: 0, seed, best: 0 };

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { neighbourKeys, NEIGHBOURS_KEPT } from '../../../core/src/index.js';
+import { NEIGHBOURS_KEPT, redisKeys } from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
 
 /** A listing's co-engagement neighbours, best first, scores divided by the best (1 = the strongest). */
@@ -10,12 +10,12 @@ export type Neighbours = Array<{ id: string; score: number }>;
  * neighbour job left them (indexer/src/neighbours). Each list is scaled by its own best score so
  * a listing engaged with a thousand times does not drown one engaged with ten when lists are summed.
  */
-export async function readNeighbours(redis: Redis, prefix: string, ids: string[], perListing = NEIGHBOURS_KEPT): Promise<Map<string, Neighbours>> {
+export async function readNeighbours(redis: Redis, namespace: string, ids: string[], perListing = NEIGHBOURS_KEPT): Promise<Map<string, Neighbours>> {
   const out = new Map<string, Neighbours>();
   if (ids.length === 0) return out;
-  const keys = neighbourKeys(prefix);
+  const keys = redisKeys(namespace).neighbours;
   const tx = redis.pipeline();
-  for (const id of ids) tx.zrevrange(keys.neighbours(id), 0, perListing - 1, 'WITHSCORES');
+  for (const id of ids) tx.zrevrange(keys.list(id), 0, perListing - 1, 'WITHSCORES');
   // Redis unreachable fails the request (503) like every other Redis read: a list computed without
   // its neighbours would be cached and served as if complete.
   const res = await execPipeline(tx);

@@ -35,7 +35,7 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
   const [got, catalog, neighbourLists] = await Promise.all([
     esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
     catalogSize(app),
-    readNeighbours(app.redis, app.config.queue.prefix, [id]),
+    readNeighbours(app.redis, app.config.redis.namespace, [id]),
   ]);
   const [doc] = foundSources(got);
   if (!doc || (doc.status as string) === 'deleted') throw new NotFoundError(`listing ${id}`);

@@ -36,7 +36,7 @@ const ExplainResponse = Type.Intersect([
 ]);
 
 export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const service = new SearchService(app, (userId) => loadUserProfile(app.redis, app.config.queue.prefix, userId));
+  const service = new SearchService(app, (userId) => loadUserProfile(app.redis, app.config.redis.namespace, userId));
   const errors = { 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem };
   const { cache } = app.config;
   // First pages only: a later relevance page is read fresh (sold listings dropped) on every request.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { streamKeys, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
+import { redisKeys, SEARCH_WINDOW_TTL_S, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import type { CacheLayer } from '../cache/result-cache.js';
@@ -36,8 +36,6 @@ export interface ExplainRow {
   model_score: number;
   features: Record<string, number>;
 }
-
-const WINDOW_TTL_S = 900;
 
 export function toItem(doc: ListingDocument, score: number): ListingItem {
   return {
@@ -124,7 +122,7 @@ export class SearchService {
   }
 
   private windowKey(queryId: string) {
-    return `${this.app.config.queue.prefix}:search-window:${queryId}`;
+    return redisKeys(this.app.config.redis.namespace).searchWindow(queryId);
   }
 
   private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
@@ -170,7 +168,7 @@ export class SearchService {
     }
     // The window by query id: later pages read it (stable order), clicks join the feature log by it.
     await this.app.redis
-      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker, retrieval: window.retrieval }), 'EX', WINDOW_TTL_S)
+      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker, retrieval: window.retrieval }), 'EX', SEARCH_WINDOW_TTL_S)
       .catch(() => undefined);
     // Explain calls are debugging, not traffic: they stay out of the training logs.
     if (config.featureLogEnabled && !explain && ranked.features && !baseline) this.logFeatures(queryId, p, ranked, candidates, order);
@@ -219,7 +217,7 @@ export class SearchService {
     if (sample < 1 && Math.random() >= sample) return;
     const items = order.slice(0, logged).map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
     this.app.redis
-      .xadd(streamKeys(this.app.config.queue.prefix).featureLog, 'MAXLEN', '~', String(maxLen), '*',
+      .xadd(redisKeys(this.app.config.redis.namespace).featureLog, 'MAXLEN', '~', String(maxLen), '*',
         'query_id', queryId, 'ts', new Date().toISOString(), 'user_id', p.user_id ?? '', 'query', p.q, 'ranker', ranked.ranker,
         'feature_names', JSON.stringify(this.app.ranking.featureNames), 'items', JSON.stringify(items))
       .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../core/src/index.js';
-import { ensureListingsIndex } from '../../../indexer/src/index-admin.js';
+import { ensureListingsIndex } from '../../../core/src/pipeline/index-admin.js';
 import { startIndexerWorker, type IndexerWorker } from '../../../indexer/src/worker.js';
 import { cleanupRedis, silentLogger, waitForQueueIdle } from '../../../indexer/test/support.js';
 import { dropIndices, esClient, TEST_KEYS, testConfig } from '../../../test/support/services.js';

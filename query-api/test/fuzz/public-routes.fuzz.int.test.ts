@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const [route, tally] of tallies) process.stdout.write(`fuzz ${route}: ${tally}\n`);
-  const keys = await t.app.redis.keys(`${t.config.queue.prefix}:*`);
+  const keys = await t.app.redis.keys(`${t.config.redis.namespace}:*`);
   if (keys.length > 0) await t.app.redis.del(...keys);
   await t.close();
 });

@@ -8,7 +8,7 @@ let t: TestApp;
 let job: NeighbourJob;
 beforeAll(async () => {
   t = await appWithCatalog(300);
-  job = new NeighbourJob(t.config.redis.url, t.config.queue.prefix, silentLogger);
+  job = new NeighbourJob(t.config.redis.url, t.config.redis.namespace, silentLogger);
 });
 afterAll(async () => {
   await job.close();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
-import { notifyListingsChanged } from '../../../indexer/src/change-notifications.js';
+import { notifyListingsChanged } from '../../../core/src/pipeline/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
 import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
 
@@ -19,7 +19,7 @@ const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/eve
 async function sell(listing: Listing, version: number) {
   const doc = toListingDocument({ ...listing, status: 'sold' }, version, now());
   await t.es.index({ index: t.config.elasticsearch.alias, id: doc.id, document: doc, version, version_type: 'external', refresh: true });
-  await notifyListingsChanged(t.app.redis, t.config.queue.prefix, [doc.id]);
+  await notifyListingsChanged(t.app.redis, t.config.redis.namespace, [doc.id]);
   await new Promise((r) => setTimeout(r, 100));
 }
 
@@ -34,7 +34,7 @@ describe('events', () => {
     const ok = await post([{ user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() }, { user_id: 'u', type: 'click', listing_id: 'nope', ts: now() }]);
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ accepted: 2, unknown_listings: ['nope'] });
-    expect(await t.app.redis.xlen(`${t.config.queue.prefix}:interactions`)).toBeGreaterThanOrEqual(2);
+    expect(await t.app.redis.xlen(`${t.config.redis.namespace}:interactions`)).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -69,7 +69,7 @@ describe('home feed', () => {
     expect(Math.max(...[...new Set(sellers)].map((s) => sellers.filter((x: string) => x === s).length))).toBeLessThanOrEqual(2);
     // Sell an item of the next page before it is fetched.
     let cursor = first.json().next_cursor;
-    const peek = JSON.parse((await t.app.redis.get(`${t.config.queue.prefix}:feed:${first.json().feed_id}`))!).order[10].id as string;
+    const peek = JSON.parse((await t.app.redis.get(`${t.config.redis.namespace}:feed:${first.json().feed_id}`))!).order[10].id as string;
     const victim = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === peek) ?? FIXED.find((l) => l.id === peek)!;
     await sell(victim, 5);
     for (let page = 0; page < 5 && cursor; page++) {

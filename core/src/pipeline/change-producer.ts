@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { changeEvents, type Config, type ListingChangeEvent } from '../../core/src/index.js';
-import { queueNames } from './queue-names.js';
+import { changeEvents, type Config, type ListingChangeEvent } from '../index.js';
+import { queueNames } from '../redis-keys.js';
 
 /** Events per queue job: one job carries a slice of the stream so a worker writes it in one bulk. */
 export const EVENTS_PER_JOB = 500;

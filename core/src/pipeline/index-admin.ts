@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { indexMappings, indexSettings, physicalIndexName, type Config } from '../../core/src/index.js';
+import { indexMappings, indexSettings, physicalIndexName, type Config } from '../index.js';
 
 type EsConfig = Config['elasticsearch'];
 
