@@ -63,13 +63,15 @@ function zipfPaths(paths: string[], count: number): string[] {
   });
 }
 
-async function cacheCounts(base: string): Promise<{ lookups: number; hits: number; scopeDrops: number }> {
+async function cacheCounts(base: string): Promise<{ lookups: number; hits: number; scopeDrops: number; scopeRefreshes: number }> {
   const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
   const memHit = value(/api_cache_requests_total\{layer="memory",result="hit"\} (\d+)/);
   const memMiss = value(/api_cache_requests_total\{layer="memory",result="miss"\} (\d+)/);
   const redisHit = value(/api_cache_requests_total\{layer="redis",result="hit"\} (\d+)/);
-  return { lookups: memHit + memMiss, hits: memHit + redisHit, scopeDrops: value(/api_cache_scope_drops_total (\d+)/) };
+  return { lookups: memHit + memMiss, hits: memHit + redisHit, scopeDrops: value(/api_cache_scope_drops_total (\d+)/),
+    scopeRefreshes: value(/api_cache_scope_refreshes_total (\d+)/),
+  };
 }
 
 const now = () => new Date().toISOString();
@@ -124,6 +126,7 @@ async function phase(scopeInvalidation: boolean) {
       cache_hit_rate: round((after.hits - before.hits) / Math.max(1, lookups), 4),
       cache_lookups: lookups,
       scope_drops_pod_a: after.scopeDrops - before.scopeDrops,
+      scope_refreshes_pod_a: after.scopeRefreshes - before.scopeRefreshes,
       lag_ms: { through_api_relevance: summary(lags.relevance), through_api_newest: summary(lags.newest), elasticsearch_alone: summary(lags.elasticsearch), not_seen_within_40s: lags.never_seen },
     };
   } finally {

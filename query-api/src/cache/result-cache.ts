@@ -102,7 +102,8 @@ export interface CacheStats {
  * one Elasticsearch query. Entries remember the listing ids they show; when the indexer announces
  * changed ids, entries holding them are dropped in both layers, so a sold or deleted listing leaves
  * cached pages as soon as the index has it. Entries also carry a scope (what could enter them): a new or
- * changed listing drops those it may now enter once searches can see it (noteChange, changeSearchable).
+ * changed listing corrects those it may now enter once searches can see it (noteChange, changeSearchable):
+ * hot ones are recomputed in the background, the others dropped.
  */
 export class ResultCache {
   /** In-process entries, with when a read should start recomputing them (before their Redis entry expires). */
