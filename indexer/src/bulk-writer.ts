@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { toListingDocument, toTombstone, type ListingChangeEvent } from '../../core/src/index.js';
-import { classifyItem, isIndexBlock, isTransientClientError, RetryableIndexingError } from './bulk-errors.js';
+import { bulkRequestError, classifyItem, isIndexBlock, RetryableIndexingError } from './bulk-errors.js';
 
 export interface WriteResult {
   event: ListingChangeEvent;
@@ -106,20 +106,20 @@ export class BulkWriter {
   private async send(batch: Pending[]): Promise<void> {
     const started = performance.now();
     const targets = [this.opts.alias, ...((await this.opts.extraTargets?.()) ?? [])];
-    const operations: unknown[] = [];
+    const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
     for (const p of batch) {
       for (const index of targets) {
         operations.push({ index: { _index: index, _id: p.event.listing_id, version: p.event.version, version_type: 'external' } }, p.doc);
       }
     }
     const failedByReason: Record<string, number> = {};
-    let items: Array<Record<string, { status?: number; error?: { type?: string; reason?: string } }>>;
+    let items: estypes.BulkResponse['items'];
     try {
-      items = (await this.es.bulk({ operations, refresh: false })).items as typeof items;
+      items = (await this.es.bulk({ operations, refresh: false })).items;
     } catch (err) {
-      const error = isTransientClientError(err)
-        ? new RetryableIndexingError(`bulk request failed: ${(err as Error).message}`, err)
-        : new RetryableIndexingError(`bulk request rejected: ${(err as Error).message}`, err);
+      // Retryable (unreachable, timeout, 429/5xx): the jobs are retried; permanent (a 400, a document the
+      // client cannot serialize): BullMQ's UnrecoverableError, so the jobs fail at once, not 20 times.
+      const error = bulkRequestError(err);
       failedByReason.request = batch.length;
       for (const p of batch) this.settle(p, undefined, error);
       await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds: [], emittedAt: [] });
