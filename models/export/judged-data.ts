@@ -25,11 +25,11 @@
  * --queries all). Given more than once, the files are merged (a graded judging pool beside the judgments
  * it extends); where two files grade the same pair, the later file's grade counts.
  */
-import { Client } from '@elastic/elasticsearch';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { createPhysicalIndex } from '../../indexer/src/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
 import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
@@ -72,7 +72,7 @@ for (const [fileIndex, file] of judgmentsFiles.entries()) {
 }
 
 const config = loadConfig({ ...process.env, ES_INDEX_ALIAS: 'ltr-icecat' });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const index = 'ltr-icecat-train';
 await es.indices.delete({ index, ignore_unavailable: true });
 await createPhysicalIndex(es, { ...config.elasticsearch, refreshInterval: '-1' }, index);
