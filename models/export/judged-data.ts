@@ -112,9 +112,9 @@ for (const [qi, query] of queries.entries()) {
   const ratings = byQuery.get(query)!;
   const vector = queryVectors[qi];
   // As serving does it: BM25 hits with their int8 embeddings, the kNN search beside, cosines computed here.
-  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } } as never, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
+  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } }, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
   const bm25Hits = res.hits.hits as ScoredHit[];
-  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never)).hits.hits as ScoredHit[]) : [];
+  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) })).hits.hits as ScoredHit[]) : [];
   const cands = mergeCandidates(bm25Hits, knnHits, vector);
   const features = extractFeatures(cands, { query, now });
   cands.forEach((c, i) => {
