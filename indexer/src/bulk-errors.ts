@@ -25,7 +25,8 @@ export function classifyItem(status: number | undefined, errorType?: string): It
  * the same way, so it is an outage to wait out, not a reason to spend the job's attempts.
  */
 export function isIndexBlock(status: number | undefined, errorType?: string): boolean {
-  return status !== undefined && classifyStatus(status, errorType).kind === 'blocked';
+  // The type first: this runs for every item of every bulk response, most of them 201s.
+  return errorType === 'cluster_block_exception' && status !== undefined && classifyStatus(status, errorType).kind === 'blocked';
 }
 
 /** A failure of the whole bulk request (connection, timeout, 429/5xx): the job is retried later. */
