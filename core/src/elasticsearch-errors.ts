@@ -50,10 +50,18 @@ export function classifyStatus(status: number, type?: string): ElasticsearchFail
   if (type === 'cluster_block_exception' && (status === 403 || status === 429)) {
     return { kind: 'blocked', retryable: true, status, type, reason: `the index refuses writes for now (${said})` };
   }
-  if (status === 429) return { kind: 'overloaded', retryable: true, status, type, reason: `the cluster sheds load (${said})` };
-  if (status >= 500) return { kind: 'server', retryable: true, status, type, reason: `the cluster failed the request (${said})` };
+  if (status === 429)
+    return { kind: 'overloaded', retryable: true, status, type, reason: `the cluster sheds load (${said})` };
+  if (status >= 500)
+    return { kind: 'server', retryable: true, status, type, reason: `the cluster failed the request (${said})` };
   if (status === 401 || status === 403) {
-    return { kind: 'unauthorized', retryable: true, status, type, reason: `credentials or privileges refused (${said})` };
+    return {
+      kind: 'unauthorized',
+      retryable: true,
+      status,
+      type,
+      reason: `credentials or privileges refused (${said})`,
+    };
   }
   return { kind: 'rejected', retryable: false, status, type, reason: `the request is at fault (${said})` };
 }
@@ -70,11 +78,13 @@ export function classifyElasticsearchError(err: unknown): ElasticsearchFailure {
     if (status === undefined) return { kind: 'server', retryable: true, reason: 'a response without a status' };
     return classifyStatus(status, typeof type === 'string' ? type : undefined);
   }
-  if (err instanceof errors.TimeoutError) return { kind: 'timeout', retryable: true, reason: 'no answer within the request timeout' };
+  if (err instanceof errors.TimeoutError)
+    return { kind: 'timeout', retryable: true, reason: 'no answer within the request timeout' };
   if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) {
     return { kind: 'unreachable', retryable: true, reason: 'no node answered' };
   }
-  if (err instanceof errors.RequestAbortedError) return { kind: 'aborted', retryable: true, reason: 'the request was aborted by its caller' };
+  if (err instanceof errors.RequestAbortedError)
+    return { kind: 'aborted', retryable: true, reason: 'the request was aborted by its caller' };
   if (err instanceof errors.ElasticsearchClientError) {
     // SerializationError, DeserializationError, ConfigurationError, ProductNotSupportedError: the same
     // request or the same node fails the same way again.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyElasticsearchError, classifyStatus } from '../src/elasticsearch-errors.js';
 import { diagnostic, responseError as response } from '../../test/support/elasticsearch-errors.js';
 
-describe('classifyElasticsearchError: by the client\'s error classes', () => {
+describe("classifyElasticsearchError: by the client's error classes", () => {
   it.each([
     ['TimeoutError', new errors.TimeoutError('timed out'), 'timeout', true],
     ['ConnectionError', new errors.ConnectionError('refused'), 'unreachable', true],
@@ -35,12 +35,15 @@ describe('classifyElasticsearchError: by the client\'s error classes', () => {
     expect(classifyElasticsearchError({ name: 'ResponseError', meta: { statusCode: 400 } }).kind).toBe('unknown');
   });
 
-  it('carries the status and Elasticsearch\'s error type of a response', () => {
-    expect(classifyElasticsearchError(response(400, 'mapper_parsing_exception'))).toMatchObject({ status: 400, type: 'mapper_parsing_exception' });
+  it("carries the status and Elasticsearch's error type of a response", () => {
+    expect(classifyElasticsearchError(response(400, 'mapper_parsing_exception'))).toMatchObject({
+      status: 400,
+      type: 'mapper_parsing_exception',
+    });
   });
 });
 
-describe('classifyStatus: a response\'s or one bulk item\'s status', () => {
+describe("classifyStatus: a response's or one bulk item's status", () => {
   it.each([
     [429, undefined, 'overloaded', true],
     [502, undefined, 'server', true],

@@ -1,6 +1,10 @@
 import { UnrecoverableError } from 'bullmq';
 import { AppError } from '../../core/src/index.js';
-import { classifyElasticsearchError, classifyStatus, type ElasticsearchFailure } from '../../core/src/elasticsearch-errors.js';
+import {
+  classifyElasticsearchError,
+  classifyStatus,
+  type ElasticsearchFailure,
+} from '../../core/src/elasticsearch-errors.js';
 
 /** What to do with one failed item of a bulk response. */
 export type ItemOutcome = 'ok' | 'stale' | 'retry' | 'dead-letter';
@@ -26,7 +30,8 @@ export function classifyItem(status: number | undefined, errorType?: string): It
  */
 export function isIndexBlock(status: number | undefined, errorType?: string): boolean {
   // The type first: this runs for every item of every bulk response, most of them 201s.
-  return errorType === 'cluster_block_exception' && status !== undefined && classifyStatus(status, errorType).kind === 'blocked';
+  if (errorType !== 'cluster_block_exception' || status === undefined) return false;
+  return classifyStatus(status, errorType).kind === 'blocked';
 }
 
 /** A failure of the whole bulk request (connection, timeout, 429/5xx): the job is retried later. */

@@ -53,7 +53,10 @@ export function createChangeJobProcessor(deps: ChangeJobDeps): (job: Job<ChangeB
       // an outage of any length loses nothing, fails no job and dead-letters no good change; work
       // resumes by itself once the cluster takes writes again.
       const pauseMs = 1000 + backoffWithJitter(Math.min(6, job.attemptsMade + 1), 500, 10_000);
-      log.warn({ pause_ms: pauseMs, err: err.message }, err.indexBlocked ? 'index read-only: pausing' : 'Elasticsearch unreachable: pausing');
+      log.warn(
+        { pause_ms: pauseMs, err: err.message },
+        err.indexBlocked ? 'index read-only: pausing' : 'Elasticsearch unreachable: pausing',
+      );
       await deps.pause(pauseMs);
       throw Worker.RateLimitError();
     }
@@ -63,7 +66,9 @@ export function createChangeJobProcessor(deps: ChangeJobDeps): (job: Job<ChangeB
       // Sold, suspended and deleted listings leave the co-engagement neighbour lists as soon as indexed.
       const written = results.filter((r) => r.outcome === 'ok').map((r) => r.event);
       const gone = written.filter((e) => e.op === 'delete' || e.listing.status !== 'on_sale').map((e) => e.listing_id);
-      const onSale = written.filter((e) => e.op === 'upsert' && e.listing.status === 'on_sale').map((e) => e.listing_id);
+      const onSale = written
+        .filter((e) => e.op === 'upsert' && e.listing.status === 'on_sale')
+        .map((e) => e.listing_id);
       await neighbours.statusChanged(gone, onSale);
     }
     // Refused events were counted above by their op; only the invalid ones are counted in fileDeadLetters.
@@ -92,7 +97,12 @@ function letter(job: Job, event: unknown, reason: string): DeadLetter {
 }
 
 /** Files dead letters; `counted` of them (written and refused) are already in eventsConsumed. */
-async function fileDeadLetters(deps: ChangeJobDeps, log: Logger, letters: DeadLetter[], counted: number): Promise<void> {
+async function fileDeadLetters(
+  deps: ChangeJobDeps,
+  log: Logger,
+  letters: DeadLetter[],
+  counted: number,
+): Promise<void> {
   if (letters.length === 0) return;
   deps.metrics.eventsConsumed.inc({ op: 'invalid', outcome: 'dead-letter' }, letters.length - counted);
   await deps.deadLetters.add(letters);

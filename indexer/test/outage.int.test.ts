@@ -19,7 +19,8 @@ describe('Elasticsearch going away', () => {
     await ensureListingsIndex(es, config.elasticsearch);
     const producer = new ChangeProducer(config);
     // A worker whose Elasticsearch does not answer (nothing listens on port 1).
-    const unreachable = createElasticsearchClient({ ...config.elasticsearch, url: 'http://127.0.0.1:1' }, { requestTimeout: 500, maxRetries: 0 });
+    const nowhere = { ...config.elasticsearch, url: 'http://127.0.0.1:1' };
+    const unreachable = createElasticsearchClient(nowhere, { requestTimeout: 500, maxRetries: 0 });
     const stranded = await startIndexerWorker(config, unreachable, silentLogger);
     await producer.publish([upsert(1, 1), upsert(2, 1), upsert(3, 1)]);
     await new Promise((r) => setTimeout(r, 3000));

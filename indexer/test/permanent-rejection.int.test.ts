@@ -22,7 +22,10 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
 // since a real Elasticsearch cannot be made to refuse a whole bulk request on demand.
 describe('a bulk request the cluster refuses for good', () => {
   it('is attempted once: the job fails at once (not 20 times) and its events go to the dead-letter queue', async () => {
-    const { Connection, seen } = answeringConnection(400, { error: { type: 'illegal_argument_exception', reason: 'Malformed action/metadata line' }, status: 400 });
+    const { Connection, seen } = answeringConnection(400, {
+      error: { type: 'illegal_argument_exception', reason: 'Malformed action/metadata line' },
+      status: 400,
+    });
     const es = createElasticsearchClient(config.elasticsearch, { Connection, maxRetries: 0 });
     const producer = new ChangeProducer(config);
     const indexer = await startIndexerWorker(config, es, silentLogger);
@@ -50,7 +53,10 @@ describe('a bulk request the cluster refuses for good', () => {
 
   it('while a failure of the cluster (503) is retried', async () => {
     const local = testConfig({ INDEXER_FLUSH_MS: '5' });
-    const { Connection, seen } = answeringConnection(503, { error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' }, status: 503 });
+    const { Connection, seen } = answeringConnection(503, {
+      error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' },
+      status: 503,
+    });
     const es = createElasticsearchClient(local.elasticsearch, { Connection, maxRetries: 0 });
     const producer = new ChangeProducer(local);
     const indexer = await startIndexerWorker(local, es, silentLogger);

@@ -10,7 +10,8 @@ describe('Elasticsearch failures become retryable 503s, not 500s', () => {
     expect(asBackendError(new errors.ConnectionError('refused'))).toBeInstanceOf(UnavailableError);
     expect(asBackendError(responseError(429))).toBeInstanceOf(UnavailableError);
     expect(asBackendError(responseError(503))).toBeInstanceOf(UnavailableError);
-    expect(asBackendError(new errors.NoLivingConnectionsError('all dead', responseError(503).meta))).toBeInstanceOf(UnavailableError);
+    const allDead = new errors.NoLivingConnectionsError('all dead', responseError(503).meta);
+    expect(asBackendError(allDead)).toBeInstanceOf(UnavailableError);
     expect(asBackendError(responseError(403, 'cluster_block_exception'))).toBeInstanceOf(UnavailableError);
     expect((asBackendError(new errors.TimeoutError('x')) as UnavailableError).retryAfterSeconds).toBeGreaterThan(0);
   });

@@ -20,12 +20,23 @@ export interface SeenRequest {
  * elasticsearch-js's own test/utils/MockConnection: only the connection is fake, the client is real,
  * so its errors, retries and product check are the real ones.
  */
-export function answeringConnection(statusCode: number, body: unknown): { Connection: typeof BaseConnection; seen: SeenRequest[] } {
+export function answeringConnection(
+  statusCode: number,
+  body: unknown,
+): { Connection: typeof BaseConnection; seen: SeenRequest[] } {
   const seen: SeenRequest[] = [];
   class AnsweringConnection extends BaseConnection {
-    override request(params: ConnectionRequestParams, options: ConnectionRequestOptions): Promise<ConnectionRequestResponse>;
-    override request(params: ConnectionRequestParams, options: ConnectionRequestOptionsAsStream): Promise<ConnectionRequestResponseAsStream>;
-    override async request(params: ConnectionRequestParams): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
+    override request(
+      params: ConnectionRequestParams,
+      options: ConnectionRequestOptions,
+    ): Promise<ConnectionRequestResponse>;
+    override request(
+      params: ConnectionRequestParams,
+      options: ConnectionRequestOptionsAsStream,
+    ): Promise<ConnectionRequestResponseAsStream>;
+    override async request(
+      params: ConnectionRequestParams,
+    ): Promise<ConnectionRequestResponse | ConnectionRequestResponseAsStream> {
       seen.push({ method: params.method, path: params.path });
       return {
         statusCode,

@@ -11,7 +11,12 @@ export const RECS_FIELDS = [...SOURCE_FIELDS.filter((f) => f !== 'description'),
  * The most popular listings on sale matching a filter (a category, a brand, a size): the same for
  * every user and every listing page, so shared and cached a minute (a change to one of them drops it).
  */
-export async function popularIn(app: FastifyInstance, key: string, filter: estypes.QueryDslQueryContainer[], size: number): Promise<ListingDocument[]> {
+export async function popularIn(
+  app: FastifyInstance,
+  key: string,
+  filter: estypes.QueryDslQueryContainer[],
+  size: number,
+): Promise<ListingDocument[]> {
   const index = app.config.elasticsearch.alias;
   const { value } = await app.cache.getOrCompute(
     `popular:${size}:${key}`,

@@ -17,7 +17,10 @@ export function asBackendError(err: unknown): unknown {
     case 'overloaded':
     case 'server':
     case 'blocked':
-      return new UnavailableError('elasticsearch', `cluster answered ${failure.status ?? 'an error'}`, { cause: err, retryAfterSeconds: 1 });
+      return new UnavailableError('elasticsearch', `cluster answered ${failure.status ?? 'an error'}`, {
+        cause: err,
+        retryAfterSeconds: 1,
+      });
     default:
       return err;
   }

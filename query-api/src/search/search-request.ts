@@ -100,7 +100,11 @@ export function buildSort(sort: SearchQuery['sort']): estypes.SortCombinations[]
  * Facet aggregations: children of the current category level (top level when none is chosen), brands,
  * conditions and price ranges. Computed over the full filtered result set.
  */
-export function buildAggs(p: SearchQuery): { aggs: Record<string, estypes.AggregationsAggregationContainer>; level: number; parent: string | null } {
+export function buildAggs(p: SearchQuery): {
+  aggs: Record<string, estypes.AggregationsAggregationContainer>;
+  level: number;
+  parent: string | null;
+} {
   let level = 0;
   let parent: string | null = null;
   let childAgg: estypes.AggregationsAggregationContainer = { terms: { field: 'category_l0', size: 30 } };

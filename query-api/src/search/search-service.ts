@@ -235,7 +235,12 @@ export class SearchService {
   private retrieve(
     query: estypes.QueryDslQueryContainer,
     aggs: Record<string, estypes.AggregationsAggregationContainer>,
-    extra: { size: number; sort?: estypes.SortCombinations[]; search_after?: estypes.SortResults; docvalue_fields?: string[] },
+    extra: {
+      size: number;
+      sort?: estypes.SortCombinations[];
+      search_after?: estypes.SortResults;
+      docvalue_fields?: string[];
+    },
   ) {
     const { config, es, metrics } = this.app;
     return esCall('search', () =>
