@@ -8,12 +8,12 @@
  *   npx tsx bench/chaos.ts [--faults es-node,redis-kill,...] [--before 10] [--after 10]
  *                          [--changes 25] [--searches 5] [--listings 300]
  */
-import { Client } from '@elastic/elasticsearch';
 import { Queue } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { loadConfig, queueNames } from '../core/src/index.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { DeadLetterQueue } from '../indexer/src/dead-letters.js';
 import { FAULTS, type FaultContext } from './chaos/faults.js';
 import { ChaosLoad, type Kind } from './chaos/load.js';
@@ -186,7 +186,8 @@ async function runFault(name: string) {
   loopLag.after = await apiLoopLag();
   await load.stop();
   const drainMs = await drain();
-  const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000 });
+  // Our own cluster, no credentials.
+  const es = createElasticsearchClient({ url: cluster.nodeUrls().join(','), requestTimeoutMs: 30_000 });
   const dlqConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const dlq = new DeadLetterQueue(names.deadLetters, names.prefix, dlqConnection);
   try {

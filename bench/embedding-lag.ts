@@ -9,10 +9,10 @@
  *
  * Listings are icecat products (title, brand, category as the indexer embeds them).
  */
-import { Client } from '@elastic/elasticsearch';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type Listing } from '../core/src/index.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { TextEmbedder } from '../core/src/text-embedder.js';
 import { EmbeddingStep } from '../indexer/src/embedding-step.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
@@ -29,7 +29,7 @@ if (!existsSync(join(dataDir, '1.json.zip'))) {
   process.exit(3);
 }
 const config = loadConfig({ ...process.env, ES_INDEX_ALIAS: `bench-emblag-${uniqueSuffix()}` });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 60_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 60_000 });
 const alias = config.elasticsearch.alias;
 const listings: Listing[] = [];
 for await (const row of readIcecatProducts([join(dataDir, '1.json.zip')])) {

@@ -13,10 +13,10 @@
  * publishes a listing with that word, then polls both sorts through the API and Elasticsearch alone.
  * Hit rate is pod A's (memory + Redis hits over lookups, from its /metrics).
  */
-import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { openLoop } from './open-loop.js';
@@ -35,7 +35,7 @@ const baseEnv = {
   LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', INDEXER_METRICS_PORT: '0', INGEST_API_KEYS: INGEST_KEY,
 };
 const config = loadConfig({ ...process.env, ...baseEnv });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
 const json = (body: unknown) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY }, body: JSON.stringify(body) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

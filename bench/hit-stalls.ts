@@ -10,10 +10,10 @@
  * Needs the index `bench/search.ts --keep-index` leaves (alias bench-search-<listings>) and vegeta
  * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64).
  */
-import { Client } from '@elastic/elasticsearch';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import type { MonitorRecord } from './event-loop-monitor.js';
 import { hotSearchPaths } from './query-mix.js';
 import { arg, log, root, round, startProcess, stopProcess, summarizeLatencies, uniqueSuffix, waitForHttp } from './support.js';
@@ -29,7 +29,7 @@ const WINDOW_MS = 100;
 const id = uniqueSuffix();
 const env = { ES_INDEX_ALIAS: `bench-search-${listings}`, REDIS_NAMESPACE: `bstall${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
 const config = loadConfig({ ...process.env, ...env });
-const es = new Client({ node: config.elasticsearch.url });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
 if (!(await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS }))) {
   log(`no index ${env.ES_INDEX_ALIAS}: run npx tsx bench/search.ts --listings ${listings} --keep-index first`);
   process.exit(3);

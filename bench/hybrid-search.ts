@@ -10,10 +10,10 @@
  * Every request is unique (a distinct price ceiling far above any price), so nothing is served from a
  * cache. Needs ../shared/data/icecat and scripts/fetch-embedding-model.sh.
  */
-import { Client } from '@elastic/elasticsearch';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type ListingDocument } from '../core/src/index.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../indexer/src/sources/icecat.js';
@@ -34,7 +34,7 @@ if (!existsSync(join(dataDir, 'judgments-dev.csv'))) {
 const id = uniqueSuffix();
 const baseEnv = { ES_INDEX_ALIAS: keepIndex ? 'bench-hybrid-icecat' : `bench-hybrid-${id}`, REDIS_NAMESPACE: `bhybrid${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1', CACHE_TTL_SECONDS: '0', EMBEDDING_MODEL_DIR: join(root, '.data/models', model) };
 const config = loadConfig({ ...process.env, ...baseEnv });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
 
 async function load(): Promise<number> {

@@ -8,11 +8,11 @@
  * Phase 2 runs a steady background load and publishes one marked listing every 100 ms, polling
  * search (no forced refresh: the default 1 s refresh interval) until it is visible.
  */
-import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../core/src/pipeline/change-producer.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { arg, histogram, log, percentile, round, startProcess, stopProcess, uniqueSuffix } from './support.js';
@@ -24,7 +24,7 @@ const backgroundRate = arg('background-rate', 2000);
 const id = uniqueSuffix();
 const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, REDIS_NAMESPACE: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
 const config = loadConfig({ ...process.env, ...env });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 60_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 60_000 });
 const alias = config.elasticsearch.alias;
 await ensureListingsIndex(es, config.elasticsearch);
 const producer = new ChangeProducer(config);

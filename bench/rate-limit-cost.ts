@@ -5,10 +5,10 @@
  *
  *   npx tsx bench/rate-limit-cost.ts [--listings 20000] [--rate 1000] [--seconds 15] [--rounds 2]
  */
-import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { openLoop } from './open-loop.js';
 import { hotSearchPaths } from './query-mix.js';
 import { arg, bulkLoadGenerated, log, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
@@ -20,7 +20,7 @@ const rounds = arg('rounds', 2);
 const id = uniqueSuffix();
 const baseEnv = { ES_INDEX_ALIAS: `bench-rl-${id}`, REDIS_NAMESPACE: `brl${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
 const config = loadConfig({ ...process.env, ...baseEnv });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const paths = hotSearchPaths();
 const limiter = { on: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000' }, off: { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' } };
 

@@ -18,10 +18,10 @@
  * rate), and similar items of listings drawn with a long tail, in two windows: from an empty cache, then
  * the same stream continued (steady state).
  */
-import { Client } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
 import { arg, BENCH_KEY_HEADERS, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
@@ -34,7 +34,7 @@ const keep = process.argv.includes('--keep');
 const id = uniqueSuffix();
 const env = { ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`, REDIS_NAMESPACE: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
 const config = loadConfig({ ...process.env, ...env });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;

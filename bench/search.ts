@@ -11,11 +11,11 @@
  * (b) and (c) run at the same fixed request rate (a share of what raw Elasticsearch sustains), so their
  * p99s compare like for like.
  */
-import { Client } from '@elastic/elasticsearch';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
@@ -29,7 +29,7 @@ const keepIndex = process.argv.includes('--keep-index');
 const id = uniqueSuffix();
 const baseEnv = { ES_INDEX_ALIAS: keepIndex ? `bench-search-${listings}` : `bench-search-${id}`, REDIS_NAMESPACE: `bsearch${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
 const config = loadConfig({ ...process.env, ...baseEnv });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
 
 type Result = autocannon.Result;

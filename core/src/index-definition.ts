@@ -1,3 +1,4 @@
+import type { estypes } from '@elastic/elasticsearch';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -57,7 +58,8 @@ export function indexSettings(opts: IndexOptions) {
         autocomplete_index: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'autocomplete_edge'] },
       },
     },
-  } as const;
+    // Checked against the client's types (not `as const`: its readonly arrays fit no request type).
+  } satisfies estypes.IndicesIndexSettings;
 }
 
 const keyword = { type: 'keyword' } as const;
@@ -114,4 +116,4 @@ export const indexMappings = {
     /** The same embedding, int8 (core/src/text-embedder.ts quantizeEmbedding), read with the hits of a search. */
     embedding_int8: { type: 'binary', doc_values: true },
   },
-} as const;
+} satisfies estypes.MappingTypeMapping;

@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { toListingDocument, toTombstone, type ListingChangeEvent } from '../../core/src/index.js';
-import { classifyItem, isIndexBlock, isTransientClientError, RetryableIndexingError } from './bulk-errors.js';
+import { bulkRequestError, classifyItem, isIndexBlock, RetryableIndexingError } from './bulk-errors.js';
 
 export interface WriteResult {
   event: ListingChangeEvent;
@@ -48,7 +48,30 @@ interface Group {
  * Every write is an external-versioned index op, so replays and late events can never overwrite newer
  * state (a 409 means "already newer" and counts as done). write() resolves with each event's outcome,
  * or rejects with RetryableIndexingError when the cluster could not take some of them: the caller's job
- * is then retried as a whole, which is safe because every op is idempotent.
+ * is then retried as a whole, which is safe because every op is idempotent; or with PermanentIndexingError
+ * (BullMQ's UnrecoverableError) when the cluster refused the whole request in a way no retry changes.
+ *
+ * Why not the client's `helpers.bulk` (read in @elastic/elasticsearch 8.19, lib/helpers.js):
+ * - Acknowledgement per job. The helper drains one datasource and resolves once, with totals; a
+ *   document's fate reaches only the onSuccess/onDrop callbacks, with no handle to who asked. A BullMQ
+ *   job must complete or fail when *its* events are written, and jobs arrive concurrently and share
+ *   requests. One helper per job would give up that sharing (a job holds at most 500 events); one
+ *   shared helper would need the same event -> job bookkeeping as `Group` here, plus a datasource fed
+ *   from the processors.
+ * - What is retried, and where. The helper retries only items with status 429, in process, after
+ *   `wait` (5 s) up to `retries` times, and sends every other failed item to onDrop. Here 429, 5xx and
+ *   index blocks (cluster_block_exception, 403 or 429) are retried by BullMQ with backoff and jitter
+ *   (the job survives a crash of this process; a block pauses the worker without spending attempts),
+ *   and 409 (an external version conflict: the index already holds newer state) is a success, which
+ *   the helper would report through onDrop as a failure.
+ * - A failed request. An error of the bulk call itself (unreachable, timeout) aborts the helper's whole
+ *   run: it stops reading the datasource and rejects. Here it settles that batch's jobs only (retry, or
+ *   UnrecoverableError for a permanent rejection) and the next batches go out as usual.
+ * - Fan-out. During a reindex each event is written to the alias and to every extra target, and its
+ *   outcome is the worst of them; the helper's onDocument yields one action per document.
+ * - Latency. The helper flushes at `flushBytes` or when no document arrived for `flushInterval` (the
+ *   timer restarts on each document), so under a steady trickle a document waits until 5 MB gather.
+ *   Here `flushMs` counts from the first pending event (5 ms by default) and `batchSize` caps a request.
  */
 export class BulkWriter {
   private pending: Pending[] = [];
@@ -106,20 +129,20 @@ export class BulkWriter {
   private async send(batch: Pending[]): Promise<void> {
     const started = performance.now();
     const targets = [this.opts.alias, ...((await this.opts.extraTargets?.()) ?? [])];
-    const operations: unknown[] = [];
+    const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
     for (const p of batch) {
       for (const index of targets) {
         operations.push({ index: { _index: index, _id: p.event.listing_id, version: p.event.version, version_type: 'external' } }, p.doc);
       }
     }
     const failedByReason: Record<string, number> = {};
-    let items: Array<Record<string, { status?: number; error?: { type?: string; reason?: string } }>>;
+    let items: estypes.BulkResponse['items'];
     try {
-      items = (await this.es.bulk({ operations, refresh: false })).items as typeof items;
+      items = (await this.es.bulk({ operations, refresh: false })).items;
     } catch (err) {
-      const error = isTransientClientError(err)
-        ? new RetryableIndexingError(`bulk request failed: ${(err as Error).message}`, err)
-        : new RetryableIndexingError(`bulk request rejected: ${(err as Error).message}`, err);
+      // Retryable (unreachable, timeout, 429/5xx): the jobs are retried; permanent (a 400, a document the
+      // client cannot serialize): BullMQ's UnrecoverableError, so the jobs fail at once, not 20 times.
+      const error = bulkRequestError(err);
       failedByReason.request = batch.length;
       for (const p of batch) this.settle(p, undefined, error);
       await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds: [], emittedAt: [] });

@@ -1,11 +1,11 @@
-import { Client } from '@elastic/elasticsearch';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { esNodes, loadConfig, loggerOptions, type Config } from '../../core/src/index.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
+import { loadConfig, loggerOptions, type Config } from '../../core/src/index.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
@@ -21,6 +21,9 @@ const USAGE = `usage: indexer/src/cli.ts <command>
   ensure-index                                    create the index and alias if missing
   dlq list [--limit 50] | dlq show ID | dlq replay (ID | --all)
   reindex [--file PATH --format ...] [--keep-old]  zero-downtime rebuild, then alias swap`;
+
+/** Index creation and refresh: the client's own default, not the query API's short ES_REQUEST_TIMEOUT_MS. */
+const ADMIN_TIMEOUT_MS = 30_000;
 
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 
@@ -42,14 +45,14 @@ async function main(): Promise<number> {
       if (code === 0 && values.refresh) {
         // Written documents become searchable at the next refresh (<= refresh_interval); scripts that
         // query right away ask for it now.
-        const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth });
+        const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: ADMIN_TIMEOUT_MS });
         await es.indices.refresh({ index: config.elasticsearch.alias });
         await es.close();
       }
       return code;
     }
     case 'ensure-index': {
-      const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth });
+      const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: ADMIN_TIMEOUT_MS });
       out({ index: await ensureListingsIndex(es, config.elasticsearch), alias: config.elasticsearch.alias });
       await es.close();
       return 0;
@@ -57,7 +60,7 @@ async function main(): Promise<number> {
     case 'dlq':
       return dlq(config, sub, arg, values);
     case 'reindex': {
-      const es = new Client({ nodes: esNodes(config.elasticsearch.url), auth: config.elasticsearch.auth, requestTimeout: 120_000 });
+      const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
       const redis = new Redis(config.redis.url);
       const source = values.file ? fileSpec(values.file, values.format) : undefined;
       if (source && source.kind === 'events') throw new Error('reindex reads listings, not events');

@@ -1,8 +1,8 @@
-import { Client } from '@elastic/elasticsearch';
 import { createServer } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import { pino } from 'pino';
-import { esNodes, loadConfig, loggerOptions } from '../../core/src/index.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
+import { loadConfig, loggerOptions } from '../../core/src/index.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
@@ -16,9 +16,7 @@ import { startIndexerWorker } from './worker.js';
  */
 const config = loadConfig(process.env);
 const logger = pino(loggerOptions(config, 'indexer'));
-const es = new Client({
-  nodes: esNodes(config.elasticsearch.url),
-  auth: config.elasticsearch.auth,
+const es = createElasticsearchClient(config.elasticsearch, {
   requestTimeout: Math.max(config.elasticsearch.requestTimeoutMs, 30_000),
   maxRetries: 0, // the job is retried instead, with backoff
 });

@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Listing, physicalIndexName, toListingDocument, type Config, type Listing as ListingT } from '../../core/src/index.js';
@@ -78,20 +78,20 @@ async function copyFromIndices(es: Client, from: string[], to: string) {
   await es.indices.refresh({ index: from.join(',') });
   const pit = await es.openPointInTime({ index: from.join(','), keep_alive: '2m' });
   try {
-    let after: unknown[] | undefined;
+    let after: estypes.SortResults | undefined;
     for (;;) {
       const page = await es.search<Record<string, unknown>>({
         pit: { id: pit.id, keep_alive: '2m' },
         size: PAGE,
         sort: [{ _shard_doc: 'asc' }],
-        ...(after ? { search_after: after as never } : {}),
+        ...(after ? { search_after: after } : {}),
       });
       const hits = page.hits.hits;
       if (hits.length === 0) break;
       const r = await bulkExternal(es, to, hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: rederive(h._source!) })));
       copied += r.copied;
       skippedNewer += r.skippedNewer;
-      after = hits[hits.length - 1]!.sort as unknown[];
+      after = hits[hits.length - 1]!.sort;
     }
   } finally {
     await es.closePointInTime({ id: pit.id }).catch(() => undefined);
@@ -114,7 +114,7 @@ function rederive(source: Record<string, unknown>): Record<string, unknown> {
 async function copyFromSource(es: Client, to: string, source: SourceSpec) {
   let copied = 0;
   let skippedNewer = 0;
-  let batch: Array<{ id: string; version: number; doc: Record<string, unknown> }> = [];
+  let batch: ExternalDoc[] = [];
   const flush = async () => {
     const r = await bulkExternal(es, to, batch);
     copied += r.copied;
@@ -124,14 +124,21 @@ async function copyFromSource(es: Client, to: string, source: SourceSpec) {
   for await (const row of openListingSource(source)) {
     if (!row.ok) continue;
     const e = upsertEvent(row.listing);
-    batch.push({ id: e.listing_id, version: e.version, doc: toListingDocument(row.listing, e.version, e.emitted_at) as never });
+    batch.push({ id: e.listing_id, version: e.version, doc: toListingDocument(row.listing, e.version, e.emitted_at) });
     if (batch.length >= PAGE) await flush();
   }
   if (batch.length > 0) await flush();
   return { copied, skippedNewer };
 }
 
-async function bulkExternal(es: Client, index: string, docs: Array<{ id: string; version: number; doc: Record<string, unknown> }>) {
+/** A document to write with its external version (a newer one already in the index wins). */
+interface ExternalDoc {
+  id: string;
+  version: number;
+  doc: object;
+}
+
+async function bulkExternal(es: Client, index: string, docs: ExternalDoc[]) {
   const res = await es.bulk({ operations: docs.flatMap((d) => [{ index: { _index: index, _id: d.id, version: d.version, version_type: 'external' } }, d.doc]) });
   let copied = 0;
   let skippedNewer = 0;

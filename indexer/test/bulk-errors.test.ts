@@ -1,5 +1,15 @@
+import { errors } from '@elastic/elasticsearch';
+import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { backoffWithJitter, classifyItem, isIndexBlock, isTransientClientError, RetryableIndexingError } from '../src/bulk-errors.js';
+import {
+  backoffWithJitter,
+  bulkRequestError,
+  classifyItem,
+  isIndexBlock,
+  PermanentIndexingError,
+  RetryableIndexingError,
+} from '../src/bulk-errors.js';
+import { responseError } from '../../test/support/elasticsearch-errors.js';
 
 describe('bulk item classification', () => {
   it.each([
@@ -12,16 +22,26 @@ describe('bulk item classification', () => {
     [400, 'document_parsing_exception', 'dead-letter'],
     [429, 'cluster_block_exception', 'retry'],
     [403, 'cluster_block_exception', 'retry'],
+    [403, 'security_exception', 'dead-letter'],
+    [404, 'index_not_found_exception', 'dead-letter'],
   ] as const)('status %s (%s) -> %s', (status, type, outcome) => {
     expect(classifyItem(status, type)).toBe(outcome);
   });
 
-  it('treats connection errors, timeouts, 429 and 5xx from the client as transient', () => {
-    expect(isTransientClientError({ name: 'ConnectionError' })).toBe(true);
-    expect(isTransientClientError({ name: 'TimeoutError' })).toBe(true);
-    expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 429 } })).toBe(true);
-    expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 502 } })).toBe(true);
-    expect(isTransientClientError({ name: 'ResponseError', meta: { statusCode: 400 } })).toBe(false);
+  it('retries a whole request that failed for the cluster\'s reasons (connection, timeout, 429, 5xx, auth)', () => {
+    const transient = [new errors.ConnectionError('refused'), new errors.TimeoutError('slow'), responseError(429)];
+    for (const err of [...transient, responseError(502), responseError(401)]) {
+      expect(bulkRequestError(err)).toBeInstanceOf(RetryableIndexingError);
+    }
+  });
+
+  it('gives up at once on a whole request the cluster refuses (400) or the client cannot send', () => {
+    for (const err of [responseError(400, 'illegal_argument_exception'), new errors.SerializationError('cyclic', {})]) {
+      const error = bulkRequestError(err);
+      expect(error).toBeInstanceOf(PermanentIndexingError);
+      expect(error).toBeInstanceOf(UnrecoverableError); // what tells BullMQ not to retry
+      expect(error.message).toMatch(/rejected/);
+    }
   });
 });
 
@@ -31,7 +51,9 @@ describe('index blocks (disk flood stage)', () => {
     expect(isIndexBlock(429, 'es_rejected_execution_exception')).toBe(false);
     expect(new RetryableIndexingError('blocked', undefined, { indexBlocked: true }).waitOut).toBe(true);
     expect(new RetryableIndexingError('busy').waitOut).toBe(false);
-    expect(new RetryableIndexingError('down', { name: 'ConnectionError' }).waitOut).toBe(true);
+    expect(new RetryableIndexingError('down', new errors.ConnectionError('refused')).waitOut).toBe(true);
+    expect(new RetryableIndexingError('slow', new errors.TimeoutError('slow')).waitOut).toBe(true);
+    expect(new RetryableIndexingError('busy', responseError(429)).waitOut).toBe(false);
   });
 });
 

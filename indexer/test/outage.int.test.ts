@@ -1,7 +1,7 @@
-import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { cleanupRedis, getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
@@ -19,7 +19,8 @@ describe('Elasticsearch going away', () => {
     await ensureListingsIndex(es, config.elasticsearch);
     const producer = new ChangeProducer(config);
     // A worker whose Elasticsearch does not answer (nothing listens on port 1).
-    const unreachable = new Client({ node: 'http://127.0.0.1:1', requestTimeout: 500, maxRetries: 0 });
+    const nowhere = { ...config.elasticsearch, url: 'http://127.0.0.1:1' };
+    const unreachable = createElasticsearchClient(nowhere, { requestTimeout: 500, maxRetries: 0 });
     const stranded = await startIndexerWorker(config, unreachable, silentLogger);
     await producer.publish([upsert(1, 1), upsert(2, 1), upsert(3, 1)]);
     await new Promise((r) => setTimeout(r, 3000));

@@ -82,8 +82,8 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     const strict = `${alias}-strict`;
     await es.indices.create({
       index: strict,
-      mappings: { ...indexMappings, properties: { ...indexMappings.properties, like_count: { type: 'short' } } } as never,
-      settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }) as never,
+      mappings: { ...indexMappings, properties: { ...indexMappings.properties, like_count: { type: 'short' } } },
+      settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }),
     });
     const targetsRedis = new Redis(config.redis.url);
     const targets = new WriteTargets(targetsRedis, redisKeys(config.redis.namespace).changes.writeTargets(config.queue.name));
@@ -93,6 +93,7 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     const malformed = { op: 'upsert', listing_id: 'g-99-22', version: 1, emitted_at: 'soon' };
     try {
       await producer.publish([upsert(20, 1), poison, upsert(23, 1)]);
+      // The cast is the point: a payload the job type forbids, as an older producer could still enqueue.
       await producer.bullQueue.add('changes', { events: [malformed as never, upsert(24, 1)], enqueued_at: Date.now() });
       await waitForQueueIdle(config);
     } finally {

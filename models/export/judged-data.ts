@@ -25,12 +25,12 @@
  * --queries all). Given more than once, the files are merged (a graded judging pool beside the judgments
  * it extends); where two files grade the same pair, the later file's grade counts.
  */
-import { Client } from '@elastic/elasticsearch';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, toListingDocument, type ListingDocument } from '../../core/src/index.js';
 import { createPhysicalIndex } from '../../core/src/pipeline/index-admin.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
 import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';
@@ -72,7 +72,7 @@ for (const [fileIndex, file] of judgmentsFiles.entries()) {
 }
 
 const config = loadConfig({ ...process.env, ES_INDEX_ALIAS: 'ltr-icecat' });
-const es = new Client({ node: config.elasticsearch.url, requestTimeout: 120_000 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const index = 'ltr-icecat-train';
 await es.indices.delete({ index, ignore_unavailable: true });
 await createPhysicalIndex(es, { ...config.elasticsearch, refreshInterval: '-1' }, index);
@@ -112,9 +112,9 @@ for (const [qi, query] of queries.entries()) {
   const ratings = byQuery.get(query)!;
   const vector = queryVectors[qi];
   // As serving does it: BM25 hits with their int8 embeddings, the kNN search beside, cosines computed here.
-  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } } as never, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
+  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } }, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
   const bm25Hits = res.hits.hits as ScoredHit[];
-  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) } as never)).hits.hits as ScoredHit[]) : [];
+  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) })).hits.hits as ScoredHit[]) : [];
   const cands = mergeCandidates(bm25Hits, knnHits, vector);
   const features = extractFeatures(cands, { query, now });
   cands.forEach((c, i) => {

@@ -1,13 +1,13 @@
-import { errors } from '@elastic/elasticsearch';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import errorHandler from '../src/plugins/error-handler.js';
+import { responseError } from '../../test/support/elasticsearch-errors.js';
 
 const app = Fastify({ logger: false });
 await app.register(errorHandler);
 app.get('/es-rejects', async () => {
-  throw new errors.ResponseError({ body: { error: { type: 'search_phase_execution_exception', reason: 'all shards failed' } }, statusCode: 400, headers: {}, meta: {} } as never);
+  throw responseError(400, 'search_phase_execution_exception', 'all shards failed');
 });
 app.get('/too-large', async () => {
   throw Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });

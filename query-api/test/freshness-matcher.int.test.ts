@@ -62,7 +62,7 @@ describe('freshness matcher agrees with Elasticsearch', () => {
     let negatives = 0;
     const misses: string[] = [];
     for (const q of queries()) {
-      const res = await es.search({ index: alias, size: 10_000, query: buildQuery(q) as never, _source: false, track_total_hits: false });
+      const res = await es.search({ index: alias, size: 10_000, query: buildQuery(q), _source: false, track_total_hits: false });
       const hits = new Set(res.hits.hits.map((h) => h._id!));
       const scope = resultScope(q);
       const memo = new MatchMemo();

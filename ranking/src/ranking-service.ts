@@ -24,7 +24,8 @@ export interface RankingServiceOptions {
   canaryVersion?: string;
   canaryPercent: number;
   budgetMs: number;
-  logger?: Logger;
+  /** Only the levels it logs at, so a fastify request or app logger fits as well as a pino one. */
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   onRanked?: (e: RankEvent) => void;
   /** Reload when files under the model directory change (default true). */
   watch?: boolean;

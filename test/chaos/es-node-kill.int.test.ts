@@ -1,6 +1,6 @@
-import { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import type { ListingChangeEvent } from '../../core/src/index.js';
 import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker.js';
@@ -15,9 +15,9 @@ const skip = ownServicesMissing();
 const cluster = new OwnCluster(Number(process.env.CHAOS_TEST_ES_PORT ?? 9270), 3, '384m');
 const config = testConfig({ ES_URL: cluster.nodeUrls().join(','), ES_REPLICAS: '1', API_REQUEST_BUDGET_MS: '3000' });
 // Like indexer/src/main.ts: no client retries, the job is retried (and a dead node's requests go to the others).
-const es = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000, maxRetries: 0 });
+const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000, maxRetries: 0 });
 // The test's own reads go to any live node.
-const reader = new Client({ nodes: cluster.nodeUrls(), requestTimeout: 30_000, maxRetries: 3 });
+const reader = createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000, maxRetries: 3 });
 const key = TEST_KEYS.ingest;
 let app: FastifyInstance;
 let worker: IndexerWorker;

@@ -1,6 +1,7 @@
-import { Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import { randomUUID } from 'node:crypto';
-import { esNodes, loadConfig, type Config } from '../../core/src/index.js';
+import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
+import { loadConfig, type Config } from '../../core/src/index.js';
 
 /**
  * The service keys testConfig() configures: the app's backend (events, per-user reads), an operator,
@@ -34,8 +35,9 @@ export function uniqueName(): string {
   return randomUUID().slice(0, 8);
 }
 
+/** A client for a test's own setup and checks: every node of the config, a patient timeout. */
 export function esClient(config: Config): Client {
-  return new Client({ nodes: esNodes(config.elasticsearch.url), requestTimeout: 30_000 });
+  return createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
 }
 
 /** Removes every index behind a test alias (and the alias itself). */

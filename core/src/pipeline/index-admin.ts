@@ -7,8 +7,8 @@ type EsConfig = Config['elasticsearch'];
 export async function createPhysicalIndex(client: Client, es: EsConfig, name = physicalIndexName(es.alias)): Promise<string> {
   await client.indices.create({
     index: name,
-    settings: indexSettings({ shards: es.shards, replicas: es.replicas, refreshInterval: es.refreshInterval }) as never,
-    mappings: indexMappings as never,
+    settings: indexSettings({ shards: es.shards, replicas: es.replicas, refreshInterval: es.refreshInterval }),
+    mappings: indexMappings,
   });
   return name;
 }

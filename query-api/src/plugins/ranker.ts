@@ -13,7 +13,7 @@ export default fp(
       canaryVersion: m.canaryVersion,
       canaryPercent: m.canaryPercent,
       budgetMs: m.budgetMs,
-      logger: app.log.child({ component: 'ranking' }) as never,
+      logger: app.log.child({ component: 'ranking' }),
       onRanked: (e) => {
         app.metrics.rankerDuration.observe({ ranker: e.fallbackReason ? 'bm25' : 'onnx', version: e.version ?? 'none' }, e.ms / 1000);
         if (e.fallbackReason) app.metrics.rankerFallbacks.inc({ reason: e.fallbackReason });

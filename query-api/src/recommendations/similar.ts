@@ -1,3 +1,4 @@
+import type { estypes } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, type ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
@@ -14,7 +15,7 @@ export interface SimilarItem {
   reasons: string[];
 }
 
-type Query = Record<string, unknown>;
+type Query = estypes.QueryDslQueryContainer;
 type Hit = { _id?: string; _source?: ListingDocument; matched_queries?: string[] | Record<string, number> };
 
 /** Candidates fetched per requested item from each content source: the blend re-orders a wider set than it returns. */
@@ -54,12 +55,12 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
     ...(doc.size ? [named('same_size', { term: { size: doc.size } })] : []),
     ...(doc.brand ? [named('same_brand', { term: { brand: doc.brand } })] : []),
   ];
-  const searches: Query[] = [{ index }, { size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { term: { category_leaf: doc.category_leaf } }], should } } }];
+  const searches: estypes.MsearchRequestItem[] = [{ index }, { size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { term: { category_leaf: doc.category_leaf } }], should } } }];
   if (neighbours.length > 0) {
     searches.push({ index }, { size: neighbours.length, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { ids: { values: neighbours.map((x) => x.id) } }] } } });
   }
   const [res, bySize, byBrand] = await Promise.all([
-    esCall('msearch', () => app.es.msearch<ListingDocument>({ searches: searches as never })),
+    esCall('msearch', () => app.es.msearch<ListingDocument>({ searches })),
     doc.size ? popularIn(app, `size:${doc.size}`, [{ term: { size: doc.size } }], n) : Promise.resolve([]),
     doc.brand ? popularIn(app, `brand:${doc.brand}`, [{ term: { brand: doc.brand } }], n) : Promise.resolve([]),
   ]);
@@ -69,7 +70,7 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
   if (items.length < size) {
     // A sparse leaf with no behaviour yet: listings that read alike anywhere.
     const more = await esCall('search', () =>
-      app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } as never }),
+      app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } }),
     );
     items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours, recsWeights(app).similar);
     return { items: items.slice(0, size), leaf: doc.category_leaf, sparse: true };

@@ -10,6 +10,7 @@
  * here, for BM25 hits and kNN hits alike: no second request that would wait for BM25's ids. A kNN-only
  * hit has bm25 0 (it is below BM25's cut or does not match the words at all).
  */
+import type { estypes } from '@elastic/elasticsearch';
 import type { ListingDocument } from '../../../core/src/index.js';
 import { cosineWithQuantized } from '../../../core/src/text-embedder.js';
 import type { Candidate } from '../../../ranking/src/types.js';
@@ -22,7 +23,11 @@ export const KNN_NUM_CANDIDATES = 300;
 export const EMBEDDING_DOCVALUES = ['embedding_int8'];
 
 /** The kNN search for the nearest listings passing the same filters as the text query. */
-export function knnSearch(vector: ArrayLike<number>, filters: unknown[], k = KNN_CANDIDATES) {
+export function knnSearch(
+  vector: ArrayLike<number>,
+  filters: estypes.QueryDslQueryContainer[],
+  k = KNN_CANDIDATES,
+): { knn: estypes.KnnSearch; size: number; docvalue_fields: string[] } {
   return {
     knn: { field: 'embedding', query_vector: Array.from(vector), k, num_candidates: Math.max(k, KNN_NUM_CANDIDATES), filter: filters },
     size: k,

@@ -1,12 +1,13 @@
+import type { estypes } from '@elastic/elasticsearch';
 import { PRICE_BUCKETS } from '../../../core/src/index.js';
 import type { EntryScope } from '../cache/entry-scope.js';
 import type { SearchQuery } from '../schemas/search.js';
 import { textQuery } from './text-query.js';
 
-type Json = Record<string, unknown>;
+type Query = estypes.QueryDslQueryContainer;
 export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
 /** Recommendations only ever show listings on sale. */
-export const ON_SALE = { term: { status: 'on_sale' } };
+export const ON_SALE: Query = { term: { status: 'on_sale' } };
 
 /** What an item in a response shows (see toItem). */
 const SHOWN_FIELDS = [
@@ -30,8 +31,8 @@ export function parseCategory(category: string): { path: string[] } | { name: st
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 /** Every filter of the request (all in filter context: cached by Elasticsearch, no effect on BM25). */
-export function buildFilters(p: SearchQuery): Json[] {
-  const filters: Json[] = [{ term: { status: p.status ?? 'on_sale' } }];
+export function buildFilters(p: SearchQuery): Query[] {
+  const filters: Query[] = [{ term: { status: p.status ?? 'on_sale' } }];
   if (p.category) {
     const c = parseCategory(p.category);
     if ('path' in c) c.path.forEach((name, level) => filters.push({ term: { [CATEGORY_LEVEL_FIELDS[level]!]: name } }));
@@ -75,12 +76,12 @@ export function resultScope(p: SearchQuery, page?: { sort: 'newest' | 'price_asc
 }
 
 /** The query part: BM25 text relevance (filters apart) or, for browsing, everything. */
-export function buildQuery(p: SearchQuery): Json {
+export function buildQuery(p: SearchQuery): Query {
   return { bool: { must: [textQuery(p.q ?? '')], filter: buildFilters(p) } };
 }
 
 /** Sort for the non-relevance orders; `id` breaks ties so search_after never skips or repeats. */
-export function buildSort(sort: SearchQuery['sort']): Json[] {
+export function buildSort(sort: SearchQuery['sort']): estypes.SortCombinations[] {
   switch (sort) {
     case 'newest':
       return [{ created_at: 'desc' }, { id: 'asc' }];
@@ -91,7 +92,7 @@ export function buildSort(sort: SearchQuery['sort']): Json[] {
     case 'popular':
       return [{ popularity: 'desc' }, { id: 'asc' }];
     default:
-      return [{ _score: 'desc' }, { popularity: 'desc' }, { id: 'asc' }];
+      return [{ _score: { order: 'desc' } }, { popularity: 'desc' }, { id: 'asc' }];
   }
 }
 
@@ -99,10 +100,14 @@ export function buildSort(sort: SearchQuery['sort']): Json[] {
  * Facet aggregations: children of the current category level (top level when none is chosen), brands,
  * conditions and price ranges. Computed over the full filtered result set.
  */
-export function buildAggs(p: SearchQuery): { aggs: Json; level: number; parent: string | null } {
+export function buildAggs(p: SearchQuery): {
+  aggs: Record<string, estypes.AggregationsAggregationContainer>;
+  level: number;
+  parent: string | null;
+} {
   let level = 0;
   let parent: string | null = null;
-  let childAgg: Json = { terms: { field: 'category_l0', size: 30 } };
+  let childAgg: estypes.AggregationsAggregationContainer = { terms: { field: 'category_l0', size: 30 } };
   if (p.category) {
     const c = parseCategory(p.category);
     if ('path' in c) {

@@ -1,3 +1,4 @@
+import type { estypes } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { redisKeys, SEARCH_WINDOW_TTL_S, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
@@ -196,7 +197,12 @@ export class SearchService {
     const { config, es, metrics } = this.app;
     try {
       const res = await esCall('knn', () =>
-        es.search<ListingDocument>({ index: config.elasticsearch.alias, ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates), _source: SOURCE_FIELDS, timeout: `${config.elasticsearch.requestTimeoutMs}ms` } as never),
+        es.search<ListingDocument>({
+          index: config.elasticsearch.alias,
+          ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates),
+          _source: SOURCE_FIELDS,
+          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+        }),
         (op, s) => metrics.esDuration.observe({ op }, s),
       );
       return res.hits.hits as ScoredHit[];
@@ -224,17 +230,26 @@ export class SearchService {
   }
 
   /** One search on the listings alias with facets and a capped total, timed and with mapped failures. */
-  private retrieve(query: Record<string, unknown>, aggs: Record<string, unknown>, extra: { size: number; sort?: unknown[]; search_after?: unknown[]; docvalue_fields?: string[] }) {
+  private retrieve(
+    query: estypes.QueryDslQueryContainer,
+    aggs: Record<string, estypes.AggregationsAggregationContainer>,
+    extra: {
+      size: number;
+      sort?: estypes.SortCombinations[];
+      search_after?: estypes.SortResults;
+      docvalue_fields?: string[];
+    },
+  ) {
     const { config, es, metrics } = this.app;
     return esCall('search', () =>
       es.search<ListingDocument>({
         index: config.elasticsearch.alias,
-        query: query as never,
-        aggs: aggs as never,
+        query,
+        aggs,
         track_total_hits: 10_000,
         _source: SOURCE_FIELDS,
         timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
-        ...(extra as object),
+        ...extra,
       }),
       (op, s) => metrics.esDuration.observe({ op }, s),
     );

@@ -1,3 +1,5 @@
+import type { estypes } from '@elastic/elasticsearch';
+
 /**
  * The BM25 text-relevance query: multi-field over title (boosted), brand, category and description,
  * typo tolerance that leaves short words alone (AUTO:4,8 means no edits under 4 characters), search-time
@@ -17,7 +19,7 @@ const MATCH_SHARE = '2<75%';
 /** Words past these still count in the field-centric clause; they only make no clause of their own. */
 const MAX_WORD_CLAUSES = 8;
 
-export function textQuery(q: string): Record<string, unknown> {
+export function textQuery(q: string): estypes.QueryDslQueryContainer {
   const text = q.trim();
   if (!text) return { match_all: {} };
   return {
@@ -42,11 +44,11 @@ export function textQuery(q: string): Record<string, unknown> {
  * asks each word to match in any field, with MATCH_SHARE over the words, so such listings match too
  * (scored by it alone, below those that match in one field).
  */
-function matchQuery(text: string): Record<string, unknown> {
-  const fieldCentric = { multi_match: { query: text, type: 'most_fields', fields: FIELDS, ...TYPOS, operator: 'or', minimum_should_match: MATCH_SHARE } };
+function matchQuery(text: string): estypes.QueryDslQueryContainer {
+  const fieldCentric: estypes.QueryDslQueryContainer = { multi_match: { query: text, type: 'most_fields', fields: FIELDS, ...TYPOS, operator: 'or', minimum_should_match: MATCH_SHARE } };
   const words = text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).slice(0, MAX_WORD_CLAUSES);
   // One word matches the same listings either way.
   if (words.length < 2) return fieldCentric;
-  const wordCentric = { bool: { should: words.map((w) => ({ multi_match: { query: w, type: 'best_fields', fields: WORD_FIELDS } })), minimum_should_match: MATCH_SHARE } };
+  const wordCentric: estypes.QueryDslQueryContainer = { bool: { should: words.map((w) => ({ multi_match: { query: w, type: 'best_fields', fields: WORD_FIELDS } })), minimum_should_match: MATCH_SHARE } };
   return { bool: { should: [fieldCentric, wordCentric], minimum_should_match: 1 } };
 }
