@@ -1,8 +1,8 @@
 // Why not bentocache (issue 24; bench/cache-library.ts, docs/benchmarks.md). Its memory hit JSON-parses the entry:
-// p50 ~270 µs and ~98 KB allocated per hit of an 80 KB window (ours 0.4 µs, ~1.5 KB). `serialize: false` (3.4 µs) loses
-// the byte bound and in 1.6.1 throws on every memory read of an entry refilled from Redis (its issue #111). Dropping by
-// listing takes a tag per listing: 200 tag lookups per hit (p50 ~1.3 ms; tag keys evict entries). Nothing in it can run
-// the scope drops over memory entries or check Redis reads against recent changes (issue 20); a read's layer is in events.
+// p50 230-300 µs, ~98 KB allocated per hit of an 80 KB window (ours 0.4 µs, 1.5 KB). `serialize: false` (3.4 µs) has
+// no byte bound and in 1.6.1 throws on memory reads of entries refilled from Redis, once leaving the key locked (its
+// issue #111). Drop by listing means a tag per listing, 200 lookups per hit (p50 0.9-1.4 ms). Nothing in it can run the
+// scope drops over memory entries or check Redis reads against recent changes (issue 20); a read's layer is in events.
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { MatchMemo, mayEnter, type ChangedListing, type EntryScope } from './entry-scope.js';
