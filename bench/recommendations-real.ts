@@ -86,12 +86,13 @@ type Summary = ReturnType<typeof summarise>;
  * weights are chosen offline (recs_offline.py, cross-validation on the tuning half); these check the
  * choice through the API, on the tuning half only.
  */
+const PREVIOUS = 'feed.size_in_department=0,feed.brand=1,feed.department=0.1,feed.category=0.25,feed.liked_together=0.5,feed.popularity=0.5,feed.price_fit=0.1';
 const VARIANTS: Record<string, string> = {
   defaults: '',
-  previous_weights: 'feed.size_in_department=0,feed.brand=1,feed.department=0.1,feed.category=0.25,feed.liked_together=0.5,feed.popularity=0.5,feed.price_fit=0.1',
-  no_co_engagement: 'feed.liked_together=0,similar.liked_together=0',
-  no_size_in_department: 'feed.size_in_department=0',
-  no_freshness_text: 'feed.freshness=0,similar.similar_text=0',
+  previous_weights: PREVIOUS,
+  previous_plus_size_in_department: `${PREVIOUS.replace('feed.size_in_department=0', 'feed.size_in_department=0.5')}`,
+  brand_1: 'feed.brand=1',
+  popularity_0_5: 'feed.popularity=0.5',
 };
 
 function summarise(rs: Row[]) {
