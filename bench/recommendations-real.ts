@@ -81,19 +81,28 @@ type Row = { group: 'tuning' | 'evaluation'; feed: Hit; similar: Hit; pop: Hit; 
 type Hit = { hit: number; ndcg: number };
 type Summary = ReturnType<typeof summarise>;
 
-/** Weight variants tried by --tune (RECS_WEIGHTS syntax); `defaults` is what the service ships. */
+/**
+ * Weight variants tried by --tune (RECS_WEIGHTS syntax); `defaults` is what the service ships. The shipped
+ * weights are chosen offline (recs_offline.py, cross-validation on the tuning half); these check the
+ * choice through the API, on the tuning half only.
+ */
+const PREVIOUS = 'feed.size_in_department=0,feed.brand=1,feed.department=0.1,feed.category=0.25,feed.liked_together=0.5,feed.popularity=0.5,feed.price_fit=0.1';
 const VARIANTS: Record<string, string> = {
   defaults: '',
-  no_co_engagement: 'feed.liked_together=0,similar.liked_together=0',
-  more_co_engagement: 'feed.liked_together=1,similar.liked_together=2',
-  offline_tuning_half: 'feed.popularity=0.25,feed.category=0.5,feed.department=0.25,similar.popularity=1,similar.same_brand=0.5,similar.same_category=0.5',
-  brand_size_heavier: 'feed.brand=2,similar.same_size=2',
-  no_freshness_text: 'feed.freshness=0,feed.price_fit=0,similar.similar_text=0',
+  previous_weights: PREVIOUS,
+  previous_plus_size_in_department: `${PREVIOUS.replace('feed.size_in_department=0', 'feed.size_in_department=0.5')}`,
+  brand_1: 'feed.brand=1',
+  popularity_0_5: 'feed.popularity=0.5',
 };
 
 function summarise(rs: Row[]) {
   const mean = (f: (r: Row) => number) => round((100 * rs.reduce((s, r) => s + f(r), 0)) / Math.max(1, rs.length), 2);
-  const pair = (k: 'feed' | 'similar' | 'pop' | 'coFeed' | 'popSimilar' | 'coSimilar') => ({ hit_rate_pct: mean((r) => r[k].hit), ndcg_pct: mean((r) => r[k].ndcg) });
+  // Standard error of a hit rate over these users: sqrt(p (1 - p) / n).
+  const se = (p: number) => round(100 * Math.sqrt((p / 100) * (1 - p / 100) / Math.max(1, rs.length)), 2);
+  const pair = (k: 'feed' | 'similar' | 'pop' | 'coFeed' | 'popSimilar' | 'coSimilar') => {
+    const hit = mean((r) => r[k].hit);
+    return { hit_rate_pct: hit, se_pct: se(hit), ndcg_pct: mean((r) => r[k].ndcg) };
+  };
   const hitSources: Record<string, number> = {};
   for (const r of rs) for (const s of r.sources) hitSources[s] = (hitSources[s] ?? 0) + 1;
   return {

@@ -11,6 +11,11 @@ export interface UserProfile {
   price_band?: { low: number; high: number };
   /** sizes of what the user engaged with (e.g. "Size S"): what fits them; absent on old profiles */
   size_affinity?: Record<string, number>;
+  /**
+   * per department (first category level), the share of the user's engagement there in each size: size fit
+   * per department, since a person's size differs between shoes and dresses; absent on old profiles
+   */
+  size_by_department?: Record<string, Record<string, number>>;
   recent_listing_ids: string[];
   /** listings the user liked or bought, most recent first: the feed's `because_you_liked` seeds, never shown again */
   liked_listing_ids?: string[];

@@ -52,6 +52,7 @@ export async function recordEvents(redis: Redis, namespace: string, events: Inte
     if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
     // Size says who an item fits: in second-hand fashion the strongest single signal of a next favorite.
     if (f.size) tx.hincrbyfloat(k.affinity, `z:${f.size}`, w);
+    if (f.size && f.category_path[0]) tx.hincrbyfloat(k.affinity, sizeInDepartmentField(f.category_path[0], f.size), w);
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
   const users = [...touched];
@@ -77,6 +78,25 @@ async function trimAffinities(redis: Redis, key: string): Promise<void> {
   if (weakest.length > 0) await redis.hdel(key, ...weakest);
 }
 
+/** Separates department and size in a size-per-department affinity field (neither name contains it). */
+const UNIT = '\u001f';
+const sizeInDepartmentField = (department: string, size: string) => `zd:${department}${UNIT}${size}`;
+
+/** Per department, each size's share of the engagement there (fields `zd:<department><US><size>`, already decayed). */
+export function sizesByDepartment(fields: Array<[string, number]>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const totals: Record<string, number> = {};
+  for (const [field, w] of fields) {
+    const at = field.indexOf(UNIT);
+    if (!field.startsWith('zd:') || at < 0) continue;
+    const department = field.slice(3, at);
+    (out[department] ??= {})[field.slice(at + 1)] = w;
+    totals[department] = (totals[department] ?? 0) + w;
+  }
+  for (const [department, sizes] of Object.entries(out)) for (const s of Object.keys(sizes)) sizes[s]! /= totals[department] || 1;
+  return out;
+}
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 
 /** Reads a profile: affinities decayed to now and normalized per kind (category level, brand, size). */
@@ -92,9 +112,12 @@ export async function loadUserProfile(redis: Redis, namespace: string, userId: s
   let sizeTotal = 0;
   const levelTotals = new Map<number, number>();
   let brandTotal = 0;
+  const sizeInDepartment: Array<[string, number]> = [];
   for (const [field, raw] of Object.entries(aff)) {
     const w = Number(raw) / scale;
-    if (field.startsWith('c:')) {
+    if (field.startsWith('zd:')) {
+      sizeInDepartment.push([field, w]);
+    } else if (field.startsWith('c:')) {
       const path = field.slice(2);
       category[path] = w;
       const level = path.split(' > ').length;
@@ -117,6 +140,7 @@ export async function loadUserProfile(redis: Redis, namespace: string, userId: s
     brand_affinity: brand,
     ...(sortedPrices.length >= 2 ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } } : {}),
     size_affinity: size,
+    size_by_department: sizesByDepartment(sizeInDepartment),
     recent_listing_ids: recent,
     liked_listing_ids: liked,
     purchased_listing_ids: purchased,

@@ -5,11 +5,16 @@ import type { FeedWeights } from './weights.js';
 export const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
   Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
 
-/** How well a listing fits the person: size, brand, department and category shares of their engagement, weighted. */
+/**
+ * How well a listing fits the person: size, brand, department and category shares of their engagement, and
+ * the share of their engagement in the listing's department that was in its size (size fit per department),
+ * weighted. models/pipeline/recs_features.py computes the same features offline.
+ */
 export function fitScore(user: UserProfile, doc: ListingDocument, w: FeedWeights): number {
   const path = doc.category_path ?? [];
   return (
     w.size * (doc.size ? (user.size_affinity?.[doc.size] ?? 0) : 0) +
+    w.size_in_department * (doc.size && path[0] ? (user.size_by_department?.[path[0]]?.[doc.size] ?? 0) : 0) +
     w.brand * (doc.brand ? (user.brand_affinity[doc.brand] ?? 0) : 0) +
     w.department * (path[0] ? (user.category_affinity[path[0]] ?? 0) : 0) +
     w.category * (path.length >= 2 ? (user.category_affinity[path.join(' > ')] ?? 0) : 0)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, toListingDocument, type Listing, type UserProfile } from '../../../core/src/index.js';
+import { sizesByDepartment } from '../../src/profiles/profile-store.js';
 import { fitScore, scoreFeed, topKeys } from '../../src/recommendations/feed-score.js';
 import { FEED_WEIGHTS, recsWeights } from '../../src/recommendations/weights.js';
 
@@ -21,6 +22,20 @@ describe('feed scoring', () => {
     const fits = listing('a', { size: 'Size S', brand: 'Zara' });
     expect(fitScore(user, fits, FEED_WEIGHTS)).toBeCloseTo(0.75 * FEED_WEIGHTS.size + FEED_WEIGHTS.brand + FEED_WEIGHTS.department + 0.5 * FEED_WEIGHTS.category);
     expect(fitScore(user, listing('b', { size: 'Size XL', brand: 'Other', category_path: ['Men', 'Coats'] }), FEED_WEIGHTS)).toBe(0);
+  });
+
+  it('adds the share of the person engagement in the listing department that was in its size', () => {
+    const w = { ...FEED_WEIGHTS, size: 0, brand: 0, department: 0, category: 0, size_in_department: 2 };
+    const withDepartments: UserProfile = { ...user, size_by_department: { Women: { 'Size S': 0.25, 'Size M': 0.75 }, Shoes: { 'Size S': 1 } } };
+    expect(fitScore(withDepartments, listing('m', { size: 'Size M' }), w)).toBeCloseTo(1.5);
+    expect(fitScore(withDepartments, listing('s', { size: 'Size S' }), w)).toBeCloseTo(0.5);
+    expect(fitScore(withDepartments, listing('kid', { size: 'Size S', category_path: ['Kids', 'Tops'] }), w)).toBe(0);
+    expect(fitScore(user, listing('old-profile', { size: 'Size M' }), w)).toBe(0);
+  });
+
+  it('normalises sizes within each department, not across them', () => {
+    const by = sizesByDepartment([['zd:Women\u001fSize S', 3], ['zd:Women\u001fSize M', 1], ['zd:Shoes\u001fSize 8', 0.5], ['z:Size S', 9], ['zd:broken', 1]]);
+    expect(by).toEqual({ Women: { 'Size S': 0.75, 'Size M': 0.25 }, Shoes: { 'Size 8': 1 } });
   });
 
   it('ranks what fits above what is only popular, and co-engagement lifts a candidate', () => {
