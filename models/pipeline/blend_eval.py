@@ -111,6 +111,21 @@ def report(res: dict, qs: dict) -> dict:
         "condensed": s["ndcg@10_condensed"],
         "judged@10": s["judged@10"],
         "ungraded_in_top10": ungraded,
+        "per_query_standard": {n: v["model.standard"] for n, v in pq.items()},
+    }
+
+
+def versus(a: dict, b: dict, boot: int = 2000, seed: int = 7) -> dict:
+    """Paired comparison of two variants' per-query standard NDCG@10 (a - b): mean, 95 % interval over
+    resampled queries, and how many queries a made better / worse."""
+    names = sorted(a)
+    d = np.array([a[n] - b[n] for n in names])
+    idx = np.random.default_rng(seed).integers(0, len(names), size=(boot, len(names)))
+    means = d[idx].mean(axis=1)
+    return {
+        "diff": round(float(d.mean()), 4),
+        "diff_ci95": [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)],
+        "better_worse": [int((d > 1e-9).sum()), int((d < -1e-9).sum())],
     }
 
 
@@ -151,6 +166,12 @@ def main() -> None:
             out[view][name] = {**report(res, qs), **info}
             st = out[view][name]["standard"]["model"]
             print(view, name, st["ndcg@10"], st["gain"], st["gain_ci95"], {k: v["gain"] for k, v in st["by_class"].items()}, flush=True)
+        if "shipped_model" in out[view]:
+            ref = out[view]["shipped_model"]["per_query_standard"]
+            for name, entry in out[view].items():
+                if name != "shipped_model":
+                    entry["versus_shipped_model"] = versus(entry["per_query_standard"], ref)
+                    print(view, name, "- shipped model:", entry["versus_shipped_model"], flush=True)
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
 
 
