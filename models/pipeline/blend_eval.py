@@ -17,7 +17,7 @@ import lightgbm as lgb
 import numpy as np
 
 import train
-from blend import Blend, blend_scores, columns, fit_blend, grid
+from blend import Blend, blend_scores, columns, fit_blend
 from cv_eval import Query, build_queries, cross_validate, standard_ndcg, summarize
 
 KINDS = ("score", "score_minmax", "rank", "rank_minmax", "weighted_rrf")
@@ -56,7 +56,8 @@ def prefix_scorer(cols: dict, chosen: list):
     def train_and_score(train_q: list[Query], test_q: list[Query]) -> dict[str, list[float]]:
         b = fit_any(train_q, cols)
         def value(nm):
-            return float(np.mean([standard_ndcg(q, np.argsort(-prefix_scores(cols[q.text], b, *nm), kind="stable")) for q in train_q]))
+            orders = [np.argsort(-prefix_scores(cols[q.text], b, *nm), kind="stable") for q in train_q]
+            return float(np.mean([standard_ndcg(q, o) for q, o in zip(train_q, orders)]))
         n, m = max(((n, m) for n in PREFIX_N for m in PREFIX_M), key=value)
         chosen.append((b, n, m))
         return {q.text: prefix_scores(cols[q.text], b, n, m).tolist() for q in test_q}
@@ -69,18 +70,22 @@ def tree_scorer(names: list[str], cols: dict, mode: str, scale: float, rounds: i
     scale * blend, so the trees only correct the blend)."""
     def x(q: Query, b: Blend) -> np.ndarray:
         base = train.features(q.rows, names)
-        return np.hstack([base, blend_scores(cols[q.text], b)[:, None].astype(np.float32)]) if mode == "feature" else base
+        if mode != "feature":
+            return base
+        return np.hstack([base, blend_scores(cols[q.text], b)[:, None].astype(np.float32)])
 
     def train_and_score(train_q: list[Query], test_q: list[Query]) -> dict[str, list[float]]:
         key = (frozenset(q.text for q in train_q), scale)
         if key not in cache:
             b = fit_any(train_q, cols)
-            labels = np.concatenate([[train.UNJUDGED_LABEL if r["rating"] is None else r["rating"] for r in q.rows] for q in train_q])
+            label = lambda r: train.UNJUDGED_LABEL if r["rating"] is None else r["rating"]
+            labels = np.array([label(r) for q in train_q for r in q.rows])
             params = dict(train.PARAMS)
             if mode == "feature":
                 params["monotone_constraints"] = list(train.PARAMS["monotone_constraints"]) + [1]
             init = np.concatenate([scale * blend_scores(cols[q.text], b) for q in train_q]) if mode == "init" else None
-            ds = lgb.Dataset(np.vstack([x(q, b) for q in train_q]), labels, group=[len(q.rows) for q in train_q], init_score=init)
+            groups = [len(q.rows) for q in train_q]
+            ds = lgb.Dataset(np.vstack([x(q, b) for q in train_q]), labels, group=groups, init_score=init)
             cache[key] = (b, lgb.train(params, ds, num_boost_round=max(ROUNDS)))
         b, booster = cache[key]
         out = {}
@@ -105,7 +110,8 @@ def choose_tree_setting(qs: dict, names: list[str], cols: dict, mode: str) -> tu
 def report(res: dict, qs: dict) -> dict:
     s = summarize(res, qs)
     pq = res["per_query"]
-    ungraded = {r: round(float(sum((1 - v[f"{r}.judged"]) * 10 for v in pq.values())), 1) for r in ("bm25", "hybrid_rrf", "model")}
+    rankers = ("bm25", "hybrid_rrf", "model")
+    ungraded = {r: round(float(sum((1 - v[f"{r}.judged"]) * 10 for v in pq.values())), 1) for r in rankers}
     return {
         "standard": s["ndcg@10_standard"],
         "condensed": s["ndcg@10_condensed"],
@@ -157,7 +163,8 @@ def main() -> None:
         for mode in ("feature", "init"):
             if not only or f"lgbm_{mode}" in only:
                 (scale, rounds), by = choose_tree_setting(qs, names, cols, mode)
-                variants[f"lgbm_{mode}"] = (tree_scorer(names, cols, mode, scale, rounds, {}), {"scale": scale, "trees": rounds, "by_scale_x_trees": by})
+                info = {"scale": scale, "trees": rounds, "by_scale_x_trees": by}
+                variants[f"lgbm_{mode}"] = (tree_scorer(names, cols, mode, scale, rounds, {}), info)
         out[view] = {}
         for name, (scorer, info) in variants.items():
             res = cross_validate(qs, scorer, 5, train.REPORT_SEEDS)
@@ -165,7 +172,8 @@ def main() -> None:
                 info = {"chosen": sorted({str(c) for c in info["chosen"]})}
             out[view][name] = {**report(res, qs), **info}
             st = out[view][name]["standard"]["model"]
-            print(view, name, st["ndcg@10"], st["gain"], st["gain_ci95"], {k: v["gain"] for k, v in st["by_class"].items()}, flush=True)
+            classes = {k: v["gain"] for k, v in st["by_class"].items()}
+            print(view, name, st["ndcg@10"], st["gain"], st["gain_ci95"], classes, flush=True)
         if "shipped_model" in out[view]:
             ref = out[view]["shipped_model"]["per_query_standard"]
             for name, entry in out[view].items():
