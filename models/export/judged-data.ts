@@ -73,7 +73,8 @@ for (const [fileIndex, file] of judgmentsFiles.entries()) {
 
 const config = loadConfig({ ...process.env, ES_INDEX_ALIAS: 'ltr-icecat' });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
-const index = 'ltr-icecat-train';
+// One index per run: two exports at once (parallel sessions, CI) must not delete each other's products.
+const index = `ltr-icecat-train-${process.pid}`;
 await es.indices.delete({ index, ignore_unavailable: true });
 await createPhysicalIndex(es, { ...config.elasticsearch, refreshInterval: '-1' }, index);
 
