@@ -33,7 +33,7 @@ export interface ChangeJobResult {
  * once (PermanentIndexingError is BullMQ's UnrecoverableError).
  */
 export function createChangeJobProcessor(deps: ChangeJobDeps): (job: Job<ChangeBatchJob>) => Promise<ChangeJobResult> {
-  const { writer, deadLetters, metrics, logger, neighbours } = deps;
+  const { writer, metrics, logger, neighbours } = deps;
   return async (job) => {
     const log = logger.child({ job_id: job.id, attempt: job.attemptsMade + 1 });
     const { valid, letters } = validateJob(job);
