@@ -6,7 +6,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '.run/', 'coverage/', 'infra/', 'query-api/src/workbench/assets/vendor/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.data/',
+      '.run/',
+      'coverage/',
+      'infra/',
+      'query-api/src/workbench/assets/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // The workbench's scripts run in the browser; everything else runs on Node.
@@ -15,7 +25,10 @@ export default tseslint.config(
   {
     rules: {
       // `_`-prefixed parameters are deliberate (a callback's shape), not forgotten.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

@@ -82,13 +82,20 @@ export function bentoSide(name: string, opts: BentoOptions): SideSpec {
     name,
     async create(redisUrl, prefix) {
       const connection = new Redis(redisUrl);
-      const l1 = opts.objectsInL1 ? memoryDriver({ maxItems: MEMORY_ITEMS, serialize: false }) : memoryDriver({ maxItems: MEMORY_ITEMS, maxSize: MEMORY_BYTES });
+      const l1 = opts.objectsInL1
+        ? memoryDriver({ maxItems: MEMORY_ITEMS, serialize: false })
+        : memoryDriver({ maxItems: MEMORY_ITEMS, maxSize: MEMORY_BYTES });
       const bento = new BentoCache({
         default: 'results',
         prefix,
         ttl: `${TTL_SECONDS}s`,
         grace: `${TTL_SECONDS * 2}s`,
-        stores: { results: bentostore().useL1Layer(l1).useL2Layer(redisDriver({ connection })).useBus(redisBusDriver({ connection })) },
+        stores: {
+          results: bentostore()
+            .useL1Layer(l1)
+            .useL2Layer(redisDriver({ connection }))
+            .useBus(redisBusDriver({ connection })),
+        },
       });
       let layer = 'miss';
       let reading = '';

@@ -28,7 +28,11 @@ import { arg, log, percentile, root, round, uniqueSuffix } from './support.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', import.meta.filename, ...process.argv.slice(2)],
+    { cwd: root, stdio: 'inherit' },
+  );
   process.exit(child.status ?? 1);
 }
 const forceGc = gc!;
@@ -49,11 +53,21 @@ const pool = Array.from({ length: POOL }, (_, i) => {
   const l = generateListing(i, 7);
   return toItem(toListingDocument(l, 1, l.updated_at), 1 - i / POOL);
 });
-const facets = { brand: Array.from({ length: 10 }, (_, i) => ({ value: `brand-${i}`, count: 500 - i * 40 })), condition: ['new', 'like_new', 'good', 'fair'].map((value, i) => ({ value, count: 300 - i * 50 })) };
+const facets = {
+  brand: Array.from({ length: 10 }, (_, i) => ({ value: `brand-${i}`, count: 500 - i * 40 })),
+  condition: ['new', 'like_new', 'good', 'fair'].map((value, i) => ({ value, count: 300 - i * 50 })),
+};
 /** One window per key: overlapping slices of the pool, so listings show on several entries, as in real traffic. */
 const entries: CachedValue<unknown>[] = Array.from({ length: keyCount }, (_, k) => {
   const items = Array.from({ length: itemsPerEntry }, (_, j) => pool[(k * 97 + j * 7) % POOL]!);
-  const value = { query_id: `q-${k}`, items, total: { value: 1234 + k, relation: 'eq' }, facets, ranker: 'onnx:bench', retrieval: 'hybrid' };
+  const value = {
+    query_id: `q-${k}`,
+    items,
+    total: { value: 1234 + k, relation: 'eq' },
+    facets,
+    ranker: 'onnx:bench',
+    retrieval: 'hybrid',
+  };
   return { value, ids: items.map((i) => i.id), scope: [{ status: 'on_sale', q: `query ${k}` }] };
 });
 const keys = entries.map((_, k) => `search:bench-${k}`);
@@ -95,7 +109,12 @@ const flushGcEntries = () => new Promise((r) => setTimeout(r, 5));
 const us = (ms: number) => round(ms * 1000, 1);
 function latencySummary(samples: Float64Array) {
   const sorted = Array.from(samples).sort((a, b) => a - b);
-  return { p50_us: us(percentile(sorted, 50)), p99_us: us(percentile(sorted, 99)), p999_us: us(percentile(sorted, 99.9)), max_us: us(sorted.at(-1) ?? NaN) };
+  return {
+    p50_us: us(percentile(sorted, 50)),
+    p99_us: us(percentile(sorted, 99)),
+    p999_us: us(percentile(sorted, 99.9)),
+    max_us: us(sorted.at(-1) ?? NaN),
+  };
 }
 
 /** A get that never settles counts as hung, not as a stuck benchmark (a lock left held never releases its waiters). */
@@ -113,7 +132,8 @@ async function memoryHits(cache: BenchCache) {
   for (let k = 0; k < keyCount; k++) await cache.get(keys[k]!, computeOf(k));
   const deadline = () => performance.now() + maxSeconds * 1000;
   let end = deadline();
-  for (let i = 0; i < Math.min(ops / 4, 20_000) && performance.now() < end; i++) await cache.get(keys[sequence[i % sequence.length]!]!, computeOf(sequence[i % sequence.length]!));
+  for (let i = 0; i < Math.min(ops / 4, 20_000) && performance.now() < end; i++)
+    await cache.get(keys[sequence[i % sequence.length]!]!, computeOf(sequence[i % sequence.length]!));
 
   await flushGcEntries();
   const gcBefore = { ...gcs };
@@ -128,7 +148,11 @@ async function memoryHits(cache: BenchCache) {
   }
   const elapsed = performance.now() - started;
   await flushGcEntries();
-  const gcRates = { minor_per_1k_ops: round(((gcs.minor - gcBefore.minor) * 1000) / n, 3), major_per_1k_ops: round(((gcs.major - gcBefore.major) * 1000) / n, 3), gc_ms_per_1k_ops: round(((gcs.ms - gcBefore.ms) * 1000) / n, 3) };
+  const gcRates = {
+    minor_per_1k_ops: round(((gcs.minor - gcBefore.minor) * 1000) / n, 3),
+    major_per_1k_ops: round(((gcs.major - gcBefore.major) * 1000) / n, 3),
+    gc_ms_per_1k_ops: round(((gcs.ms - gcBefore.ms) * 1000) / n, 3),
+  };
 
   const samples = new Float64Array(Math.min(n, 200_000));
   end = deadline();
@@ -139,7 +163,14 @@ async function memoryHits(cache: BenchCache) {
     await cache.get(keys[k]!, computeOf(k));
     samples[m] = performance.now() - t;
   }
-  return { ops: n, not_memory_hits: notMemory, ns_per_op: Math.round((elapsed * 1e6) / n), ...gcRates, bytes_per_op: await bytesPerOp(cache), latency: { samples: m, ...latencySummary(samples.subarray(0, m)) } };
+  return {
+    ops: n,
+    not_memory_hits: notMemory,
+    ns_per_op: Math.round((elapsed * 1e6) / n),
+    ...gcRates,
+    bytes_per_op: await bytesPerOp(cache),
+    latency: { samples: m, ...latencySummary(samples.subarray(0, m)) },
+  };
 }
 
 /** Heap growth per get over batches between forced GCs; a batch during which a GC ran is discarded (and the next halved). */
@@ -166,7 +197,14 @@ async function bytesPerOp(cache: BenchCache) {
     if (grown === undefined || grown < 0) batch = Math.max(1, batch >> 1);
     else perOp.push((grown - overhead) / batch);
   }
-  return perOp.length ? Math.round(percentile(perOp.sort((a, b) => a - b), 50)) : null;
+  return perOp.length
+    ? Math.round(
+        percentile(
+          perOp.sort((a, b) => a - b),
+          50,
+        ),
+      )
+    : null;
 }
 
 /** (b) A new instance reads every key once (from Redis), then once more (from its memory). */
@@ -193,7 +231,12 @@ async function redisHits(side: SideSpec, prefix: string) {
         firstError ??= String(err);
       }
     }
-    return { first_read_layers: layers, ...latencySummary(samples), second_read_layers: again, ...(firstError ? { second_read_error: firstError } : {}) };
+    return {
+      first_read_layers: layers,
+      ...latencySummary(samples),
+      second_read_layers: again,
+      ...(firstError ? { second_read_error: firstError } : {}),
+    };
   } finally {
     await cache.close();
   }
@@ -216,21 +259,34 @@ async function coldBurst(side: SideSpec, prefix: string) {
       let firstError: string | undefined;
       const latencies = new Float64Array(BURST);
       const started = performance.now();
-      await Promise.all(Array.from({ length: BURST }, async (_, i) => {
-        const t = performance.now();
-        try {
-          if ((await settleWithin(caches[i % caches.length]!.get(key, compute), 5000)) === HUNG) hung++;
-        } catch (err) {
-          errors++;
-          firstError ??= String(err);
-        }
-        latencies[i] = performance.now() - t;
-      }));
+      await Promise.all(
+        Array.from({ length: BURST }, async (_, i) => {
+          const t = performance.now();
+          try {
+            if ((await settleWithin(caches[i % caches.length]!.get(key, compute), 5000)) === HUNG) hung++;
+          } catch (err) {
+            errors++;
+            firstError ??= String(err);
+          }
+          latencies[i] = performance.now() - t;
+        }),
+      );
       const sorted = Array.from(latencies).sort((a, b) => a - b);
       const wall = round(performance.now() - started, 1);
-      return { computations, errors, hung_over_5_s: hung, ...(firstError ? { first_error: firstError } : {}), wall_ms: wall, p50_ms: round(percentile(sorted, 50), 1), max_ms: round(sorted.at(-1)!, 1) };
+      return {
+        computations,
+        errors,
+        hung_over_5_s: hung,
+        ...(firstError ? { first_error: firstError } : {}),
+        wall_ms: wall,
+        p50_ms: round(percentile(sorted, 50), 1),
+        max_ms: round(sorted.at(-1)!, 1),
+      };
     };
-    return { one_instance: await burst(instances.slice(0, 1), 'burst:one'), two_instances: await burst(instances, 'burst:two') };
+    return {
+      one_instance: await burst(instances.slice(0, 1), 'burst:one'),
+      two_instances: await burst(instances, 'burst:two'),
+    };
   } finally {
     await Promise.all(instances.map((c) => c.close()));
   }
@@ -258,7 +314,13 @@ async function invalidation(side: SideSpec, prefix: string) {
     await Promise.all([a.close(), b.close()]);
   }
   const sorted = times.sort((x, y) => x - y);
-  const summary = { rounds: INVALIDATIONS, b_fresh: times.length, timeouts, errors, ...(firstError ? { first_error: firstError } : {}) };
+  const summary = {
+    rounds: INVALIDATIONS,
+    b_fresh: times.length,
+    timeouts,
+    errors,
+    ...(firstError ? { first_error: firstError } : {}),
+  };
   return { ...summary, p50_ms: round(percentile(sorted, 50), 2), max_ms: round(sorted.at(-1) ?? NaN, 2) };
 }
 
@@ -319,7 +381,13 @@ try {
         const c = await coldBurst(side, prefix);
         log(`  (b), (c) done at ${round((performance.now() - sideStarted) / 1000, 1)} s`);
         const d = await invalidation(side, prefix);
-        (results[side.name] ??= []).push({ round: r + 1, memory_hits: a, redis_hits: b, cold_burst: c, invalidation: d });
+        (results[side.name] ??= []).push({
+          round: r + 1,
+          memory_hits: a,
+          redis_hits: b,
+          cold_burst: c,
+          invalidation: d,
+        });
         log(`  ${side.name}: ${round((performance.now() - sideStarted) / 1000, 1)} s`);
       } finally {
         await dropPrefix(redis, prefix);
@@ -333,8 +401,24 @@ try {
     machine: '2 cores shared with Elasticsearch, Redis and other benchmarks/tests',
     load_average: loadavg().map((x) => round(x, 2)),
     node: process.version,
-    params: { ops, keys: keyCount, items_per_entry: itemsPerEntry, entry_json_bytes: entryBytes, rounds, max_seconds: maxSeconds, burst: BURST, invalidations: INVALIDATIONS, zipf_s: 1 },
-    config: { ttl_s: 30, memory_items: 10_000, memory_mb: 256, bento_grace_s: 60, bento_l1_objects_variant: 'no byte bound (bentocache refuses maxSize without serialization)' },
+    params: {
+      ops,
+      keys: keyCount,
+      items_per_entry: itemsPerEntry,
+      entry_json_bytes: entryBytes,
+      rounds,
+      max_seconds: maxSeconds,
+      burst: BURST,
+      invalidations: INVALIDATIONS,
+      zipf_s: 1,
+    },
+    config: {
+      ttl_s: 30,
+      memory_items: 10_000,
+      memory_mb: 256,
+      bento_grace_s: 60,
+      bento_l1_objects_variant: 'no byte bound (bentocache refuses maxSize without serialization)',
+    },
     sides: results,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

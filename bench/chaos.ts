@@ -24,7 +24,8 @@ import { arg, log, root, round, startProcess, uniqueSuffix, waitForHttp } from '
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const faultArg = process.argv.indexOf('--faults');
 const faultNames = faultArg >= 0 ? process.argv[faultArg + 1]!.split(',') : Object.keys(FAULTS);
-for (const n of faultNames) if (!FAULTS[n]) throw new Error(`unknown fault ${n}; known: ${Object.keys(FAULTS).join(', ')}`);
+for (const n of faultNames)
+  if (!FAULTS[n]) throw new Error(`unknown fault ${n}; known: ${Object.keys(FAULTS).join(', ')}`);
 const beforeS = arg('before', 10);
 const afterS = arg('after', 10);
 const esPort = Number(process.env.CHAOS_ES_PORT ?? 9250);
@@ -35,7 +36,14 @@ const indexerPorts = [9490];
 const esTimeoutMs = 2000;
 // What each kind of request may take: the API's request budget (API_REQUEST_BUDGET_MS); liveness does no I/O.
 const requestBudgetMs = 3000;
-const budgetMs: Record<Kind, number> = { search: requestBudgetMs, feed: requestBudgetMs, similar: requestBudgetMs, events: requestBudgetMs, changes: requestBudgetMs, live: 1000 };
+const budgetMs: Record<Kind, number> = {
+  search: requestBudgetMs,
+  feed: requestBudgetMs,
+  similar: requestBudgetMs,
+  events: requestBudgetMs,
+  changes: requestBudgetMs,
+  live: 1000,
+};
 const clientTimeoutMs = 10_000;
 
 const id = uniqueSuffix();
@@ -62,8 +70,16 @@ const env: Record<string, string> = {
 };
 /** The queue names the processes derive from this environment (the same loader and module as theirs). */
 const names = queueNames(loadConfig(env));
-const apiEnv = (slot: number) => ({ ...env, PORT: String(apiPorts[slot]), ES_URL: proxies.map((p) => `http://127.0.0.1:${p.port}`).join(',') });
-const indexerEnv = (slot: number) => ({ ...env, INDEXER_METRICS_PORT: String(indexerPorts[slot]), ES_URL: cluster.nodeUrls().join(',') });
+const apiEnv = (slot: number) => ({
+  ...env,
+  PORT: String(apiPorts[slot]),
+  ES_URL: proxies.map((p) => `http://127.0.0.1:${p.port}`).join(','),
+});
+const indexerEnv = (slot: number) => ({
+  ...env,
+  INDEXER_METRICS_PORT: String(indexerPorts[slot]),
+  ES_URL: cluster.nodeUrls().join(','),
+});
 const apis: ChildProcess[] = [];
 const indexers: ChildProcess[] = [];
 
@@ -90,7 +106,8 @@ async function drain(timeoutMs = 240_000): Promise<number> {
   try {
     for (;;) {
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
-      if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0) return Date.now() - started;
+      if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0)
+        return Date.now() - started;
       if (Date.now() - started > timeoutMs) throw new Error(`queue did not drain: ${JSON.stringify(c)}`);
       await sleep(250);
     }
@@ -104,7 +121,9 @@ async function drain(timeoutMs = 240_000): Promise<number> {
 async function shedRequests(): Promise<number | null> {
   let total = 0;
   for (const port of apiPorts) {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-api-key': keys.operator } }).catch(() => undefined);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-api-key': keys.operator } }).catch(
+      () => undefined,
+    );
     if (!res?.ok) return null;
     for (const m of (await res.text()).matchAll(/^api_shed_requests_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
   }
@@ -116,10 +135,14 @@ async function shedRequests(): Promise<number | null> {
  * what the API did, apart from what this process (load generator, proxies) adds to measured latency.
  */
 async function apiLoopLag(): Promise<{ p99_ms: number; max_ms: number } | null> {
-  const res = await fetch(`http://127.0.0.1:${apiPorts[0]!}/metrics`, { headers: { 'x-api-key': keys.operator }, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  const res = await fetch(`http://127.0.0.1:${apiPorts[0]!}/metrics`, {
+    headers: { 'x-api-key': keys.operator },
+    signal: AbortSignal.timeout(5000),
+  }).catch(() => undefined);
   if (!res?.ok) return null;
   const text = await res.text();
-  const read = (name: string) => Number(new RegExp(`^api_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const read = (name: string) =>
+    Number(new RegExp(`^api_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
   return { p99_ms: round(read('p99'), 1), max_ms: round(read('max'), 1) };
 }
 
@@ -128,7 +151,8 @@ async function indexerFailures(): Promise<Record<string, number> | null> {
   const res = await fetch(`http://127.0.0.1:${indexerPorts[0]!}/metrics`).catch(() => undefined);
   if (!res?.ok) return null;
   const out: Record<string, number> = {};
-  for (const m of (await res.text()).matchAll(/^indexer_documents_failed_total\{reason="([^"]+)"\} (\d+)/gm)) out[m[1]!] = Number(m[2]);
+  for (const m of (await res.text()).matchAll(/^indexer_documents_failed_total\{reason="([^"]+)"\} (\d+)/gm))
+    out[m[1]!] = Number(m[2]);
   return out;
 }
 
@@ -142,7 +166,11 @@ async function failedJobs(): Promise<number> {
 }
 
 const ctx: FaultContext = {
-  cluster, redis, proxies, alias: env.ES_INDEX_ALIAS!, apis,
+  cluster,
+  redis,
+  proxies,
+  alias: env.ES_INDEX_ALIAS!,
+  apis,
   killApi: (slot) => killChild(apis[slot]),
   startApi,
   killIndexer: (slot) => killChild(indexers[slot]),
@@ -152,14 +180,23 @@ const ctx: FaultContext = {
 async function runFault(name: string) {
   const fault = FAULTS[name]!;
   const load = new ChaosLoad({
-    bases: apiPorts.map((p) => `http://127.0.0.1:${p}`), prefix: `chaos-${name}-${id}`, listings: arg('listings', 300),
-    changesPerSecond: arg('changes', 25), searchesPerSecond: arg('searches', 5), clientTimeoutMs, keys,
+    bases: apiPorts.map((p) => `http://127.0.0.1:${p}`),
+    prefix: `chaos-${name}-${id}`,
+    listings: arg('listings', 300),
+    changesPerSecond: arg('changes', 25),
+    searchesPerSecond: arg('searches', 5),
+    clientTimeoutMs,
+    keys,
   });
   await fault.prepare?.(ctx);
   // The run's listings exist before the load starts, so searches and similar have something to find.
   const seed = load.seedEvents();
   for (let i = 0; i < seed.length; i += 500) {
-    const res = await fetch(`http://127.0.0.1:${apiPorts[0]!}/v1/listings/changes`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': keys.ingest }, body: JSON.stringify({ events: seed.slice(i, i + 500) }) });
+    const res = await fetch(`http://127.0.0.1:${apiPorts[0]!}/v1/listings/changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': keys.ingest },
+      body: JSON.stringify({ events: seed.slice(i, i + 500) }),
+    });
     if (res.status !== 202) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   }
   await drain();
@@ -178,7 +215,10 @@ async function runFault(name: string) {
   await fault.heal(ctx);
   const healedAfterMs = Math.round(performance.now() - healStart);
   // Green again (every replica assigned) is reported, not waited for beyond a minute: recovery on a busy machine is slow.
-  const greenAfterMs = await cluster.waitForStatus('green', 60_000).then(() => Math.round(performance.now() - healStart), () => null);
+  const greenAfterMs = await cluster.waitForStatus('green', 60_000).then(
+    () => Math.round(performance.now() - healStart),
+    () => null,
+  );
   log(`${name}: healed in ${healedAfterMs} ms; load after (${afterS} s)`);
   loopLag.during = await apiLoopLag();
   load.phase = 'after';
@@ -208,7 +248,10 @@ async function runFault(name: string) {
       indexer_failed_writes_total: await indexerFailures(),
       // Cumulative since the API processes started (a restarted process starts again from 0).
       api_shed_requests_total: await shedRequests(),
-      processes_alive: { apis: apis.filter((c) => c.exitCode === null && c.signalCode === null).length, indexers: indexers.filter((c) => c.exitCode === null && c.signalCode === null).length },
+      processes_alive: {
+        apis: apis.filter((c) => c.exitCode === null && c.signalCode === null).length,
+        indexers: indexers.filter((c) => c.exitCode === null && c.signalCode === null).length,
+      },
       ...history,
       phases: summarizePhases(load.records, budgetMs),
       // Null when the API could not be asked (e.g. it was the process killed during the phase).

@@ -17,7 +17,15 @@ import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { freshnessSpec, latencySpec, learningCurveSpec, ndcgPerQuerySpec, type CurvePoint, type FreshnessRun, type LatencyRow } from './chart-specs.js';
+import {
+  freshnessSpec,
+  latencySpec,
+  learningCurveSpec,
+  ndcgPerQuerySpec,
+  type CurvePoint,
+  type FreshnessRun,
+  type LatencyRow,
+} from './chart-specs.js';
 import { root } from './support.js';
 
 const { values } = parseArgs({ options: { in: { type: 'string', multiple: true }, out: { type: 'string' } } });
@@ -25,14 +33,20 @@ const inputs = (values.in ?? [join(root, 'bench/recorded'), join(root, '.data/be
 const out = resolve(values.out ?? join(root, 'docs/img'));
 
 type Json = Record<string, unknown>;
-interface Run { name: string; file: string; doc: Json }
+interface Run {
+  name: string;
+  file: string;
+  doc: Json;
+}
 
 function jsonFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? jsonFiles(p) : n.endsWith('.json') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? jsonFiles(p) : n.endsWith('.json') ? [p] : [];
+    });
 }
 
 /** Which benchmark printed a document: its `benchmark` field, or its shape for outputs that predate the field. */
@@ -51,8 +65,10 @@ function latencies(doc: Json, path: string[] = []): Array<{ metric: string; p50:
   const found: Array<{ metric: string; p50: number; p99: number }> = [];
   const p50 = num(doc.p50) ?? num(doc.p50_ms);
   const p99 = num(doc.p99) ?? num(doc.p99_ms);
-  if (p50 !== undefined && p99 !== undefined && !path.some((p) => p.includes('lag') || p === 'freshness')) found.push({ metric: path.join('.'), p50, p99 });
-  for (const [k, v] of Object.entries(doc)) if (v && typeof v === 'object' && !Array.isArray(v)) found.push(...latencies(v as Json, [...path, k]));
+  if (p50 !== undefined && p99 !== undefined && !path.some((p) => p.includes('lag') || p === 'freshness'))
+    found.push({ metric: path.join('.'), p50, p99 });
+  for (const [k, v] of Object.entries(doc))
+    if (v && typeof v === 'object' && !Array.isArray(v)) found.push(...latencies(v as Json, [...path, k]));
   return found;
 }
 
@@ -64,7 +80,9 @@ async function render(spec: TopLevelSpec, file: string) {
   process.stderr.write(`wrote ${relative(root, join(out, file))}\n`);
 }
 
-const runs: Run[] = inputs.flatMap(jsonFiles).map((file) => ({ name: basename(file, '.json'), file, doc: JSON.parse(readFileSync(file, 'utf8')) as Json }));
+const runs: Run[] = inputs
+  .flatMap(jsonFiles)
+  .map((file) => ({ name: basename(file, '.json'), file, doc: JSON.parse(readFileSync(file, 'utf8')) as Json }));
 if (runs.length === 0) {
   process.stderr.write(`no benchmark JSON under ${inputs.join(', ')}\n`);
   process.exit(3);
@@ -76,10 +94,12 @@ const written: string[] = [];
 
 for (const [benchmark, list] of byKind) {
   if (benchmark === 'offline-ndcg' || benchmark === 'learning_curve' || benchmark === 'unknown') continue;
-  const rows: LatencyRow[] = list.flatMap((r) => latencies(r.doc).flatMap((l) => [
-    { run: r.name, metric: l.metric, percentile: 'p50' as const, ms: l.p50 },
-    { run: r.name, metric: l.metric, percentile: 'p99' as const, ms: l.p99 },
-  ]));
+  const rows: LatencyRow[] = list.flatMap((r) =>
+    latencies(r.doc).flatMap((l) => [
+      { run: r.name, metric: l.metric, percentile: 'p50' as const, ms: l.p50 },
+      { run: r.name, metric: l.metric, percentile: 'p99' as const, ms: l.p99 },
+    ]),
+  );
   if (rows.length === 0) continue;
   await render(latencySpec(benchmark, rows), `latency-${benchmark}.svg`);
   written.push(`latency-${benchmark}.svg`);
@@ -89,7 +109,15 @@ const freshness: FreshnessRun[] = (byKind.get('indexing') ?? []).flatMap((r) => 
   const lag = ((r.doc.freshness as Json | undefined)?.lag_ms ?? {}) as Json;
   const [p50, p99, max] = [num(lag.p50), num(lag.p99), num(lag.max)];
   if (p50 === undefined || p99 === undefined || max === undefined) return [];
-  return [{ run: r.name, p50, p99, max, ...(Array.isArray(lag.histogram) ? { histogram: lag.histogram as FreshnessRun['histogram'] } : {}) }];
+  return [
+    {
+      run: r.name,
+      p50,
+      p99,
+      max,
+      ...(Array.isArray(lag.histogram) ? { histogram: lag.histogram as FreshnessRun['histogram'] } : {}),
+    },
+  ];
 });
 if (freshness.length > 0) {
   await render(freshnessSpec(freshness), 'freshness.svg');
@@ -97,15 +125,28 @@ if (freshness.length > 0) {
 }
 
 // The latest run (files sort by name: date them) that kept its per-query numbers.
-const ndcg = (byKind.get('offline-ndcg') ?? []).filter((r) => Array.isArray((r.doc.ndcg_at_10 as Json).per_query)).at(-1);
+const ndcg = (byKind.get('offline-ndcg') ?? [])
+  .filter((r) => Array.isArray((r.doc.ndcg_at_10 as Json).per_query))
+  .at(-1);
 if (ndcg) {
-  await render(ndcgPerQuerySpec(String(ndcg.doc.model), (ndcg.doc.ndcg_at_10 as Json).per_query as Array<{ model: number; bm25: number }>), 'ndcg-per-query.svg');
+  await render(
+    ndcgPerQuerySpec(
+      String(ndcg.doc.model),
+      (ndcg.doc.ndcg_at_10 as Json).per_query as Array<{ model: number; bm25: number }>,
+    ),
+    'ndcg-per-query.svg',
+  );
   written.push('ndcg-per-query.svg');
 }
 
 const curve = (byKind.get('learning_curve') ?? []).at(-1);
 if (curve) {
-  await render(learningCurveSpec(curve.doc.curve as CurvePoint[], num(curve.doc.perfect_order_gain)), 'learning-curve.svg');
+  await render(
+    learningCurveSpec(curve.doc.curve as CurvePoint[], num(curve.doc.perfect_order_gain)),
+    'learning-curve.svg',
+  );
   written.push('learning-curve.svg');
 }
-process.stdout.write(`${JSON.stringify({ benchmark: 'charts', inputs: runs.map((r) => relative(root, r.file)), out: relative(root, out), written })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ benchmark: 'charts', inputs: runs.map((r) => relative(root, r.file)), out: relative(root, out), written })}\n`,
+);

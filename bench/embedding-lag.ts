@@ -42,7 +42,9 @@ const lags: number[] = [];
 let embedded = 0;
 let embedMs = 0;
 const step = new EmbeddingStep(es, embedder, {
-  alias, batch, idleMs: config.embedding.idleMs,
+  alias,
+  batch,
+  idleMs: config.embedding.idleMs,
   onBatch: (s) => {
     lags.push(...s.lagsMs);
     embedded += s.embedded;
@@ -50,7 +52,12 @@ const step = new EmbeddingStep(es, embedder, {
   },
 });
 const write = (ls: Listing[]) =>
-  es.bulk({ operations: ls.flatMap((l) => [{ index: { _index: alias, _id: l.id, version: 1, version_type: 'external' as const } }, toListingDocument(l, 1, l.updated_at)]) });
+  es.bulk({
+    operations: ls.flatMap((l) => [
+      { index: { _index: alias, _id: l.id, version: 1, version_type: 'external' as const } },
+      toListingDocument(l, 1, l.updated_at),
+    ]),
+  });
 try {
   step.start();
   log(`steady: ${rate} listings/s for ${seconds} s`);
@@ -73,15 +80,31 @@ try {
   await write(listings.slice(steady.length, steady.length + burst));
   await waitFor(steady.length + burst);
   const drainMs = Date.now() - burstStart;
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'embedding-lag',
-    machine: '2 shared cores; Elasticsearch and this process on the same host; one onnxruntime thread',
-    batch,
-    idle_ms: config.embedding.idleMs,
-    refresh_interval: config.elasticsearch.refreshInterval,
-    steady: { listings_per_s: rate, listings: steady.length, lag_text_to_vector_ms: summarizeLatencies(steadyLags), model_ms_per_listing: Math.round((steadyModelMs / steady.length) * 100) / 100 },
-    burst: { listings: burst, drained_in_ms: drainMs, listings_per_s: Math.round((burst / drainMs) * 1000 * 10) / 10, lag_text_to_vector_ms: summarizeLatencies(lags) },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'embedding-lag',
+        machine: '2 shared cores; Elasticsearch and this process on the same host; one onnxruntime thread',
+        batch,
+        idle_ms: config.embedding.idleMs,
+        refresh_interval: config.elasticsearch.refreshInterval,
+        steady: {
+          listings_per_s: rate,
+          listings: steady.length,
+          lag_text_to_vector_ms: summarizeLatencies(steadyLags),
+          model_ms_per_listing: Math.round((steadyModelMs / steady.length) * 100) / 100,
+        },
+        burst: {
+          listings: burst,
+          drained_in_ms: drainMs,
+          listings_per_s: Math.round((burst / drainMs) * 1000 * 10) / 10,
+          lag_text_to_vector_ms: summarizeLatencies(lags),
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   await step.stop();
   await embedder.close();

@@ -21,7 +21,12 @@ if (out) {
   }, 100).unref();
   // GC kinds as in perf_hooks' constants: 1 scavenge (young generation), 2 minor mark-sweep, 4 mark-sweep-compact (full), 8 incremental marking, 16 weak callbacks.
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) records.push({ gc: (e as PerformanceEntry & { detail: { kind: number } }).detail.kind, at: performance.timeOrigin + e.startTime, ms: e.duration });
+    for (const e of list.getEntries())
+      records.push({
+        gc: (e as PerformanceEntry & { detail: { kind: number } }).detail.kind,
+        at: performance.timeOrigin + e.startTime,
+        ms: e.duration,
+      });
   }).observe({ entryTypes: ['gc'] });
   process.on('exit', () => writeFileSync(out, records.map((r) => JSON.stringify(r)).join('\n')));
 }

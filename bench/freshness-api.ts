@@ -21,7 +21,18 @@ import { generateListing } from '../indexer/src/sources/generator.js';
 import { upsertEvent } from '../indexer/src/sources/to-events.js';
 import { openLoop } from './open-loop.js';
 import { queryMix, searchPath } from './query-mix.js';
-import { arg, BENCH_KEY_HEADERS, bulkLoadGenerated, log, percentile, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import {
+  arg,
+  BENCH_KEY_HEADERS,
+  bulkLoadGenerated,
+  log,
+  percentile,
+  round,
+  startProcess,
+  stopProcess,
+  uniqueSuffix,
+  waitForHttp,
+} from './support.js';
 
 const listings = arg('listings', 100_000);
 const seconds = arg('seconds', 60);
@@ -31,13 +42,22 @@ const keepIndex = process.argv.includes('--keep-index');
 const id = uniqueSuffix();
 const INGEST_KEY = 'bench-ingest-key';
 const baseEnv = {
-  ES_INDEX_ALIAS: keepIndex ? `bench-fresh-${listings}` : `bench-fresh-${id}`, QUEUE_NAME: `bfresh-${id}`, REDIS_NAMESPACE: `bfresh${id}`,
-  LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', INDEXER_METRICS_PORT: '0', INGEST_API_KEYS: INGEST_KEY,
+  ES_INDEX_ALIAS: keepIndex ? `bench-fresh-${listings}` : `bench-fresh-${id}`,
+  QUEUE_NAME: `bfresh-${id}`,
+  REDIS_NAMESPACE: `bfresh${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+  INDEXER_METRICS_PORT: '0',
+  INGEST_API_KEYS: INGEST_KEY,
 };
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
-const json = (body: unknown) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY }, body: JSON.stringify(body) });
+const json = (body: unknown) => ({
+  method: 'POST' as const,
+  headers: { 'content-type': 'application/json', 'x-api-key': INGEST_KEY },
+  body: JSON.stringify(body),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,13 +83,18 @@ function zipfPaths(paths: string[], count: number): string[] {
   });
 }
 
-async function cacheCounts(base: string): Promise<{ lookups: number; hits: number; scopeDrops: number; scopeRefreshes: number }> {
+async function cacheCounts(
+  base: string,
+): Promise<{ lookups: number; hits: number; scopeDrops: number; scopeRefreshes: number }> {
   const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
   const memHit = value(/api_cache_requests_total\{layer="memory",result="hit"\} (\d+)/);
   const memMiss = value(/api_cache_requests_total\{layer="memory",result="miss"\} (\d+)/);
   const redisHit = value(/api_cache_requests_total\{layer="redis",result="hit"\} (\d+)/);
-  return { lookups: memHit + memMiss, hits: memHit + redisHit, scopeDrops: value(/api_cache_scope_drops_total (\d+)/),
+  return {
+    lookups: memHit + memMiss,
+    hits: memHit + redisHit,
+    scopeDrops: value(/api_cache_scope_drops_total (\d+)/),
     scopeRefreshes: value(/api_cache_scope_refreshes_total (\d+)/),
   };
 }
@@ -79,24 +104,39 @@ let serial = 0;
 const newListing = (title?: string) => {
   const l = generateListing(20_000_000 + serial++, 31);
   // On sale: the generator makes 8 % sold, which searches rightly never show (a probe would never be seen).
-  return { ...l, id: `new-${id}-${serial}`, title: title ?? l.title, status: 'on_sale' as const, created_at: now(), updated_at: now() };
+  return {
+    ...l,
+    id: `new-${id}-${serial}`,
+    title: title ?? l.title,
+    status: 'on_sale' as const,
+    created_at: now(),
+    updated_at: now(),
+  };
 };
 
 async function phase(scopeInvalidation: boolean) {
   const env = { ...baseEnv, CACHE_SCOPE_INVALIDATION: String(scopeInvalidation) };
   const ports = [0, 1].map(() => 19_000 + Math.floor(Math.random() * 1000));
   const [podA, podB] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string];
-  const procs = [startProcess('indexer/src/main.ts', env), ...ports.map((p) => startProcess('query-api/src/main.ts', { ...env, PORT: String(p) }))];
+  const procs = [
+    startProcess('indexer/src/main.ts', env),
+    ...ports.map((p) => startProcess('query-api/src/main.ts', { ...env, PORT: String(p) })),
+  ];
   try {
     await Promise.all([waitForHttp(`${podA}/health/ready`), waitForHttp(`${podB}/health/ready`)]);
-    const paths = zipfPaths(queryMix(2000, 3).map((m) => searchPath(m.params)), 100_000);
+    const paths = zipfPaths(
+      queryMix(2000, 3).map((m) => searchPath(m.params)),
+      100_000,
+    );
     // Warm pod A's cache with the mix before measuring.
     await openLoop({ base: podA, paths, rate, seconds: 10 });
     const before = await cacheCounts(podA);
     let running = true;
     const arrivals = (async () => {
       for (let next = Date.now(); running; next += 1000 / newRate) {
-        await fetch(`${podB}/v1/listings/changes`, json({ events: [upsertEvent(newListing(), 1)] })).catch(() => undefined);
+        await fetch(`${podB}/v1/listings/changes`, json({ events: [upsertEvent(newListing(), 1)] })).catch(
+          () => undefined,
+        );
         await sleep(Math.max(0, next + 1000 / newRate - Date.now()));
       }
     })();
@@ -105,7 +145,10 @@ async function phase(scopeInvalidation: boolean) {
     const probing = (async () => {
       for (let p = 0; running; p++) {
         const word = `zq${id}x${p}probe`;
-        const queries = { relevance: `/v1/search?q=${word}&size=20`, newest: `/v1/search?q=${word}&sort=newest&size=20` };
+        const queries = {
+          relevance: `/v1/search?q=${word}&size=20`,
+          newest: `/v1/search?q=${word}&sort=newest&size=20`,
+        };
         for (const path of Object.values(queries)) await fetch(`${podB}${path}`); // cached empty answers
         const listing = newListing(`${word} vintage denim jacket`);
         const emitted = Date.now();
@@ -122,12 +165,22 @@ async function phase(scopeInvalidation: boolean) {
     const lookups = after.lookups - before.lookups;
     return {
       scope_invalidation: scopeInvalidation,
-      search_load: { requests_per_s: load.requests_per_s, latency_ms: load.latency_ms, non_2xx: load.non_2xx, errors: load.errors },
+      search_load: {
+        requests_per_s: load.requests_per_s,
+        latency_ms: load.latency_ms,
+        non_2xx: load.non_2xx,
+        errors: load.errors,
+      },
       cache_hit_rate: round((after.hits - before.hits) / Math.max(1, lookups), 4),
       cache_lookups: lookups,
       scope_drops_pod_a: after.scopeDrops - before.scopeDrops,
       scope_refreshes_pod_a: after.scopeRefreshes - before.scopeRefreshes,
-      lag_ms: { through_api_relevance: summary(lags.relevance), through_api_newest: summary(lags.newest), elasticsearch_alone: summary(lags.elasticsearch), not_seen_within_40s: lags.never_seen },
+      lag_ms: {
+        through_api_relevance: summary(lags.relevance),
+        through_api_newest: summary(lags.newest),
+        elasticsearch_alone: summary(lags.elasticsearch),
+        not_seen_within_40s: lags.never_seen,
+      },
     };
   } finally {
     await Promise.all(procs.map(stopProcess));
@@ -135,13 +188,26 @@ async function phase(scopeInvalidation: boolean) {
 }
 
 /** Polls both sorts through the API and the listing in Elasticsearch until each shows it (40 s at most). */
-async function probe(listingId: string, emitted: number, base: string, queries: Record<'relevance' | 'newest', string>, lags: { relevance: number[]; newest: number[]; elasticsearch: number[]; never_seen: number }) {
+async function probe(
+  listingId: string,
+  emitted: number,
+  base: string,
+  queries: Record<'relevance' | 'newest', string>,
+  lags: { relevance: number[]; newest: number[]; elasticsearch: number[]; never_seen: number },
+) {
   const pending = new Set<'relevance' | 'newest' | 'elasticsearch'>(['relevance', 'newest', 'elasticsearch']);
   while (pending.size > 0 && Date.now() - emitted < 40_000) {
     for (const what of [...pending]) {
-      const shown = what === 'elasticsearch'
-        ? ((await es.search({ index: alias, query: { ids: { values: [listingId] } }, size: 0 })).hits.total as { value: number }).value > 0
-        : (((await (await fetch(`${base}${queries[what]}`)).json()) as { items?: Array<{ id: string }> }).items ?? []).some((i) => i.id === listingId);
+      const shown =
+        what === 'elasticsearch'
+          ? (
+              (await es.search({ index: alias, query: { ids: { values: [listingId] } }, size: 0 })).hits.total as {
+                value: number;
+              }
+            ).value > 0
+          : (
+              ((await (await fetch(`${base}${queries[what]}`)).json()) as { items?: Array<{ id: string }> }).items ?? []
+            ).some((i) => i.id === listingId);
       if (shown) {
         lags[what].push(Date.now() - emitted);
         pending.delete(what);
@@ -161,13 +227,23 @@ try {
   const on = await phase(true);
   log(`invalidation on: ${JSON.stringify(on)}`);
   const off = await phase(false);
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'freshness-api', listings, seconds, search_rate: rate, new_listings_per_s: newRate,
-    machine: '2 cores shared by Elasticsearch, Redis, the indexer, two API processes and the load generator',
-    phases: [on, off],
-    hit_rate_cost_points: round((off.cache_hit_rate - on.cache_hit_rate) * 100, 2),
-    goals: { through_api_p99_ms: 2000, hit_rate_cost_points_max: 5 },
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'freshness-api',
+        listings,
+        seconds,
+        search_rate: rate,
+        new_listings_per_s: newRate,
+        machine: '2 cores shared by Elasticsearch, Redis, the indexer, two API processes and the load generator',
+        phases: [on, off],
+        hit_rate_cost_points: round((off.cache_hit_rate - on.cache_hit_rate) * 100, 2),
+        goals: { through_api_p99_ms: 2000, hit_rate_cost_points_max: 5 },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   const redis = new Redis(config.redis.url);
   const keys = await redis.keys(`${baseEnv.REDIS_NAMESPACE}:*`);

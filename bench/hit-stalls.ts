@@ -16,7 +16,17 @@ import { loadConfig } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import type { MonitorRecord } from './event-loop-monitor.js';
 import { hotSearchPaths } from './query-mix.js';
-import { arg, log, root, round, startProcess, stopProcess, summarizeLatencies, uniqueSuffix, waitForHttp } from './support.js';
+import {
+  arg,
+  log,
+  root,
+  round,
+  startProcess,
+  stopProcess,
+  summarizeLatencies,
+  uniqueSuffix,
+  waitForHttp,
+} from './support.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 
 const listings = arg('listings', 1_000_000);
@@ -27,7 +37,13 @@ const SLOW_MS = 5;
 const WINDOW_MS = 100;
 
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-search-${listings}`, REDIS_NAMESPACE: `bstall${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const env = {
+  ES_INDEX_ALIAS: `bench-search-${listings}`,
+  REDIS_NAMESPACE: `bstall${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+  HOST: '127.0.0.1',
+};
 const config = loadConfig({ ...process.env, ...env });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
 if (!(await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS }))) {
@@ -42,7 +58,12 @@ if (!vegetaAvailable()) {
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
-const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' }, [], ['--import', './bench/event-loop-monitor.ts', ...nodeFlags]);
+const api = startProcess(
+  'query-api/src/main.ts',
+  { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
+  [],
+  ['--import', './bench/event-loop-monitor.ts', ...nodeFlags],
+);
 const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
 let result;
@@ -56,7 +77,12 @@ try {
   await stopProcess(api);
 }
 
-const records = existsSync(monitorFile) ? readFileSync(monitorFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MonitorRecord) : [];
+const records = existsSync(monitorFile)
+  ? readFileSync(monitorFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as MonitorRecord)
+  : [];
 rmSync(monitorFile, { force: true });
 const start = sent.reduce((m, s) => Math.min(m, s.at), Infinity);
 const delays = records.flatMap((r) => ('window_end' in r && r.window_end >= start ? [r] : []));
@@ -68,7 +94,8 @@ for (const s of sent) {
   const w = Math.floor(s.at / WINDOW_MS);
   (windows.get(w) ?? windows.set(w, []).get(w)!).push(s.ms);
 }
-const inWindow = <T>(xs: T[], at: (x: T) => number, w: number) => xs.filter((x) => at(x) >= w * WINDOW_MS && at(x) < (w + 1) * WINDOW_MS);
+const inWindow = <T>(xs: T[], at: (x: T) => number, w: number) =>
+  xs.filter((x) => at(x) >= w * WINDOW_MS && at(x) < (w + 1) * WINDOW_MS);
 const worst = [...windows.entries()]
   .map(([w, ms]) => ({ w, ms, slow: ms.filter((x) => x > SLOW_MS).length }))
   .sort((a, b) => b.slow - a.slow)
@@ -78,7 +105,14 @@ const worst = [...windows.entries()]
     requests_over_5_ms: slow,
     max_ms: round(Math.max(...ms)),
     // A request sent in this window may wait on a stall in the next one.
-    api_loop_delay_max_ms: round(Math.max(0, ...inWindow(delays, (d) => d.window_end - 1, w).concat(inWindow(delays, (d) => d.window_end - 1, w + 1)).map((d) => d.max_delay_ms))),
+    api_loop_delay_max_ms: round(
+      Math.max(
+        0,
+        ...inWindow(delays, (d) => d.window_end - 1, w)
+          .concat(inWindow(delays, (d) => d.window_end - 1, w + 1))
+          .map((d) => d.max_delay_ms),
+      ),
+    ),
     api_gc_ms: inWindow(gcs, (g) => g.at, w).map((g) => `${gcKind(g.gc)} ${round(g.ms)}`),
   }));
 

@@ -22,7 +22,13 @@ const workers = arg('workers', 2);
 const probeSeconds = arg('probe-seconds', 20);
 const backgroundRate = arg('background-rate', 2000);
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: `bench-idx-${id}`, QUEUE_NAME: `bench-${id}`, REDIS_NAMESPACE: `bench${id}`, INDEXER_METRICS_PORT: '0', LOG_LEVEL: 'warn' };
+const env = {
+  ES_INDEX_ALIAS: `bench-idx-${id}`,
+  QUEUE_NAME: `bench-${id}`,
+  REDIS_NAMESPACE: `bench${id}`,
+  INDEXER_METRICS_PORT: '0',
+  LOG_LEVEL: 'warn',
+};
 const config = loadConfig({ ...process.env, ...env });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 60_000 });
 const alias = config.elasticsearch.alias;
@@ -55,7 +61,9 @@ try {
     count = await searchableCount();
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
-      log(`published ${published}, searchable ${count}, ${round(count / ((performance.now() - started) / 1000), 0)} events/s`);
+      log(
+        `published ${published}, searchable ${count}, ${round(count / ((performance.now() - started) / 1000), 0)} events/s`,
+      );
     }
   }
   await publishing;
@@ -105,8 +113,24 @@ try {
   const result = {
     benchmark: 'indexing',
     machine: '2 cores; Elasticsearch, Redis, producer and workers on the same host',
-    throughput: { ...throughput, workers, worker_concurrency: config.indexer.concurrency, events_per_job: 500, bulk_batch: config.indexer.batchSize },
-    freshness: { probes: lags.length, background_events_per_s: backgroundRate, refresh_interval: config.elasticsearch.refreshInterval, lag_ms: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.at(-1), histogram: histogram(lags, 100) } },
+    throughput: {
+      ...throughput,
+      workers,
+      worker_concurrency: config.indexer.concurrency,
+      events_per_job: 500,
+      bulk_batch: config.indexer.batchSize,
+    },
+    freshness: {
+      probes: lags.length,
+      background_events_per_s: backgroundRate,
+      refresh_interval: config.elasticsearch.refreshInterval,
+      lag_ms: {
+        p50: percentile(lags, 50),
+        p99: percentile(lags, 99),
+        max: lags.at(-1),
+        histogram: histogram(lags, 100),
+      },
+    },
     goals: { events_per_s: 5000, freshness_p99_ms: 2000 },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -36,7 +36,12 @@ try {
       const listing = `l${taste(u) * 100 + Math.floor(Math.pow(r(), 2) * 100)}`;
       const x = r();
       const type = x < 0.7 ? 'view' : x < 0.9 ? 'click' : x < 0.98 ? 'like' : 'purchase';
-      tx.xadd(redisKeys(prefix).interactions, '*', 'event', JSON.stringify({ user_id: `u${u}`, type, listing_id: listing, ts }));
+      tx.xadd(
+        redisKeys(prefix).interactions,
+        '*',
+        'event',
+        JSON.stringify({ user_id: `u${u}`, type, listing_id: listing, ts }),
+      );
     }
     await tx.exec();
   }
@@ -55,18 +60,44 @@ try {
       cursor = c;
       found.push(...ks);
     } while (cursor !== '0' && found.length < n);
-    const sizes = await Promise.all(found.slice(0, n).map(async (k) => [Number(await redis.memory('USAGE', k)), await redis.type(k) === 'zset' ? await redis.zcard(k) : await redis.llen(k)] as const));
-    return { keys_sampled: sizes.length, bytes_avg: round(sizes.reduce((s, [b]) => s + b, 0) / Math.max(1, sizes.length), 0), members_avg: round(sizes.reduce((s, [, m]) => s + m, 0) / Math.max(1, sizes.length), 1) };
+    const sizes = await Promise.all(
+      found
+        .slice(0, n)
+        .map(
+          async (k) =>
+            [
+              Number(await redis.memory('USAGE', k)),
+              (await redis.type(k)) === 'zset' ? await redis.zcard(k) : await redis.llen(k),
+            ] as const,
+        ),
+    );
+    return {
+      keys_sampled: sizes.length,
+      bytes_avg: round(sizes.reduce((s, [b]) => s + b, 0) / Math.max(1, sizes.length), 0),
+      members_avg: round(sizes.reduce((s, [, m]) => s + m, 0) / Math.max(1, sizes.length), 1),
+    };
   };
   const popMembers = await redis.zcard(keys.popularity);
   const popBytes = Number(await redis.memory('USAGE', keys.popularity));
-  console.log(JSON.stringify({
-    benchmark: 'neighbour-job-cost', listings, users, events, applied,
-    wall_us_per_event: round((wallMs * 1000) / applied, 1), script_us_per_event: round((job.stats.scriptMs * 1000) / applied, 1),
-    events_per_second: round(applied / (wallMs / 1000), 0),
-    neighbour_list: await sample(keys.list('*'), 500), user_history: await sample(keys.history('*'), 500),
-    popularity: { members: popMembers, bytes_per_member: round(popBytes / Math.max(1, popMembers), 1) },
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'neighbour-job-cost',
+        listings,
+        users,
+        events,
+        applied,
+        wall_us_per_event: round((wallMs * 1000) / applied, 1),
+        script_us_per_event: round((job.stats.scriptMs * 1000) / applied, 1),
+        events_per_second: round(applied / (wallMs / 1000), 0),
+        neighbour_list: await sample(keys.list('*'), 500),
+        user_history: await sample(keys.history('*'), 500),
+        popularity: { members: popMembers, bytes_per_member: round(popBytes / Math.max(1, popMembers), 1) },
+      },
+      null,
+      1,
+    ),
+  );
 } finally {
   let cursor = '0';
   do {

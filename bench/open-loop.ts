@@ -32,7 +32,15 @@ export interface LoadRequest {
 }
 
 /** `paths` are cycled through (each with `headers`); `request(i)` builds request i instead (e.g. every one unique). */
-export async function openLoop(opts: { base: string; paths?: string[]; headers?: Record<string, string>; request?: (i: number) => LoadRequest; rate: number; seconds: number; connections?: number }): Promise<OpenLoopResult> {
+export async function openLoop(opts: {
+  base: string;
+  paths?: string[];
+  headers?: Record<string, string>;
+  request?: (i: number) => LoadRequest;
+  rate: number;
+  seconds: number;
+  connections?: number;
+}): Promise<OpenLoopResult> {
   const { paths, headers } = opts;
   const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]!, headers }));
   const pool = new Pool(opts.base, { connections: opts.connections ?? 64, pipelining: 1 });
@@ -90,6 +98,12 @@ export async function openLoop(opts: { base: string; paths?: string[]; headers?:
     non_2xx: non2xx,
     errors,
     p99_ms_by_second: bySecond.map((l) => summarize(l).p99),
-    ...(tagged.size ? { by_tag: Object.fromEntries([...tagged].map(([tag, l]) => [tag, { requests: l.length, latency_ms: summarize(l) }])) } : {}),
+    ...(tagged.size
+      ? {
+          by_tag: Object.fromEntries(
+            [...tagged].map(([tag, l]) => [tag, { requests: l.length, latency_ms: summarize(l) }]),
+          ),
+        }
+      : {}),
   };
 }

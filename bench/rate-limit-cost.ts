@@ -18,7 +18,12 @@ const rate = arg('rate', 1000);
 const seconds = arg('seconds', 15);
 const rounds = arg('rounds', 2);
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: `bench-rl-${id}`, REDIS_NAMESPACE: `brl${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const baseEnv = {
+  ES_INDEX_ALIAS: `bench-rl-${id}`,
+  REDIS_NAMESPACE: `brl${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+};
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const paths = hotSearchPaths();
@@ -32,7 +37,13 @@ async function measure(which: keyof typeof limiter) {
     await waitForHttp(`${base}/health/ready`);
     await openLoop({ base, paths, rate: 200, seconds: 3 }); // every hot entry cached
     const run = await openLoop({ base, paths, rate, seconds });
-    return { limiter: which, requests_per_s: run.requests_per_s, latency_ms: run.latency_ms, non_2xx: run.non_2xx, errors: run.errors };
+    return {
+      limiter: which,
+      requests_per_s: run.requests_per_s,
+      latency_ms: run.latency_ms,
+      non_2xx: run.non_2xx,
+      errors: run.errors,
+    };
   } finally {
     await stopProcess(api);
   }
@@ -50,7 +61,9 @@ try {
     }
   }
   const p = (which: string, q: 'p50' | 'p99') => runs.filter((r) => r.limiter === which).map((r) => r.latency_ms[q]);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'rate-limit-cost', listings, rate, seconds, runs, p50_ms: { on: p('on', 'p50'), off: p('off', 'p50') }, p99_ms: { on: p('on', 'p99'), off: p('off', 'p99') } }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: 'rate-limit-cost', listings, rate, seconds, runs, p50_ms: { on: p('on', 'p50'), off: p('off', 'p50') }, p99_ms: { on: p('on', 'p99'), off: p('off', 'p99') } }, null, 2)}\n`,
+  );
 } finally {
   const redis = new Redis(config.redis.url);
   const keys = await redis.keys(`${baseEnv.REDIS_NAMESPACE}:*`);

@@ -23,7 +23,9 @@ import { loadConfig, redisKeys } from '../core/src/index.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
 
-const dataDir = process.argv.includes('--data') ? process.argv[process.argv.indexOf('--data') + 1]! : resolve(root, '../shared/data/thredup');
+const dataDir = process.argv.includes('--data')
+  ? process.argv[process.argv.indexOf('--data') + 1]!
+  : resolve(root, '../shared/data/thredup');
 const concurrency = arg('concurrency', 4);
 const K = 20;
 const split = loadThredup(dataDir);
@@ -35,8 +37,13 @@ const id = uniqueSuffix();
 const key = 'bench-ingest-key';
 const appKey = 'bench-app-key';
 const env = {
-  ES_INDEX_ALIAS: `bench-thredup-${id}`, QUEUE_NAME: `bench-thredup-${id}`, REDIS_NAMESPACE: `bthr${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false',
-  INGEST_API_KEYS: key, API_KEYS: `bench:events+users:${appKey},ops:operator:bench-operator-key`,
+  ES_INDEX_ALIAS: `bench-thredup-${id}`,
+  QUEUE_NAME: `bench-thredup-${id}`,
+  REDIS_NAMESPACE: `bthr${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+  INGEST_API_KEYS: key,
+  API_KEYS: `bench:events+users:${appKey},ops:operator:bench-operator-key`,
   INDEXER_METRICS_PORT: String(20_000 + Math.floor(Math.random() * 1000)),
 };
 const config = loadConfig({ ...process.env, ...env });
@@ -70,14 +77,33 @@ async function publish(likes: Map<string, number>, version: number): Promise<voi
   const now = Date.now();
   const events = split!.items.map((it) => {
     const lid = split!.listingId.get(it.id)!;
-    return { op: 'upsert', listing_id: lid, version, listing: toListing(it, lid, likes.get(lid) ?? 0, now), emitted_at: new Date().toISOString() };
+    return {
+      op: 'upsert',
+      listing_id: lid,
+      version,
+      listing: toListing(it, lid, likes.get(lid) ?? 0, now),
+      emitted_at: new Date().toISOString(),
+    };
   });
   for (let i = 0; i < events.length; i += 500) {
-    await call('/v1/listings/changes', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }), headers: { 'x-api-key': key } });
+    await call('/v1/listings/changes', {
+      method: 'POST',
+      body: JSON.stringify({ events: events.slice(i, i + 500) }),
+      headers: { 'x-api-key': key },
+    });
   }
 }
 
-type Row = { group: 'tuning' | 'evaluation'; feed: Hit; similar: Hit; pop: Hit; coFeed: Hit; popSimilar: Hit; coSimilar: Hit; sources: string[] };
+type Row = {
+  group: 'tuning' | 'evaluation';
+  feed: Hit;
+  similar: Hit;
+  pop: Hit;
+  coFeed: Hit;
+  popSimilar: Hit;
+  coSimilar: Hit;
+  sources: string[];
+};
 type Hit = { hit: number; ndcg: number };
 type Summary = ReturnType<typeof summarise>;
 
@@ -86,7 +112,8 @@ type Summary = ReturnType<typeof summarise>;
  * weights are chosen offline (recs_offline.py, cross-validation on the tuning half); these check the
  * choice through the API, on the tuning half only.
  */
-const PREVIOUS = 'feed.size_in_department=0,feed.brand=1,feed.department=0.1,feed.category=0.25,feed.liked_together=0.5,feed.popularity=0.5,feed.price_fit=0.1';
+const PREVIOUS =
+  'feed.size_in_department=0,feed.brand=1,feed.department=0.1,feed.category=0.25,feed.liked_together=0.5,feed.popularity=0.5,feed.price_fit=0.1';
 const VARIANTS: Record<string, string> = {
   defaults: '',
   previous_weights: PREVIOUS,
@@ -98,7 +125,7 @@ const VARIANTS: Record<string, string> = {
 function summarise(rs: Row[]) {
   const mean = (f: (r: Row) => number) => round((100 * rs.reduce((s, r) => s + f(r), 0)) / Math.max(1, rs.length), 2);
   // Standard error of a hit rate over these users: sqrt(p (1 - p) / n).
-  const se = (p: number) => round(100 * Math.sqrt((p / 100) * (1 - p / 100) / Math.max(1, rs.length)), 2);
+  const se = (p: number) => round(100 * Math.sqrt(((p / 100) * (1 - p / 100)) / Math.max(1, rs.length)), 2);
   const pair = (k: 'feed' | 'similar' | 'pop' | 'coFeed' | 'popSimilar' | 'coSimilar') => {
     const hit = mean((r) => r[k].hit);
     return { hit_rate_pct: hit, se_pct: se(hit), ndcg_pct: mean((r) => r[k].ndcg) };
@@ -144,14 +171,24 @@ async function measure(weights: string): Promise<{ tuning: Summary; evaluation: 
       const target = split1.hidden.get(user)!;
       const known = split1.train.get(user)!;
       const last = known[known.length - 1]!;
-      const feed = (await call(`/v1/feed?user_id=${encodeURIComponent(user)}&size=${K}`)) as { items: Array<{ id: string; source: string }> };
+      const feed = (await call(`/v1/feed?user_id=${encodeURIComponent(user)}&size=${K}`)) as {
+        items: Array<{ id: string; source: string }>;
+      };
       const similar = (await call(`/v1/listings/${last}/similar?size=${K}`)) as { items: Array<{ id: string }> };
       const fi = feed.items.map((i) => i.id);
       const at = fi.indexOf(target);
       rows.push({
-        group: userSplit(user), feed: score(fi, target, K), similar: score(similar.items.map((i) => i.id), target, K),
-        pop: score(base0.popularity(new Set(known), K), target, K), coFeed: score(base0.coFavorite(known, new Set(known), K), target, K),
-        popSimilar: score(base0.popularity(new Set([last]), K), target, K), coSimilar: score(base0.coFavorite([last], new Set([last]), K), target, K),
+        group: userSplit(user),
+        feed: score(fi, target, K),
+        similar: score(
+          similar.items.map((i) => i.id),
+          target,
+          K,
+        ),
+        pop: score(base0.popularity(new Set(known), K), target, K),
+        coFeed: score(base0.coFavorite(known, new Set(known), K), target, K),
+        popSimilar: score(base0.popularity(new Set([last]), K), target, K),
+        coSimilar: score(base0.coFavorite([last], new Set([last]), K), target, K),
         sources: at >= 0 ? [feed.items[at]!.source.split(':')[0]!] : [],
       });
     }
@@ -159,14 +196,22 @@ async function measure(weights: string): Promise<{ tuning: Summary; evaluation: 
   await Promise.all(Array.from({ length: concurrency }, worker));
 
   await stopProcess(api);
-  return { tuning: summarise(rows.filter((r) => r.group === 'tuning')), evaluation: summarise(rows.filter((r) => r.group === 'evaluation')), all: summarise(rows) };
+  return {
+    tuning: summarise(rows.filter((r) => r.group === 'tuning')),
+    evaluation: summarise(rows.filter((r) => r.group === 'evaluation')),
+    all: summarise(rows),
+  };
 }
 
 const indexer = startProcess('indexer/src/main.ts', env);
 let api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
 const alias = config.elasticsearch.alias;
 const esCount = async (q: unknown) => {
-  const res = await fetch(`${config.elasticsearch.url}/${alias}/_count`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
+  const res = await fetch(`${config.elasticsearch.url}/${alias}/_count`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: q }),
+  });
   return res.ok ? ((await res.json()) as { count: number }).count : -1;
 };
 try {
@@ -178,8 +223,16 @@ try {
 
   // Replay: each user's favorites in file order, users interleaved in batches as a live stream would be.
   const started = Date.now() - 3600_000;
-  const events = [...split.train].flatMap(([user, list]) => list.map((lid, i) => ({ user_id: user, type: 'like', listing_id: lid, ts: new Date(started + i * 1000).toISOString() })));
-  for (let i = 0; i < events.length; i += 500) await call('/v1/events', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }) });
+  const events = [...split.train].flatMap(([user, list]) =>
+    list.map((lid, i) => ({
+      user_id: user,
+      type: 'like',
+      listing_id: lid,
+      ts: new Date(started + i * 1000).toISOString(),
+    })),
+  );
+  for (let i = 0; i < events.length; i += 500)
+    await call('/v1/events', { method: 'POST', body: JSON.stringify({ events: events.slice(i, i + 500) }) });
   const stream = redisKeys(config.redis.namespace).interactions;
   const lastId = (await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0];
   const t0 = Date.now();
@@ -196,16 +249,42 @@ try {
   const variants: Array<{ name: string; tuning: Summary; evaluation: Summary; all: Summary }> = [];
   for (const [name, weights] of Object.entries(process.argv.includes('--tune') ? VARIANTS : { defaults: '' })) {
     variants.push({ name, ...(await measure(weights)) });
-    log(`${name}: tuning feed ${variants.at(-1)!.tuning.feed.api.hit_rate_pct} %, similar ${variants.at(-1)!.tuning.similar_of_last_liked.api.hit_rate_pct} %`);
+    log(
+      `${name}: tuning feed ${variants.at(-1)!.tuning.feed.api.hit_rate_pct} %, similar ${variants.at(-1)!.tuning.similar_of_last_liked.api.hit_rate_pct} %`,
+    );
   }
   const feedPick = pick(variants, (x) => x.feed.api.hit_rate_pct);
   const similarPick = pick(variants, (x) => x.similar_of_last_liked.api.hit_rate_pct);
-  console.log(JSON.stringify({
-    benchmark: 'recommendations-real', data: 'thredUp dev favorites', k: K, retried_503: retries, listings: split.items.length, replayed_likes: events.length,
-    picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
-    evaluation: { users: feedPick.evaluation.users, feed: feedPick.evaluation.feed, similar_of_last_liked: similarPick.evaluation.similar_of_last_liked },
-    ...(variants.length > 1 ? { variants_on_tuning_half: Object.fromEntries(variants.map((v) => [v.name, { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api }])) } : { tuning: variants[0]!.tuning, all: variants[0]!.all }),
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'recommendations-real',
+        data: 'thredUp dev favorites',
+        k: K,
+        retried_503: retries,
+        listings: split.items.length,
+        replayed_likes: events.length,
+        picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
+        evaluation: {
+          users: feedPick.evaluation.users,
+          feed: feedPick.evaluation.feed,
+          similar_of_last_liked: similarPick.evaluation.similar_of_last_liked,
+        },
+        ...(variants.length > 1
+          ? {
+              variants_on_tuning_half: Object.fromEntries(
+                variants.map((v) => [
+                  v.name,
+                  { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api },
+                ]),
+              ),
+            }
+          : { tuning: variants[0]!.tuning, all: variants[0]!.all }),
+      },
+      null,
+      1,
+    ),
+  );
 } finally {
   await Promise.allSettled([stopProcess(api), stopProcess(indexer)]);
   if (!process.argv.includes('--keep')) {

@@ -32,7 +32,12 @@ const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
 const keep = process.argv.includes('--keep');
 const id = uniqueSuffix();
-const env = { ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`, REDIS_NAMESPACE: `brecs${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false' };
+const env = {
+  ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`,
+  REDIS_NAMESPACE: `brecs${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+};
 const config = loadConfig({ ...process.env, ...env });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
@@ -40,7 +45,8 @@ const port = 19_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 
 // Load the catalog and index it by taste (leaf + brand), on sale only.
-const reuse = keep && (await es.indices.existsAlias({ name: alias })) && (await es.count({ index: alias })).count === listings;
+const reuse =
+  keep && (await es.indices.existsAlias({ name: alias })) && (await es.count({ index: alias })).count === listings;
 if (!reuse) await ensureListingsIndex(es, config.elasticsearch);
 await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
 const byTaste = new Map<string, Listing[]>();
@@ -80,44 +86,87 @@ try {
     const ts = Date.now() - 3600_000;
     const events = train.flatMap((l, i) => [
       { user_id: user, type: 'view', listing_id: l.id, ts: new Date(ts + i * 60_000).toISOString() },
-      ...(i % 2 === 0 ? [{ user_id: user, type: 'like', listing_id: l.id, ts: new Date(ts + i * 60_000 + 1000).toISOString() }] : []),
+      ...(i % 2 === 0
+        ? [{ user_id: user, type: 'like', listing_id: l.id, ts: new Date(ts + i * 60_000 + 1000).toISOString() }]
+        : []),
     ]);
-    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS }, body: JSON.stringify({ events }) });
+    const res = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
+      body: JSON.stringify({ events }),
+    });
     if (res.status !== 202) throw new Error(`events rejected: ${await res.text()}`);
     sim.push({ user, leaf: taste.split('|')[0]!, heldOut: new Set(held.map((l) => l.id)), last: train.at(-1)!.id });
   }
-  const popular = await es.search<{ id: string; category_path: string[] }>({ index: alias, size: 20, query: { term: { status: 'on_sale' } }, sort: [{ popularity: 'desc' }], _source: ['id', 'category_path'] });
+  const popular = await es.search<{ id: string; category_path: string[] }>({
+    index: alias,
+    size: 20,
+    query: { term: { status: 'on_sale' } },
+    sort: [{ popularity: 'desc' }],
+    _source: ['id', 'category_path'],
+  });
   const popularItems = popular.hits.hits.map((h) => h._source!);
 
   const score = (items: Array<{ id: string; category_path: string[] }>, s: (typeof sim)[number]) => ({
     hit: items.some((i) => s.heldOut.has(i.id)) ? 1 : 0,
     precision: items.filter((i) => i.category_path.join(' > ') === s.leaf).length / Math.max(1, items.length),
   });
-  const totals = { feed: { hit: 0, precision: 0 }, similar: { hit: 0, precision: 0 }, popularity: { hit: 0, precision: 0 } };
+  const totals = {
+    feed: { hit: 0, precision: 0 },
+    similar: { hit: 0, precision: 0 },
+    popularity: { hit: 0, precision: 0 },
+  };
   for (const s of sim) {
-    const feed = (await (await fetch(`${base}/v1/feed?user_id=${s.user}&size=20`, { headers: BENCH_KEY_HEADERS })).json()) as { items: Array<{ id: string; category_path: string[] }> };
-    const similar = (await (await fetch(`${base}/v1/listings/${s.last}/similar?size=20`)).json()) as { items: Array<{ id: string; category_path: string[] }> };
-    for (const [k, items] of [['feed', feed.items], ['similar', similar.items], ['popularity', popularItems]] as const) {
+    const feed = (await (
+      await fetch(`${base}/v1/feed?user_id=${s.user}&size=20`, { headers: BENCH_KEY_HEADERS })
+    ).json()) as { items: Array<{ id: string; category_path: string[] }> };
+    const similar = (await (await fetch(`${base}/v1/listings/${s.last}/similar?size=20`)).json()) as {
+      items: Array<{ id: string; category_path: string[] }>;
+    };
+    for (const [k, items] of [
+      ['feed', feed.items],
+      ['similar', similar.items],
+      ['popularity', popularItems],
+    ] as const) {
       const m = score(items, s);
       totals[k].hit += m.hit;
       totals[k].precision += m.precision;
     }
   }
-  const offline = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, { hit_rate_at_20: round(v.hit / sim.length, 3), taste_precision_at_20: round(v.precision / sim.length, 3) }]));
+  const offline = Object.fromEntries(
+    Object.entries(totals).map(([k, v]) => [
+      k,
+      { hit_rate_at_20: round(v.hit / sim.length, 3), taste_precision_at_20: round(v.precision / sim.length, 3) },
+    ]),
+  );
   log(`offline: ${JSON.stringify(offline)}`);
 
   const load = (paths: string[]) => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds });
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
   // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
-  const viewAgain = (s: (typeof sim)[number]) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS }, body: JSON.stringify({ events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }] }) });
+  const viewAgain = (s: (typeof sim)[number]) => ({
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
+    body: JSON.stringify({
+      events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }],
+    }),
+  });
   for (const s of sim) await fetch(`${base}/v1/events`, viewAgain(s));
   const rebuildRate = Math.max(1, Math.round(rate / 5));
-  const feedRebuilds = await openLoop({ base, paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`), headers: BENCH_KEY_HEADERS, rate: rebuildRate, seconds: sim.length / rebuildRate });
+  const feedRebuilds = await openLoop({
+    base,
+    paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`),
+    headers: BENCH_KEY_HEADERS,
+    rate: rebuildRate,
+    seconds: sim.length / rebuildRate,
+  });
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
   const mixed = await openLoop({
-    base, rate, seconds,
+    base,
+    rate,
+    seconds,
     request: (i) => {
       const s = sim[Math.floor(i / 5) % sim.length]!;
       if (i % 5 === 0) return { tag: 'event', path: '/v1/events', ...viewAgain(s) };
@@ -135,23 +184,37 @@ try {
   const steady = await load(windows[1]!.map(similarPath));
   const before = new Set(windows[0]);
   // Share of requests that are the first for their listing: distinct ids not asked in an earlier window.
-  const firstAsks = (w: string[], earlier = new Set<string>()) => round(new Set(w.filter((x) => !earlier.has(x))).size / w.length, 3);
-  process.stdout.write(`${JSON.stringify({
-    benchmark: 'recommendations',
-    machine: '2 cores; Elasticsearch, Redis, the API and the load generator on the same host',
-    listings,
-    simulated_users: sim.length,
-    offline,
-    load_generator: 'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
-    latency_at_rate: {
-      feed: feedRun,
-      feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
-      feed_with_profile_changes: { ...mixed, note: 'one request in five is an event for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)' },
-      similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[1]!, before) },
-      similar_from_empty_cache: { ...fromEmpty, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[0]!) },
-    },
-    goals: { latency: 'p99 < 30 ms at >= 500 req/s', quality: 'beat the popularity baseline' },
-  }, null, 2)}\n`);
+  const firstAsks = (w: string[], earlier = new Set<string>()) =>
+    round(new Set(w.filter((x) => !earlier.has(x))).size / w.length, 3);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'recommendations',
+        machine: '2 cores; Elasticsearch, Redis, the API and the load generator on the same host',
+        listings,
+        simulated_users: sim.length,
+        offline,
+        load_generator:
+          'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
+        latency_at_rate: {
+          feed: feedRun,
+          feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
+          feed_with_profile_changes: {
+            ...mixed,
+            note: 'one request in five is an event for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)',
+          },
+          similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[1]!, before) },
+          similar_from_empty_cache: {
+            ...fromEmpty,
+            share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[0]!),
+          },
+        },
+        goals: { latency: 'p99 < 30 ms at >= 500 req/s', quality: 'beat the popularity baseline' },
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   await stopProcess(api);
   if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });

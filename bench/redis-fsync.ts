@@ -20,22 +20,30 @@ const config = loadConfig({ REDIS_URL: redis.url, QUEUE_NAME: `fsync-${uniqueSuf
 const producer = new ChangeProducer(config, { failFast: true });
 await producer.bullQueue.waitUntilReady();
 let version = 1;
-const batch = () => Array.from({ length: perBatch }, (_, i) => upsertEvent({ ...generateListing(i, 3), id: `f-${i}` }, ++version));
+const batch = () =>
+  Array.from({ length: perBatch }, (_, i) => upsertEvent({ ...generateListing(i, 3), id: `f-${i}` }, ++version));
 
 async function measure(concurrency: number) {
   const latencies: number[] = [];
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < batches) {
-      const t = performance.now();
-      await producer.publish(batch());
-      latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < batches) {
+        const t = performance.now();
+        await producer.publish(batch());
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const l = summarizeLatencies(latencies);
-  return { concurrency, publish_p50_ms: l.p50, publish_p99_ms: l.p99, changes_per_s: round((batches * perBatch) / seconds, 0) };
+  return {
+    concurrency,
+    publish_p50_ms: l.p50,
+    publish_p99_ms: l.p99,
+    changes_per_s: round((batches * perBatch) / seconds, 0),
+  };
 }
 
 const results: Record<string, unknown> = {};

@@ -27,7 +27,13 @@ const seconds = arg('seconds', 10);
 const connections = arg('connections', 32);
 const keepIndex = process.argv.includes('--keep-index');
 const id = uniqueSuffix();
-const baseEnv = { ES_INDEX_ALIAS: keepIndex ? `bench-search-${listings}` : `bench-search-${id}`, REDIS_NAMESPACE: `bsearch${id}`, LOG_LEVEL: 'warn', FEATURE_LOG_ENABLED: 'false', HOST: '127.0.0.1' };
+const baseEnv = {
+  ES_INDEX_ALIAS: keepIndex ? `bench-search-${listings}` : `bench-search-${id}`,
+  REDIS_NAMESPACE: `bsearch${id}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+  HOST: '127.0.0.1',
+};
 const config = loadConfig({ ...process.env, ...baseEnv });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
@@ -61,7 +67,13 @@ const mix = queryMix(2000, 3);
 const hotPaths = hotSearchPaths(mix);
 const esBody = (p: Record<string, string>) => {
   const params = { ...p, status: 'on_sale' as const, ...(p.price_max ? { price_max: Number(p.price_max) } : {}) };
-  return JSON.stringify({ query: buildQuery(params), size: config.model.candidates, aggs: buildAggs(params).aggs, track_total_hits: 10_000, _source: SOURCE_FIELDS });
+  return JSON.stringify({
+    query: buildQuery(params),
+    size: config.model.candidates,
+    aggs: buildAggs(params).aggs,
+    track_total_hits: 10_000,
+    _source: SOURCE_FIELDS,
+  });
 };
 /**
  * Miss traffic: every request unique (a distinct price ceiling far above any price), taken from one
@@ -74,16 +86,27 @@ const uniqueParams = () => {
   return { ...m.params, price_max: String(10_000_000 + sequence++) };
 };
 const missPath = () => path(uniqueParams());
-const esMissRequest = (): LoadRequest => ({ method: 'POST', path: `/${alias}/_search`, headers: { 'content-type': 'application/json' }, body: esBody(uniqueParams()) });
+const esMissRequest = (): LoadRequest => ({
+  method: 'POST',
+  path: `/${alias}/_search`,
+  headers: { 'content-type': 'application/json' },
+  body: esBody(uniqueParams()),
+});
 // The saturated runs (autocannon) send the same requests, built per request.
-const apiMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, path: missPath() }) });
-const esMiss = (): autocannon.Request => ({ setupRequest: (req: autocannon.Request) => ({ ...req, ...esMissRequest() }) });
+const apiMiss = (): autocannon.Request => ({
+  setupRequest: (req: autocannon.Request) => ({ ...req, path: missPath() }),
+});
+const esMiss = (): autocannon.Request => ({
+  setupRequest: (req: autocannon.Request) => ({ ...req, ...esMissRequest() }),
+});
 
 /** Waits until Elasticsearch has no search running or queued: a saturated run leaves a backlog behind it. */
 async function quiet(): Promise<void> {
   for (let i = 0; i < 120; i++) {
     const stats = await es.nodes.stats({ metric: 'thread_pool' });
-    const busy = Object.values(stats.nodes).some((n) => (n.thread_pool?.search?.active ?? 0) + (n.thread_pool?.search?.queue ?? 0) > 0);
+    const busy = Object.values(stats.nodes).some(
+      (n) => (n.thread_pool?.search?.active ?? 0) + (n.thread_pool?.search?.queue ?? 0) > 0,
+    );
     if (!busy) break;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -113,7 +136,12 @@ await load();
 const cachedPort = 18_000 + Math.floor(Math.random() * 1000);
 const uncachedPort = cachedPort + 1000;
 const cached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(cachedPort) });
-const uncached = startProcess('query-api/src/main.ts', { ...baseEnv, PORT: String(uncachedPort), CACHE_TTL_SECONDS: '0', REDIS_NAMESPACE: `bsearchx${id}` });
+const uncached = startProcess('query-api/src/main.ts', {
+  ...baseEnv,
+  PORT: String(uncachedPort),
+  CACHE_TTL_SECONDS: '0',
+  REDIS_NAMESPACE: `bsearchx${id}`,
+});
 try {
   await waitForHttp(`http://127.0.0.1:${cachedPort}/health/ready`);
   await waitForHttp(`http://127.0.0.1:${uncachedPort}/health/ready`);
@@ -128,7 +156,12 @@ try {
   await quiet();
   // The first seconds at full rate pay for compiling the hot path and opening the generator's
   // connections; reported apart, not mixed into the measured run.
-  const hitsWarmup = await openLoop({ base: `http://127.0.0.1:${cachedPort}`, paths: hotPaths, rate: 5000, seconds: 5 });
+  const hitsWarmup = await openLoop({
+    base: `http://127.0.0.1:${cachedPort}`,
+    paths: hotPaths,
+    rate: 5000,
+    seconds: 5,
+  });
   const hitsAt5k = await openLoop({ base: `http://127.0.0.1:${cachedPort}`, paths: hotPaths, rate: 5000, seconds });
   // The same with vegeta (a cheaper generator, see bench/vegeta.ts), over a whole cache TTL, so the
   // background recomputation of every hot entry falls inside the measured run.
@@ -146,7 +179,12 @@ try {
   log(`(b) and (c) at the same rate: ${rate} req/s`);
   // Twice as long as the saturated runs: a few hundred requests a second give a p99 from few samples.
   await quiet();
-  const misses = await openLoop({ base: `http://127.0.0.1:${uncachedPort}`, request: () => ({ path: missPath() }), rate, seconds: seconds * 2 });
+  const misses = await openLoop({
+    base: `http://127.0.0.1:${uncachedPort}`,
+    request: () => ({ path: missPath() }),
+    rate,
+    seconds: seconds * 2,
+  });
   await quiet();
   const esSame = await openLoop({ base: config.elasticsearch.url, request: esMissRequest, rate, seconds: seconds * 2 });
 
@@ -156,9 +194,15 @@ try {
     listings,
     ranker: ready.checks?.ranker,
     candidates_reranked: config.model.candidates,
-    query_mix: { queries: mix.length, head: mix.filter((m) => m.kind === 'head').length, torso: mix.filter((m) => m.kind === 'torso').length, tail: mix.filter((m) => m.kind === 'tail').length },
+    query_mix: {
+      queries: mix.length,
+      head: mix.filter((m) => m.kind === 'head').length,
+      torso: mix.filter((m) => m.kind === 'torso').length,
+      tail: mix.filter((m) => m.kind === 'tail').length,
+    },
     connections_saturated_runs: connections,
-    fixed_rate_runs: 'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
+    fixed_rate_runs:
+      'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
     seconds_per_run: seconds,
     cache_hits_saturated: summary(hits),
     cache_hits_at_5000_req_s_first_5_s: hitsWarmup,
@@ -172,12 +216,16 @@ try {
     raw_elasticsearch_at_rate: esSame,
     cache_misses_reranked_saturated: summary(missesMax),
     p99_ratio_misses_vs_es: round(misses.latency_ms.p99 / Math.max(1, esSame.latency_ms.p99), 2),
-    goals: { cache_hits: 'p99 < 5 ms at >= 5000 req/s', misses: 'p99 within 1.5x of raw Elasticsearch p99 at the same rate' },
+    goals: {
+      cache_hits: 'p99 < 5 ms at >= 5000 req/s',
+      misses: 'p99 within 1.5x of raw Elasticsearch p99 at the same rate',
+    },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await Promise.all([stopProcess(cached), stopProcess(uncached)]);
-  if (!process.argv.includes('--keep-index')) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
+  if (!process.argv.includes('--keep-index'))
+    await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
   const redis = new Redis(config.redis.url);
   for (const prefix of [`bsearch${id}`, `bsearchx${id}`]) {
     const keys = await redis.keys(`${prefix}:*`);

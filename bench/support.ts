@@ -49,8 +49,17 @@ const BENCH_API_ENV = {
 };
 
 /** A service process started the way production starts it (tsx instead of the compiled build). */
-export function startProcess(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], { cwd: root, env: { ...BENCH_API_ENV, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], {
+    cwd: root,
+    env: { ...BENCH_API_ENV, ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {

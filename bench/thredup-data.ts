@@ -10,8 +10,16 @@ import type { Listing } from '../core/src/index.js';
  * come from a hash of the item id, so neither follows the file order the hidden item is defined by.
  */
 export interface ThredupItem {
-  id: string; title: string; brand: string; category: string; department: string;
-  colors: string[]; materials: string[]; size: string; price_cents: number; new_with_tags: boolean;
+  id: string;
+  title: string;
+  brand: string;
+  category: string;
+  department: string;
+  colors: string[];
+  materials: string[];
+  size: string;
+  price_cents: number;
+  new_with_tags: boolean;
 }
 
 export interface Split {
@@ -27,11 +35,15 @@ export interface Split {
 const hash = (s: string) => createHash('sha256').update(`recs-real-v1:${s}`).digest();
 
 /** Which half of the users a user is in: `tuning` (weights may be chosen on it) or `evaluation`. */
-export const userSplit = (user: string): 'tuning' | 'evaluation' => (hash(`split:${user}`)[0]! % 2 === 0 ? 'tuning' : 'evaluation');
+export const userSplit = (user: string): 'tuning' | 'evaluation' =>
+  hash(`split:${user}`)[0]! % 2 === 0 ? 'tuning' : 'evaluation';
 
 export function loadThredup(dir: string): Split | undefined {
   if (!existsSync(join(dir, 'items.jsonl'))) return undefined;
-  const items = readFileSync(join(dir, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ThredupItem);
+  const items = readFileSync(join(dir, 'items.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ThredupItem);
   const pos = new Map(items.map((it, i) => [it.id, i]));
   const listingId = new Map(items.map((it) => [it.id, `t${hash(`id:${it.id}`).toString('hex').slice(0, 14)}`]));
   const favs = new Map<string, string[]>();
@@ -57,12 +69,26 @@ export function toListing(it: ThredupItem, id: string, likes: number, now: numbe
   const ageMs = (hash(`age:${it.id}`).readUInt32BE(0) / 2 ** 32) * 60 * 86_400_000;
   const created = new Date(now - ageMs).toISOString();
   return {
-    id, seller_id: `s${it.id}`, title: it.title.slice(0, 200), brand: it.brand ? it.brand.slice(0, 80) : undefined,
-    description: [it.brand, it.category, ...it.colors, ...it.materials, it.size].filter(Boolean).join(' ').slice(0, 10_000),
+    id,
+    seller_id: `s${it.id}`,
+    title: it.title.slice(0, 200),
+    brand: it.brand ? it.brand.slice(0, 80) : undefined,
+    description: [it.brand, it.category, ...it.colors, ...it.materials, it.size]
+      .filter(Boolean)
+      .join(' ')
+      .slice(0, 10_000),
     category_path: [capitalise(it.department), it.category].map((s) => s.slice(0, 80)),
-    condition: it.new_with_tags ? 'new' : 'good', price: it.price_cents, currency: 'USD', shipping_payer: 'buyer', status: 'on_sale',
-    created_at: created, updated_at: created, like_count: likes, view_count: 0,
-    ...(it.size ? { size: it.size.slice(0, 40) } : {}), ...(it.colors[0] ? { color: it.colors[0].slice(0, 40) } : {}),
+    condition: it.new_with_tags ? 'new' : 'good',
+    price: it.price_cents,
+    currency: 'USD',
+    shipping_payer: 'buyer',
+    status: 'on_sale',
+    created_at: created,
+    updated_at: created,
+    like_count: likes,
+    view_count: 0,
+    ...(it.size ? { size: it.size.slice(0, 40) } : {}),
+    ...(it.colors[0] ? { color: it.colors[0].slice(0, 40) } : {}),
   };
 }
 
@@ -85,7 +111,10 @@ export function baselines(split: Split) {
   const all = [...split.listingId.values()];
   const byPop = [...all].sort((a, b) => (pop.get(b) ?? 0) - (pop.get(a) ?? 0) || tie(a) - tie(b));
   const rank = (scores: Map<string, number>, exclude: Set<string>, k: number) => {
-    const scored = [...scores.entries()].filter(([id]) => !exclude.has(id)).sort((a, b) => b[1] - a[1] || (pop.get(b[0]) ?? 0) - (pop.get(a[0]) ?? 0) || tie(a[0]) - tie(b[0])).map(([id]) => id);
+    const scored = [...scores.entries()]
+      .filter(([id]) => !exclude.has(id))
+      .sort((a, b) => b[1] - a[1] || (pop.get(b[0]) ?? 0) - (pop.get(a[0]) ?? 0) || tie(a[0]) - tie(b[0]))
+      .map(([id]) => id);
     const seen = new Set(scored.slice(0, k));
     for (const id of byPop) {
       if (seen.size >= k) break;

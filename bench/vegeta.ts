@@ -21,14 +21,34 @@ export const vegetaAvailable = () => existsSync(VEGETA);
  * `urls` are cycled through (vegeta's round robin over its targets), `rate` per second for `seconds`.
  * `onResult` sees every successful request: when it was sent (epoch ms) and its latency.
  */
-export async function vegetaAttack(opts: { urls: string[]; rate: number; seconds: number; workers?: number; maxWorkers?: number; onResult?: (sentAt: number, ms: number) => void }): Promise<OpenLoopResult & { generator: string }> {
+export async function vegetaAttack(opts: {
+  urls: string[];
+  rate: number;
+  seconds: number;
+  workers?: number;
+  maxWorkers?: number;
+  onResult?: (sentAt: number, ms: number) => void;
+}): Promise<OpenLoopResult & { generator: string }> {
   mkdirSync(join(root, '.data/bench'), { recursive: true });
   const targets = join(root, `.data/bench/vegeta-targets-${uniqueSuffix()}.txt`);
   writeFileSync(targets, opts.urls.map((u) => `GET ${u}\n`).join('\n'));
   const results = `${targets}.bin`;
   // Results go to a file and are read after the attack: decoding them live would put this process's
   // work on the cores the measured server needs.
-  const attack = spawn(VEGETA, ['attack', `-targets=${targets}`, `-rate=${opts.rate}`, `-duration=${opts.seconds}s`, `-workers=${opts.workers ?? 64}`, `-max-workers=${opts.maxWorkers ?? 1024}`, '-keepalive=true', `-output=${results}`], { stdio: 'inherit' });
+  const attack = spawn(
+    VEGETA,
+    [
+      'attack',
+      `-targets=${targets}`,
+      `-rate=${opts.rate}`,
+      `-duration=${opts.seconds}s`,
+      `-workers=${opts.workers ?? 64}`,
+      `-max-workers=${opts.maxWorkers ?? 1024}`,
+      '-keepalive=true',
+      `-output=${results}`,
+    ],
+    { stdio: 'inherit' },
+  );
   const code = await new Promise<number | null>((res) => attack.once('exit', res));
   if (code !== 0) throw new Error(`vegeta attack exited with ${code}`);
   const encode = spawn(VEGETA, ['encode', '--to', 'json', results], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
-const charts = (args: string[]) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/charts.ts', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+const charts = (args: string[]) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/charts.ts', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
 
 describe('bench/charts.ts', () => {
   it('renders the recorded benchmark outputs as SVG charts', () => {
@@ -21,7 +28,23 @@ describe('bench/charts.ts', () => {
   it('draws the freshness distribution when a run kept it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'charts-in-'));
     mkdirSync(join(dir, 'runs'));
-    writeFileSync(join(dir, 'runs', 'indexing-x.json'), JSON.stringify({ throughput: {}, freshness: { lag_ms: { p50: 600, p99: 1200, max: 1300, histogram: [{ from: 500, count: 90 }, { from: 1200, count: 3 }] } } }));
+    writeFileSync(
+      join(dir, 'runs', 'indexing-x.json'),
+      JSON.stringify({
+        throughput: {},
+        freshness: {
+          lag_ms: {
+            p50: 600,
+            p99: 1200,
+            max: 1300,
+            histogram: [
+              { from: 500, count: 90 },
+              { from: 1200, count: 3 },
+            ],
+          },
+        },
+      }),
+    );
     const out = mkdtempSync(join(tmpdir(), 'charts-'));
     expect(charts(['--in', dir, '--out', out]).written).toEqual(['freshness.svg']);
     expect(readFileSync(join(out, 'freshness.svg'), 'utf8')).toContain('probes per 100 ms bucket');

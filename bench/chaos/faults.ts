@@ -43,7 +43,12 @@ function nodeKill(name: string, which: 'replica' | 'primary'): Fault {
       const where = await ctx.cluster.shardNodes(await physicalIndex(ctx));
       victim = which === 'primary' ? where.primaries[0]! : where.replicas[0]!;
       await ctx.cluster.killNode(victim);
-      return { killed_node: victim, held_primary: where.primaries.includes(victim), held_replica: where.replicas.includes(victim), was_master: where.master === victim };
+      return {
+        killed_node: victim,
+        held_primary: where.primaries.includes(victim),
+        held_replica: where.replicas.includes(victim),
+        was_master: where.master === victim,
+      };
     },
     async heal(ctx) {
       await ctx.cluster.startNode(victim);
@@ -74,7 +79,10 @@ export const FAULTS: Record<string, Fault> = {
     holdMs: 5_000,
     async inject(ctx) {
       await Promise.all([ctx.killApi(0), ctx.killIndexer(0)]);
-      return { killed: ['api', 'indexer'], note: 'the only API and indexer processes, SIGKILLed mid-request and mid-batch; no load balancer retries elsewhere, so requests fail with connection errors until the restart' };
+      return {
+        killed: ['api', 'indexer'],
+        note: 'the only API and indexer processes, SIGKILLed mid-request and mid-batch; no load balancer retries elsewhere, so requests fail with connection errors until the restart',
+      };
     },
     async heal(ctx) {
       await Promise.all([ctx.startApi(0), ctx.startIndexer(0)]);
@@ -123,7 +131,10 @@ export const FAULTS: Record<string, Fault> = {
     holdMs: 20_000,
     async inject(ctx) {
       for (const p of ctx.proxies) p.delayMs = 2000;
-      return { delay_ms: 2000, applies_to: 'every request from the API to Elasticsearch (the indexer connects directly)' };
+      return {
+        delay_ms: 2000,
+        applies_to: 'every request from the API to Elasticsearch (the indexer connects directly)',
+      };
     },
     async heal(ctx) {
       for (const p of ctx.proxies) p.delayMs = 0;
@@ -151,6 +162,9 @@ function redisKill(name: string, fsync: 'everysec' | 'always'): Fault {
 
 async function readOnly(ctx: FaultContext, index: string): Promise<boolean> {
   const url = await ctx.cluster.liveUrl();
-  const res = (await (await fetch(`${url}/${index}/_settings/index.blocks.*?flat_settings=true`)).json()) as Record<string, { settings: Record<string, string> }>;
+  const res = (await (await fetch(`${url}/${index}/_settings/index.blocks.*?flat_settings=true`)).json()) as Record<
+    string,
+    { settings: Record<string, string> }
+  >;
   return res[index]?.settings['index.blocks.read_only_allow_delete'] === 'true';
 }

@@ -117,9 +117,15 @@ export class ChaosLoad {
 
   private upsert(i: number, version: number, poison: boolean): ListingChangeEvent {
     const base: Listing = generateListing(i, 42);
-    const listing: Listing = { ...base, id: this.id(i), status: 'on_sale', title: `${base.title} v${version}`, price: version * 10,
+    const listing: Listing = {
+      ...base,
+      id: this.id(i),
+      status: 'on_sale',
+      title: `${base.title} v${version}`,
+      price: version * 10,
       // Over Elasticsearch's integer range (the schema allows it): a change the index must reject.
-      like_count: poison ? 2 ** 31 + version : base.like_count };
+      like_count: poison ? 2 ** 31 + version : base.like_count,
+    };
     return { op: 'upsert', listing_id: listing.id, version, listing, emitted_at: new Date().toISOString() };
   }
 
@@ -140,7 +146,10 @@ export class ChaosLoad {
         // A poison change goes alone: if the API refuses it (400), it must not take good changes with it.
         const version = current + 2;
         this.latest.set(id, version);
-        this.postChanges([this.upsert(i, version, true)], [{ id, version, late: false, poison: true, accepted: false }]);
+        this.postChanges(
+          [this.upsert(i, version, true)],
+          [{ id, version, late: false, poison: true, accepted: false }],
+        );
       } else {
         const version = current + 2;
         this.latest.set(id, version);
@@ -153,12 +162,19 @@ export class ChaosLoad {
 
   private postChanges(events: ListingChangeEvent[], sent: SentChange[]): void {
     this.changes.push(...sent);
-    this.send('changes', 'POST', '/v1/listings/changes', JSON.stringify({ events }), { 'x-api-key': this.opts.keys.ingest }, (ok, status) => {
-      for (const s of sent) {
-        s.accepted = ok;
-        s.status = status;
-      }
-    });
+    this.send(
+      'changes',
+      'POST',
+      '/v1/listings/changes',
+      JSON.stringify({ events }),
+      { 'x-api-key': this.opts.keys.ingest },
+      (ok, status) => {
+        for (const s of sent) {
+          s.accepted = ok;
+          s.status = status;
+        }
+      },
+    );
   }
 
   private sendEvents(): void {
@@ -179,12 +195,25 @@ export class ChaosLoad {
     return `/v1/search?q=${q}&sort=${sort}${filter}&size=20`;
   }
 
-  private send(kind: Kind, method: 'GET' | 'POST', path: string, body?: string, headers: Record<string, string> = {}, done?: (ok: boolean, status: number) => void): void {
+  private send(
+    kind: Kind,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+    done?: (ok: boolean, status: number) => void,
+  ): void {
     const at = performance.now();
     const phase = this.phase;
     const pool = this.pools[this.next % this.pools.length]!;
     const p = pool
-      .request({ method, path, body, headers: body ? { 'content-type': 'application/json', ...headers } : headers, signal: AbortSignal.timeout(this.opts.clientTimeoutMs) })
+      .request({
+        method,
+        path,
+        body,
+        headers: body ? { 'content-type': 'application/json', ...headers } : headers,
+        signal: AbortSignal.timeout(this.opts.clientTimeoutMs),
+      })
       .then(async (res) => {
         await res.body.dump();
         return res.statusCode;

@@ -22,7 +22,12 @@ export interface HistoryCheck {
  * every accepted change is in the index at its version or a newer one (or, if Elasticsearch must
  * reject it, in the DLQ with the reason), no late version won, and no good change was dead-lettered.
  */
-export async function checkHistory(es: Client, alias: string, changes: SentChange[], dlq: DeadLetterQueue): Promise<HistoryCheck> {
+export async function checkHistory(
+  es: Client,
+  alias: string,
+  changes: SentChange[],
+  dlq: DeadLetterQueue,
+): Promise<HistoryCheck> {
   await es.indices.refresh({ index: alias });
   const ids = [...new Set(changes.map((c) => c.id))];
   const indexed = new Map<string, number>();
@@ -62,7 +67,9 @@ export async function checkHistory(es: Client, alias: string, changes: SentChang
   const lateVersions = new Set(changes.filter((c) => c.late).map((c) => `${c.id}@${c.version}`));
   const newestAccepted = new Map<string, number>();
   for (const c of accepted) if (!c.poison) newestAccepted.set(c.id, Math.max(newestAccepted.get(c.id) ?? 0, c.version));
-  const stale = [...indexed].filter(([id, v]) => lateVersions.has(`${id}@${v}`) && (newestAccepted.get(id) ?? 0) > v).length;
+  const stale = [...indexed].filter(
+    ([id, v]) => lateVersions.has(`${id}@${v}`) && (newestAccepted.get(id) ?? 0) > v,
+  ).length;
   return {
     accepted: accepted.length,
     rejected_by_api: changes.length - accepted.length,
@@ -70,7 +77,12 @@ export async function checkHistory(es: Client, alias: string, changes: SentChang
     lost,
     stale_overwrites: stale,
     poison_refused_by_api: changes.filter((c) => c.poison && c.status === 400).length,
-    dead_lettered: { total: Object.values(byReason).reduce((a, b) => a + b, 0), by_reason: byReason, poison_missing: poisonMissing, good_changes: goodDead },
+    dead_lettered: {
+      total: Object.values(byReason).reduce((a, b) => a + b, 0),
+      by_reason: byReason,
+      poison_missing: poisonMissing,
+      good_changes: goodDead,
+    },
     lost_examples: lostExamples,
   };
 }
@@ -85,7 +97,10 @@ export interface PhaseSummary {
 }
 
 /** Per phase and per kind of request: status counts, p99, max and requests over budget. */
-export function summarizePhases(records: RequestRecord[], budgetMs: Record<Kind, number>): Record<Phase, Record<string, PhaseSummary>> {
+export function summarizePhases(
+  records: RequestRecord[],
+  budgetMs: Record<Kind, number>,
+): Record<Phase, Record<string, PhaseSummary>> {
   const out = {} as Record<Phase, Record<string, PhaseSummary>>;
   for (const phase of ['before', 'during', 'after'] as Phase[]) {
     out[phase] = {};
@@ -99,7 +114,13 @@ export function summarizePhases(records: RequestRecord[], budgetMs: Record<Kind,
         status[label] = (status[label] ?? 0) + 1;
       }
       const lat = summarizeLatencies(rs.map((r) => r.ms));
-      out[phase][kind] = { requests: rs.length, status, p99_ms: round(lat.p99, 1), max_ms: round(lat.max, 1), over_budget: rs.filter((r) => r.ms > budgetMs[kind]).length };
+      out[phase][kind] = {
+        requests: rs.length,
+        status,
+        p99_ms: round(lat.p99, 1),
+        max_ms: round(lat.max, 1),
+        over_budget: rs.filter((r) => r.ms > budgetMs[kind]).length,
+      };
     }
   }
   return out;
@@ -110,7 +131,11 @@ export function summarizePhases(records: RequestRecord[], budgetMs: Record<Kind,
  * in that second) in which every search and change request succeeded, with at least three of them.
  * Null if no such second came before the load stopped.
  */
-export function healMs(records: RequestRecord[], healStart: number, kinds: Kind[] = ['search', 'changes']): number | null {
+export function healMs(
+  records: RequestRecord[],
+  healStart: number,
+  kinds: Kind[] = ['search', 'changes'],
+): number | null {
   const seconds = new Map<number, { n: number; failed: number }>();
   for (const r of records) {
     if (!kinds.includes(r.kind) || r.at < healStart) continue;
@@ -119,6 +144,9 @@ export function healMs(records: RequestRecord[], healStart: number, kinds: Kind[
     b.n++;
     if (r.status < 200 || r.status >= 300) b.failed++;
   }
-  const healed = [...seconds].filter(([, b]) => b.n >= 3 && b.failed === 0).map(([s]) => s).sort((a, b) => a - b)[0];
+  const healed = [...seconds]
+    .filter(([, b]) => b.n >= 3 && b.failed === 0)
+    .map(([s]) => s)
+    .sort((a, b) => a - b)[0];
   return healed === undefined ? null : healed * 1000;
 }

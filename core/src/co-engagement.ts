@@ -15,7 +15,13 @@ export const POPULARITY_BETA = 0.5;
  * cheap and often accidental; a click chose the item from a list; a purchase is the strongest signal
  * (and the item leaves soon after, as sold). Searches name no listing.
  */
-export const CO_ENGAGEMENT_WEIGHTS: Record<InteractionEvent['type'], number> = { view: 0.25, click: 0.5, like: 1, purchase: 1.5, search: 0 };
+export const CO_ENGAGEMENT_WEIGHTS: Record<InteractionEvent['type'], number> = {
+  view: 0.25,
+  click: 0.5,
+  like: 1,
+  purchase: 1.5,
+  search: 0,
+};
 
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;

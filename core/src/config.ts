@@ -10,13 +10,33 @@ import { ConfigError, type FieldIssue } from './errors.js';
  * about process.env: each main.ts calls loadConfig(process.env) once and passes the typed result on.
  */
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], { default: 'development' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
-  API_REQUEST_BUDGET_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 3000, description: 'a request not answered by then gets a 503 + Retry-After (several Elasticsearch calls in a row cannot add up past it; 0: off)' }),
-  API_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'while the event loop lags more than this, new requests get an immediate 503 + Retry-After (0: off)' }),
-  ES_URL: Type.String({ pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', default: 'http://127.0.0.1:9200', description: 'one node, or several comma-separated (the client spreads requests and skips a dead one)' }),
+  API_REQUEST_BUDGET_MS: Type.Integer({
+    minimum: 0,
+    maximum: 120_000,
+    default: 3000,
+    description:
+      'a request not answered by then gets a 503 + Retry-After (several Elasticsearch calls in a row cannot add up past it; 0: off)',
+  }),
+  API_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 1000,
+    description: 'while the event loop lags more than this, new requests get an immediate 503 + Retry-After (0: off)',
+  }),
+  ES_URL: Type.String({
+    pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
+    default: 'http://127.0.0.1:9200',
+    description: 'one node, or several comma-separated (the client spreads requests and skips a dead one)',
+  }),
   ES_USERNAME: Type.Optional(Type.String()),
   ES_PASSWORD: Type.Optional(Type.String()),
   ES_INDEX_ALIAS: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'listings' }),
@@ -25,26 +45,51 @@ export const EnvSchema = Type.Object({
   ES_REPLICAS: Type.Integer({ minimum: 0, maximum: 5, default: 0 }),
   ES_REFRESH_INTERVAL: Type.String({ pattern: '^(-1|\\d+(ms|s))$', default: '1s' }),
   REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
-  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 500, description: 'the query API gives up on a Redis command after this long (cache bypass or 503), never waits for a reconnect' }),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 10,
+    maximum: 60_000,
+    default: 500,
+    description:
+      'the query API gives up on a Redis command after this long (cache bypass or 503), never waits for a reconnect',
+  }),
   REDIS_NAMESPACE: Type.String({
     pattern: '^[A-Za-z0-9_-]+$',
     default: 'mkt',
     description: 'first segment of every Redis key, queue and channel (core/src/redis-keys.ts); was QUEUE_PREFIX',
   }),
   QUEUE_NAME: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'listing-changes' }),
-  INGEST_API_KEYS: Type.String({ default: '', description: 'comma-separated keys for POST /v1/listings/changes (scope ingest only; API_KEYS is the general form)' }),
+  INGEST_API_KEYS: Type.String({
+    default: '',
+    description: 'comma-separated keys for POST /v1/listings/changes (scope ingest only; API_KEYS is the general form)',
+  }),
   API_KEYS: Type.String({
     default: '',
-    description: 'comma-separated service keys `name:scope+scope:secret`; scopes: ingest, events, users, operator. Two entries of one name are a key rotation (both valid until the old one is removed)',
+    description:
+      'comma-separated service keys `name:scope+scope:secret`; scopes: ingest, events, users, operator. Two entries of one name are a key rotation (both valid until the old one is removed)',
   }),
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 6000, description: 'requests per minute per client address without a key (0: no limit)' }),
-  RATE_LIMIT_KEY_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 600_000, description: 'requests per minute per service key name (0: no limit)' }),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    maximum: 10_000_000,
+    default: 6000,
+    description: 'requests per minute per client address without a key (0: no limit)',
+  }),
+  RATE_LIMIT_KEY_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    maximum: 100_000_000,
+    default: 600_000,
+    description: 'requests per minute per service key name (0: no limit)',
+  }),
   INDEXER_CONCURRENCY: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: '0 = 2 per core' }),
   INDEXER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20_000, default: 1000 }),
   INDEXER_BATCH_BYTES: Type.Integer({ minimum: 1024, maximum: 100_000_000, default: 5_000_000 }),
   INDEXER_FLUSH_MS: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
   INDEXER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
-  INDEXER_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000, description: 'job lock; a dead worker\'s jobs are retried after about this long' }),
+  INDEXER_LOCK_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description: "job lock; a dead worker's jobs are retried after about this long",
+  }),
   MODEL_DIR: Type.String({ default: 'models' }),
   MODEL_NAME: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'ltr' }),
   MODEL_VERSION: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'latest' }),
@@ -54,27 +99,110 @@ export const EnvSchema = Type.Object({
   RERANK_CANDIDATES: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
   CURSOR_SECRETS: Type.String({
     default: '',
-    description: 'comma-separated HMAC secrets (16+ characters each) signing paging cursors; the first signs, all verify (rotation: prepend the new one, drop the old one after a cursor lifetime, 15 min). Required by the query API in production; elsewhere a random per-process secret',
+    description:
+      'comma-separated HMAC secrets (16+ characters each) signing paging cursors; the first signs, all verify (rotation: prepend the new one, drop the old one after a cursor lifetime, 15 min). Required by the query API in production; elsewhere a random per-process secret',
   }),
-  EMBEDDING_MODEL_DIR: Type.String({ default: '.data/models/all-minilm-l6-v2-q', description: 'query/listing text embedding model (scripts/fetch-embedding-model.sh); empty or missing: BM25 retrieval only' }),
-  EMBEDDING_BATCH: Type.Integer({ minimum: 1, maximum: 1000, default: 32, description: 'listings the indexer embeds per model run' }),
-  EMBEDDING_IDLE_MS: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'wait between embedding sweeps that found no listing without a vector' }),
-  KNN_CANDIDATES: Type.Integer({ minimum: 0, maximum: 1000, default: 100, description: 'nearest listings by embedding added to the BM25 candidates (0: BM25 retrieval only)' }),
+  EMBEDDING_MODEL_DIR: Type.String({
+    default: '.data/models/all-minilm-l6-v2-q',
+    description:
+      'query/listing text embedding model (scripts/fetch-embedding-model.sh); empty or missing: BM25 retrieval only',
+  }),
+  EMBEDDING_BATCH: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 32,
+    description: 'listings the indexer embeds per model run',
+  }),
+  EMBEDDING_IDLE_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600_000,
+    default: 1000,
+    description: 'wait between embedding sweeps that found no listing without a vector',
+  }),
+  KNN_CANDIDATES: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    default: 100,
+    description: 'nearest listings by embedding added to the BM25 candidates (0: BM25 retrieval only)',
+  }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
   CACHE_MEMORY_ITEMS: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
-  CACHE_MEMORY_MB: Type.Integer({ minimum: 1, maximum: 16_384, default: 256, description: 'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages' }),
-  CACHE_MEMORY_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 30_000, description: 'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes' }),
-  CACHE_SCOPE_INVALIDATION: Type.Boolean({ default: true, description: 'drop cached results a new or changed listing may now enter (off: only those showing it; for measuring what it costs)' }),
-  CACHE_REFRESH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue' }),
-  RECS_WEIGHTS: Type.String({ default: '', pattern: '^((feed|similar)\\.[a-z_]+=\\d+(\\.\\d+)?(,|$))*$', description: 'overrides of the feed and similar-items blend weights, e.g. "feed.size=1,similar.popularity=0.25" (tuning runs of bench/recommendations-real.ts)' }),
+  CACHE_MEMORY_MB: Type.Integer({
+    minimum: 1,
+    maximum: 16_384,
+    default: 256,
+    description:
+      'budget for the in-process cache layer, counted as serialized JSON (a 200-listing window is ~80 KB); a quarter more holds serialized first pages',
+  }),
+  CACHE_MEMORY_TTL_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 30_000,
+    description:
+      'cap on how long a pod keeps an entry in process; it goes anyway when its Redis entry expires or a listing on it changes',
+  }),
+  CACHE_SCOPE_INVALIDATION: Type.Boolean({
+    default: true,
+    description:
+      'drop cached results a new or changed listing may now enter (off: only those showing it; for measuring what it costs)',
+  }),
+  CACHE_REFRESH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 2,
+    description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue',
+  }),
+  RECS_WEIGHTS: Type.String({
+    default: '',
+    pattern: '^((feed|similar)\\.[a-z_]+=\\d+(\\.\\d+)?(,|$))*$',
+    description:
+      'overrides of the feed and similar-items blend weights, e.g. "feed.size=1,similar.popularity=0.25" (tuning runs of bench/recommendations-real.ts)',
+  }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
-  FEATURE_LOG_MAXLEN: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 20_000, description: 'entries the feature-log stream keeps (each FEATURE_LOG_ITEMS x ~0.3 KB)' }),
-  FEATURE_LOG_ITEMS: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'positions of each re-ranked window logged (clicks come from the first pages)' }),
-  FEATURE_LOG_SAMPLE: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'share of re-ranked searches whose features are logged' }),
-  INTERACTIONS_MAXLEN: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 1_000_000, description: 'entries the interactions stream keeps (~0.2 KB each)' }),
-  SHUTDOWN_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 3000, description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'after the delay, how long closing may wait for open connections before it closes them (a connection that never sent a request would hold it forever)' }),
-  API_HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 300, description: 'V8 lets the old generation grow by this much over what the last full GC kept before the next one (0: V8\'s own choice); see query-api/src/main.ts' }),
+  FEATURE_LOG_MAXLEN: Type.Integer({
+    minimum: 100,
+    maximum: 1_000_000,
+    default: 20_000,
+    description: 'entries the feature-log stream keeps (each FEATURE_LOG_ITEMS x ~0.3 KB)',
+  }),
+  FEATURE_LOG_ITEMS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 50,
+    description: 'positions of each re-ranked window logged (clicks come from the first pages)',
+  }),
+  FEATURE_LOG_SAMPLE: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 1,
+    description: 'share of re-ranked searches whose features are logged',
+  }),
+  INTERACTIONS_MAXLEN: Type.Integer({
+    minimum: 1000,
+    maximum: 100_000_000,
+    default: 1_000_000,
+    description: 'entries the interactions stream keeps (~0.2 KB each)',
+  }),
+  SHUTDOWN_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 3000,
+    description: 'on SIGTERM, keep serving (readiness 503) this long so load balancers stop routing first',
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+    description:
+      'after the delay, how long closing may wait for open connections before it closes them (a connection that never sent a request would hold it forever)',
+  }),
+  API_HEAP_GROWING_PERCENT: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    default: 300,
+    description:
+      "V8 lets the old generation grow by this much over what the last full GC kept before the next one (0: V8's own choice); see query-api/src/main.ts",
+  }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ format: 'uri' })),
 });
 export type Env = Static<typeof EnvSchema>;
@@ -99,10 +227,32 @@ export interface Config {
   /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
   apiKeys: ApiKey[];
   rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
-  indexer: { concurrency: number; batchSize: number; batchBytes: number; flushMs: number; metricsPort: number; lockMs: number };
-  model: { dir: string; name: string; version: string; canaryVersion?: string; canaryPercent: number; budgetMs: number; candidates: number };
+  indexer: {
+    concurrency: number;
+    batchSize: number;
+    batchBytes: number;
+    flushMs: number;
+    metricsPort: number;
+    lockMs: number;
+  };
+  model: {
+    dir: string;
+    name: string;
+    version: string;
+    canaryVersion?: string;
+    canaryPercent: number;
+    budgetMs: number;
+    candidates: number;
+  };
   embedding: { modelDir: string; knnCandidates: number; batch: number; idleMs: number };
-  cache: { ttlSeconds: number; memoryItems: number; memoryBytes: number; memoryTtlMs: number; refreshConcurrency: number; scopeInvalidation: boolean };
+  cache: {
+    ttlSeconds: number;
+    memoryItems: number;
+    memoryBytes: number;
+    memoryTtlMs: number;
+    refreshConcurrency: number;
+    scopeInvalidation: boolean;
+  };
   /** Blend weight overrides by name ("feed.size"); the query API rejects unknown names at boot. */
   recsWeights: Record<string, number>;
   featureLogEnabled: boolean;
@@ -141,27 +291,42 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   if ((env.ES_USERNAME === undefined) !== (env.ES_PASSWORD === undefined)) {
     issues.push({ path: 'ES_PASSWORD', message: 'ES_USERNAME and ES_PASSWORD go together' });
   }
-  const apiKeys = [...splitList(env.INGEST_API_KEYS).map((secret, i): ApiKey => ({ name: `ingest-${i + 1}`, scopes: ['ingest'], secret }))];
+  const apiKeys = [
+    ...splitList(env.INGEST_API_KEYS).map((secret, i): ApiKey => ({
+      name: `ingest-${i + 1}`,
+      scopes: ['ingest'],
+      secret,
+    })),
+  ];
   for (const entry of splitList(env.API_KEYS)) {
     const parsed = parseApiKey(entry);
     if (typeof parsed === 'string') issues.push({ path: 'API_KEYS', message: parsed });
     else apiKeys.push(parsed);
   }
   if (env.NODE_ENV === 'production' && !apiKeys.some((k) => k.scopes.includes('ingest'))) {
-    issues.push({ path: 'INGEST_API_KEYS', message: 'at least one key with the ingest scope (INGEST_API_KEYS or API_KEYS) is required in production' });
+    issues.push({
+      path: 'INGEST_API_KEYS',
+      message: 'at least one key with the ingest scope (INGEST_API_KEYS or API_KEYS) is required in production',
+    });
   }
   if (env.MODEL_CANARY_PERCENT > 0 && !env.MODEL_CANARY_VERSION) {
     issues.push({ path: 'MODEL_CANARY_VERSION', message: 'required when MODEL_CANARY_PERCENT > 0' });
   }
   // Only the query API uses them, so a production indexer needs none; the API refuses to boot without.
   const cursorSecrets = splitList(env.CURSOR_SECRETS);
-  if (cursorSecrets.some((secret) => secret.length < 16)) issues.push({ path: 'CURSOR_SECRETS', message: 'each secret needs at least 16 characters' });
+  if (cursorSecrets.some((secret) => secret.length < 16))
+    issues.push({ path: 'CURSOR_SECRETS', message: 'each secret needs at least 16 characters' });
   if (issues.length > 0) throw new ConfigError(issues);
 
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT, maxEventLoopDelayMs: env.API_MAX_EVENT_LOOP_DELAY_MS, requestBudgetMs: env.API_REQUEST_BUDGET_MS },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      maxEventLoopDelayMs: env.API_MAX_EVENT_LOOP_DELAY_MS,
+      requestBudgetMs: env.API_REQUEST_BUDGET_MS,
+    },
     elasticsearch: {
       url: env.ES_URL,
       auth: env.ES_USERNAME && env.ES_PASSWORD ? { username: env.ES_USERNAME, password: env.ES_PASSWORD } : undefined,
@@ -192,9 +357,23 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       budgetMs: env.RANKER_BUDGET_MS,
       candidates: env.RERANK_CANDIDATES,
     },
-    embedding: { modelDir: env.EMBEDDING_MODEL_DIR, knnCandidates: env.KNN_CANDIDATES, batch: env.EMBEDDING_BATCH, idleMs: env.EMBEDDING_IDLE_MS },
-    cache: { ttlSeconds: env.CACHE_TTL_SECONDS, memoryItems: env.CACHE_MEMORY_ITEMS, memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024, memoryTtlMs: env.CACHE_MEMORY_TTL_MS, refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY, scopeInvalidation: env.CACHE_SCOPE_INVALIDATION },
-    recsWeights: Object.fromEntries(splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])])),
+    embedding: {
+      modelDir: env.EMBEDDING_MODEL_DIR,
+      knnCandidates: env.KNN_CANDIDATES,
+      batch: env.EMBEDDING_BATCH,
+      idleMs: env.EMBEDDING_IDLE_MS,
+    },
+    cache: {
+      ttlSeconds: env.CACHE_TTL_SECONDS,
+      memoryItems: env.CACHE_MEMORY_ITEMS,
+      memoryBytes: env.CACHE_MEMORY_MB * 1024 * 1024,
+      memoryTtlMs: env.CACHE_MEMORY_TTL_MS,
+      refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY,
+      scopeInvalidation: env.CACHE_SCOPE_INVALIDATION,
+    },
+    recsWeights: Object.fromEntries(
+      splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])]),
+    ),
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
     interactionsMaxLen: env.INTERACTIONS_MAXLEN,
@@ -203,7 +382,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     heapGrowingPercent: env.API_HEAP_GROWING_PERCENT,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     // Outside production a random secret per process: cursors then die with it, which is fine there.
-    cursorSecrets: cursorSecrets.length > 0 || env.NODE_ENV === 'production' ? cursorSecrets : [randomBytes(32).toString('base64url')],
+    cursorSecrets:
+      cursorSecrets.length > 0 || env.NODE_ENV === 'production'
+        ? cursorSecrets
+        : [randomBytes(32).toString('base64url')],
   };
 }
 
@@ -221,7 +403,8 @@ export interface ApiKey {
 function parseApiKey(entry: string): ApiKey | string {
   const [name, scopes, ...rest] = entry.split(':');
   const secret = rest.join(':');
-  if (!name || !/^[A-Za-z0-9_.-]+$/.test(name) || !scopes || !secret) return `entry "${name ?? ''}" is not name:scope+scope:secret`;
+  if (!name || !/^[A-Za-z0-9_.-]+$/.test(name) || !scopes || !secret)
+    return `entry "${name ?? ''}" is not name:scope+scope:secret`;
   const list = scopes.split('+');
   const unknown = list.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) return `key "${name}": unknown scope ${unknown.join(', ')} (known: ${API_SCOPES.join(', ')})`;
@@ -230,7 +413,10 @@ function parseApiKey(entry: string): ApiKey | string {
 }
 
 function splitList(s: string): string[] {
-  return s.split(',').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** The Elasticsearch node URLs of ES_URL (comma-separated): every client is given all of them. */

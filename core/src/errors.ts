@@ -7,7 +7,11 @@ export class AppError extends Error {
   readonly retryable: boolean;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
@@ -75,7 +79,11 @@ export class RateLimitedError extends AppError {
 export class UnavailableError extends AppError {
   readonly retryAfterSeconds: number;
   constructor(backend: string, message: string, opts: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super('backend_unavailable', `${backend}: ${message}`, { retryable: true, cause: opts.cause, details: { backend } });
+    super('backend_unavailable', `${backend}: ${message}`, {
+      retryable: true,
+      cause: opts.cause,
+      details: { backend },
+    });
     this.retryAfterSeconds = opts.retryAfterSeconds ?? 1;
   }
 }

@@ -24,7 +24,10 @@ export function loadSynonyms(file = SYNONYMS_FILE): string[] {
 
 /** A fresh physical index name for the alias: `<alias>-v<definition>-<timestamp>`. */
 export function physicalIndexName(alias: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:T.Z]/g, '').slice(0, 17);
+  const stamp = now
+    .toISOString()
+    .replace(/[-:T.Z]/g, '')
+    .slice(0, 17);
   return `${alias}-v${INDEX_DEFINITION_VERSION}-${stamp}`;
 }
 
@@ -48,14 +51,22 @@ export function indexSettings(opts: IndexOptions) {
         autocomplete_edge: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
       },
       analyzer: {
-        english_text: { type: 'custom', tokenizer: 'standard', filter: ['english_possessive', 'lowercase', 'asciifolding', 'porter_stem'] },
+        english_text: {
+          type: 'custom',
+          tokenizer: 'standard',
+          filter: ['english_possessive', 'lowercase', 'asciifolding', 'porter_stem'],
+        },
         english_search: {
           type: 'custom',
           tokenizer: 'standard',
           filter: ['english_possessive', 'lowercase', 'asciifolding', 'listing_synonyms', 'porter_stem'],
         },
         folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding'] },
-        autocomplete_index: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'autocomplete_edge'] },
+        autocomplete_index: {
+          type: 'custom',
+          tokenizer: 'standard',
+          filter: ['lowercase', 'asciifolding', 'autocomplete_edge'],
+        },
       },
     },
     // Checked against the client's types (not `as const`: its readonly arrays fit no request type).
@@ -102,7 +113,13 @@ export const indexMappings = {
     image_url: { type: 'keyword', index: false, doc_values: false },
     dedup_key: keyword,
     // The status context lets autocomplete skip sold listings (completion suggesters cannot filter otherwise).
-    suggest: { type: 'completion', analyzer: 'folded', preserve_separators: true, max_input_length: 60, contexts: [{ name: 'status', type: 'category', path: 'status' }] },
+    suggest: {
+      type: 'completion',
+      analyzer: 'folded',
+      preserve_separators: true,
+      max_input_length: 60,
+      contexts: [{ name: 'status', type: 'category', path: 'status' }],
+    },
     version: { type: 'long' },
     emitted_at: { type: 'date' },
     indexed_at: { type: 'date' },
@@ -112,7 +129,13 @@ export const indexMappings = {
      * batched step of the indexer: a listing is searchable by its words first. int8_hnsw (ES 8 default
      * for float vectors) keeps the HNSW graph at a quarter of the float size.
      */
-    embedding: { type: 'dense_vector', dims: EMBEDDING_DIMS, index: true, similarity: 'dot_product', index_options: { type: 'int8_hnsw' } },
+    embedding: {
+      type: 'dense_vector',
+      dims: EMBEDDING_DIMS,
+      index: true,
+      similarity: 'dot_product',
+      index_options: { type: 'int8_hnsw' },
+    },
     /** The same embedding, int8 (core/src/text-embedder.ts quantizeEmbedding), read with the hits of a search. */
     embedding_int8: { type: 'binary', doc_values: true },
   },

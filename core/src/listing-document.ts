@@ -73,7 +73,12 @@ export function toTombstone(id: string, version: number, emittedAt: string, now 
 }
 
 /** Pure: the same listing, version and emit time always give the same document (except indexed_at). */
-export function toListingDocument(listing: Listing, version: number, emittedAt: string, now = new Date()): ListingDocument {
+export function toListingDocument(
+  listing: Listing,
+  version: number,
+  emittedAt: string,
+  now = new Date(),
+): ListingDocument {
   const path = listing.category_path;
   const title = listing.title.trim();
   return {
@@ -103,7 +108,10 @@ export function toListingDocument(listing: Listing, version: number, emittedAt: 
  * "Apple iPhone 12"), and the brand. Sizes are dropped: "size 26" is not what people type.
  */
 function suggestInputs(title: string, brand?: string): string[] {
-  const clean = normalizeTitle(title).replace(/\bsize \w+\b/g, '').replace(/\s+/g, ' ').trim();
+  const clean = normalizeTitle(title)
+    .replace(/\bsize \w+\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const brandNorm = brand ? normalizeTitle(brand) : '';
   const inputs = new Set<string>([clean]);
   if (brandNorm && clean.startsWith(`${brandNorm} `)) inputs.add(clean.slice(brandNorm.length + 1));

@@ -8,7 +8,13 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>, name: string): L
     level: config.logLevel,
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.password', '*.apiKey', 'config.elasticsearch.auth'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-api-key"]',
+        '*.password',
+        '*.apiKey',
+        'config.elasticsearch.auth',
+      ],
       censor: '[redacted]',
     },
     formatters: { level: (label) => ({ level: label }) },

@@ -39,10 +39,15 @@ export class TextEmbedder {
   static async load(opts: TextEmbedderOptions): Promise<TextEmbedder> {
     const modelPath = join(opts.dir, 'model.onnx');
     const tokenizerPath = join(opts.dir, 'tokenizer.json');
-    if (!existsSync(modelPath) || !existsSync(tokenizerPath)) throw new Error(`no embedding model in ${opts.dir} (run scripts/fetch-embedding-model.sh)`);
+    if (!existsSync(modelPath) || !existsSync(tokenizerPath))
+      throw new Error(`no embedding model in ${opts.dir} (run scripts/fetch-embedding-model.sh)`);
     const tokenizer = new Tokenizer(JSON.parse(readFileSync(tokenizerPath, 'utf8')) as object, {});
     const threads = opts.threads ?? 1;
-    const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(modelPath, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
     return new TextEmbedder(session, tokenizer, opts.dir.split(/[\\/]/).filter(Boolean).at(-1) ?? 'embedding');
   }
 
@@ -58,10 +63,12 @@ export class TextEmbedder {
     const n = texts.length;
     const inputIds = new BigInt64Array(n * len);
     const mask = new BigInt64Array(n * len);
-    encoded.forEach((ids, i) => ids.forEach((id, j) => {
-      inputIds[i * len + j] = BigInt(id);
-      mask[i * len + j] = 1n;
-    }));
+    encoded.forEach((ids, i) =>
+      ids.forEach((id, j) => {
+        inputIds[i * len + j] = BigInt(id);
+        mask[i * len + j] = 1n;
+      }),
+    );
     const dims = [n, len];
     const out = await this.session.run({
       input_ids: new ort.Tensor('int64', inputIds, dims),

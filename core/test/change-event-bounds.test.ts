@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGE_CLOCK_SKEW_MS, changeEvents, compileValidator, Listing, MAX_COUNT, ValidationError } from '../src/index.js';
+import {
+  CHANGE_CLOCK_SKEW_MS,
+  changeEvents,
+  compileValidator,
+  Listing,
+  MAX_COUNT,
+  ValidationError,
+} from '../src/index.js';
 import { isStrictDateTime } from '../src/formats.js';
 import { goodListing } from './fixtures.js';
 
@@ -60,7 +67,13 @@ describe('counters fit the index', () => {
 });
 
 describe('changeEvents: the schema plus what needs a clock', () => {
-  const upsert = { op: 'upsert', listing_id: goodListing.id, version: NOW - 1000, listing: goodListing, emitted_at: '2026-12-02T11:00:00Z' };
+  const upsert = {
+    op: 'upsert',
+    listing_id: goodListing.id,
+    version: NOW - 1000,
+    listing: goodListing,
+    emitted_at: '2026-12-02T11:00:00Z',
+  };
   const paths = (e: unknown) => changeEvents.issues(e, NOW).map((i) => i.path);
 
   it('accepts a well-formed upsert and delete', () => {
@@ -73,24 +86,36 @@ describe('changeEvents: the schema plus what needs a clock', () => {
   });
 
   it('refuses listing ids the index id pattern does not allow, on deletes too', () => {
-    expect(paths({ op: 'delete', listing_id: 'a b', version: 3, emitted_at: '2026-12-02T11:00:00Z' })).toContain('listing_id');
-    expect(paths({ op: 'delete', listing_id: 'x'.repeat(65), version: 3, emitted_at: '2026-12-02T11:00:00Z' })).toContain('listing_id');
+    expect(paths({ op: 'delete', listing_id: 'a b', version: 3, emitted_at: '2026-12-02T11:00:00Z' })).toContain(
+      'listing_id',
+    );
+    expect(
+      paths({ op: 'delete', listing_id: 'x'.repeat(65), version: 3, emitted_at: '2026-12-02T11:00:00Z' }),
+    ).toContain('listing_id');
   });
 
   it('refuses dates and versions more than a day ahead, and takes them just inside the day', () => {
     const limit = NOW + CHANGE_CLOCK_SKEW_MS;
     const at = (ms: number) => new Date(ms).toISOString();
-    expect(paths({ ...upsert, listing: { ...goodListing, created_at: '9999-12-31T23:59:59Z' } })).toEqual(['listing.created_at']);
-    expect(paths({ ...upsert, listing: { ...goodListing, updated_at: at(limit + 1000) } })).toEqual(['listing.updated_at']);
+    expect(paths({ ...upsert, listing: { ...goodListing, created_at: '9999-12-31T23:59:59Z' } })).toEqual([
+      'listing.created_at',
+    ]);
+    expect(paths({ ...upsert, listing: { ...goodListing, updated_at: at(limit + 1000) } })).toEqual([
+      'listing.updated_at',
+    ]);
     expect(paths({ ...upsert, emitted_at: at(limit + 1000) })).toEqual(['emitted_at']);
     expect(paths({ ...upsert, version: Number.MAX_SAFE_INTEGER })).toEqual(['version']);
     expect(paths({ ...upsert, version: limit + 1 })).toEqual(['version']);
-    expect(paths({ ...upsert, version: limit, emitted_at: at(limit), listing: { ...goodListing, updated_at: at(limit) } })).toEqual([]);
+    expect(
+      paths({ ...upsert, version: limit, emitted_at: at(limit), listing: { ...goodListing, updated_at: at(limit) } }),
+    ).toEqual([]);
   });
 
   it('parse throws a ValidationError naming the event and field', () => {
     expect(() => changeEvents.parse({ ...upsert, listing_id: 'other' }, 'event[3]', NOW)).toThrow(ValidationError);
-    expect(() => changeEvents.parse({ ...upsert, listing_id: 'other' }, 'event[3]', NOW)).toThrow(/event\[3\]: listing_id must equal listing.id/);
+    expect(() => changeEvents.parse({ ...upsert, listing_id: 'other' }, 'event[3]', NOW)).toThrow(
+      /event\[3\]: listing_id must equal listing.id/,
+    );
     expect(changeEvents.parse(upsert, 'event', NOW)).toBe(upsert);
   });
 });

@@ -15,11 +15,17 @@ describe('loadConfig', () => {
     const c = loadConfig({ PORT: '9000', FEATURE_LOG_ENABLED: 'false', INGEST_API_KEYS: 'a, b,,c' });
     expect(c.http.port).toBe(9000);
     expect(c.featureLogEnabled).toBe(false);
-    expect(c.apiKeys.map((k) => [k.secret, k.scopes])).toEqual([['a', ['ingest']], ['b', ['ingest']], ['c', ['ingest']]]);
+    expect(c.apiKeys.map((k) => [k.secret, k.scopes])).toEqual([
+      ['a', ['ingest']],
+      ['b', ['ingest']],
+      ['c', ['ingest']],
+    ]);
   });
 
   it('reads scoped service keys, a name twice being a rotation, and names what is wrong without the secret', () => {
-    const c = loadConfig({ API_KEYS: 'app:events+users:old-secret-1,app:events+users:new-secret-2, ops:operator:ops-secret-3' });
+    const c = loadConfig({
+      API_KEYS: 'app:events+users:old-secret-1,app:events+users:new-secret-2, ops:operator:ops-secret-3',
+    });
     expect(c.apiKeys).toEqual([
       { name: 'app', scopes: ['events', 'users'], secret: 'old-secret-1' },
       { name: 'app', scopes: ['events', 'users'], secret: 'new-secret-2' },

@@ -39,9 +39,9 @@ describe('index definition on the real Elasticsearch', () => {
     await es.index({ index: alias, id: doc.id, document: doc, version: 1, version_type: 'external', refresh: true });
     const hit = await es.search({ index: alias, query: { match: { title: 'trainers' } } });
     expect(hit.hits.hits.map((h) => h._id)).toEqual(['l-1']);
-    await expect(es.index({ index: alias, id: 'x', document: { ...doc, colour: 'red' }, refresh: true })).rejects.toThrow(
-      /strict_dynamic_mapping_exception/,
-    );
+    await expect(
+      es.index({ index: alias, id: 'x', document: { ...doc, colour: 'red' }, refresh: true }),
+    ).rejects.toThrow(/strict_dynamic_mapping_exception/);
   });
 
   it('a second physical index can be created for a reindex without touching the alias', async () => {

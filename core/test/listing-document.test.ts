@@ -20,7 +20,11 @@ describe('toListingDocument', () => {
 
   it('gives completion inputs for the title, the title after its brand, and the brand', () => {
     expect(doc.suggest.input).toEqual(['nike air max 90 sneakers', 'air max 90 sneakers', 'nike']);
-    const sized = toListingDocument({ ...(goodListing as Listing), title: 'Nike Tee size XL' }, 1, '2026-11-02T10:00:00Z');
+    const sized = toListingDocument(
+      { ...(goodListing as Listing), title: 'Nike Tee size XL' },
+      1,
+      '2026-11-02T10:00:00Z',
+    );
     expect(sized.suggest.input).toContain('nike tee');
     expect(doc.suggest.weight).toBeGreaterThan(0);
   });

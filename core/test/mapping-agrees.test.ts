@@ -8,15 +8,28 @@ import { indexMappings, Listing, ListingChangeEvent } from '../src/index.js';
  * producer finds out through the dead-letter queue.
  */
 const props = indexMappings.properties as Record<string, { type: string; index?: boolean }>;
-const fields = Listing.properties as Record<string, TSchema & { type?: string; maximum?: number; minimum?: number; maxLength?: number; format?: string; items?: TSchema & { maxLength?: number } }>;
+const fields = Listing.properties as Record<
+  string,
+  TSchema & {
+    type?: string;
+    maximum?: number;
+    minimum?: number;
+    maxLength?: number;
+    format?: string;
+    items?: TSchema & { maxLength?: number };
+  }
+>;
 const JAVA_INT_MAX = 2 ** 31 - 1;
 /** Lucene refuses a single indexed keyword term over 32766 bytes; a UTF-16 unit is at most 3 UTF-8 bytes. */
 const KEYWORD_MAX_BYTES = 32_766;
 
 /** The longest string a schema admits: maxLength, the longest literal of an enum, or a fixed-width pattern. */
-function longest(schema: TSchema & { maxLength?: number; anyOf?: Array<{ const?: unknown }>; pattern?: string }): number | undefined {
+function longest(
+  schema: TSchema & { maxLength?: number; anyOf?: Array<{ const?: unknown }>; pattern?: string },
+): number | undefined {
   if (schema.maxLength !== undefined) return schema.maxLength;
-  if (schema.anyOf?.every((v) => typeof v.const === 'string')) return Math.max(...schema.anyOf.map((v) => (v.const as string).length));
+  if (schema.anyOf?.every((v) => typeof v.const === 'string'))
+    return Math.max(...schema.anyOf.map((v) => (v.const as string).length));
   const fixed = schema.pattern ? /^\^\[[^\]]+\]\{(\d+)\}\$$/.exec(schema.pattern) : null;
   return fixed ? Number(fixed[1]) : undefined;
 }
@@ -45,7 +58,9 @@ describe('the listing schema agrees with the index mapping', () => {
 
   it('the change event versions fit the long mapping of `version`', () => {
     expect(props.version!.type).toBe('long');
-    for (const variant of ListingChangeEvent.anyOf as Array<{ properties: { version: { maximum: number; minimum: number } } }>) {
+    for (const variant of ListingChangeEvent.anyOf as Array<{
+      properties: { version: { maximum: number; minimum: number } };
+    }>) {
       expect(variant.properties.version.maximum).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
       expect(variant.properties.version.minimum).toBeGreaterThanOrEqual(1);
     }

@@ -9,7 +9,6 @@ import {
 } from '../src/index.js';
 import { goodListing } from './fixtures.js';
 
-
 const listing = compileValidator(Listing);
 const change = compileValidator(ListingChangeEvent);
 const interaction = compileValidator(InteractionEvent);
@@ -41,11 +40,19 @@ describe('Listing schema', () => {
 });
 
 describe('ListingChangeEvent schema', () => {
-  const upsert = { op: 'upsert', listing_id: 'l-1', version: 17, listing: goodListing, emitted_at: '2026-11-02T10:00:00Z' };
+  const upsert = {
+    op: 'upsert',
+    listing_id: 'l-1',
+    version: 17,
+    listing: goodListing,
+    emitted_at: '2026-11-02T10:00:00Z',
+  };
 
   it('accepts upserts and deletes', () => {
     expect(change.check(upsert)).toBe(true);
-    expect(change.check({ op: 'delete', listing_id: 'l-1', version: 18, emitted_at: '2026-11-02T10:00:00Z' })).toBe(true);
+    expect(change.check({ op: 'delete', listing_id: 'l-1', version: 18, emitted_at: '2026-11-02T10:00:00Z' })).toBe(
+      true,
+    );
   });
 
   it('rejects a missing listing, a zero or infinite version and an unknown op', () => {
@@ -58,13 +65,22 @@ describe('ListingChangeEvent schema', () => {
   it('parse throws a ValidationError that names the field', () => {
     expect(() => change.parse({ ...upsert, version: 'x' }, 'event')).toThrow(ValidationError);
     // A union error would say only "Expected union value": the delete variant's own fields are named.
-    expect(() => change.parse({ op: 'delete', listing_id: 'l-1', emitted_at: 'now' }, 'event')).toThrow(/version.*emitted_at|emitted_at.*version/);
+    expect(() => change.parse({ op: 'delete', listing_id: 'l-1', emitted_at: 'now' }, 'event')).toThrow(
+      /version.*emitted_at|emitted_at.*version/,
+    );
   });
 });
 
 describe('InteractionEvent schema', () => {
   it('accepts a click with position and a search with query', () => {
-    const click = { user_id: 'u1', type: 'click', listing_id: 'l-1', position: 3, query_id: 'q1', ts: '2026-11-02T10:00:00Z' };
+    const click = {
+      user_id: 'u1',
+      type: 'click',
+      listing_id: 'l-1',
+      position: 3,
+      query_id: 'q1',
+      ts: '2026-11-02T10:00:00Z',
+    };
     expect(interaction.check(click)).toBe(true);
     expect(interactionEventIssues(click as InteractionEvent, Date.parse('2026-11-02T10:00:00Z'))).toEqual([]);
     const search = { user_id: 'u1', type: 'search', query: 'lego', ts: '2026-11-02T10:00:00Z' };
@@ -83,10 +99,20 @@ describe('InteractionEvent schema', () => {
 
   it('rejects unknown types, negative positions, and type-specific gaps', () => {
     expect(interaction.check({ user_id: 'u1', type: 'hover', ts: '2026-11-02T10:00:00Z' })).toBe(false);
-    expect(interaction.check({ user_id: 'u1', type: 'click', listing_id: 'x', position: -1, ts: '2026-11-02T10:00:00Z' })).toBe(false);
-    expect(interactionEventIssues({ user_id: 'u1', type: 'like', ts: '2026-11-02T10:00:00Z' }, Date.parse('2026-11-02T10:00:00Z'))).toEqual([
-      'listing_id is required for a like event',
-    ]);
-    expect(interactionEventIssues({ user_id: 'u1', type: 'search', ts: '2026-11-02T10:00:00Z' }, Date.parse('2026-11-02T10:00:00Z'))).toHaveLength(1);
+    expect(
+      interaction.check({ user_id: 'u1', type: 'click', listing_id: 'x', position: -1, ts: '2026-11-02T10:00:00Z' }),
+    ).toBe(false);
+    expect(
+      interactionEventIssues(
+        { user_id: 'u1', type: 'like', ts: '2026-11-02T10:00:00Z' },
+        Date.parse('2026-11-02T10:00:00Z'),
+      ),
+    ).toEqual(['listing_id is required for a like event']);
+    expect(
+      interactionEventIssues(
+        { user_id: 'u1', type: 'search', ts: '2026-11-02T10:00:00Z' },
+        Date.parse('2026-11-02T10:00:00Z'),
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -92,8 +92,14 @@ export class BulkWriter {
         const now = new Date();
         const doc =
           event.op === 'upsert'
-            ? (toListingDocument(event.listing, event.version, event.emitted_at, now) as unknown as Record<string, unknown>)
-            : (toTombstone(event.listing_id, event.version, event.emitted_at, now) as unknown as Record<string, unknown>);
+            ? (toListingDocument(event.listing, event.version, event.emitted_at, now) as unknown as Record<
+                string,
+                unknown
+              >)
+            : (toTombstone(event.listing_id, event.version, event.emitted_at, now) as unknown as Record<
+                string,
+                unknown
+              >);
         const bytes = JSON.stringify(doc).length + 100;
         this.pending.push({ event, doc, bytes, group, slot });
         this.pendingBytes += bytes;
@@ -115,7 +121,11 @@ export class BulkWriter {
     while (this.pending.length > 0) {
       let count = 0;
       let bytes = 0;
-      while (count < this.pending.length && count < this.opts.batchSize && (count === 0 || bytes < this.opts.batchBytes)) {
+      while (
+        count < this.pending.length &&
+        count < this.opts.batchSize &&
+        (count === 0 || bytes < this.opts.batchBytes)
+      ) {
         bytes += this.pending[count]!.bytes;
         count++;
       }
@@ -132,7 +142,10 @@ export class BulkWriter {
     const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
     for (const p of batch) {
       for (const index of targets) {
-        operations.push({ index: { _index: index, _id: p.event.listing_id, version: p.event.version, version_type: 'external' } }, p.doc);
+        operations.push(
+          { index: { _index: index, _id: p.event.listing_id, version: p.event.version, version_type: 'external' } },
+          p.doc,
+        );
       }
     }
     const failedByReason: Record<string, number> = {};
@@ -145,7 +158,13 @@ export class BulkWriter {
       const error = bulkRequestError(err);
       failedByReason.request = batch.length;
       for (const p of batch) this.settle(p, undefined, error);
-      await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds: [], emittedAt: [] });
+      await this.opts.onFlushed?.({
+        events: batch.length,
+        ms: performance.now() - started,
+        failedByReason,
+        changedIds: [],
+        emittedAt: [],
+      });
       return;
     }
     const changedIds: string[] = [];
@@ -168,19 +187,34 @@ export class BulkWriter {
       }
       if (retry) {
         failedByReason[blocked ? 'blocked' : 'retry'] = (failedByReason[blocked ? 'blocked' : 'retry'] ?? 0) + 1;
-        this.settle(p, undefined, blocked
-          ? new RetryableIndexingError('the index refuses writes (cluster_block_exception, e.g. disk flood stage)', undefined, { indexBlocked: true })
-          : new RetryableIndexingError('Elasticsearch could not take every document (429/5xx)'));
+        this.settle(
+          p,
+          undefined,
+          blocked
+            ? new RetryableIndexingError(
+                'the index refuses writes (cluster_block_exception, e.g. disk flood stage)',
+                undefined,
+                { indexBlocked: true },
+              )
+            : new RetryableIndexingError('Elasticsearch could not take every document (429/5xx)'),
+        );
         return;
       }
-      if (outcome === 'dead-letter') failedByReason[reason!.split(':')[0]!] = (failedByReason[reason!.split(':')[0]!] ?? 0) + 1;
+      if (outcome === 'dead-letter')
+        failedByReason[reason!.split(':')[0]!] = (failedByReason[reason!.split(':')[0]!] ?? 0) + 1;
       if (outcome === 'ok') {
         changedIds.push(p.event.listing_id);
         emittedAt.push(Date.parse(p.event.emitted_at));
       }
       this.settle(p, { event: p.event, outcome, reason });
     });
-    await this.opts.onFlushed?.({ events: batch.length, ms: performance.now() - started, failedByReason, changedIds, emittedAt });
+    await this.opts.onFlushed?.({
+      events: batch.length,
+      ms: performance.now() - started,
+      failedByReason,
+      changedIds,
+      emittedAt,
+    });
   }
 
   private settle(p: Pending, result: WriteResult | undefined, error?: Error): void {

@@ -31,8 +31,15 @@ async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      generate: { type: 'string' }, seed: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' },
-      limit: { type: 'string' }, all: { type: 'boolean' }, 'keep-old': { type: 'boolean' }, 'timeout-s': { type: 'string' }, refresh: { type: 'boolean' },
+      generate: { type: 'string' },
+      seed: { type: 'string' },
+      file: { type: 'string' },
+      format: { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+      'keep-old': { type: 'boolean' },
+      'timeout-s': { type: 'string' },
+      refresh: { type: 'boolean' },
     },
   });
   const config = loadConfig(process.env);
@@ -64,7 +71,12 @@ async function main(): Promise<number> {
       const redis = new Redis(config.redis.url);
       const source = values.file ? fileSpec(values.file, values.format) : undefined;
       if (source && source.kind === 'events') throw new Error('reindex reads listings, not events');
-      out(await reindex(es, redis, config, pino(loggerOptions(config, 'reindex')), { source: source as SourceSpec | undefined, keepOld: values['keep-old'] }));
+      out(
+        await reindex(es, redis, config, pino(loggerOptions(config, 'reindex')), {
+          source: source as SourceSpec | undefined,
+          keepOld: values['keep-old'],
+        }),
+      );
       await es.close();
       redis.disconnect();
       return 0;
@@ -78,7 +90,8 @@ async function main(): Promise<number> {
 type FileSpec = SourceSpec | { kind: 'events'; path: string };
 
 function fileSpec(path: string, format = 'ndjson'): FileSpec {
-  if (!['ndjson', 'mercari-tsv', 'mercari-us-csv', 'events'].includes(format)) throw new Error(`unknown --format ${format}`);
+  if (!['ndjson', 'mercari-tsv', 'mercari-us-csv', 'events'].includes(format))
+    throw new Error(`unknown --format ${format}`);
   return { kind: format as 'ndjson', path };
 }
 
@@ -151,14 +164,22 @@ async function waitIdle(config: Config, timeoutS: number): Promise<number> {
   }
 }
 
-async function dlq(config: Config, sub: string | undefined, id: string | undefined, values: Record<string, unknown>): Promise<number> {
+async function dlq(
+  config: Config,
+  sub: string | undefined,
+  id: string | undefined,
+  values: Record<string, unknown>,
+): Promise<number> {
   const names = queueNames(config);
   const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const letters = new DeadLetterQueue(names.deadLetters, names.prefix, connection);
   try {
     if (sub === 'list') {
       const items = await letters.list(Number(values.limit ?? 50));
-      out({ size: await letters.size(), items: items.map((i) => ({ id: i.id, reason: i.letter.reason, failed_at: i.letter.failed_at })) });
+      out({
+        size: await letters.size(),
+        items: items.map((i) => ({ id: i.id, reason: i.letter.reason, failed_at: i.letter.failed_at })),
+      });
       return 0;
     }
     if (sub === 'show' && id) {

@@ -18,8 +18,12 @@ export interface DeadLetter {
  */
 export function deadLetterJobId(event: unknown): string | undefined {
   const e = event as { listing_id?: unknown; version?: unknown } | null | undefined;
-  if (typeof e?.listing_id !== 'string' || e.listing_id.length === 0 || e.listing_id.length > MAX_ID_CHARS) return undefined;
-  const version = typeof e.version === 'number' || (typeof e.version === 'string' && e.version.length <= 32) ? String(e.version) : '?';
+  if (typeof e?.listing_id !== 'string' || e.listing_id.length === 0 || e.listing_id.length > MAX_ID_CHARS)
+    return undefined;
+  const version =
+    typeof e.version === 'number' || (typeof e.version === 'string' && e.version.length <= 32)
+      ? String(e.version)
+      : '?';
   return encodeJobId(`${e.listing_id}@v${version}`);
 }
 
@@ -43,7 +47,11 @@ export class DeadLetterQueue {
   async add(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.queue.addBulk(
-      letters.map((l) => ({ name: 'dead-letter', data: l, opts: { jobId: deadLetterJobId(l.event), removeOnComplete: true, removeOnFail: false } })),
+      letters.map((l) => ({
+        name: 'dead-letter',
+        data: l,
+        opts: { jobId: deadLetterJobId(l.event), removeOnComplete: true, removeOnFail: false },
+      })),
     );
     // Nobody processes this queue: the entries stay in "waiting" until replayed or removed.
   }
@@ -76,8 +84,13 @@ export class DeadLetterQueue {
    * Re-publishes dead letters through the producer (validated again) and removes the replayed ones.
    * Letters that are still invalid stay, with the reason returned.
    */
-  async replay(publish: (events: unknown[]) => Promise<number>, ids?: string[]): Promise<{ replayed: string[]; stillInvalid: Array<{ id: string; reason: string }> }> {
-    const items = ids ? await Promise.all(ids.map(async (id) => ({ id, letter: await this.get(id) }))) : await this.list(10_000);
+  async replay(
+    publish: (events: unknown[]) => Promise<number>,
+    ids?: string[],
+  ): Promise<{ replayed: string[]; stillInvalid: Array<{ id: string; reason: string }> }> {
+    const items = ids
+      ? await Promise.all(ids.map(async (id) => ({ id, letter: await this.get(id) })))
+      : await this.list(10_000);
     const replayed: string[] = [];
     const stillInvalid: Array<{ id: string; reason: string }> = [];
     for (const item of items) {

@@ -77,7 +77,8 @@ export class EmbeddingStep {
     for (const item of bulk.items) {
       const r = item.index;
       if (r?.status === 409) skippedNewer++;
-      else if (r?.error) this.logger?.warn({ id: r._id, err: r.error.reason }, 'embedding write failed; the next sweep retries');
+      else if (r?.error)
+        this.logger?.warn({ id: r._id, err: r.error.reason }, 'embedding write failed; the next sweep retries');
       else embedded++;
     }
     const now = Date.now();

@@ -38,7 +38,11 @@ async function waitForIndex(): Promise<void> {
 
 await waitForIndex();
 // The co-engagement neighbour job runs here: it needs the listing status changes this process writes.
-const neighbours = new NeighbourJob(config.redis.url, config.redis.namespace, logger.child({ component: 'neighbours' }));
+const neighbours = new NeighbourJob(
+  config.redis.url,
+  config.redis.namespace,
+  logger.child({ component: 'neighbours' }),
+);
 const indexer = await startIndexerWorker(config, es, logger, { neighbours });
 registerNeighbourMetrics(indexer.metrics.registry, neighbours);
 neighbours.start();
@@ -53,20 +57,28 @@ async function startEmbeddingStep(): Promise<EmbeddingStep | undefined> {
   const { modelDir, batch, idleMs } = config.embedding;
   if (!modelDir) return undefined;
   try {
-    const embedder = await TextEmbedder.load({ dir: isAbsolute(modelDir) ? modelDir : resolve(process.cwd(), modelDir), threads: 1 });
+    const embedder = await TextEmbedder.load({
+      dir: isAbsolute(modelDir) ? modelDir : resolve(process.cwd(), modelDir),
+      threads: 1,
+    });
     const { metrics } = indexer;
-    const step = new EmbeddingStep(es, embedder, {
-      alias: config.elasticsearch.alias,
-      batch,
-      idleMs,
-      textBusy: async () => (await indexer.backlog()) > 0,
-      onBatch: (s) => {
-        metrics.embeddings.inc({ outcome: 'written' }, s.embedded);
-        metrics.embeddings.inc({ outcome: 'skipped_newer' }, s.skippedNewer);
-        metrics.embeddingBatchDuration.observe(s.embedMs / 1000);
-        for (const lag of s.lagsMs) metrics.embeddingLag.observe(Math.max(0, lag) / 1000);
+    const step = new EmbeddingStep(
+      es,
+      embedder,
+      {
+        alias: config.elasticsearch.alias,
+        batch,
+        idleMs,
+        textBusy: async () => (await indexer.backlog()) > 0,
+        onBatch: (s) => {
+          metrics.embeddings.inc({ outcome: 'written' }, s.embedded);
+          metrics.embeddings.inc({ outcome: 'skipped_newer' }, s.skippedNewer);
+          metrics.embeddingBatchDuration.observe(s.embedMs / 1000);
+          for (const lag of s.lagsMs) metrics.embeddingLag.observe(Math.max(0, lag) / 1000);
+        },
       },
-    }, logger.child({ component: 'embedding' }));
+      logger.child({ component: 'embedding' }),
+    );
     step.start();
     logger.info({ model: embedder.name, batch }, 'embedding step running');
     return step;

@@ -1,13 +1,36 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The indexer's Prometheus metrics, in a registry of its own (tests create several side by side). */
-export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Record<string, number>>; dlqSize: () => Promise<number> }) {
+export function createIndexerMetrics(collect?: {
+  queueCounts: () => Promise<Record<string, number>>;
+  dlqSize: () => Promise<number>;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'indexer_' });
-  const eventsConsumed = new Counter({ name: 'indexer_events_consumed_total', help: 'Listing change events consumed, by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
-  const bulkLatency = new Histogram({ name: 'indexer_bulk_duration_seconds', help: 'Elasticsearch _bulk request latency', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
-  const bulkSize = new Histogram({ name: 'indexer_bulk_events', help: 'Events per _bulk request', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers: [registry] });
-  const documentsFailed = new Counter({ name: 'indexer_documents_failed_total', help: 'Documents that failed, by reason (retry = retried later)', labelNames: ['reason'], registers: [registry] });
+  const eventsConsumed = new Counter({
+    name: 'indexer_events_consumed_total',
+    help: 'Listing change events consumed, by op and outcome',
+    labelNames: ['op', 'outcome'],
+    registers: [registry],
+  });
+  const bulkLatency = new Histogram({
+    name: 'indexer_bulk_duration_seconds',
+    help: 'Elasticsearch _bulk request latency',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const bulkSize = new Histogram({
+    name: 'indexer_bulk_events',
+    help: 'Events per _bulk request',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [registry],
+  });
+  const documentsFailed = new Counter({
+    name: 'indexer_documents_failed_total',
+    help: 'Documents that failed, by reason (retry = retried later)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const indexLag = new Histogram({
     name: 'indexer_index_lag_seconds',
     help: 'From event emitted_at to the document written (searchable after the next refresh, <= refresh_interval later)',
@@ -16,12 +39,22 @@ export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Reco
   });
   const embeddingLag = new Histogram({
     name: 'indexer_embedding_lag_seconds',
-    help: 'From a listing\'s text indexed to its embedding written (kNN finds it after the next refresh)',
+    help: "From a listing's text indexed to its embedding written (kNN finds it after the next refresh)",
     buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
     registers: [registry],
   });
-  const embeddings = new Counter({ name: 'indexer_embeddings_total', help: 'Listing embeddings by outcome (skipped_newer: a newer version arrived first)', labelNames: ['outcome'], registers: [registry] });
-  const embeddingBatchDuration = new Histogram({ name: 'indexer_embedding_batch_seconds', help: 'Model time per embedding batch', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const embeddings = new Counter({
+    name: 'indexer_embeddings_total',
+    help: 'Listing embeddings by outcome (skipped_newer: a newer version arrived first)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const embeddingBatchDuration = new Histogram({
+    name: 'indexer_embedding_batch_seconds',
+    help: 'Model time per embedding batch',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
   new Gauge({
     name: 'indexer_queue_depth',
     help: 'Jobs in the listing-changes queue by state (each job carries up to 500 events)',
@@ -40,6 +73,16 @@ export function createIndexerMetrics(collect?: { queueCounts: () => Promise<Reco
       if (collect) this.set(await collect.dlqSize());
     },
   });
-  return { registry, eventsConsumed, bulkLatency, bulkSize, documentsFailed, indexLag, embeddingLag, embeddings, embeddingBatchDuration };
+  return {
+    registry,
+    eventsConsumed,
+    bulkLatency,
+    bulkSize,
+    documentsFailed,
+    indexLag,
+    embeddingLag,
+    embeddings,
+    embeddingBatchDuration,
+  };
 }
 export type IndexerMetrics = ReturnType<typeof createIndexerMetrics>;

@@ -1,7 +1,13 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Listing, physicalIndexName, toListingDocument, type Config, type Listing as ListingT } from '../../core/src/index.js';
+import {
+  Listing,
+  physicalIndexName,
+  toListingDocument,
+  type Config,
+  type Listing as ListingT,
+} from '../../core/src/index.js';
 import { notifyIndexSwapped } from '../../core/src/pipeline/change-notifications.js';
 import { aliasTargets, createPhysicalIndex } from '../../core/src/pipeline/index-admin.js';
 import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
@@ -55,12 +61,17 @@ export async function reindex(
     await es.indices.putSettings({ index: to, settings: { refresh_interval: config.elasticsearch.refreshInterval } });
     await es.indices.refresh({ index: to });
     await es.indices.updateAliases({
-      actions: [...from.map((index) => ({ remove: { index, alias } })), { add: { index: to, alias, is_write_index: true } }],
+      actions: [
+        ...from.map((index) => ({ remove: { index, alias } })),
+        { add: { index: to, alias, is_write_index: true } },
+      ],
     });
     logger.info({ to, ...counts }, 'reindex: alias swapped');
     // Caches drop what the old index computed (readers also re-check the alias on their own, in case
     // they missed this message).
-    await notifyIndexSwapped(redis, config.redis.namespace, [to]).catch((err) => logger.warn({ err }, 'reindex: swap notification failed'));
+    await notifyIndexSwapped(redis, config.redis.namespace, [to]).catch((err) =>
+      logger.warn({ err }, 'reindex: swap notification failed'),
+    );
     if (!opts.keepOld && from.length > 0) await es.indices.delete({ index: from.join(','), ignore_unavailable: true });
     return { from, to, ...counts };
   } catch (err) {
@@ -88,7 +99,11 @@ async function copyFromIndices(es: Client, from: string[], to: string) {
       });
       const hits = page.hits.hits;
       if (hits.length === 0) break;
-      const r = await bulkExternal(es, to, hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: rederive(h._source!) })));
+      const r = await bulkExternal(
+        es,
+        to,
+        hits.map((h) => ({ id: h._id!, version: Number(h._source!.version ?? 1), doc: rederive(h._source!) })),
+      );
       copied += r.copied;
       skippedNewer += r.skippedNewer;
       after = hits[hits.length - 1]!.sort;
@@ -107,8 +122,13 @@ const LISTING_FIELDS = Object.keys(Listing.properties);
  */
 function rederive(source: Record<string, unknown>): Record<string, unknown> {
   if (source.status === 'deleted') return source;
-  const listing = Object.fromEntries(LISTING_FIELDS.filter((k) => source[k] !== undefined).map((k) => [k, source[k]])) as unknown as ListingT;
-  return toListingDocument(listing, Number(source.version), String(source.emitted_at)) as unknown as Record<string, unknown>;
+  const listing = Object.fromEntries(
+    LISTING_FIELDS.filter((k) => source[k] !== undefined).map((k) => [k, source[k]]),
+  ) as unknown as ListingT;
+  return toListingDocument(listing, Number(source.version), String(source.emitted_at)) as unknown as Record<
+    string,
+    unknown
+  >;
 }
 
 async function copyFromSource(es: Client, to: string, source: SourceSpec) {
@@ -139,7 +159,12 @@ interface ExternalDoc {
 }
 
 async function bulkExternal(es: Client, index: string, docs: ExternalDoc[]) {
-  const res = await es.bulk({ operations: docs.flatMap((d) => [{ index: { _index: index, _id: d.id, version: d.version, version_type: 'external' } }, d.doc]) });
+  const res = await es.bulk({
+    operations: docs.flatMap((d) => [
+      { index: { _index: index, _id: d.id, version: d.version, version_type: 'external' } },
+      d.doc,
+    ]),
+  });
   let copied = 0;
   let skippedNewer = 0;
   for (const item of res.items) {

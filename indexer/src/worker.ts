@@ -42,7 +42,12 @@ interface IndexerResources {
  * bulk writes (change-job-processor.ts says what happens to each outcome). If Redis or Elasticsearch
  * goes away, jobs stay in Redis (locked jobs of a dead worker come back as stalled) and nothing is lost.
  */
-export async function startIndexerWorker(config: Config, es: Client, logger: Logger, opts: { autorun?: boolean; neighbours?: NeighbourJob } = {}): Promise<IndexerWorker> {
+export async function startIndexerWorker(
+  config: Config,
+  es: Client,
+  logger: Logger,
+  opts: { autorun?: boolean; neighbours?: NeighbourJob } = {},
+): Promise<IndexerWorker> {
   const resources = setUpIndexer(config, es, logger);
   const { names, connection, changesQueue, deadLetters, metrics, writer } = resources;
   const processor = createChangeJobProcessor({
@@ -65,9 +70,12 @@ export async function startIndexerWorker(config: Config, es: Client, logger: Log
   });
   worker.on('failed', (job, err) => {
     const permanent = err instanceof UnrecoverableError;
-    logger.warn({ job_id: job?.id, attempts: job?.attemptsMade, err: err.message }, permanent
-      ? 'job failed for good; its events are in the dead-letter queue'
-      : 'job failed; will retry if attempts remain');
+    logger.warn(
+      { job_id: job?.id, attempts: job?.attemptsMade, err: err.message },
+      permanent
+        ? 'job failed for good; its events are in the dead-letter queue'
+        : 'job failed; will retry if attempts remain',
+    );
   });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error (Redis unavailable?) - retrying'));
 

@@ -28,7 +28,7 @@ describe('bulk item classification', () => {
     expect(classifyItem(status, type)).toBe(outcome);
   });
 
-  it('retries a whole request that failed for the cluster\'s reasons (connection, timeout, 429, 5xx, auth)', () => {
+  it("retries a whole request that failed for the cluster's reasons (connection, timeout, 429, 5xx, auth)", () => {
     const transient = [new errors.ConnectionError('refused'), new errors.TimeoutError('slow'), responseError(429)];
     for (const err of [...transient, responseError(502), responseError(401)]) {
       expect(bulkRequestError(err)).toBeInstanceOf(RetryableIndexingError);

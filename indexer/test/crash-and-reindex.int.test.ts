@@ -22,15 +22,22 @@ describe('a worker killed mid-batch loses nothing', () => {
     await es.close();
   });
 
-  it('retries the killed worker\'s jobs on another worker', async () => {
+  it("retries the killed worker's jobs on another worker", async () => {
     await ensureListingsIndex(es, config.elasticsearch);
     const producer = new ChangeProducer(config);
     const total = 30_000;
-    for (let i = 0; i < total; i += 5000) await producer.publish(Array.from({ length: 5000 }, (_, k) => upsert(i + k, 1)));
+    for (let i = 0; i < total; i += 5000)
+      await producer.publish(Array.from({ length: 5000 }, (_, k) => upsert(i + k, 1)));
     await producer.close();
     const env = {
-      NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-      REDIS_NAMESPACE: config.redis.namespace, INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      ES_INDEX_ALIAS: config.elasticsearch.alias,
+      QUEUE_NAME: config.queue.name,
+      REDIS_NAMESPACE: config.redis.namespace,
+      INDEXER_LOCK_MS: '2000',
+      INDEXER_CONCURRENCY: '2',
+      INDEXER_METRICS_PORT: '0',
     };
     const names = queueNames(config);
     const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null });
@@ -137,7 +144,9 @@ describe('zero-downtime reindex under live writes', () => {
       return !got || got.version !== want.version || got.price !== want.price;
     });
     expect(wrong.map((d) => d._id)).toEqual([]);
-    expect((await es.count({ index: alias })).count).toBe(new Set([...Array.from({ length: 3000 }, (_, i) => `g-99-${i}`), ...ids]).size);
+    expect((await es.count({ index: alias })).count).toBe(
+      new Set([...Array.from({ length: 3000 }, (_, i) => `g-99-${i}`), ...ids]).size,
+    );
 
     await worker.close();
     await producer.close();

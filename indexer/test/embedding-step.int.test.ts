@@ -9,11 +9,26 @@ import { dropIndices, esClient, testConfig } from '../../test/support/services.j
 
 const modelDir = resolve(import.meta.dirname, '../../.data/models/all-minilm-l6-v2-q');
 const hasModel = existsSync(join(modelDir, 'model.onnx'));
-if (!hasModel) console.warn(`skipping embedding step tests: no embedding model in ${modelDir} (run scripts/fetch-embedding-model.sh)`);
+if (!hasModel)
+  console.warn(
+    `skipping embedding step tests: no embedding model in ${modelDir} (run scripts/fetch-embedding-model.sh)`,
+  );
 
 const listing = (id: string, title: string): Listing => ({
-  id, seller_id: 's', title, description: '', category_path: ['Electronics'], condition: 'good', price: 1000, currency: 'USD',
-  shipping_payer: 'seller', status: 'on_sale', created_at: '2026-10-01T00:00:00Z', updated_at: '2026-10-01T00:00:00Z', like_count: 0, view_count: 0,
+  id,
+  seller_id: 's',
+  title,
+  description: '',
+  category_path: ['Electronics'],
+  condition: 'good',
+  price: 1000,
+  currency: 'USD',
+  shipping_payer: 'seller',
+  status: 'on_sale',
+  created_at: '2026-10-01T00:00:00Z',
+  updated_at: '2026-10-01T00:00:00Z',
+  like_count: 0,
+  view_count: 0,
 });
 
 describe.skipIf(!hasModel)('indexer embedding step', () => {
@@ -22,8 +37,16 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
   const alias = config.elasticsearch.alias;
   let embedder: TextEmbedder;
   const write = (l: Listing, version: number) =>
-    es.index({ index: alias, id: l.id, version, version_type: 'external', document: toListingDocument(l, version, l.updated_at), refresh: true });
-  const get = async (id: string) => (await es.get<ListingDocument>({ index: alias, id })) as { _version?: number; _source?: ListingDocument };
+    es.index({
+      index: alias,
+      id: l.id,
+      version,
+      version_type: 'external',
+      document: toListingDocument(l, version, l.updated_at),
+      refresh: true,
+    });
+  const get = async (id: string) =>
+    (await es.get<ListingDocument>({ index: alias, id })) as { _version?: number; _source?: ListingDocument };
 
   beforeAll(async () => {
     await ensureListingsIndex(es, config.elasticsearch);
@@ -66,7 +89,12 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
       },
     } as TextEmbedder;
     const outcomes: number[] = [];
-    const step = new EmbeddingStep(es, racing, { alias, batch: 8, idleMs: 50, onBatch: (s) => outcomes.push(s.embedded, s.skippedNewer) });
+    const step = new EmbeddingStep(es, racing, {
+      alias,
+      batch: 8,
+      idleMs: 50,
+      onBatch: (s) => outcomes.push(s.embedded, s.skippedNewer),
+    });
     await step.sweep();
     expect(outcomes).toEqual([0, 1]);
     const doc = await get('e-2');

@@ -15,7 +15,13 @@ const ts = new Date(fixedNow - 60_000).toISOString();
 /** A small stream: users liking overlapping sets of listings, as the API appends them. */
 async function appendLikes(prefix: string, likes: Array<[string, string]>): Promise<void> {
   const tx = redis.pipeline();
-  for (const [user, listing] of likes) tx.xadd(redisKeys(prefix).interactions, '*', 'event', JSON.stringify({ user_id: user, type: 'like', listing_id: listing, ts }));
+  for (const [user, listing] of likes)
+    tx.xadd(
+      redisKeys(prefix).interactions,
+      '*',
+      'event',
+      JSON.stringify({ user_id: user, type: 'like', listing_id: listing, ts }),
+    );
   await tx.exec();
 }
 const LIKES: Array<[string, string]> = Array.from({ length: 240 }, (_, i) => [`u${i % 17}`, `g-99-${(i * 7) % 23}`]);
@@ -92,10 +98,17 @@ describe('neighbour job inside the indexer', () => {
   it('takes a sold listing out of every neighbour list within the 2 s freshness budget, and never adds it back', async () => {
     await producer.publish([1, 2, 3].map((i) => upsert(i, 1)));
     await waitForQueueIdle(config);
-    await appendLikes(config.redis.namespace, [['a', 'g-99-1'], ['a', 'g-99-2'], ['a', 'g-99-3'], ['b', 'g-99-2'], ['b', 'g-99-3']]);
+    await appendLikes(config.redis.namespace, [
+      ['a', 'g-99-1'],
+      ['a', 'g-99-2'],
+      ['a', 'g-99-3'],
+      ['b', 'g-99-2'],
+      ['b', 'g-99-3'],
+    ]);
     const keys = redisKeys(config.redis.namespace).neighbours;
     const deadline = Date.now() + 5000;
-    while ((await redis.zscore(keys.list('g-99-1'), 'g-99-3')) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((await redis.zscore(keys.list('g-99-1'), 'g-99-3')) === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await redis.zscore(keys.list('g-99-1'), 'g-99-3')).not.toBeNull();
     expect(await redis.zscore(keys.list('g-99-2'), 'g-99-3')).not.toBeNull();
 
@@ -103,7 +116,11 @@ describe('neighbour job inside the indexer', () => {
     await producer.publish([upsert(3, 2, { status: 'sold' })]);
     let gone = false;
     while (!gone && Date.now() - soldAt < 5000) {
-      const [s1, s2, own] = await Promise.all([redis.zscore(keys.list('g-99-1'), 'g-99-3'), redis.zscore(keys.list('g-99-2'), 'g-99-3'), redis.exists(keys.list('g-99-3'))]);
+      const [s1, s2, own] = await Promise.all([
+        redis.zscore(keys.list('g-99-1'), 'g-99-3'),
+        redis.zscore(keys.list('g-99-2'), 'g-99-3'),
+        redis.exists(keys.list('g-99-3')),
+      ]);
       gone = s1 === null && s2 === null && own === 0;
       if (!gone) await new Promise((r) => setTimeout(r, 20));
     }
@@ -111,7 +128,11 @@ describe('neighbour job inside the indexer', () => {
     expect(Date.now() - soldAt).toBeLessThan(2000);
 
     // A late like of the sold listing does not bring it back; the other two still pair.
-    await appendLikes(config.redis.namespace, [['c', 'g-99-1'], ['c', 'g-99-3'], ['c', 'g-99-2']]);
+    await appendLikes(config.redis.namespace, [
+      ['c', 'g-99-1'],
+      ['c', 'g-99-3'],
+      ['c', 'g-99-2'],
+    ]);
     const last = (await redis.xrevrange(redisKeys(config.redis.namespace).interactions, '+', '-', 'COUNT', 1))[0]![0];
     while ((await redis.get(keys.highWater)) !== last) await new Promise((r) => setTimeout(r, 20));
     expect(await redis.zscore(keys.list('g-99-1'), 'g-99-3')).toBeNull();

@@ -34,7 +34,11 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     // v3 first, then a late v1, a duplicated v3 and v2: the title of v3 must win.
     await producer.publish([upsert(1, 300, { title: 'Version three' })]);
     await waitForQueueIdle(config);
-    await producer.publish([upsert(1, 100, { title: 'Version one' }), upsert(1, 300, { title: 'Version three' }), upsert(1, 200, { title: 'Version two' })]);
+    await producer.publish([
+      upsert(1, 100, { title: 'Version one' }),
+      upsert(1, 300, { title: 'Version three' }),
+      upsert(1, 200, { title: 'Version two' }),
+    ]);
     await waitForQueueIdle(config);
     const doc = await getDoc(es, alias, 'g-99-1');
     expect(doc).toMatchObject({ title: 'Version three', version: 300 });
@@ -47,19 +51,30 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     await waitForQueueIdle(config);
     const doc = await getDoc(es, alias, 'g-99-2');
     expect(doc).toMatchObject({ status: 'deleted', version: 200 });
-    const visible = await es.count({ index: alias, query: { bool: { filter: [{ term: { status: 'on_sale' } }, { ids: { values: ['g-99-2'] } }] } } });
+    const visible = await es.count({
+      index: alias,
+      query: { bool: { filter: [{ term: { status: 'on_sale' } }, { ids: { values: ['g-99-2'] } }] } },
+    });
     expect(visible.count).toBe(0);
   });
 
   it('replaying the whole stream twice gives the same index', async () => {
-    const stream = [upsert(10, 1), upsert(11, 1), upsert(10, 2, { price: 777 }), deleteEvent('g-99-11', 5), upsert(12, 3)];
+    const stream = [
+      upsert(10, 1),
+      upsert(11, 1),
+      upsert(10, 2, { price: 777 }),
+      deleteEvent('g-99-11', 5),
+      upsert(12, 3),
+    ];
     await producer.publish(stream);
     await waitForQueueIdle(config);
     const snapshot = async () =>
-      Promise.all(['g-99-10', 'g-99-11', 'g-99-12'].map(async (id) => {
-        const d = await getDoc(es, alias, id);
-        return { id, version: d?.version, status: d?.status, price: d?.price };
-      }));
+      Promise.all(
+        ['g-99-10', 'g-99-11', 'g-99-12'].map(async (id) => {
+          const d = await getDoc(es, alias, id);
+          return { id, version: d?.version, status: d?.status, price: d?.price };
+        }),
+      );
     const first = await snapshot();
     await producer.publish(stream);
     await producer.publish([...stream].reverse());
@@ -86,7 +101,10 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
       settings: indexSettings({ shards: 1, replicas: 0, refreshInterval: '1s' }),
     });
     const targetsRedis = new Redis(config.redis.url);
-    const targets = new WriteTargets(targetsRedis, redisKeys(config.redis.namespace).changes.writeTargets(config.queue.name));
+    const targets = new WriteTargets(
+      targetsRedis,
+      redisKeys(config.redis.namespace).changes.writeTargets(config.queue.name),
+    );
     await targets.add(strict);
     await new Promise((r) => setTimeout(r, WriteTargets.REFRESH_MS * 2));
     // Invalid for the schema: goes to the DLQ before reaching Elasticsearch (sent straight to the queue).
@@ -113,7 +131,9 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
 
   it('replays dead letters: a valid one is indexed and removed, an invalid one stays with its reason', async () => {
     // As if dead-lettered during an incident that has since been fixed.
-    await indexer.deadLetters.add([{ event: upsert(40, 1), reason: 'mapper_parsing_exception: (since fixed)', failed_at: new Date().toISOString() }]);
+    await indexer.deadLetters.add([
+      { event: upsert(40, 1), reason: 'mapper_parsing_exception: (since fixed)', failed_at: new Date().toISOString() },
+    ]);
     const ids = (await indexer.deadLetters.list()).map((l) => l.id);
     expect(ids).toContain('g-99-40@v1');
     const result = await indexer.deadLetters.replay((events) => producer.publish(events), ['g-99-40@v1', 'g-99-22@v1']);
@@ -137,7 +157,9 @@ describe('indexer worker on real Elasticsearch and Redis', () => {
     expect((await indexer.deadLetters.get('shop:50@v3'))?.reason).toMatch(/price/);
     expect((await indexer.deadLetters.get('shop%3A50@v3'))?.event).toEqual(bad);
     // A letter whose cause was fixed meanwhile: replayed by its raw id, indexed, removed.
-    await indexer.deadLetters.add([{ event: upsert(52, 1, { id: 'shop:52' }), reason: 'since fixed', failed_at: new Date().toISOString() }]);
+    await indexer.deadLetters.add([
+      { event: upsert(52, 1, { id: 'shop:52' }), reason: 'since fixed', failed_at: new Date().toISOString() },
+    ]);
     const result = await indexer.deadLetters.replay((events) => producer.publish(events), ['shop:52@v1', 'shop:50@v3']);
     expect(result.replayed).toEqual(['shop:52@v1']);
     expect(result.stillInvalid).toEqual([{ id: 'shop:50@v3', reason: expect.stringMatching(/price/) }]);

@@ -28,7 +28,7 @@ function workloads(docs: Doc[]) {
 }
 
 function containersOf(doc: Doc): Container[] {
-  return ((doc.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers);
+  return (doc.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers;
 }
 
 function envOf(docs: Doc[], c: Container): Record<string, string> {
@@ -48,33 +48,46 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const docs = rendered.get(overlay)!;
     // Our config's variables, plus what Node itself reads (trusting ECK's CA, heap size).
     const known = new Set([...Object.keys(EnvSchema.properties), 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS']);
-    for (const w of workloads(docs)) for (const c of containersOf(w)) {
-      const unknown = Object.keys(envOf(docs, c)).filter((k) => !known.has(k));
-      expect(unknown, `${w.kind}/${w.metadata.name}`).toEqual([]);
-    }
+    for (const w of workloads(docs))
+      for (const c of containersOf(w)) {
+        const unknown = Object.keys(envOf(docs, c)).filter((k) => !known.has(k));
+        expect(unknown, `${w.kind}/${w.metadata.name}`).toEqual([]);
+      }
   });
 
   it('provides what the config requires, and the rendered values load', () => {
     const docs = rendered.get(overlay)!;
     const props = EnvSchema.properties as Record<string, object>;
     const required = (EnvSchema.required ?? []).filter((k) => !('default' in props[k]!));
-    for (const w of workloads(docs)) for (const c of containersOf(w)) {
-      const env = envOf(docs, c);
-      for (const k of required) expect(env, `${w.metadata.name} lacks ${k}`).toHaveProperty(k);
-      if (env.NODE_ENV === 'production') expect(env).toHaveProperty('INGEST_API_KEYS');
-      // The API refuses to start in production without a cursor secret (its CursorCodec, not loadConfig).
-      if (env.NODE_ENV === 'production' && w.metadata.name === 'query-api') expect(env).toHaveProperty('CURSOR_SECRETS');
-      expect(() => loadConfig(env)).not.toThrow();
-    }
+    for (const w of workloads(docs))
+      for (const c of containersOf(w)) {
+        const env = envOf(docs, c);
+        for (const k of required) expect(env, `${w.metadata.name} lacks ${k}`).toHaveProperty(k);
+        if (env.NODE_ENV === 'production') expect(env).toHaveProperty('INGEST_API_KEYS');
+        // The API refuses to start in production without a cursor secret (its CursorCodec, not loadConfig).
+        if (env.NODE_ENV === 'production' && w.metadata.name === 'query-api')
+          expect(env).toHaveProperty('CURSOR_SECRETS');
+        expect(() => loadConfig(env)).not.toThrow();
+      }
   });
 
   it('runs every pod non-root on a read-only root filesystem with limits and probes', () => {
     const docs = rendered.get(overlay)!;
     for (const w of workloads(docs)) {
-      const pod = (w.spec as { template: { spec: { securityContext: { runAsNonRoot: boolean }; automountServiceAccountToken: boolean } } }).template.spec;
+      const pod = (
+        w.spec as {
+          template: { spec: { securityContext: { runAsNonRoot: boolean }; automountServiceAccountToken: boolean } };
+        }
+      ).template.spec;
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       expect(pod.automountServiceAccountToken).toBe(false);
-      for (const c of containersOf(w) as Array<Container & { securityContext: { readOnlyRootFilesystem: boolean }; resources: { limits: object }; readinessProbe?: object }>) {
+      for (const c of containersOf(w) as Array<
+        Container & {
+          securityContext: { readOnlyRootFilesystem: boolean };
+          resources: { limits: object };
+          readinessProbe?: object;
+        }
+      >) {
         expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
         expect(c.resources.limits).toBeDefined();
         if (w.kind === 'Deployment') expect(c.readinessProbe).toBeDefined();
@@ -86,10 +99,30 @@ describe.each(overlays)('overlay %s', (overlay) => {
 describe('prod overlay', () => {
   it('defines a 3-node Elasticsearch spread over zones, KEDA scaling and alerts', () => {
     const docs = rendered.get('prod')!;
-    const es = docs.find((d) => d.kind === 'Elasticsearch') as { spec: { nodeSets: Array<{ count: number; podTemplate: { spec: { topologySpreadConstraints: Array<{ topologyKey: string }> } } }> } } | undefined;
+    const es = docs.find((d) => d.kind === 'Elasticsearch') as
+      | {
+          spec: {
+            nodeSets: Array<{
+              count: number;
+              podTemplate: { spec: { topologySpreadConstraints: Array<{ topologyKey: string }> } };
+            }>;
+          };
+        }
+      | undefined;
     expect(es?.spec.nodeSets[0]!.count).toBe(3);
-    expect(es?.spec.nodeSets[0]!.podTemplate.spec.topologySpreadConstraints[0]!.topologyKey).toBe('topology.kubernetes.io/zone');
-    expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['ScaledObject', 'PrometheusRule', 'ServiceMonitor', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']));
+    expect(es?.spec.nodeSets[0]!.podTemplate.spec.topologySpreadConstraints[0]!.topologyKey).toBe(
+      'topology.kubernetes.io/zone',
+    );
+    expect(docs.map((d) => d.kind)).toEqual(
+      expect.arrayContaining([
+        'ScaledObject',
+        'PrometheusRule',
+        'ServiceMonitor',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
+      ]),
+    );
   });
 });
 
@@ -97,7 +130,10 @@ describe('the CI validator', () => {
   it('rejects an invalid manifest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-bad-'));
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: "two"\n  selector: {}\n  template:\n    spec:\n      containers: []\n      restartPolicy: Sometimes\n');
+    writeFileSync(
+      bad,
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replicas: "two"\n  selector: {}\n  template:\n    spec:\n      containers: []\n      restartPolicy: Sometimes\n',
+    );
     const res = spawnSync(validator, [bad], { cwd: root, encoding: 'utf8' });
     expect(res.status).not.toBe(0);
     expect(res.stdout + res.stderr).toMatch(/Invalid: 1/);

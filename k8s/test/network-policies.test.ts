@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { overlays, renderOverlays, type Doc } from './render.js';
-import { allowed, peerSelectsPod, podsOf, policySelects, policyTypes, type Endpoint, type Pod, type Policy } from './network-policy-eval.js';
+import {
+  allowed,
+  peerSelectsPod,
+  podsOf,
+  policySelects,
+  policyTypes,
+  type Endpoint,
+  type Pod,
+  type Policy,
+} from './network-policy-eval.js';
 
 /**
  * The NetworkPolicies of each rendered overlay against the pods they are meant for (issue 21, item 4:
@@ -27,21 +36,41 @@ const REDIS_CLIENTS = ['query-api', 'indexer'];
 function setup(overlay: string) {
   const docs = rendered.get(overlay)!;
   const namespace = docs.find((d) => d.kind === 'Deployment')!.metadata.namespace!;
-  const policies = docs.filter((d) => d.kind === 'NetworkPolicy').map((d) => ({ ...(d as unknown as Policy), namespace }));
+  const policies = docs
+    .filter((d) => d.kind === 'NetworkPolicy')
+    .map((d) => ({ ...(d as unknown as Policy), namespace }));
   const pods = podsOf(docs, namespace);
   const pod = (name: string) => pods.find((p) => p.workload === name)!;
   const env = (p: Pod) => p.env;
   const outside: Endpoint = { external: true };
   const stranger: Pod = { workload: 'stranger', namespace, labels: { app: 'someone-else' }, ports: [], env: {} };
-  const monitoring: Pod = { workload: 'prometheus', namespace: 'monitoring', labels: { app: 'prometheus' }, ports: [], env: {} };
-  const dns: Pod = { workload: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], env: {} };
+  const monitoring: Pod = {
+    workload: 'prometheus',
+    namespace: 'monitoring',
+    labels: { app: 'prometheus' },
+    ports: [],
+    env: {},
+  };
+  const dns: Pod = {
+    workload: 'kube-dns',
+    namespace: 'kube-system',
+    labels: { 'k8s-app': 'kube-dns' },
+    ports: [
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ],
+    env: {},
+  };
   /** Where a URL of the config leads: a pod behind a Service of the overlay, or outside the cluster. */
   const target = (url: string): { to: Endpoint; port: number } => {
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === u.hostname.split('.')[0]);
     if (svc) {
-      const spec = svc.spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort?: number | string }> };
+      const spec = svc.spec as {
+        selector: Record<string, string>;
+        ports: Array<{ port: number; targetPort?: number | string }>;
+      };
       const backend = pods.find((p) => Object.entries(spec.selector).every(([k, v]) => p.labels[k] === v))!;
       const sp = spec.ports.find((x) => x.port === port)!;
       const tp = sp.targetPort ?? sp.port;
@@ -71,7 +100,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const { policies, pods } = setup(overlay);
     for (const p of pods.filter((x) => x.ours)) {
       for (const type of ['Ingress', 'Egress'] as const) {
-        expect(policies.some((pol) => policySelects(pol, p) && policyTypes(pol).includes(type)), `${p.workload} ${type}`).toBe(true);
+        expect(
+          policies.some((pol) => policySelects(pol, p) && policyTypes(pol).includes(type)),
+          `${p.workload} ${type}`,
+        ).toBe(true);
       }
     }
   });
@@ -90,7 +122,9 @@ describe.each(overlays)('overlay %s', (overlay) => {
     // Tracing, when an overlay turns it on: the collector must be reachable too.
     for (const p of pods.filter((x) => x.env.OTEL_EXPORTER_OTLP_ENDPOINT)) {
       const otlp = target(p.env.OTEL_EXPORTER_OTLP_ENDPOINT!);
-      expect(allowed(policies, p, otlp.to, otlp.port, 'TCP'), `${p.workload} -> OTLP collector :${otlp.port}`).toBe(true);
+      expect(allowed(policies, p, otlp.to, otlp.port, 'TCP'), `${p.workload} -> OTLP collector :${otlp.port}`).toBe(
+        true,
+      );
     }
   });
 
@@ -103,7 +137,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(allowed(policies, outside, pod('indexer'), 9464, 'TCP')).toBe(false);
     const redis = target(pod('indexer').env.REDIS_URL!);
     if (!('external' in redis.to)) {
-      expect(pods.some((p) => p === redis.to && p.ours), 'in-cluster Redis is ours, under default deny').toBe(true);
+      expect(
+        pods.some((p) => p === redis.to && p.ours),
+        'in-cluster Redis is ours, under default deny',
+      ).toBe(true);
       expect(allowed(policies, stranger, redis.to, redis.port, 'TCP'), 'stranger -> Redis').toBe(false);
       expect(allowed(policies, pod('index-setup'), redis.to, redis.port, 'TCP'), 'index-setup -> Redis').toBe(false);
     }
@@ -117,12 +154,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
 
   it('names in its rules only ports the target pods serve or the config points at', () => {
     const { policies, pods } = setup(overlay);
-    const configPorts = new Set(pods.flatMap((p) => [p.env.REDIS_URL, p.env.ES_URL, p.env.OTEL_EXPORTER_OTLP_ENDPOINT].filter(Boolean).map((u) => Number(new URL(u!).port))));
+    const configPorts = new Set(
+      pods.flatMap((p) =>
+        [p.env.REDIS_URL, p.env.ES_URL, p.env.OTEL_EXPORTER_OTLP_ENDPOINT]
+          .filter(Boolean)
+          .map((u) => Number(new URL(u!).port)),
+      ),
+    );
     for (const policy of policies) {
       const selected = pods.filter((p) => policySelects(policy, p));
       for (const rule of policy.spec.ingress ?? []) {
         for (const port of rule.ports ?? []) {
-          for (const p of selected) expect(p.ports.some((c) => c.port === port.port || c.name === port.port), `${policy.metadata.name}: ${p.workload} serves ${port.port}`).toBe(true);
+          for (const p of selected)
+            expect(
+              p.ports.some((c) => c.port === port.port || c.name === port.port),
+              `${policy.metadata.name}: ${p.workload} serves ${port.port}`,
+            ).toBe(true);
         }
       }
       for (const rule of policy.spec.egress ?? []) {
@@ -131,9 +178,16 @@ describe.each(overlays)('overlay %s', (overlay) => {
         for (const port of rule.ports ?? []) {
           if (port.port === 53) continue; // cluster DNS, not part of the overlay
           if (targets.length > 0) {
-            for (const t of targets) expect(t.ports.some((c) => c.port === port.port || c.name === port.port), `${policy.metadata.name}: ${t.workload} serves ${port.port}`).toBe(true);
+            for (const t of targets)
+              expect(
+                t.ports.some((c) => c.port === port.port || c.name === port.port),
+                `${policy.metadata.name}: ${t.workload} serves ${port.port}`,
+              ).toBe(true);
           } else {
-            expect(configPorts, `${policy.metadata.name}: egress to ${port.port} matches no URL of the config`).toContain(port.port);
+            expect(
+              configPorts,
+              `${policy.metadata.name}: egress to ${port.port} matches no URL of the config`,
+            ).toContain(port.port);
           }
         }
       }

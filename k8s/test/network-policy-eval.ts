@@ -65,7 +65,9 @@ export function policySelects(p: Policy, pod: Pod): boolean {
 
 export function peerSelectsPod(p: Policy, peer: Peer, pod: Pod): boolean {
   if (peer.ipBlock) return false; // pod addresses are not what our ipBlocks are for
-  const ns = peer.namespaceSelector ? matches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': pod.namespace }) : pod.namespace === p.namespace;
+  const ns = peer.namespaceSelector
+    ? matches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': pod.namespace })
+    : pod.namespace === p.namespace;
   return ns && (peer.podSelector ? matches(peer.podSelector, pod.labels) : true);
 }
 
@@ -79,17 +81,30 @@ function portMatches(ports: PolicyPort[] | undefined, port: number, protocol: st
   return ports.some((pp) => {
     if ((pp.protocol ?? 'TCP') !== protocol) return false;
     if (pp.port === undefined) return true;
-    if (typeof pp.port === 'string') return !('external' in target) && target.ports.some((c) => c.name === pp.port && c.port === port);
+    if (typeof pp.port === 'string')
+      return !('external' in target) && target.ports.some((c) => c.name === pp.port && c.port === port);
     return pp.endPort ? port >= pp.port && port <= pp.endPort : pp.port === port;
   });
 }
 
 /** One direction: does `pod`'s side allow the connection with `other` on `port`? */
-function sideAllows(policies: Policy[], pod: Pod, type: 'Ingress' | 'Egress', other: Endpoint, port: number, protocol: string, target: Endpoint): boolean {
+function sideAllows(
+  policies: Policy[],
+  pod: Pod,
+  type: 'Ingress' | 'Egress',
+  other: Endpoint,
+  port: number,
+  protocol: string,
+  target: Endpoint,
+): boolean {
   const applying = policies.filter((p) => policySelects(p, pod) && policyTypes(p).includes(type));
   if (applying.length === 0) return true;
-  return applying.some((p) =>
-    (type === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some((r) => peerMatches(p, type === 'Ingress' ? r.from : r.to, other) && portMatches(r.ports, port, protocol, target)) ?? false,
+  return applying.some(
+    (p) =>
+      (type === 'Ingress' ? p.spec.ingress : p.spec.egress)?.some(
+        (r) =>
+          peerMatches(p, type === 'Ingress' ? r.from : r.to, other) && portMatches(r.ports, port, protocol, target),
+      ) ?? false,
   );
 }
 
@@ -100,7 +115,16 @@ export function allowed(policies: Policy[], from: Endpoint, to: Endpoint, port: 
   return egressOk && ingressOk;
 }
 
-type Template = { metadata?: { labels?: Record<string, string> }; spec: { containers: Array<{ ports?: Array<{ containerPort: number; name?: string; protocol?: string }>; envFrom?: Array<{ configMapRef?: { name: string } }>; env?: Array<{ name: string; value?: string }> }> } };
+type Template = {
+  metadata?: { labels?: Record<string, string> };
+  spec: {
+    containers: Array<{
+      ports?: Array<{ containerPort: number; name?: string; protocol?: string }>;
+      envFrom?: Array<{ configMapRef?: { name: string } }>;
+      env?: Array<{ name: string; value?: string }>;
+    }>;
+  };
+};
 
 /**
  * The pods an overlay runs: one per workload (pod template labels, container ports, environment), and
@@ -114,21 +138,40 @@ export function podsOf(docs: Doc[], namespace: string): Pod[] {
       const labels = t.metadata?.labels ?? {};
       const env: Record<string, string | undefined> = {};
       for (const c of t.spec.containers) {
-        for (const from of c.envFrom ?? []) Object.assign(env, docs.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith(from.configMapRef?.name ?? '\0'))?.data);
+        for (const from of c.envFrom ?? [])
+          Object.assign(
+            env,
+            docs.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith(from.configMapRef?.name ?? '\0'))
+              ?.data,
+          );
         for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
       }
       pods.push({
-        workload: d.metadata.name, namespace, labels, env,
-        ports: t.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, name: p.name, protocol: p.protocol ?? 'TCP' }))),
-        ours: labels['app.kubernetes.io/part-of'] === 'marketplace-search' || ['query-api', 'indexer', 'index-setup', 'redis'].includes(d.metadata.name),
+        workload: d.metadata.name,
+        namespace,
+        labels,
+        env,
+        ports: t.spec.containers.flatMap((c) =>
+          (c.ports ?? []).map((p) => ({ port: p.containerPort, name: p.name, protocol: p.protocol ?? 'TCP' })),
+        ),
+        ours:
+          labels['app.kubernetes.io/part-of'] === 'marketplace-search' ||
+          ['query-api', 'indexer', 'index-setup', 'redis'].includes(d.metadata.name),
       });
     }
     if (d.kind === 'Elasticsearch') {
-      const tpl = ((d.spec as { nodeSets: Array<{ podTemplate?: { metadata?: { labels?: Record<string, string> } } }> }).nodeSets[0]?.podTemplate?.metadata?.labels) ?? {};
+      const tpl =
+        (d.spec as { nodeSets: Array<{ podTemplate?: { metadata?: { labels?: Record<string, string> } } }> })
+          .nodeSets[0]?.podTemplate?.metadata?.labels ?? {};
       pods.push({
-        workload: d.metadata.name, namespace, env: {},
+        workload: d.metadata.name,
+        namespace,
+        env: {},
         labels: { ...tpl, 'elasticsearch.k8s.elastic.co/cluster-name': d.metadata.name },
-        ports: [{ port: 9200, name: 'https', protocol: 'TCP' }, { port: 9300, name: 'transport', protocol: 'TCP' }],
+        ports: [
+          { port: 9200, name: 'https', protocol: 'TCP' },
+          { port: 9300, name: 'transport', protocol: 'TCP' },
+        ],
       });
     }
   }

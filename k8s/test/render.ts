@@ -9,7 +9,12 @@ export const validator = join(root, 'scripts/validate-k8s.sh');
 export const overlays = readdirSync(join(root, 'k8s/overlays'));
 
 /** A rendered Kubernetes object, loosely typed: the tests read what they check. */
-export type Doc = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string>; spec?: Record<string, unknown> };
+export type Doc = {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: Record<string, unknown>;
+};
 
 /**
  * Every overlay rendered with kustomize: runs the validator first (it installs kustomize and
@@ -22,7 +27,10 @@ export function renderOverlays(): Map<string, Doc[]> {
   const rendered = new Map<string, Doc[]>();
   for (const overlay of overlays) {
     const yaml = execFileSync(bin, ['build', join(root, 'k8s/overlays', overlay)], { encoding: 'utf8' });
-    rendered.set(overlay, parseAllDocuments(yaml).map((d) => d.toJS() as Doc));
+    rendered.set(
+      overlay,
+      parseAllDocuments(yaml).map((d) => d.toJS() as Doc),
+    );
   }
   return rendered;
 }

@@ -5,11 +5,15 @@
  */
 import { seededRandom } from '../../core/src/index.js';
 
-const dcg = (ratings: number[], k: number) => ratings.slice(0, k).reduce((s, r, i) => s + (2 ** r - 1) / Math.log2(i + 2), 0);
+const dcg = (ratings: number[], k: number) =>
+  ratings.slice(0, k).reduce((s, r, i) => s + (2 ** r - 1) / Math.log2(i + 2), 0);
 
 /** NDCG@k of ratings listed in ranked order (0 when no rating is positive). */
 export function ndcgAtK(ratingsInRankedOrder: number[], k = 10): number {
-  const ideal = dcg([...ratingsInRankedOrder].sort((a, b) => b - a), k);
+  const ideal = dcg(
+    [...ratingsInRankedOrder].sort((a, b) => b - a),
+    k,
+  );
   return ideal > 0 ? dcg(ratingsInRankedOrder, k) / ideal : 0;
 }
 
@@ -25,8 +29,13 @@ export interface PairedComparison {
  * Model vs baseline over the same queries (per-query NDCG, paired by index). A gain measured on 23 queries
  * moves by several points with which queries were judged: the interval says how much.
  */
-export function comparePaired(model: number[], baseline: number[], opts: { resamples?: number; seed?: number } = {}): PairedComparison {
-  if (model.length !== baseline.length || model.length === 0) throw new Error('comparePaired needs two equally long, non-empty lists');
+export function comparePaired(
+  model: number[],
+  baseline: number[],
+  opts: { resamples?: number; seed?: number } = {},
+): PairedComparison {
+  if (model.length !== baseline.length || model.length === 0)
+    throw new Error('comparePaired needs two equally long, non-empty lists');
   const n = model.length;
   const gain = (idx: ArrayLike<number>) => {
     let m = 0;
@@ -51,7 +60,11 @@ export function comparePaired(model: number[], baseline: number[], opts: { resam
   return {
     relative_gain: gain(Uint32Array.from(model.keys())),
     relative_gain_ci95: [at(0.025), at(0.975)],
-    queries: { better: diff.filter((d) => d > 1e-9).length, worse: diff.filter((d) => d < -1e-9).length, tied: diff.filter((d) => Math.abs(d) <= 1e-9).length },
+    queries: {
+      better: diff.filter((d) => d > 1e-9).length,
+      worse: diff.filter((d) => d < -1e-9).length,
+      tied: diff.filter((d) => Math.abs(d) <= 1e-9).length,
+    },
   };
 }
 
@@ -69,7 +82,10 @@ export function judgedShare(ranked: RankedCandidate[], k = 10): number {
 
 /** NDCG@k over the judged candidates only, in their ranked order (unjudged ones left out, not counted as 0). */
 export function condensedNdcg(ranked: RankedCandidate[], k = 10): number {
-  return ndcgAtK(ranked.flatMap((c) => (c.rating === null ? [] : [c.rating])), k);
+  return ndcgAtK(
+    ranked.flatMap((c) => (c.rating === null ? [] : [c.rating])),
+    k,
+  );
 }
 
 /**
@@ -88,5 +104,8 @@ export function judgingPool(orders: RankedCandidate[][], k = 10): string[] {
  * and every other unjudged candidate 0. With grade 0 it is NDCG with unjudged counted as irrelevant.
  */
 export function ndcgIfPoolGraded(ranked: RankedCandidate[], pool: ReadonlySet<string>, grade: number, k = 10): number {
-  return ndcgAtK(ranked.map((c) => c.rating ?? (pool.has(c.docid) ? grade : 0)), k);
+  return ndcgAtK(
+    ranked.map((c) => c.rating ?? (pool.has(c.docid) ? grade : 0)),
+    k,
+  );
 }

@@ -34,7 +34,10 @@ export interface RankedQuery {
 }
 
 export function readExport(path: string): ExportedCandidate[] {
-  if (!existsSync(path)) throw new Error(`no ${path}: run scripts/train-model.sh or models/export/judged-data.ts (needs ../shared/data/icecat)`);
+  if (!existsSync(path))
+    throw new Error(
+      `no ${path}: run scripts/train-model.sh or models/export/judged-data.ts (needs ../shared/data/icecat)`,
+    );
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -50,7 +53,11 @@ export function readExport(path: string): ExportedCandidate[] {
  * BM25 rank. Queries without a relevant judged candidate are left out: their NDCG is undefined (the rule
  * of models/pipeline/ltr_metrics.py).
  */
-export async function rankQueries(rows: ExportedCandidate[], scorer: FeatureScorer, selected: (query: string) => boolean): Promise<RankedQuery[]> {
+export async function rankQueries(
+  rows: ExportedCandidate[],
+  scorer: FeatureScorer,
+  selected: (query: string) => boolean,
+): Promise<RankedQuery[]> {
   const byQuery = new Map<string, ExportedCandidate[]>();
   for (const r of rows) if (selected(r.query)) byQuery.set(r.query, [...(byQuery.get(r.query) ?? []), r]);
   const ranked: RankedQuery[] = [];
@@ -70,7 +77,12 @@ export async function rankQueries(rows: ExportedCandidate[], scorer: FeatureScor
 }
 
 /** The export's queries ranked by a shipped model version of models/ltr (default: the newest). */
-export async function rankWithModel(modelDir: string, rows: ExportedCandidate[], selected: (query: string) => boolean, version?: string): Promise<{ artifact: ModelArtifact; ranked: RankedQuery[] }> {
+export async function rankWithModel(
+  modelDir: string,
+  rows: ExportedCandidate[],
+  selected: (query: string) => boolean,
+  version?: string,
+): Promise<{ artifact: ModelArtifact; ranked: RankedQuery[] }> {
   const chosen = version ?? listVersions(modelDir, 'ltr').at(-1);
   if (!chosen) throw new Error(`no model under ${join(modelDir, 'ltr')}: run scripts/train-model.sh`);
   const artifact = resolveArtifact(modelDir, 'ltr', chosen);
@@ -97,6 +109,11 @@ export interface PoolRow {
 export function poolRows(ranked: RankedQuery[], k = 10): PoolRow[] {
   return ranked.flatMap((q) => {
     const titles = new Map(q.byModel.map((c) => [c.docid, c.title ?? '']));
-    return judgingPool([q.byModel, q.byBm25], k).map((docid) => ({ query: q.query, docid, rating: '' as const, title: titles.get(docid)! }));
+    return judgingPool([q.byModel, q.byBm25], k).map((docid) => ({
+      query: q.query,
+      docid,
+      rating: '' as const,
+      title: titles.get(docid)!,
+    }));
   });
 }

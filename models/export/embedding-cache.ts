@@ -16,7 +16,12 @@ const keyOf = (text: string) => createHash('sha1').update(text).digest('base64ur
  * Embeddings for the texts (same order), from the cache file where present, else computed in batches
  * (sorted by length, so a batch pads little) and appended to the file. `onProgress` gets the count done.
  */
-export async function cachedEmbeddings(embedder: TextEmbedder, texts: string[], file: string, onProgress?: (done: number, todo: number) => void): Promise<Float32Array[]> {
+export async function cachedEmbeddings(
+  embedder: TextEmbedder,
+  texts: string[],
+  file: string,
+  onProgress?: (done: number, todo: number) => void,
+): Promise<Float32Array[]> {
   const cache = new Map<string, Float32Array>();
   if (existsSync(file)) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -32,7 +32,12 @@ import { loadConfig, toListingDocument, type ListingDocument } from '../../core/
 import { createPhysicalIndex } from '../../core/src/pipeline/index-admin.js';
 import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { readIcecatProducts, readJudgments } from '../../indexer/src/sources/icecat.js';
-import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from '../../query-api/src/search/hybrid-retrieval.js';
+import {
+  EMBEDDING_DOCVALUES,
+  knnSearch,
+  mergeCandidates,
+  type ScoredHit,
+} from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';
 import { extractFeatures } from '../../ranking/src/features.js';
 import { listingEmbeddingText, quantizeEmbedding, TextEmbedder } from '../../core/src/text-embedder.js';
@@ -41,7 +46,15 @@ import { cachedEmbeddings } from './embedding-cache.js';
 import { queryClasses } from './query-classes.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values } = parseArgs({ options: { data: { type: 'string' }, judgments: { type: 'string', multiple: true }, out: { type: 'string' }, candidates: { type: 'string' }, 'embedding-model': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    judgments: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    candidates: { type: 'string' },
+    'embedding-model': { type: 'string' },
+  },
+});
 const dataDir = resolve(values.data ?? join(root, '../shared/data/icecat'));
 const out = resolve(values.out ?? join(root, '.data/training/judged.jsonl'));
 const judgmentsFiles = (values.judgments ?? [join(dataDir, 'judgments-dev.csv')]).map((f) => resolve(f));
@@ -83,11 +96,19 @@ const docs: ListingDocument[] = [];
 for await (const row of readIcecatProducts(zips)) {
   if (row.ok) docs.push(toListingDocument(row.listing, 1, row.listing.updated_at, new Date(row.listing.updated_at)));
 }
-const embedder = embeddingModel === 'none' ? null : await TextEmbedder.load({ dir: join(root, '.data/models', embeddingModel), threads: 2 });
+const embedder =
+  embeddingModel === 'none'
+    ? null
+    : await TextEmbedder.load({ dir: join(root, '.data/models', embeddingModel), threads: 2 });
 if (embedder) {
-  const vectors = await cachedEmbeddings(embedder, docs.map(listingEmbeddingText), join(root, `.data/embeddings/icecat-${embeddingModel}.jsonl`), (done, todo) => {
-    if (done % 2048 < 64 || done === todo) process.stderr.write(`embedded ${done}/${todo} products\n`);
-  });
+  const vectors = await cachedEmbeddings(
+    embedder,
+    docs.map(listingEmbeddingText),
+    join(root, `.data/embeddings/icecat-${embeddingModel}.jsonl`),
+    (done, todo) => {
+      if (done % 2048 < 64 || done === todo) process.stderr.write(`embedded ${done}/${todo} products\n`);
+    },
+  );
   docs.forEach((d, i) => {
     d.embedding = Array.from(vectors[i]!);
     d.embedding_int8 = quantizeEmbedding(vectors[i]!);
@@ -113,15 +134,33 @@ for (const [qi, query] of queries.entries()) {
   const ratings = byQuery.get(query)!;
   const vector = queryVectors[qi];
   // As serving does it: BM25 hits with their int8 embeddings, the kNN search beside, cosines computed here.
-  const res = await es.search<ListingDocument>({ index, query: { bool: { must: [textQuery(query)], filter: filters } }, size: candidates, ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}) });
+  const res = await es.search<ListingDocument>({
+    index,
+    query: { bool: { must: [textQuery(query)], filter: filters } },
+    size: candidates,
+    ...(vector ? { docvalue_fields: EMBEDDING_DOCVALUES } : {}),
+  });
   const bm25Hits = res.hits.hits as ScoredHit[];
-  const knnHits = vector ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) })).hits.hits as ScoredHit[]) : [];
+  const knnHits = vector
+    ? ((await es.search<ListingDocument>({ index, ...knnSearch(vector, filters) })).hits.hits as ScoredHit[])
+    : [];
   const cands = mergeCandidates(bm25Hits, knnHits, vector);
   const features = extractFeatures(cands, { query, now });
   cands.forEach((c, i) => {
     const rating = ratings.get(c.doc.id) ?? null;
     const source = rating === null ? null : sourceOf.get(`${query}\u0000${c.doc.id}`);
-    lines.push(JSON.stringify({ query, docid: c.doc.id, rating, rating_source: source, bm25_rank: c.bm25Rank, knn_rank: c.knnRank, title: c.doc.title, features: features[i] }));
+    lines.push(
+      JSON.stringify({
+        query,
+        docid: c.doc.id,
+        rating,
+        rating_source: source,
+        bm25_rank: c.bm25Rank,
+        knn_rank: c.knnRank,
+        title: c.doc.title,
+        features: features[i],
+      }),
+    );
     if (rating !== null) judgedCandidates++;
     if (rating !== null && rating > 0) {
       if (c.bm25Rank !== null) found.bm25++;
@@ -133,14 +172,32 @@ for (const [qi, query] of queries.entries()) {
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${lines.join('\n')}\n`);
 // Every grade, retrieved or not, and which file it came from: the standard NDCG's ideal order.
-const grades = Object.fromEntries([...byQuery].map(([q, ratings]) => [q, [...ratings].map(([docid, r]) => [docid, r, sourceOf.get(`${q}\u0000${docid}`)])]));
+const grades = Object.fromEntries(
+  [...byQuery].map(([q, ratings]) => [
+    q,
+    [...ratings].map(([docid, r]) => [docid, r, sourceOf.get(`${q}\u0000${docid}`)]),
+  ]),
+);
 const vocabulary = new Set(docs.flatMap((d) => tokens(`${d.title} ${d.category_text}`)));
-const classes = queryClasses(queries, vocabulary, docs.map((d) => d.brand ?? ''));
+const classes = queryClasses(
+  queries,
+  vocabulary,
+  docs.map((d) => d.brand ?? ''),
+);
 writeFileSync(`${out}.judgments.json`, `${JSON.stringify({ files: judgmentsFiles, grades, classes })}\n`);
-const relevantJudged = [...byQuery.values()].reduce((n, ratings) => n + [...ratings.values()].filter((r) => r > 0).length, 0);
+const relevantJudged = [...byQuery.values()].reduce(
+  (n, ratings) => n + [...ratings.values()].filter((r) => r > 0).length,
+  0,
+);
 const share = (n: number) => ({ retrieved: n, share: Number((n / relevantJudged).toFixed(4)) });
-const recall = { relevant_judged: relevantJudged, [`bm25_top_${candidates}`]: share(found.bm25), ...(embedder ? { knn_top_100: share(found.knn), union: share(found.union) } : {}) };
-process.stdout.write(`${JSON.stringify({ products: imported, embedding_model: embedder?.name ?? null, judgments: judgmentsFiles, regraded, queries: byQuery.size, candidates: lines.length, judged_candidates: judgedCandidates, unjudged_candidates: lines.length - judgedCandidates, recall, out })}\n`);
+const recall = {
+  relevant_judged: relevantJudged,
+  [`bm25_top_${candidates}`]: share(found.bm25),
+  ...(embedder ? { knn_top_100: share(found.knn), union: share(found.union) } : {}),
+};
+process.stdout.write(
+  `${JSON.stringify({ products: imported, embedding_model: embedder?.name ?? null, judgments: judgmentsFiles, regraded, queries: byQuery.size, candidates: lines.length, judged_candidates: judgedCandidates, unjudged_candidates: lines.length - judgedCandidates, recall, out })}\n`,
+);
 await embedder?.close();
 await es.indices.delete({ index, ignore_unavailable: true });
 await es.close();

@@ -17,7 +17,14 @@ import { stringify } from 'csv-stringify/sync';
 import { poolRows, rankWithModel, readExport } from '../evaluation/ranked-queries.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const { values } = parseArgs({ options: { data: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' }, k: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    version: { type: 'string' },
+    out: { type: 'string' },
+    k: { type: 'string', default: '10' },
+  },
+});
 const k = Number(values.k);
 if (!Number.isInteger(k) || k < 1) {
   process.stderr.write(`--k must be a positive whole number, not ${values.k}\n`);
@@ -32,11 +39,15 @@ try {
   process.exit(3);
 }
 if (!rows.some((r) => r.rating === null)) {
-  process.stderr.write('the export has no unjudged candidates: re-run models/export/judged-data.ts, which keeps them\n');
+  process.stderr.write(
+    'the export has no unjudged candidates: re-run models/export/judged-data.ts, which keeps them\n',
+  );
   process.exit(3);
 }
 const { artifact, ranked } = await rankWithModel(resolve(root, 'models'), rows, () => true, values.version);
 const pool = poolRows(ranked, k);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, stringify(pool, { header: true, columns: ['query', 'docid', 'rating', 'title'] }));
-process.stdout.write(`${JSON.stringify({ model: `ltr@${artifact.version}`, k, queries: ranked.length, to_grade: pool.length, out })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ model: `ltr@${artifact.version}`, k, queries: ranked.length, to_grade: pool.length, out })}\n`,
+);

@@ -14,12 +14,20 @@ export function oneEditApart(a: string, b: string): boolean {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const [ra, rb] = [a.slice(i), b.slice(i)];
-  if (ra.length === rb.length) return ra.slice(1) === rb.slice(1) || (ra.length >= 2 && ra[0] === rb[1] && ra[1] === rb[0] && ra.slice(2) === rb.slice(2));
+  if (ra.length === rb.length)
+    return (
+      ra.slice(1) === rb.slice(1) ||
+      (ra.length >= 2 && ra[0] === rb[1] && ra[1] === rb[0] && ra.slice(2) === rb.slice(2))
+    );
   return ra.length > rb.length ? ra.slice(1) === rb : rb.slice(1) === ra;
 }
 
 /** Classifies queries against a catalog vocabulary (title, category words) and its brand names. */
-export function queryClasses(queries: string[], vocabulary: Set<string>, brands: string[]): Record<string, QueryClass[]> {
+export function queryClasses(
+  queries: string[],
+  vocabulary: Set<string>,
+  brands: string[],
+): Record<string, QueryClass[]> {
   const brandTokens = [...new Set(brands)].map(tokens).filter((t) => t.length > 0);
   const brandWords = new Set(brandTokens.flat());
   const out: Record<string, QueryClass[]> = {};
@@ -27,7 +35,10 @@ export function queryClasses(queries: string[], vocabulary: Set<string>, brands:
     const words = tokens(q);
     const classes: QueryClass[] = [words.length <= 1 ? 'one_word' : 'multi_word'];
     if (brandTokens.some((b) => b.every((w) => words.includes(w)))) classes.push('brand');
-    const typo = words.some((w) => w.length >= 4 && !vocabulary.has(w) && !brandWords.has(w) && [...vocabulary].some((v) => oneEditApart(w, v)));
+    const typo = words.some(
+      (w) =>
+        w.length >= 4 && !vocabulary.has(w) && !brandWords.has(w) && [...vocabulary].some((v) => oneEditApart(w, v)),
+    );
     if (typo) classes.push('typo');
     out[q] = classes;
   }

@@ -14,7 +14,12 @@ afterAll(async () => t.close());
 describe('the logging loop, end to end', () => {
   it('simulated users search and click through the real API; logs join into click training data', async () => {
     const api: ApiCall = async (method, path, body) => {
-      const res = await t.app.inject({ method, url: path, headers: { 'x-api-key': TEST_KEYS.app }, ...(body ? { payload: body as object } : {}) });
+      const res = await t.app.inject({
+        method,
+        url: path,
+        headers: { 'x-api-key': TEST_KEYS.app },
+        ...(body ? { payload: body as object } : {}),
+      });
       return { status: res.statusCode, json: res.json() };
     };
     const result = await simulate(api, { users: 8, sessionsPerUser: 4, seed: 3 });

@@ -13,7 +13,10 @@ describe('query classes', () => {
 
   it('classes a query by word count, a whole brand name and a word the catalog lacks but nearly has', () => {
     const vocabulary = new Set(['laptop', 'bag', 'headphone', 'wireless', 'cable']);
-    const classes = queryClasses(['dell', 'laptop bag', 'wireless hedphone', 'cable', 'matters cable'], vocabulary, ['Dell', 'Cable Matters']);
+    const classes = queryClasses(['dell', 'laptop bag', 'wireless hedphone', 'cable', 'matters cable'], vocabulary, [
+      'Dell',
+      'Cable Matters',
+    ]);
     expect(classes.dell).toEqual(['one_word', 'brand']);
     expect(classes['laptop bag']).toEqual(['multi_word']);
     expect(classes['wireless hedphone']).toEqual(['multi_word', 'typo']);

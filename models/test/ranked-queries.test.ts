@@ -2,11 +2,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { condensedNdcg, judgedShare, judgingPool, ndcgAtK, ndcgIfPoolGraded, type RankedCandidate } from '../evaluation/offline-metrics.js';
+import {
+  condensedNdcg,
+  judgedShare,
+  judgingPool,
+  ndcgAtK,
+  ndcgIfPoolGraded,
+  type RankedCandidate,
+} from '../evaluation/offline-metrics.js';
 import { poolRows, rankQueries, readExport, type ExportedCandidate } from '../evaluation/ranked-queries.js';
 
 const c = (docid: string, rating: number | null): RankedCandidate => ({ docid, rating });
-const row = (query: string, docid: string, rating: number | null, bm25_rank: number, score: number): ExportedCandidate => ({ query, docid, rating, bm25_rank, features: [score], title: `title of ${docid}` });
+const row = (
+  query: string,
+  docid: string,
+  rating: number | null,
+  bm25_rank: number,
+  score: number,
+): ExportedCandidate => ({ query, docid, rating, bm25_rank, features: [score], title: `title of ${docid}` });
 /** Scores a row by its one feature, as the ONNX ranker scores a row by its feature vector. */
 const byFirstFeature = { score: async (features: number[][]) => features.map((f) => f[0]!) };
 
@@ -61,7 +74,11 @@ describe('ranking exported candidates', () => {
   it('reads an export line by line, a candidate without a rating as unjudged, and names the command when it is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'export-'));
     const path = join(dir, 'judged.jsonl');
-    const lines = [{ query: 'q', docid: '1', rating: 2, bm25_rank: 0, features: [1] }, { query: 'q', docid: '2', rating: null, bm25_rank: 1, features: [0] }, { query: 'q', docid: '3', bm25_rank: 2, features: [0] }];
+    const lines = [
+      { query: 'q', docid: '1', rating: 2, bm25_rank: 0, features: [1] },
+      { query: 'q', docid: '2', rating: null, bm25_rank: 1, features: [0] },
+      { query: 'q', docid: '3', bm25_rank: 2, features: [0] },
+    ];
     writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n\n`);
     expect(readExport(path).map((r) => r.rating)).toEqual([2, null, null]);
     expect(() => readExport(join(dir, 'missing.jsonl'))).toThrow(/train-model/);

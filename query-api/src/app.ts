@@ -57,7 +57,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(auth);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Marketplace search API', version: '1.0.0', description: 'Search bar, autocomplete, home feed, similar items, ingestion.' },
+      info: {
+        title: 'Marketplace search API',
+        version: '1.0.0',
+        description: 'Search bar, autocomplete, home feed, similar items, ingestion.',
+      },
     },
   });
   // The API's docs are for the people who run and integrate it: operator scope, like explain and metrics.

@@ -19,7 +19,8 @@ export class CursorCodec {
   private readonly signed = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(secrets: readonly string[]) {
-    if (secrets.length === 0) throw new ConfigError([{ path: 'CURSOR_SECRETS', message: 'at least one secret is required in production' }]);
+    if (secrets.length === 0)
+      throw new ConfigError([{ path: 'CURSOR_SECRETS', message: 'at least one secret is required in production' }]);
     this.keys = secrets.map((s) => Buffer.from(s, 'utf8'));
   }
 
@@ -28,7 +29,8 @@ export class CursorCodec {
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const key = `${route}\n${bind}\n${body}`;
     let cursor = this.signed.get(key);
-    if (cursor === undefined) this.signed.set(key, (cursor = `${body}.${this.mac(this.keys[0]!, route, bind, body).toString('base64url')}`));
+    if (cursor === undefined)
+      this.signed.set(key, (cursor = `${body}.${this.mac(this.keys[0]!, route, bind, body).toString('base64url')}`));
     return cursor;
   }
 
@@ -82,7 +84,8 @@ export function decodeFeedCursor(codec: CursorCodec, cursor: string): FeedCursor
 }
 
 /** Search cursors: relevance pages walk the re-ranked window by offset, other sorts continue with search_after. */
-export type CursorState = { kind: 'offset'; offset: number; window: string } | { kind: 'after'; after: Array<string | number> };
+export type CursorState =
+  { kind: 'offset'; offset: number; window: string } | { kind: 'after'; after: Array<string | number> };
 
 export function requestHash(parts: unknown): string {
   return hash('sha1', JSON.stringify(parts), 'base64url').slice(0, 12);
@@ -93,11 +96,25 @@ export function encodeSearchCursor(codec: CursorCodec, state: CursorState, reque
 }
 
 export function decodeSearchCursor(codec: CursorCodec, cursor: string, requestHash: string): CursorState {
-  const c = codec.decode('search', requestHash, cursor) as { kind?: unknown; offset?: unknown; window?: unknown; after?: unknown } | null;
-  if (c?.kind === 'offset' && Number.isSafeInteger(c.offset) && (c.offset as number) >= 0 && typeof c.window === 'string') {
+  const c = codec.decode('search', requestHash, cursor) as {
+    kind?: unknown;
+    offset?: unknown;
+    window?: unknown;
+    after?: unknown;
+  } | null;
+  if (
+    c?.kind === 'offset' &&
+    Number.isSafeInteger(c.offset) &&
+    (c.offset as number) >= 0 &&
+    typeof c.window === 'string'
+  ) {
     return { kind: 'offset', offset: c.offset as number, window: c.window };
   }
-  if (c?.kind === 'after' && Array.isArray(c.after) && c.after.every((v) => typeof v === 'string' || typeof v === 'number')) {
+  if (
+    c?.kind === 'after' &&
+    Array.isArray(c.after) &&
+    c.after.every((v) => typeof v === 'string' || typeof v === 'number')
+  ) {
     return { kind: 'after', after: c.after as Array<string | number> };
   }
   throw invalidCursor('is malformed');

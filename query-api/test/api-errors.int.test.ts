@@ -37,11 +37,14 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     expect(res.body.request_id).toBeTruthy();
   });
 
-  it.each(['/v1/suggest?q=ni&size=Infinity', '/v1/feed?size=Infinity', '/v1/listings/fx-1/similar?size=1e309'])('%s -> 400 naming size', async (url) => {
-    const res = await t.app.inject({ url });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().invalid_params).toEqual([{ name: 'size', reason: 'must be a finite number' }]);
-  });
+  it.each(['/v1/suggest?q=ni&size=Infinity', '/v1/feed?size=Infinity', '/v1/listings/fx-1/similar?size=1e309'])(
+    '%s -> 400 naming size',
+    async (url) => {
+      const res = await t.app.inject({ url });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().invalid_params).toEqual([{ name: 'size', reason: 'must be a finite number' }]);
+    },
+  );
 
   it('rejects a cursor that is garbage or belongs to another query', async () => {
     expect((await search(t.app, { q: 'nike', cursor: 'not-a-cursor' })).body.invalid_params[0].name).toBe('cursor');
@@ -72,20 +75,51 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     const noKey = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', payload: { events: [{}] } });
     expect(noKey.statusCode).toBe(401);
     expect(noKey.json().code).toBe('unauthorized');
-    const wrongKey = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'nope' }, payload: { events: [{}] } });
+    const wrongKey = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'nope' },
+      payload: { events: [{}] },
+    });
     expect(wrongKey.statusCode).toBe(401);
-    const bad = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' }, payload: { events: [{ op: 'delete', listing_id: 'x', version: 0, emitted_at: '2026-11-01T00:00:00Z' }] } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'test-key' },
+      payload: { events: [{ op: 'delete', listing_id: 'x', version: 0, emitted_at: '2026-11-01T00:00:00Z' }] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toMatch(/event\[0\].*version/);
     // 1e400 parses as Infinity: an integer check that let it through would send null to Elasticsearch.
-    const infinite = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' }, payload: '{"events": [{"op": "delete", "listing_id": "x", "version": 1e400, "emitted_at": "2026-11-01T00:00:00Z"}]}' });
+    const infinite = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' },
+      payload:
+        '{"events": [{"op": "delete", "listing_id": "x", "version": 1e400, "emitted_at": "2026-11-01T00:00:00Z"}]}',
+    });
     expect(infinite.statusCode).toBe(400);
     expect(infinite.json().detail).toMatch(/version/);
-    const empty = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' }, payload: { events: [] } });
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'test-key' },
+      payload: { events: [] },
+    });
     expect(empty.statusCode).toBe(400);
-    const notJson = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' }, payload: '{"events": [' });
+    const notJson = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' },
+      payload: '{"events": [',
+    });
     expect(notJson.statusCode).toBe(400);
-    const ok = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' }, payload: { events: [{ op: 'delete', listing_id: 'fx-1', version: 5, emitted_at: '2026-11-01T00:00:00Z' }] } });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/v1/listings/changes',
+      headers: { 'x-api-key': 'test-key' },
+      payload: { events: [{ op: 'delete', listing_id: 'fx-1', version: 5, emitted_at: '2026-11-01T00:00:00Z' }] },
+    });
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ accepted: 1 });
   });
@@ -93,10 +127,18 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
   it('serves OpenAPI at /docs and Prometheus metrics at /metrics', async () => {
     const spec = await t.app.inject({ url: '/docs/json', headers: AS_OPERATOR });
     expect(spec.statusCode).toBe(200);
-    expect(Object.keys(spec.json().paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/suggest', '/v1/feed', '/v1/listings/{id}/similar', '/v1/events']));
+    expect(Object.keys(spec.json().paths)).toEqual(
+      expect.arrayContaining(['/v1/search', '/v1/suggest', '/v1/feed', '/v1/listings/{id}/similar', '/v1/events']),
+    );
     await search(t.app, { q: 'nike' });
     const metrics = (await t.app.inject({ url: '/metrics', headers: AS_OPERATOR })).body;
-    for (const name of ['api_request_duration_seconds_bucket', 'api_cache_requests_total', 'api_ranker_duration_seconds', 'api_es_duration_seconds']) expect(metrics).toContain(name);
+    for (const name of [
+      'api_request_duration_seconds_bucket',
+      'api_cache_requests_total',
+      'api_ranker_duration_seconds',
+      'api_es_duration_seconds',
+    ])
+      expect(metrics).toContain(name);
   });
 
   it('answers 503 with Retry-After when Elasticsearch is gone, never a 500', async () => {

@@ -21,8 +21,14 @@ const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.
 let version = 1000;
 async function publish(listing: Listing): Promise<number> {
   const res = await t.app.inject({
-    method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': 'test-key' },
-    payload: { events: [{ op: 'upsert', listing_id: listing.id, version: ++version, listing, emitted_at: new Date().toISOString() }] },
+    method: 'POST',
+    url: '/v1/listings/changes',
+    headers: { 'x-api-key': 'test-key' },
+    payload: {
+      events: [
+        { op: 'upsert', listing_id: listing.id, version: ++version, listing, emitted_at: new Date().toISOString() },
+      ],
+    },
   });
   expect(res.statusCode).toBe(202);
   return Date.now();
@@ -38,7 +44,13 @@ async function msUntilShown(query: Record<string, string | number>, id: string, 
 }
 
 const now = () => new Date().toISOString();
-const listing = (id: string, patch: Partial<Listing>): Listing => ({ ...FIXED[0]!, id, created_at: now(), updated_at: now(), ...patch });
+const listing = (id: string, patch: Partial<Listing>): Listing => ({
+  ...FIXED[0]!,
+  id,
+  created_at: now(),
+  updated_at: now(),
+  ...patch,
+});
 
 describe('freshness through the cached API', () => {
   it('a new listing matching a cached search appears within 2 s, for relevance and newest', async () => {
@@ -48,7 +60,11 @@ describe('freshness through the cached API', () => {
     for (const q of [relevance, newest, browse]) await search(t.app, q);
     // Cached now: the same request is a hit and still shows nothing new.
     expect(ids((await search(t.app, relevance)).body)).toEqual([]);
-    const fresh = listing('new-zorblax', { title: 'Zorblax desk lamp, brass', category_path: ['Home', 'Lighting', 'Desk Lamps'], brand: undefined });
+    const fresh = listing('new-zorblax', {
+      title: 'Zorblax desk lamp, brass',
+      category_path: ['Home', 'Lighting', 'Desk Lamps'],
+      brand: undefined,
+    });
     const since = await publish(fresh);
     expect(await msUntilShown(relevance, fresh.id, since)).toBeLessThan(2000);
     expect(await msUntilShown(newest, fresh.id, since)).toBeLessThan(2000);
@@ -57,7 +73,10 @@ describe('freshness through the cached API', () => {
 
   it('a typo in the cached query or the listing, or a synonym, does not hide it', async () => {
     await search(t.app, { q: 'qwibbler trainers', size: 20 });
-    const typo = listing('new-qwibler', { title: 'Qwibler sneakers size 10', category_path: ['Men', 'Shoes', 'Athletic Shoes'] });
+    const typo = listing('new-qwibler', {
+      title: 'Qwibler sneakers size 10',
+      category_path: ['Men', 'Shoes', 'Athletic Shoes'],
+    });
     const since = await publish(typo);
     expect(await msUntilShown({ q: 'qwibbler trainers', size: 20 }, typo.id, since)).toBeLessThan(2000);
   });
@@ -68,7 +87,11 @@ describe('freshness through the cached API', () => {
     expect(before.body.items).toHaveLength(3);
     const floor = before.body.items[0].price as number;
     // A listing of that category priced above the page, then dropped below its cheapest.
-    const shoe = listing('drop-shoe', { title: 'Canvas slip-on shoes', category_path: ['Men', 'Shoes', 'Casual Shoes'], price: floor + 100_000 });
+    const shoe = listing('drop-shoe', {
+      title: 'Canvas slip-on shoes',
+      category_path: ['Men', 'Shoes', 'Casual Shoes'],
+      price: floor + 100_000,
+    });
     await publish(shoe);
     await new Promise((r) => setTimeout(r, 1500));
     expect(ids((await search(t.app, cheapest)).body)).not.toContain(shoe.id);
@@ -78,9 +101,15 @@ describe('freshness through the cached API', () => {
   });
 
   it('a new listing of the same leaf category can appear in a cached similar-items list at once', async () => {
-    const similar = async () => (await t.app.inject({ url: '/v1/listings/fx-5/similar?size=50' })).json() as { items: Array<{ id: string }> };
+    const similar = async () =>
+      (await t.app.inject({ url: '/v1/listings/fx-5/similar?size=50' })).json() as { items: Array<{ id: string }> };
     await similar();
-    const lego = listing('new-lego', { title: 'LEGO Star Wars X-wing set', category_path: ['Kids', 'Toys', 'Building Toys'], brand: 'LEGO', price: 9000 });
+    const lego = listing('new-lego', {
+      title: 'LEGO Star Wars X-wing set',
+      category_path: ['Kids', 'Toys', 'Building Toys'],
+      brand: 'LEGO',
+      price: 9000,
+    });
     const since = await publish(lego);
     let lag = Infinity;
     while (Date.now() - since < 5000) {
@@ -99,7 +128,13 @@ describe('freshness through the cached API', () => {
     await new Promise((r) => setTimeout(r, 1600));
     await search(t.app, unrelated);
     const hitsBefore = await cacheHits();
-    await publish(listing('unrelated-vase', { title: 'Ceramic flower vase', category_path: ['Home', 'Decor', 'Vases'], brand: undefined }));
+    await publish(
+      listing('unrelated-vase', {
+        title: 'Ceramic flower vase',
+        category_path: ['Home', 'Decor', 'Vases'],
+        brand: undefined,
+      }),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     await search(t.app, unrelated);
     expect(await cacheHits()).toBeGreaterThan(hitsBefore);

@@ -27,7 +27,10 @@ describe('x-cache says which layer served a search', () => {
     const next = await search(t.app, { ...q, cursor: again.body.next_cursor });
     expect(next.status, JSON.stringify(next.body)).toBe(200);
     expect(next.headers['x-cache']).toBe('window');
-    const explain = await t.app.inject({ url: '/v1/search/explain?q=nike&size=1', headers: { 'x-api-key': TEST_KEYS.operator } });
+    const explain = await t.app.inject({
+      url: '/v1/search/explain?q=nike&size=1',
+      headers: { 'x-api-key': TEST_KEYS.operator },
+    });
     expect(explain.headers['x-cache']).toBe('bypass');
     // Sorted pages use the same cache.
     expect((await search(t.app, { q: 'nike', sort: 'newest' })).headers['x-cache']).toBe('miss');

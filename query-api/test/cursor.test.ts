@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, ValidationError } from '../../core/src/index.js';
 import {
-  CursorCodec, decodeFeedCursor, decodeSearchCursor, encodeFeedCursor, encodeSearchCursor,
+  CursorCodec,
+  decodeFeedCursor,
+  decodeSearchCursor,
+  encodeFeedCursor,
+  encodeSearchCursor,
 } from '../src/cursor.js';
 
 const OLD = 'old-secret-0123456789';
@@ -27,27 +31,61 @@ describe('signed cursors', () => {
     expect(() => decodeSearchCursor(codec, c, 'hash-b')).toThrow(/different query/);
     expect(() => codec.decode('feed', 'hash-a', c)).toThrow(ValidationError);
     // The window of query A moved onto the same signature: refused (the window is bound to its query).
-    expect(() => decodeSearchCursor(codec, tamper(c, (p) => ({ ...p, window: 'window-of-b' })), 'hash-a')).toThrow(/altered/);
-    expect(() => decodeSearchCursor(codec, tamper(c, () => ({ kind: 'after', after: ['not a date'] })), 'hash-a')).toThrow(ValidationError);
+    expect(() =>
+      decodeSearchCursor(
+        codec,
+        tamper(c, (p) => ({ ...p, window: 'window-of-b' })),
+        'hash-a',
+      ),
+    ).toThrow(/altered/);
+    expect(() =>
+      decodeSearchCursor(
+        codec,
+        tamper(c, () => ({ kind: 'after', after: ['not a date'] })),
+        'hash-a',
+      ),
+    ).toThrow(ValidationError);
   });
 
   it('refuses what was never signed: garbage, JSON null, the old unsigned format', () => {
-    for (const bad of ['not-a-cursor', '', '.', 'a.b.c', Buffer.from('null').toString('base64url'), `${Buffer.from('null').toString('base64url')}.AAAA`,
-      Buffer.from(JSON.stringify({ kind: 'after', after: [1], h: 'hash-a' })).toString('base64url')]) {
+    for (const bad of [
+      'not-a-cursor',
+      '',
+      '.',
+      'a.b.c',
+      Buffer.from('null').toString('base64url'),
+      `${Buffer.from('null').toString('base64url')}.AAAA`,
+      Buffer.from(JSON.stringify({ kind: 'after', after: [1], h: 'hash-a' })).toString('base64url'),
+    ]) {
       expect(() => decodeSearchCursor(codec, bad, 'hash-a'), bad).toThrow(ValidationError);
     }
   });
 
   it('refuses a signed payload of the wrong shape (a 400, not a 500)', () => {
-    for (const payload of [null, 7, [], { kind: 'offset', offset: -1, window: 'w' }, { kind: 'offset', offset: 1.5, window: 'w' }, { kind: 'after', after: [{}] }]) {
-      expect(() => decodeSearchCursor(codec, codec.encode('search', 'h', payload), 'h'), JSON.stringify(payload)).toThrow(/malformed/);
+    for (const payload of [
+      null,
+      7,
+      [],
+      { kind: 'offset', offset: -1, window: 'w' },
+      { kind: 'offset', offset: 1.5, window: 'w' },
+      { kind: 'after', after: [{}] },
+    ]) {
+      expect(
+        () => decodeSearchCursor(codec, codec.encode('search', 'h', payload), 'h'),
+        JSON.stringify(payload),
+      ).toThrow(/malformed/);
     }
   });
 
   it('feed cursors: round-trip; an edited, foreign, unsigned or ill-shaped one is a 400 with a reason', () => {
     const c = encodeFeedCursor(codec, { feed: 'feed-1', offset: 20 });
     expect(decodeFeedCursor(codec, c)).toEqual({ feed: 'feed-1', offset: 20 });
-    expect(() => decodeFeedCursor(codec, tamper(c, (p) => ({ ...p, offset: 0 })))).toThrow(/altered/);
+    expect(() =>
+      decodeFeedCursor(
+        codec,
+        tamper(c, (p) => ({ ...p, offset: 0 })),
+      ),
+    ).toThrow(/altered/);
     const search = encodeSearchCursor(codec, { kind: 'offset', offset: 20, window: 'feed-1' }, '');
     expect(() => decodeFeedCursor(codec, search)).toThrow(/altered/);
     // The plain-base64 "id:offset" form feed cursors once had.

@@ -3,15 +3,26 @@ import { MatchMemo, scopeMatches, type ChangedListing, type EntryScope } from '.
 import { editDistanceWithin, listingTerms, mayMatchTerm, queryTerms } from '../src/search/index-analysis.js';
 
 const listing = (patch: Partial<ChangedListing> & { text?: string } = {}): ChangedListing => ({
-  id: patch.id ?? 'l1', status: 'on_sale', categoryPath: ['Men', 'Shoes', 'Athletic Shoes'], categoryLeaf: 'Athletic Shoes', brand: 'Nike',
-  condition: 'good', shippingPayer: 'seller', price: 5000, createdAt: Date.parse('2026-12-01T00:00:00Z'), popularity: 1,
-  terms: listingTerms([patch.text ?? 'Nike Air Max running sneakers', 'Nike', 'Men', 'Shoes', 'Athletic Shoes']), ...patch,
+  id: patch.id ?? 'l1',
+  status: 'on_sale',
+  categoryPath: ['Men', 'Shoes', 'Athletic Shoes'],
+  categoryLeaf: 'Athletic Shoes',
+  brand: 'Nike',
+  condition: 'good',
+  shippingPayer: 'seller',
+  price: 5000,
+  createdAt: Date.parse('2026-12-01T00:00:00Z'),
+  popularity: 1,
+  terms: listingTerms([patch.text ?? 'Nike Air Max running sneakers', 'Nike', 'Men', 'Shoes', 'Athletic Shoes']),
+  ...patch,
 });
 const matches = (scope: EntryScope, l = listing()) => scopeMatches(scope, l, new MatchMemo());
 
 describe('index analysis, as the cache needs it', () => {
   it('stems, folds and keeps raw words beside stems', () => {
-    expect([...listingTerms(["Levi's Café running"])]).toEqual(expect.arrayContaining(['levi', 'cafe', 'running', 'run']));
+    expect([...listingTerms(["Levi's Café running"])]).toEqual(
+      expect.arrayContaining(['levi', 'cafe', 'running', 'run']),
+    );
   });
 
   it('allows the typos the search allows, no more, with the first letter fixed', () => {
@@ -47,7 +58,17 @@ describe('entry scopes', () => {
     expect(matches({ status: 'on_sale', order: { ...page, through: 4000 } })).toBe(false);
     expect(matches({ status: 'on_sale', order: { ...page, through: 5000 } })).toBe(true); // a tie may go either way
     expect(matches({ status: 'on_sale', order: { ...page, after: 6000 } })).toBe(false); // a later page starts past it
-    expect(matches({ status: 'on_sale', order: { field: 'created_at', desc: true, through: Date.parse('2026-11-01T00:00:00Z') } })).toBe(true);
-    expect(matches({ status: 'on_sale', order: { field: 'created_at', desc: true, after: Date.parse('2026-11-01T00:00:00Z') } })).toBe(false);
+    expect(
+      matches({
+        status: 'on_sale',
+        order: { field: 'created_at', desc: true, through: Date.parse('2026-11-01T00:00:00Z') },
+      }),
+    ).toBe(true);
+    expect(
+      matches({
+        status: 'on_sale',
+        order: { field: 'created_at', desc: true, after: Date.parse('2026-11-01T00:00:00Z') },
+      }),
+    ).toBe(false);
   });
 });

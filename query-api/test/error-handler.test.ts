@@ -13,7 +13,13 @@ app.get('/too-large', async () => {
   throw Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
 });
 // A client configured like the API's (plugins/redis.ts) whose Redis is gone: nothing listens on port 1.
-const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500, retryStrategy: () => null });
+const deadRedis = new Redis('redis://127.0.0.1:1', {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 500,
+  retryStrategy: () => null,
+});
 deadRedis.on('error', () => undefined);
 app.get('/redis-down', async () => deadRedis.get('k'));
 afterAll(() => {
@@ -33,7 +39,11 @@ describe('error handler', () => {
     const res = await app.inject({ url: '/too-large' });
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.json()).toMatchObject({ code: 'fst_err_ctp_body_too_large', title: 'Payload Too Large', detail: 'Request body is too large' });
+    expect(res.json()).toMatchObject({
+      code: 'fst_err_ctp_body_too_large',
+      title: 'Payload Too Large',
+      detail: 'Request body is too large',
+    });
   });
 
   it('Redis down is an immediate 503 with Retry-After, not a wait for the reconnect or a 500', async () => {

@@ -16,7 +16,7 @@ describe('Elasticsearch failures become retryable 503s, not 500s', () => {
     expect((asBackendError(new errors.TimeoutError('x')) as UnavailableError).retryAfterSeconds).toBeGreaterThan(0);
   });
 
-  it('leaves other errors alone (a 400 from a query we built is our bug, not the cluster\'s)', () => {
+  it("leaves other errors alone (a 400 from a query we built is our bug, not the cluster's)", () => {
     const bad = responseError(400);
     expect(asBackendError(bad)).toBe(bad);
     const aborted = new errors.RequestAbortedError('aborted');
@@ -27,7 +27,15 @@ describe('Elasticsearch failures become retryable 503s, not 500s', () => {
 
   it('esCall maps, times and rethrows', async () => {
     const seen: string[] = [];
-    await expect(esCall('search', async () => { throw new errors.TimeoutError('slow'); }, (op) => seen.push(op))).rejects.toBeInstanceOf(UnavailableError);
+    await expect(
+      esCall(
+        'search',
+        async () => {
+          throw new errors.TimeoutError('slow');
+        },
+        (op) => seen.push(op),
+      ),
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(seen).toEqual(['search']);
   });
 });

@@ -25,10 +25,17 @@ let changed: Map<string, ReturnType<typeof toChangedListing>>;
 beforeAll(async () => {
   await ensureListingsIndex(es, config.elasticsearch);
   const listings: Listing[] = [...FIXED, ...generateListings({ count: 1500, seed: 5 })];
-  if (existsSync(mercariFile)) for await (const row of readMercariUsCsv(createReadStream(mercariFile))) if (row.ok) listings.push(row.listing);
-  else console.warn(`freshness matcher: ${mercariFile} is absent; checking on generated listings only`);
+  if (existsSync(mercariFile))
+    for await (const row of readMercariUsCsv(createReadStream(mercariFile)))
+      if (row.ok) listings.push(row.listing);
+      else console.warn(`freshness matcher: ${mercariFile} is absent; checking on generated listings only`);
   await indexListings(es, alias, listings);
-  const all = await es.search<ListingDocument>({ index: alias, size: 10_000, query: { match_all: {} }, _source: CHANGED_LISTING_FIELDS });
+  const all = await es.search<ListingDocument>({
+    index: alias,
+    size: 10_000,
+    query: { match_all: {} },
+    _source: CHANGED_LISTING_FIELDS,
+  });
   docs = new Map(all.hits.hits.map((h) => [h._id!, h._source!]));
   changed = new Map([...docs].map(([id, doc]) => [id, toChangedListing(doc)]));
 });
@@ -50,8 +57,21 @@ function withTypo(q: string, r: () => number): string {
 
 function queries(): SearchQuery[] {
   const r = seededRandom(9);
-  const mix = queryMix(150, 4).map((m) => ({ ...m.params, price_max: m.params.price_max ? Number(m.params.price_max) : undefined }) as SearchQuery);
-  const real = ['iphone case', 'nike running shoes', 'lululemon leggings', 'vintage t-shirt', 'levis jeans', 'cell phone', 'hooded sweatshirt', "o'neill", 'playstation 5', 'apple watch band'];
+  const mix = queryMix(150, 4).map(
+    (m) => ({ ...m.params, price_max: m.params.price_max ? Number(m.params.price_max) : undefined }) as SearchQuery,
+  );
+  const real = [
+    'iphone case',
+    'nike running shoes',
+    'lululemon leggings',
+    'vintage t-shirt',
+    'levis jeans',
+    'cell phone',
+    'hooded sweatshirt',
+    "o'neill",
+    'playstation 5',
+    'apple watch band',
+  ];
   return [...mix, ...mix.slice(0, 60).map((m) => ({ ...m, q: withTypo(m.q ?? '', r) })), ...real.map((q) => ({ q }))];
 }
 
@@ -62,7 +82,13 @@ describe('freshness matcher agrees with Elasticsearch', () => {
     let negatives = 0;
     const misses: string[] = [];
     for (const q of queries()) {
-      const res = await es.search({ index: alias, size: 10_000, query: buildQuery(q), _source: false, track_total_hits: false });
+      const res = await es.search({
+        index: alias,
+        size: 10_000,
+        query: buildQuery(q),
+        _source: false,
+        track_total_hits: false,
+      });
       const hits = new Set(res.hits.hits.map((h) => h._id!));
       const scope = resultScope(q);
       const memo = new MatchMemo();
@@ -70,14 +96,19 @@ describe('freshness matcher agrees with Elasticsearch', () => {
         const says = scopeMatches(scope, changed.get(id)!, memo);
         if (hits.has(id)) {
           matched++;
-          if (!says) misses.push(`${JSON.stringify(q)} -> ${id} "${doc.title}" ${JSON.stringify({ ...changed.get(id)!, terms: [...changed.get(id)!.terms] })}`);
+          if (!says)
+            misses.push(
+              `${JSON.stringify(q)} -> ${id} "${doc.title}" ${JSON.stringify({ ...changed.get(id)!, terms: [...changed.get(id)!.terms] })}`,
+            );
         } else {
           negatives++;
           if (says) falsePositives++;
         }
       }
     }
-    console.info(`freshness matcher: ${matched} matches checked, false-positive rate ${(falsePositives / negatives).toFixed(4)} of ${negatives}`);
+    console.info(
+      `freshness matcher: ${matched} matches checked, false-positive rate ${(falsePositives / negatives).toFixed(4)} of ${negatives}`,
+    );
     expect(matched).toBeGreaterThan(1000);
     expect(misses.slice(0, 10)).toEqual([]);
     expect(falsePositives / negatives).toBeLessThan(0.05);

@@ -4,20 +4,48 @@ import { cosineWithQuantized, dot, quantizeEmbedding } from '../../core/src/text
 import { cosineOfHit, knnSearch, mergeCandidates } from '../src/search/hybrid-retrieval.js';
 
 const doc = (id: string) =>
-  toListingDocument({ id, seller_id: 's', title: `item ${id}`, description: '', category_path: ['A'], condition: 'good', price: 100, currency: 'USD', shipping_payer: 'seller', status: 'on_sale', created_at: '2026-10-01T00:00:00Z', updated_at: '2026-10-01T00:00:00Z', like_count: 0, view_count: 0 } as Listing, 1, '2026-10-01T00:00:00Z');
+  toListingDocument(
+    {
+      id,
+      seller_id: 's',
+      title: `item ${id}`,
+      description: '',
+      category_path: ['A'],
+      condition: 'good',
+      price: 100,
+      currency: 'USD',
+      shipping_payer: 'seller',
+      status: 'on_sale',
+      created_at: '2026-10-01T00:00:00Z',
+      updated_at: '2026-10-01T00:00:00Z',
+      like_count: 0,
+      view_count: 0,
+    } as Listing,
+    1,
+    '2026-10-01T00:00:00Z',
+  );
 const unit = (v: number[]) => {
   const n = Math.sqrt(dot(v, v));
   return v.map((x) => x / n);
 };
 const query = unit([1, 0, 0, 0]);
 const vectors: Record<string, number[]> = { a: unit([1, 1, 0, 0]), b: unit([0, 1, 0, 0]), c: unit([1, 0.1, 0, 0]) };
-const hit = (id: string, score: number, withVector = true) => ({ _id: id, _score: score, _source: doc(id), ...(withVector ? { fields: { embedding_int8: [quantizeEmbedding(vectors[id]!)] } } : {}) });
+const hit = (id: string, score: number, withVector = true) => ({
+  _id: id,
+  _score: score,
+  _source: doc(id),
+  ...(withVector ? { fields: { embedding_int8: [quantizeEmbedding(vectors[id]!)] } } : {}),
+});
 
 describe('hybrid retrieval', () => {
   it('keeps BM25 hits in their order, then adds kNN hits BM25 lacked, each with both ranks', () => {
     const merged = mergeCandidates([hit('a', 9), hit('b', 5)], [hit('c', 0.9), hit('a', 0.8)], query);
     expect(merged.map((c) => c.doc.id)).toEqual(['a', 'b', 'c']);
-    expect(merged.map((c) => [c.bm25Rank, c.knnRank])).toEqual([[0, 1], [1, null], [null, 0]]);
+    expect(merged.map((c) => [c.bm25Rank, c.knnRank])).toEqual([
+      [0, 1],
+      [1, null],
+      [null, 0],
+    ]);
     // A kNN-only listing has no BM25 score.
     expect(merged[2]!.bm25).toBe(0);
   });

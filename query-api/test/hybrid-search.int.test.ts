@@ -11,7 +11,10 @@ import { appWithCatalog, AS_OPERATOR, search, type TestApp } from './fixtures.js
 // scripts/fetch-embedding-model.sh puts in .data/models (scripts/bootstrap.sh runs it).
 const modelDir = resolve(import.meta.dirname, '../../.data/models/all-minilm-l6-v2-q');
 const hasModel = existsSync(join(modelDir, 'model.onnx'));
-if (!hasModel) console.warn(`skipping hybrid search tests: no embedding model in ${modelDir} (run scripts/fetch-embedding-model.sh)`);
+if (!hasModel)
+  console.warn(
+    `skipping hybrid search tests: no embedding model in ${modelDir} (run scripts/fetch-embedding-model.sh)`,
+  );
 
 describe.skipIf(!hasModel)('hybrid search', () => {
   let t: TestApp;
@@ -19,7 +22,9 @@ describe.skipIf(!hasModel)('hybrid search', () => {
     t = await appWithCatalog(40, { EMBEDDING_MODEL_DIR: modelDir });
     const embedder = await TextEmbedder.load({ dir: modelDir });
     const step = new EmbeddingStep(t.es, embedder, { alias: t.config.elasticsearch.alias, batch: 64, idleMs: 100 });
-    while ((await step.sweep()) > 0) { /* until every listing has its vector */ }
+    while ((await step.sweep()) > 0) {
+      /* until every listing has its vector */
+    }
     await embedder.close();
     await t.es.indices.refresh({ index: t.config.elasticsearch.alias });
   }, 60_000);

@@ -23,7 +23,10 @@ describe('request budget', () => {
     const res = await app.inject({ url: '/slow' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json()).toMatchObject({ code: 'backend_unavailable', detail: 'api: no answer within the 200 ms budget' });
+    expect(res.json()).toMatchObject({
+      code: 'backend_unavailable',
+      detail: 'api: no answer within the 200 ms budget',
+    });
     // The late result is dropped, not sent twice.
     await new Promise((r) => setTimeout(r, 300));
   });

@@ -13,7 +13,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const cacheOf = (memoryTtlMs: number) => new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+const cacheOf = (memoryTtlMs: number) =>
+  new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
 const counter = () => {
   let calls = 0;
   return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
@@ -68,7 +69,9 @@ describe('result cache', () => {
     other.setGeneration('listings-v2');
     release();
     expect((await slow).value).toBe('old index'); // its caller gets it ...
-    expect((await cache.getOrCompute('k-gen-slow', async () => ({ value: 'new index', ids: ['l-g'] }))).value).toBe('new index'); // ... nobody after the swap
+    expect((await cache.getOrCompute('k-gen-slow', async () => ({ value: 'new index', ids: ['l-g'] }))).value).toBe(
+      'new index',
+    ); // ... nobody after the swap
     expect((await cache.getOrCompute('k-gen', c.compute)).value).toBe(2);
     expect((await other.getOrCompute('k-gen', c.compute)).value).toBe(2);
   });
@@ -76,7 +79,11 @@ describe('result cache', () => {
   it('keeps its in-process layer within a byte budget, serving the rest from Redis', async () => {
     const layers: string[] = [];
     const cache = new ResultCache(redis, {
-      namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryBytes: 3500, memoryTtlMs: 60_000,
+      namespace: config.redis.namespace,
+      ttlSeconds: 30,
+      memoryItems: 100,
+      memoryBytes: 3500,
+      memoryTtlMs: 60_000,
       stats: { record: (layer, result) => layers.push(`${layer} ${result}`) },
     });
     const big = (n: number) => async () => ({ value: 'x'.repeat(1000) + n, ids: [`l-b${n}`] }); // ~1.1 KB as JSON
@@ -100,11 +107,15 @@ describe('result cache', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(c.calls()).toBe(2);
     await new Promise((r) => setTimeout(r, 400)); // past the first value's expiry
-    expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({ value: 2, hit: true, layer: 'memory' });
+    expect(await cache.getOrCompute('k-ahead', c.compute, { ttlSeconds: 2 })).toEqual({
+      value: 2,
+      hit: true,
+      layer: 'memory',
+    });
     expect(c.calls()).toBe(2);
   });
 
-  it('keeps a listing\'s index of entries as long as the longest entry showing it', async () => {
+  it("keeps a listing's index of entries as long as the longest entry showing it", async () => {
     const cache = cacheOf(60_000);
     const shows = (value: number) => async () => ({ value, ids: ['l-ttl'] });
     const indexTtl = () => redis.ttl(`${config.redis.namespace}:cache-by-listing:l-ttl`);
@@ -131,7 +142,13 @@ describe('result cache', () => {
   });
 
   it('runs a few background recomputations at once and the others after them, before the entries expire', async () => {
-    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, refreshConcurrency: 2 });
+    const cache = new ResultCache(redis, {
+      namespace: config.redis.namespace,
+      ttlSeconds: 30,
+      memoryItems: 100,
+      memoryTtlMs: 60_000,
+      refreshConcurrency: 2,
+    });
     let running = 0;
     let mostAtOnce = 0;
     let calls = 0;
@@ -178,7 +195,13 @@ describe('result cache', () => {
   });
 
   it('does not cache a value showing a listing changed too recently for the index to show it', async () => {
-    const cache = new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs: 60_000, changeVisibleAfterMs: 300 });
+    const cache = new ResultCache(redis, {
+      namespace: config.redis.namespace,
+      ttlSeconds: 30,
+      memoryItems: 100,
+      memoryTtlMs: 60_000,
+      changeVisibleAfterMs: 300,
+    });
     const c = { n: 0, compute: async () => ({ value: ++c.n, ids: ['l-7'] }) };
     await cache.invalidateListings(['l-7']); // announced after the bulk, before the index refresh
     expect((await cache.getOrCompute('k-settle', c.compute)).value).toBe(1);
@@ -215,8 +238,15 @@ describe('result cache', () => {
     const cold = async () => ({ value: 'cold', ids: ['l-9'], scope: [{ status: 'on_sale', q: 'denim jacket' }] });
     await cache.getOrCompute('k-cold', cold); // computed, never read since
     const newListing: ChangedListing = {
-      id: 'l-new', status: 'on_sale', categoryPath: ['Women', 'Coats'], condition: 'good', shippingPayer: 'seller', price: 2500,
-      createdAt: Date.now(), popularity: 0, terms: listingTerms(['Vintage denim jacket']),
+      id: 'l-new',
+      status: 'on_sale',
+      categoryPath: ['Women', 'Coats'],
+      condition: 'good',
+      shippingPayer: 'seller',
+      price: 2500,
+      createdAt: Date.now(),
+      popularity: 0,
+      terms: listingTerms(['Vintage denim jacket']),
     };
     await new Promise((r) => setTimeout(r, 5));
     const change = cache.noteChange([newListing]);
@@ -241,15 +271,25 @@ describe('result cache', () => {
     await cache.getOrCompute('k-late', compute);
     await new Promise((r) => setTimeout(r, 5));
     const everything: ChangedListing = {
-      id: 'l-any', status: 'on_sale', categoryPath: ['Kids'], condition: 'good', shippingPayer: 'seller', price: 100,
-      createdAt: Date.now(), popularity: 0, terms: listingTerms(['toy']),
+      id: 'l-any',
+      status: 'on_sale',
+      categoryPath: ['Kids'],
+      condition: 'good',
+      shippingPayer: 'seller',
+      price: 100,
+      createdAt: Date.now(),
+      popularity: 0,
+      terms: listingTerms(['toy']),
     };
     await cache.changeSearchable(cache.noteChange([everything]));
     expect((await cache.getOrCompute('k-late', compute)).hit).toBe(true);
     await new Promise((r) => setTimeout(r, 600)); // past STALE_WHILE_REFRESHING_MS
     const late = cache.getOrCompute('k-late', async () => ({ value: 'fresh', ids: ['l-10'] }));
     // Not from memory any more: it joins the recomputation in flight (the single flight), never the old value.
-    const outcome = await Promise.race([late.then((r) => r.layer), new Promise((r) => setTimeout(() => r('waiting'), 100))]);
+    const outcome = await Promise.race([
+      late.then((r) => r.layer),
+      new Promise((r) => setTimeout(() => r('waiting'), 100)),
+    ]);
     expect(outcome).toBe('waiting');
   });
 });

@@ -44,7 +44,13 @@ describe('search bar on real Elasticsearch and Redis', () => {
   it('matches the words of a query across fields: brand in its own field, a word only in the description', async () => {
     await indexListings(t.es, t.config.elasticsearch.alias, [
       { ...FIXED[1]!, id: 'fx-x1', title: 'Retro high top sneakers', brand: 'Converse', description: 'Barely worn.' },
-      { ...FIXED[6]!, id: 'fx-x2', title: 'Portable speaker, 10 W', brand: undefined, description: 'Bluetooth 5.0, twelve hours of play.' },
+      {
+        ...FIXED[6]!,
+        id: 'fx-x2',
+        title: 'Portable speaker, 10 W',
+        brand: undefined,
+        description: 'Bluetooth 5.0, twelve hours of play.',
+      },
       { ...FIXED[1]!, id: 'fx-x3', title: 'Converse Chuck Taylor sneakers', brand: 'Converse' },
     ]);
     expect(ids((await search(t.app, { q: 'converse sneakers' })).body)).toContain('fx-x1');
@@ -59,10 +65,16 @@ describe('search bar on real Elasticsearch and Redis', () => {
 
   it('filters by category at any level or as a path, brand, condition, price, shipping', async () => {
     const shoes = await search(t.app, { q: 'sneakers', category: 'Athletic Shoes' });
-    expect(shoes.body.items.every((i: { category_path: string[] }) => i.category_path.includes('Athletic Shoes'))).toBe(true);
+    expect(shoes.body.items.every((i: { category_path: string[] }) => i.category_path.includes('Athletic Shoes'))).toBe(
+      true,
+    );
     const path = await search(t.app, { category: 'Men > Tops', brand: 'Nike', size: 100 });
     expect(ids(path.body)).toContain('fx-3');
-    expect(path.body.items.every((i: { category_path: string[]; brand?: string }) => i.category_path[1] === 'Tops' && i.brand === 'Nike')).toBe(true);
+    expect(
+      path.body.items.every(
+        (i: { category_path: string[]; brand?: string }) => i.category_path[1] === 'Tops' && i.brand === 'Nike',
+      ),
+    ).toBe(true);
     const brands = await search(t.app, { q: 'sneakers', brand: 'Nike,Adidas' });
     expect(ids(brands.body)).toEqual(expect.arrayContaining(['fx-1', 'fx-2']));
     const cond = await search(t.app, { q: 'sneakers', condition: 'like_new' });
@@ -73,7 +85,11 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(ids(price.body)).toContain('fx-2');
     const buyer = await search(t.app, { q: 'sneakers', shipping_payer: 'buyer', brand: 'Adidas' });
     expect(ids(buyer.body)).toContain('fx-2');
-    expect(buyer.body.items.every((i: { shipping_payer: string; brand?: string }) => i.shipping_payer === 'buyer' && i.brand === 'Adidas')).toBe(true);
+    expect(
+      buyer.body.items.every(
+        (i: { shipping_payer: string; brand?: string }) => i.shipping_payer === 'buyer' && i.brand === 'Adidas',
+      ),
+    ).toBe(true);
   });
 
   it('facet counts match the counts of the filtered searches', async () => {
@@ -88,36 +104,47 @@ describe('search bar on real Elasticsearch and Redis', () => {
     const good = all.body.facets.condition.find((b: { key: string }) => b.key === 'good');
     expect((await search(t.app, { category: 'Men', condition: 'good', size: 1 })).body.total.value).toBe(good.count);
     const bucket = all.body.facets.price.find((b: { key: string }) => b.key === '25_50');
-    expect((await search(t.app, { category: 'Men', price_min: 2500, price_max: 4999, size: 1 })).body.total.value).toBe(bucket.count);
+    expect((await search(t.app, { category: 'Men', price_min: 2500, price_max: 4999, size: 1 })).body.total.value).toBe(
+      bucket.count,
+    );
     const top = await search(t.app, { size: 1 });
     expect(top.body.facets.category.level).toBe(0);
-    expect(top.body.facets.category.buckets.map((b: { key: string }) => b.key)).toEqual(expect.arrayContaining(['Men', 'Women', 'Kids']));
+    expect(top.body.facets.category.buckets.map((b: { key: string }) => b.key)).toEqual(
+      expect.arrayContaining(['Men', 'Women', 'Kids']),
+    );
   });
 
-  it.each(['relevance', 'newest', 'price_asc', 'price_desc', 'popular'])('cursors walk %s results without gaps or duplicates', async (sort) => {
-    const q: Record<string, string> = sort === 'relevance' ? { q: 'shirt dress shoes toy' } : { category: 'Women' };
-    const full = await search(t.app, { ...q, sort, size: 100 });
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < 30; page++) {
-      const res = await search(t.app, { ...q, sort, size: 7, ...(cursor ? { cursor } : {}) });
-      expect(res.status).toBe(200);
-      seen.push(...ids(res.body));
-      cursor = res.body.next_cursor;
-      if (!cursor) break;
-    }
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(seen.slice(0, full.body.items.length)).toEqual(ids(full.body));
-    if (sort === 'price_asc') {
-      const prices = (await search(t.app, { ...q, sort, size: 50 })).body.items.map((i: { price: number }) => i.price);
-      expect(prices).toEqual([...prices].sort((a, b) => a - b));
-    }
-  });
+  it.each(['relevance', 'newest', 'price_asc', 'price_desc', 'popular'])(
+    'cursors walk %s results without gaps or duplicates',
+    async (sort) => {
+      const q: Record<string, string> = sort === 'relevance' ? { q: 'shirt dress shoes toy' } : { category: 'Women' };
+      const full = await search(t.app, { ...q, sort, size: 100 });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 30; page++) {
+        const res = await search(t.app, { ...q, sort, size: 7, ...(cursor ? { cursor } : {}) });
+        expect(res.status).toBe(200);
+        seen.push(...ids(res.body));
+        cursor = res.body.next_cursor;
+        if (!cursor) break;
+      }
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.slice(0, full.body.items.length)).toEqual(ids(full.body));
+      if (sort === 'price_asc') {
+        const prices = (await search(t.app, { ...q, sort, size: 50 })).body.items.map(
+          (i: { price: number }) => i.price,
+        );
+        expect(prices).toEqual([...prices].sort((a, b) => a - b));
+      }
+    },
+  );
 
   it('autocompletes prefixes and small typos, ranked by popularity', async () => {
     const res = await t.app.inject({ url: '/v1/suggest?q=lego+st' });
     expect(res.statusCode).toBe(200);
-    expect(res.json().suggestions.map((s: { text: string }) => s.text)).toContain('lego star wars millennium falcon set');
+    expect(res.json().suggestions.map((s: { text: string }) => s.text)).toContain(
+      'lego star wars millennium falcon set',
+    );
     const typo = await t.app.inject({ url: '/v1/suggest?q=star+wras' });
     expect(typo.json().suggestions.map((s: { text: string }) => s.text)).toContain('star wars millennium falcon set');
     const scores = res.json().suggestions.map((s: { score: number }) => s.score);
@@ -136,7 +163,9 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect(typeof first.bm25_rank).toBe('number');
     expect(first.final_rank).toBe(0);
     expect(res.json().explain).toHaveLength(Math.min(5, res.json().items.length));
-    expect(res.json().explain.map((e: { id: string }) => e.id)).toEqual(res.json().items.map((i: { id: string }) => i.id));
+    expect(res.json().explain.map((e: { id: string }) => e.id)).toEqual(
+      res.json().items.map((i: { id: string }) => i.id),
+    );
   });
 
   it('a sold listing leaves cached result pages within the freshness budget', async () => {
@@ -150,7 +179,14 @@ describe('search bar on real Elasticsearch and Redis', () => {
     expect({ ...again.body, took_ms: 0 }).toEqual({ ...before.body, took_ms: 0 });
     expect(typeof again.body.took_ms).toBe('number');
     const sold = toListingDocument({ ...FIXED[4]!, status: 'sold' }, 2, new Date().toISOString());
-    await t.es.index({ index: t.config.elasticsearch.alias, id: sold.id, document: sold, version: 2, version_type: 'external', refresh: true });
+    await t.es.index({
+      index: t.config.elasticsearch.alias,
+      id: sold.id,
+      document: sold,
+      version: 2,
+      version_type: 'external',
+      refresh: true,
+    });
     await notifyListingsChanged(t.app.redis, t.config.redis.namespace, ['fx-5']); // what the indexer does after its bulk
     const deadline = Date.now() + 2000;
     let after = await search(t.app, q);
@@ -180,7 +216,9 @@ describe('search bar on real Elasticsearch and Redis', () => {
     const res = await search(t.app, { q: 'vintage dress' });
     await new Promise((r) => setTimeout(r, 100));
     const entries = await t.app.redis.xrange(`${t.config.redis.namespace}:feature-log`, '-', '+');
-    const fields = entries.map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])));
+    const fields = entries.map(([, f]) =>
+      Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])),
+    );
     const mine = fields.find((f) => f.query_id === res.body.query_id);
     if (res.body.ranker.startsWith('onnx')) {
       expect(mine).toBeDefined();

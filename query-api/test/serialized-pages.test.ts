@@ -18,7 +18,9 @@ describe('serialized first pages', () => {
   it('keeps separate bodies per key', () => {
     const pages = new SerializedPages({ max: 10, maxBytes: 1 << 20, ttlMs: 60_000 });
     pages.body('q1:20', page, 1, JSON.stringify);
-    expect(JSON.parse(pages.body('q2:20', { ...page, query_id: 'q2' }, 1, JSON.stringify).toString()).query_id).toBe('q2');
+    expect(JSON.parse(pages.body('q2:20', { ...page, query_id: 'q2' }, 1, JSON.stringify).toString()).query_id).toBe(
+      'q2',
+    );
   });
 
   it('keeps within its byte budget, dropping the least recently used bodies', () => {
@@ -35,6 +37,8 @@ describe('serialized first pages', () => {
 
   it('refuses a serializer that does not put took_ms last (the splice would corrupt the JSON)', () => {
     const pages = new SerializedPages({ max: 10, maxBytes: 1 << 20, ttlMs: 60_000 });
-    expect(() => pages.body('k', page, 1, (p) => JSON.stringify({ took_ms: p.took_ms, query_id: p.query_id }))).toThrow(/took_ms last/);
+    expect(() => pages.body('k', page, 1, (p) => JSON.stringify({ took_ms: p.took_ms, query_id: p.query_id }))).toThrow(
+      /took_ms last/,
+    );
   });
 });

@@ -11,8 +11,14 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const like = (user: string, listing: string, ts = new Date().toISOString()) => ({ user_id: user, type: 'like', listing_id: listing, ts });
-const postEvents = (events: unknown[], headers: Record<string, string> = {}) => t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: { events } });
+const like = (user: string, listing: string, ts = new Date().toISOString()) => ({
+  user_id: user,
+  type: 'like',
+  listing_id: listing,
+  ts,
+});
+const postEvents = (events: unknown[], headers: Record<string, string> = {}) =>
+  t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: { events } });
 const INGEST = { 'x-api-key': 'test-key' };
 
 describe('who may write and read what', () => {
@@ -31,13 +37,19 @@ describe('who may write and read what', () => {
   it('refuses an event dated far from now instead of letting it outweigh every real one', async () => {
     const future = await postEvents([like('u-clock', 'fx-1', '2045-01-01T00:00:00Z')], AS_APP);
     expect(future.statusCode).toBe(400);
-    expect(future.json().invalid_params[0]).toEqual({ name: 'events[0]', reason: 'ts is more than 5 minutes in the future' });
+    expect(future.json().invalid_params[0]).toEqual({
+      name: 'events[0]',
+      reason: 'ts is more than 5 minutes in the future',
+    });
     expect((await postEvents([like('u-clock', 'fx-1', '2100-01-01T00:00:00Z')], AS_APP)).statusCode).toBe(400);
     expect(await loadUserProfile(t.app.redis, t.config.redis.namespace, 'u-clock')).toBeUndefined();
   });
 
   it('serves a personal feed, a per-user search and suspended listings only to trusted callers', async () => {
-    await postEvents([{ user_id: 'reader', type: 'search', query: 'my private query', ts: new Date().toISOString() }], AS_APP);
+    await postEvents(
+      [{ user_id: 'reader', type: 'search', query: 'my private query', ts: new Date().toISOString() }],
+      AS_APP,
+    );
     const feed = await t.app.inject({ url: '/v1/feed?user_id=reader' });
     expect(feed.statusCode).toBe(401);
     expect(feed.body).not.toContain('my private query');
@@ -47,7 +59,9 @@ describe('who may write and read what', () => {
     expect((await t.app.inject({ url: '/v1/search?q=nike&user_id=reader', headers: AS_APP })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/v1/search?q=nike&status=suspended' })).statusCode).toBe(401);
     expect((await t.app.inject({ url: '/v1/search?q=nike&status=suspended', headers: AS_APP })).statusCode).toBe(403);
-    expect((await t.app.inject({ url: '/v1/search?q=nike&status=suspended', headers: AS_OPERATOR })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/search?q=nike&status=suspended', headers: AS_OPERATOR })).statusCode).toBe(
+      200,
+    );
     expect((await t.app.inject({ url: '/v1/search?q=nike&status=sold' })).statusCode).toBe(200);
   });
 
@@ -67,7 +81,10 @@ describe('who may write and read what', () => {
 
 describe('limits', () => {
   it('rate-limits anonymous callers per address and service keys per name, with Retry-After, never probes', async () => {
-    const app = await buildApp({ ...t.config, rateLimit: { anonymousPerMinute: 3, keyPerMinute: 5 } }, { logger: false });
+    const app = await buildApp(
+      { ...t.config, rateLimit: { anonymousPerMinute: 3, keyPerMinute: 5 } },
+      { logger: false },
+    );
     try {
       const codes = async (n: number, headers: Record<string, string> = {}, url = '/v1/suggest?q=ni') => {
         const out: number[] = [];
@@ -90,8 +107,14 @@ describe('limits', () => {
   it('bounds what one user can make Redis hold: purchases and affinities', async () => {
     const user = 'hoarder';
     const base = Date.now() - 60_000;
-    const purchases = Array.from({ length: PROFILE_BOUNDS.purchases + 40 }, (_, i) => ({ user_id: user, type: 'purchase', listing_id: `gone-${i}`, ts: new Date(base + i).toISOString() }));
-    for (let i = 0; i < purchases.length; i += 100) expect((await postEvents(purchases.slice(i, i + 100), AS_APP)).statusCode).toBe(202);
+    const purchases = Array.from({ length: PROFILE_BOUNDS.purchases + 40 }, (_, i) => ({
+      user_id: user,
+      type: 'purchase',
+      listing_id: `gone-${i}`,
+      ts: new Date(base + i).toISOString(),
+    }));
+    for (let i = 0; i < purchases.length; i += 100)
+      expect((await postEvents(purchases.slice(i, i + 100), AS_APP)).statusCode).toBe(202);
     const profile = await loadUserProfile(t.app.redis, t.config.redis.namespace, user);
     expect(profile!.purchased_listing_ids).toHaveLength(PROFILE_BOUNDS.purchases);
     expect(profile!.purchased_listing_ids).toContain(`gone-${purchases.length - 1}`); // the newest stay

@@ -31,9 +31,15 @@ beforeAll(async () => {
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchBrowser();
   // The operator answers the Basic challenge with the operator key, as a person does in the prompt.
-  context = await browser.newContext({ acceptDownloads: true, httpCredentials: { username: 'operator', password: OPERATOR_KEY } });
+  context = await browser.newContext({
+    acceptDownloads: true,
+    httpCredentials: { username: 'operator', password: OPERATOR_KEY },
+  });
   // The generated catalog's image links point elsewhere: nothing leaves this machine.
-  await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => route.abort(),
+  );
   page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('request', (req) => {
@@ -46,7 +52,12 @@ afterAll(async () => {
   await t?.close();
 });
 
-const ids = (side: number) => page.locator('.side').nth(side).locator('li.card').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!));
+const ids = (side: number) =>
+  page
+    .locator('.side')
+    .nth(side)
+    .locator('li.card')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!));
 const dcg = (r: number[]) => r.slice(0, 10).reduce((s, g, i) => s + (2 ** g - 1) / Math.log2(i + 2), 0);
 
 async function search(q: string) {
@@ -68,7 +79,9 @@ describe('relevance workbench in a browser', () => {
     const headers = { 'x-api-key': OPERATOR_KEY };
     const res = await t.app.inject({ url: '/workbench', headers });
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    expect((await t.app.inject({ url: '/workbench/assets/workbench.js', headers })).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await t.app.inject({ url: '/workbench/assets/workbench.js', headers })).headers['content-type']).toMatch(
+      /^text\/javascript/,
+    );
     expect((await t.app.inject({ url: '/workbench/assets/page.ts', headers })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/workbench/assets/..%2Fpage.ts', headers })).statusCode).toBe(404);
   });
@@ -109,15 +122,27 @@ describe('relevance workbench in a browser', () => {
     const first = page.locator('.side').nth(0).locator('li.card').first();
     await expect(first.locator('.title').textContent()).resolves.toBeTruthy();
     expect(await first.locator('.price').textContent()).toMatch(/^\$[\d,]+\.\d\d$/);
-    expect(await page.locator('.side').nth(0).locator('.summary').textContent()).toMatch(/ranker (onnx:|bm25).* · [\d.]+ ms · cache (miss|memory|redis|shared)/);
+    expect(await page.locator('.side').nth(0).locator('.summary').textContent()).toMatch(
+      /ranker (onnx:|bm25).* · [\d.]+ ms · cache (miss|memory|redis|shared)/,
+    );
     expect(await page.locator('.side').nth(1).locator('.summary').textContent()).toMatch(/^ranker bm25 /);
-    expect(await page.locator('#facets .facet h3').allTextContents()).toEqual(expect.arrayContaining(['Brand', 'Condition']));
-    expect(await page.locator('#facets .facet').filter({ hasText: 'Price' }).locator('button').allTextContents()).toContain('$25.00 – $50.00 (1)');
+    expect(await page.locator('#facets .facet h3').allTextContents()).toEqual(
+      expect.arrayContaining(['Brand', 'Condition']),
+    );
+    expect(
+      await page.locator('#facets .facet').filter({ hasText: 'Price' }).locator('button').allTextContents(),
+    ).toContain('$25.00 – $50.00 (1)');
     // A facet value filters by it.
-    await page.locator('#facets .facet').filter({ hasText: 'Brand' }).getByRole('button', { name: /^Nike \(\d+\)$/ }).click();
+    await page
+      .locator('#facets .facet')
+      .filter({ hasText: 'Brand' })
+      .getByRole('button', { name: /^Nike \(\d+\)$/ })
+      .click();
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Searching') === false);
     expect(await page.inputValue('[name=brand]')).toBe('Nike');
-    expect((await page.locator('.side').nth(0).locator('.meta').allTextContents()).every((m) => m.includes(' · Nike · '))).toBe(true);
+    expect(
+      (await page.locator('.side').nth(0).locator('.meta').allTextContents()).every((m) => m.includes(' · Nike · ')),
+    ).toBe(true);
     await page.fill('[name=brand]', '');
     // Searching the same thing again is served from the process's memory layer.
     await search('nike sneakers');
@@ -137,7 +162,9 @@ describe('relevance workbench in a browser', () => {
     await first.getByRole('button', { name: 'Explain' }).click();
     const explain = first.locator('.explain');
     await explain.waitFor();
-    expect(await explain.locator('p').textContent()).toMatch(/model score -?[\d.]+ · BM25 [\d.]+ · BM25 rank \d+ → served rank 1/);
+    expect(await explain.locator('p').textContent()).toMatch(
+      /model score -?[\d.]+ · BM25 [\d.]+ · BM25 rank \d+ → served rank 1/,
+    );
     expect(await explain.locator('tbody tr').count()).toBeGreaterThan(5);
     expect(await first.getByRole('button', { name: 'Explain' }).getAttribute('aria-expanded')).toBe('true');
   });
@@ -150,7 +177,10 @@ describe('relevance workbench in a browser', () => {
     await page.locator('#error').waitFor({ state: 'visible' });
     expect(await page.textContent('#error')).toBe('bad.csv: line 3: needs a query, a docid and a rating 0..3');
     const file = join(dir, 'judgments.csv');
-    writeFileSync(file, 'query,docid,rating,title\nnike sneakers,fx-1,3,"Nike Air Max, running"\nNike Sneakers,fx-2,1,x\nnike sneakers,fx-3,0,y\nlego,fx-5,3,z\n');
+    writeFileSync(
+      file,
+      'query,docid,rating,title\nnike sneakers,fx-1,3,"Nike Air Max, running"\nNike Sneakers,fx-2,1,x\nnike sneakers,fx-3,0,y\nlego,fx-5,3,z\n',
+    );
     await page.setInputFiles('#judgments-file', file);
     await page.waitForFunction(() => document.getElementById('judgments-info')?.textContent !== '');
     expect(await page.textContent('#judgments-info')).toBe('4 judgments for 2 queries loaded from judgments.csv');
@@ -161,10 +191,15 @@ describe('relevance workbench in a browser', () => {
     const ideal = dcg([3, 1, 0]);
     for (const s of [0, 1]) {
       const expected = dcg((await ids(s)).map((id) => grades[id] ?? 0)) / ideal;
-      expect(await page.locator('.side').nth(s).locator('.ndcg').textContent()).toContain(`NDCG@10 ${expected.toFixed(3)}`);
+      expect(await page.locator('.side').nth(s).locator('.ndcg').textContent()).toContain(
+        `NDCG@10 ${expected.toFixed(3)}`,
+      );
     }
     // Grade the first ungraded served result 2; NDCG now counts it.
-    const ungraded = served.locator('li.card').filter({ has: page.locator('select.grade-select') }).first();
+    const ungraded = served
+      .locator('li.card')
+      .filter({ has: page.locator('select.grade-select') })
+      .first();
     const gradedId = (await ungraded.getAttribute('data-id'))!;
     await ungraded.locator('select.grade-select').selectOption('2');
     const after = dcg((await ids(0)).map((id) => (id === gradedId ? 2 : (grades[id] ?? 0)))) / dcg([3, 2, 1, 0]);
@@ -188,12 +223,19 @@ describe('relevance workbench in a browser', () => {
     expect(await page.locator('#recs li.card').count()).toBe(20);
     const sources = await page.locator('#recs .tag').allTextContents();
     expect(sources.every((s) => /^source: \w+/.test(s))).toBe(true);
-    await page.locator('.side').nth(0).locator('li.card[data-id="fx-1"]').getByRole('button', { name: 'Similar' }).click();
+    await page
+      .locator('.side')
+      .nth(0)
+      .locator('li.card[data-id="fx-1"]')
+      .getByRole('button', { name: 'Similar' })
+      .click();
     await page.waitForFunction(() => document.querySelector('#recs h3')?.textContent === 'Similar to fx-1');
     expect(await page.inputValue('#similar-id')).toBe('fx-1');
     const reasons = await page.locator('#recs .tag').allTextContents();
     expect(reasons.length).toBeGreaterThan(0);
-    expect(reasons.every((r) => /^reason: (similar text|same category|same brand|same price band)$/.test(r))).toBe(true);
+    expect(reasons.every((r) => /^reason: (similar text|same category|same brand|same price band)$/.test(r))).toBe(
+      true,
+    );
   });
 
   it('shows an API error as an alert, not a blank page', async () => {
@@ -212,7 +254,11 @@ describe('relevance workbench in a browser', () => {
     await page.locator('.explain').first().waitFor();
     await page.evaluate(axeSource);
     const violations = await page.evaluate(async () => {
-      const res = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      const res = await (
+        window as unknown as {
+          axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
+        }
+      ).axe.run();
       return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
     });
     expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);

@@ -9,7 +9,10 @@ export class Bm25Ranker implements Ranker {
 
   async rank(candidates: Candidate[], _ctx: QueryContext, _opts?: RankOptions): Promise<RankResult> {
     const order = candidates.map((_, i) => i);
-    order.sort((a, b) => candidates[b]!.bm25 - candidates[a]!.bm25 || candidates[b]!.doc.popularity - candidates[a]!.doc.popularity);
+    order.sort(
+      (a, b) =>
+        candidates[b]!.bm25 - candidates[a]!.bm25 || candidates[b]!.doc.popularity - candidates[a]!.doc.popularity,
+    );
     return { order, scores: candidates.map((c) => c.bm25), ranker: this.name };
   }
 }

@@ -10,7 +10,12 @@ const FeatureSpecSchema = Type.Object({
   /** How text features split words (ranking/src/text.ts): part of the contract, since it changes every text feature. */
   tokens: Type.Optional(Type.String()),
   features: Type.Array(
-    Type.Object({ name: Type.String({ pattern: '^[a-z0-9_]+$' }), source: Type.String(), transform: Type.String(), default: Type.Number() }),
+    Type.Object({
+      name: Type.String({ pattern: '^[a-z0-9_]+$' }),
+      source: Type.String(),
+      transform: Type.String(),
+      default: Type.Number(),
+    }),
     { minItems: 1 },
   ),
   /** Word lists some features look words up in; part of the contract (and of its hash). */

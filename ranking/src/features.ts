@@ -78,7 +78,12 @@ function firstMatchPosition(query: string[], title: string[]): number {
   return at === -1 ? 1 : at / title.length;
 }
 
-function userFeatures(user: UserProfile | undefined, path: string[], brand: string | undefined, price: number): [number, number, number] {
+function userFeatures(
+  user: UserProfile | undefined,
+  path: string[],
+  brand: string | undefined,
+  price: number,
+): [number, number, number] {
   if (!user) return [DEFAULT.user_category_affinity!, DEFAULT.user_brand_affinity!, DEFAULT.user_price_fit!];
   let cat = 0;
   for (let i = 1; i <= path.length; i++) cat = Math.max(cat, user.category_affinity[path.slice(0, i).join(' > ')] ?? 0);
@@ -162,4 +167,5 @@ export function extractFeatures(candidates: Candidate[], ctx: QueryContext): num
 
 // Guard against editing one side of the contract only.
 const COMPUTED = 26;
-if (FEATURE_NAMES.length !== COMPUTED) throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);
+if (FEATURE_NAMES.length !== COMPUTED)
+  throw new Error(`feature-spec.json lists ${FEATURE_NAMES.length} features; features.ts computes ${COMPUTED}`);

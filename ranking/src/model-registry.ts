@@ -48,6 +48,9 @@ export function resolveArtifact(modelDir: string, name: string, version: string)
   const dir = join(modelDir, name, resolved);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) throw new Error(`model ${name}@${resolved}: ${manifestPath} missing`);
-  const manifest = validateManifest.parse(JSON.parse(readFileSync(manifestPath, 'utf8')), `manifest of ${name}@${resolved}`);
+  const manifest = validateManifest.parse(
+    JSON.parse(readFileSync(manifestPath, 'utf8')),
+    `manifest of ${name}@${resolved}`,
+  );
   return { name, version: resolved, dir, modelPath: join(dir, 'model.onnx'), manifest };
 }

@@ -21,11 +21,19 @@ export class OnnxRanker implements Ranker {
   static async load(artifact: ModelArtifact): Promise<OnnxRanker> {
     const m = artifact.manifest;
     if (m.feature_spec_sha256 !== FEATURE_SPEC_SHA256) {
-      throw new Error(`model ${artifact.name}@${artifact.version} was trained on feature spec ${m.feature_spec_sha256.slice(0, 12)}, serving has ${FEATURE_SPEC_SHA256.slice(0, 12)}`);
+      throw new Error(
+        `model ${artifact.name}@${artifact.version} was trained on feature spec ${m.feature_spec_sha256.slice(0, 12)}, serving has ${FEATURE_SPEC_SHA256.slice(0, 12)}`,
+      );
     }
-    if (m.feature_names.join(',') !== FEATURE_NAMES.join(',')) throw new Error(`model ${artifact.version}: feature names differ from the spec`);
-    const session = await InferenceSession.create(artifact.modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-    if (!session.inputNames.includes(m.input_name)) throw new Error(`model ${artifact.version}: no input named ${m.input_name}`);
+    if (m.feature_names.join(',') !== FEATURE_NAMES.join(','))
+      throw new Error(`model ${artifact.version}: feature names differ from the spec`);
+    const session = await InferenceSession.create(artifact.modelPath, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    if (!session.inputNames.includes(m.input_name))
+      throw new Error(`model ${artifact.version}: no input named ${m.input_name}`);
     return new OnnxRanker(artifact, session);
   }
 
@@ -43,7 +51,9 @@ export class OnnxRanker implements Ranker {
   async rank(candidates: Candidate[], ctx: QueryContext, opts: RankOptions = {}): Promise<RankResult> {
     const features = extractFeatures(candidates, ctx);
     const scores = await this.score(features);
-    const order = candidates.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || candidates[b]!.bm25 - candidates[a]!.bm25);
+    const order = candidates
+      .map((_, i) => i)
+      .sort((a, b) => scores[b]! - scores[a]! || candidates[b]!.bm25 - candidates[a]!.bm25);
     return { order, scores, ranker: this.name, ...(opts.withFeatures ? { features } : {}) };
   }
 

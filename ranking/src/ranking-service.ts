@@ -70,7 +70,10 @@ export class RankingService {
   async reload(): Promise<void> {
     const { modelDir, name, version, canaryVersion, canaryPercent } = this.opts;
     const load = async (v: string) => OnnxRanker.load(resolveArtifact(modelDir, name, v));
-    const [primary, canary] = await Promise.allSettled([load(version), canaryVersion && canaryPercent > 0 ? load(canaryVersion) : Promise.resolve(null)]);
+    const [primary, canary] = await Promise.allSettled([
+      load(version),
+      canaryVersion && canaryPercent > 0 ? load(canaryVersion) : Promise.resolve(null),
+    ]);
     if (primary.status === 'fulfilled') {
       const old = this.primary;
       this.primary = primary.value;
@@ -81,7 +84,10 @@ export class RankingService {
       this.loadError = (primary.reason as Error).message;
       this.opts.logger?.warn({ err: this.loadError }, 'no ranking model: serving BM25 order');
     } else {
-      this.opts.logger?.error({ err: (primary.reason as Error).message }, 'model reload failed; keeping the loaded version');
+      this.opts.logger?.error(
+        { err: (primary.reason as Error).message },
+        'model reload failed; keeping the loaded version',
+      );
     }
     if (canary.status === 'fulfilled') this.canary = canary.value;
     else this.opts.logger?.warn({ err: (canary.reason as Error).message }, 'canary model failed to load');
@@ -89,7 +95,8 @@ export class RankingService {
 
   async rank(candidates: Candidate[], ctx: QueryContext, opts: RankOptions = {}): Promise<RankResult> {
     const started = performance.now();
-    const ranker = this.canary && opts.bucketKey && bucketOf(opts.bucketKey) < this.opts.canaryPercent ? this.canary : this.primary;
+    const ranker =
+      this.canary && opts.bucketKey && bucketOf(opts.bucketKey) < this.opts.canaryPercent ? this.canary : this.primary;
     let result: RankResult;
     if (!ranker) {
       result = await this.fallback(candidates, ctx, opts, this.loadError ? 'model_unavailable' : 'no_model');
@@ -106,9 +113,16 @@ export class RankingService {
     return result;
   }
 
-  private async withBudget(ranker: OnnxRanker, candidates: Candidate[], ctx: QueryContext, opts: RankOptions): Promise<RankResult> {
+  private async withBudget(
+    ranker: OnnxRanker,
+    candidates: Candidate[],
+    ctx: QueryContext,
+    opts: RankOptions,
+  ): Promise<RankResult> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.opts.budgetMs)));
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.opts.budgetMs)),
+    );
     try {
       const outcome = await Promise.race([ranker.rank(candidates, ctx, opts), timeout]);
       if (outcome === 'timeout') return this.fallback(candidates, ctx, opts, 'budget_exceeded');
@@ -121,9 +135,18 @@ export class RankingService {
     }
   }
 
-  private async fallback(candidates: Candidate[], ctx: QueryContext, opts: RankOptions, reason: string): Promise<RankResult> {
+  private async fallback(
+    candidates: Candidate[],
+    ctx: QueryContext,
+    opts: RankOptions,
+    reason: string,
+  ): Promise<RankResult> {
     const result = await this.bm25.rank(candidates, ctx);
-    return { ...result, fallbackReason: reason, ...(opts.withFeatures ? { features: extractFeatures(candidates, ctx) } : {}) };
+    return {
+      ...result,
+      fallbackReason: reason,
+      ...(opts.withFeatures ? { features: extractFeatures(candidates, ctx) } : {}),
+    };
   }
 
   private watchModels(): void {

@@ -9,7 +9,8 @@ export function singular(t: string): string {
   const n = t.length;
   if (n <= 3 || !t.endsWith('s')) return t;
   if (n > 4 && t.endsWith('ies')) return `${t.slice(0, -3)}y`;
-  if (n > 4 && (t.endsWith('ches') || t.endsWith('shes') || t.endsWith('sses') || t.endsWith('xes'))) return t.slice(0, -2);
+  if (n > 4 && (t.endsWith('ches') || t.endsWith('shes') || t.endsWith('sses') || t.endsWith('xes')))
+    return t.slice(0, -2);
   return t.endsWith('ss') ? t : t.slice(0, -1);
 }
 
@@ -18,7 +19,8 @@ export function singular(t: string): string {
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Accents folded, case kept: title-head.ts reads capitals ("USB" after "mouse" is a spec, not a thing). */
-export const foldAccents = (text: string) => (ASCII.test(text) ? text : text.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''));
+export const foldAccents = (text: string) =>
+  ASCII.test(text) ? text : text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
 
 /** Lowercase and accents folded: the text tokens() splits. */
 const fold = (text: string) => foldAccents(text).toLowerCase();

@@ -13,7 +13,11 @@ const COMPATIBILITY = lexicon('title_compatibility');
 /** Punctuation that ends a noun phrase: "Micro SDHC Card + Adapter", "Epson Lamp - ELPLP41", "iPod)". */
 const BREAK = /[,()[\]+&|;:]|\s[-–]\s/;
 
-interface Word { raw: string; token: string; before: string }
+interface Word {
+  raw: string;
+  token: string;
+  before: string;
+}
 
 /** The title's alphanumeric runs with the text before each, capitals kept, accents folded. */
 function words(title: string): Word[] {
@@ -62,7 +66,12 @@ export function titleHeadMatcher(query: string[]): (title: string, titleWords: S
       for (const ch of w.before) parens = ch === '(' ? parens + 1 : ch === ')' ? Math.max(0, parens - 1) : parens;
       if (w.token !== head || listsFits || parens > 0 || w.before.trim() === '/') continue;
       let j = i + 1;
-      while (j < ws.length && !BREAK.test(ws[j]!.before) && (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))) j++;
+      while (
+        j < ws.length &&
+        !BREAK.test(ws[j]!.before) &&
+        (query.includes(ws[j]!.token) || SAME_THING.has(ws[j]!.token))
+      )
+        j++;
       const next = ws[j];
       if (next === undefined || BREAK.test(next.before) || !namesAThing(next, upperCase)) return 1;
     }

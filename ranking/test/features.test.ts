@@ -5,16 +5,41 @@ import { extractFeatures } from '../src/features.js';
 import { tokens, tokensAmong } from '../src/text.js';
 
 const listing = (patch: Partial<Listing>): Listing => ({
-  id: 'x', seller_id: 's', title: 'Nike Air Max sneakers', description: 'Great running shoes', category_path: ['Men', 'Shoes', 'Athletic Shoes'],
-  brand: 'Nike', condition: 'like_new', price: 5000, currency: 'USD', shipping_payer: 'seller', status: 'on_sale',
-  created_at: '2026-10-22T00:00:00Z', updated_at: '2026-10-22T00:00:00Z', like_count: 9, view_count: 80, ...patch,
+  id: 'x',
+  seller_id: 's',
+  title: 'Nike Air Max sneakers',
+  description: 'Great running shoes',
+  category_path: ['Men', 'Shoes', 'Athletic Shoes'],
+  brand: 'Nike',
+  condition: 'like_new',
+  price: 5000,
+  currency: 'USD',
+  shipping_payer: 'seller',
+  status: 'on_sale',
+  created_at: '2026-10-22T00:00:00Z',
+  updated_at: '2026-10-22T00:00:00Z',
+  like_count: 9,
+  view_count: 80,
+  ...patch,
 });
-const cand = (patch: Partial<Listing>, bm25: number) => ({ doc: toListingDocument(listing(patch), 1, '2026-10-22T00:00:00Z'), bm25 });
+const cand = (patch: Partial<Listing>, bm25: number) => ({
+  doc: toListingDocument(listing(patch), 1, '2026-10-22T00:00:00Z'),
+  bm25,
+});
 const now = new Date('2026-11-01T00:00:00Z');
 const f = (row: number[], name: string) => row[FEATURE_NAMES.indexOf(name)]!;
 
 describe('feature extraction', () => {
-  const rows = extractFeatures([cand({}, 10), cand({ id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' }, 5)], { query: 'nike sneakers', now });
+  const rows = extractFeatures(
+    [
+      cand({}, 10),
+      cand(
+        { id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' },
+        5,
+      ),
+    ],
+    { query: 'nike sneakers', now },
+  );
 
   it('computes text match signals', () => {
     expect(f(rows[0]!, 'bm25')).toBe(10);
@@ -28,7 +53,8 @@ describe('feature extraction', () => {
   });
 
   it('counts glued words in the loose title coverage', () => {
-    const cov = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_loose_coverage');
+    const cov = (query: string, title: string) =>
+      f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_loose_coverage');
     expect(cov('usb hub', 'Anker USBC hub')).toBe(1); // "usb" begins "usbc"
     expect(cov('gaming pc', 'Gaming PCIe card')).toBeCloseTo(1 / 2, 10); // two letters begin nothing
     expect(cov('micro sd card', 'Integral 2GB SD Card')).toBeCloseTo(2 / 3, 10);
@@ -40,7 +66,8 @@ describe('feature extraction', () => {
   it('matches the query as a substring of the title, word edges included', () => {
     // The training data were made with this rule (a substring of the joined title tokens), so the fast
     // paths of titlePhrase must keep it exactly.
-    const phrase = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_phrase');
+    const phrase = (query: string, title: string) =>
+      f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_phrase');
     expect(phrase('air max', 'Nike Air Max sneakers')).toBe(1);
     expect(phrase('max air', 'Nike Air Max sneakers')).toBe(0);
     expect(phrase('dres', 'Summer dress')).toBe(1); // one word: inside a title word
@@ -63,7 +90,11 @@ describe('feature extraction', () => {
 
   it('flags accessories the query does not ask for', () => {
     const [monitor, stand, asked] = extractFeatures(
-      [cand({ title: 'Philips LCD widescreen monitor' }, 5), cand({ id: 'y', title: 'Targus Universal Monitor Stand Black' }, 8), cand({ id: 'z', title: 'Phone cases (2 pack)' }, 3)],
+      [
+        cand({ title: 'Philips LCD widescreen monitor' }, 5),
+        cand({ id: 'y', title: 'Targus Universal Monitor Stand Black' }, 8),
+        cand({ id: 'z', title: 'Phone cases (2 pack)' }, 3),
+      ],
       { query: 'monitor', now },
     );
     expect(f(monitor!, 'accessory_term')).toBe(0);
@@ -79,7 +110,8 @@ describe('feature extraction', () => {
   });
 
   it('tells a title naming what the query asks for from one using it as a modifier', () => {
-    const head = (query: string, title: string) => f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_head_match');
+    const head = (query: string, title: string) =>
+      f(extractFeatures([cand({ title }, 1)], { query, now })[0]!, 'title_head_match');
     expect(head('gaming mouse', 'HyperX PULSEFIRE GAMING mouse USB Type-A 16000 DPI')).toBe(1); // acronym and specs follow
     expect(head('gaming mouse', 'HyperX FURY Gaming mouse pad')).toBe(0); // the item is a pad
     expect(head('monitor', 'HP L1906 Flat Panel Monitor 48.3 cm (19")')).toBe(1);
@@ -104,10 +136,19 @@ describe('feature extraction', () => {
     expect(f(rows[0]!, 'user_category_affinity')).toBe(0);
     expect(f(rows[0]!, 'user_price_fit')).toBe(0.5);
     const user: UserProfile = {
-      user_id: 'u', category_affinity: { Men: 1, 'Men > Shoes': 0.8 }, brand_affinity: { Nike: 0.6 }, price_band: { low: 3000, high: 8000 },
-      recent_listing_ids: [], purchased_listing_ids: [], recent_queries: [],
+      user_id: 'u',
+      category_affinity: { Men: 1, 'Men > Shoes': 0.8 },
+      brand_affinity: { Nike: 0.6 },
+      price_band: { low: 3000, high: 8000 },
+      recent_listing_ids: [],
+      purchased_listing_ids: [],
+      recent_queries: [],
     };
-    const [nike, adidas] = extractFeatures([cand({}, 10), cand({ id: 'y', brand: 'Adidas', price: 500 }, 5)], { query: 'shoes', user, now });
+    const [nike, adidas] = extractFeatures([cand({}, 10), cand({ id: 'y', brand: 'Adidas', price: 500 }, 5)], {
+      query: 'shoes',
+      user,
+      now,
+    });
     expect(f(nike!, 'user_category_affinity')).toBe(1);
     expect(f(nike!, 'user_brand_affinity')).toBe(0.6);
     expect(f(nike!, 'user_price_fit')).toBe(1);
@@ -116,11 +157,28 @@ describe('feature extraction', () => {
   });
 
   it('is deterministic and matches the spec width', () => {
-    const again = extractFeatures([cand({}, 10), cand({ id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' }, 5)], { query: 'nike sneakers', now });
+    const again = extractFeatures(
+      [
+        cand({}, 10),
+        cand(
+          { id: 'y', title: 'Adidas shoes', brand: 'Adidas', price: 500, condition: 'poor', shipping_payer: 'buyer' },
+          5,
+        ),
+      ],
+      { query: 'nike sneakers', now },
+    );
     expect(again).toEqual(rows);
     expect(rows[0]).toHaveLength(FEATURE_NAMES.length);
     expect(tokens('Café Sneakers, NIKE!')).toEqual(['cafe', 'sneaker', 'nike']);
-    expect(tokens('Batteries glass Watches DRESSES boxes brushes sizes')).toEqual(['battery', 'glass', 'watch', 'dress', 'box', 'brush', 'size']);
+    expect(tokens('Batteries glass Watches DRESSES boxes brushes sizes')).toEqual([
+      'battery',
+      'glass',
+      'watch',
+      'dress',
+      'box',
+      'brush',
+      'size',
+    ]);
   });
 
   it('finds query tokens in a text exactly as tokens() would', () => {
@@ -134,7 +192,10 @@ describe('feature extraction', () => {
   });
 
   it('gives the cosine and its gap to the best candidate, and the defaults without an embedding', () => {
-    const rows = extractFeatures([{ ...cand({}, 3), semantic: 0.7 }, { ...cand({ id: 'y' }, 2), semantic: 0.4 }, cand({ id: 'z' }, 1)], { query: 'sneakers', now });
+    const rows = extractFeatures(
+      [{ ...cand({}, 3), semantic: 0.7 }, { ...cand({ id: 'y' }, 2), semantic: 0.4 }, cand({ id: 'z' }, 1)],
+      { query: 'sneakers', now },
+    );
     expect(rows.map((r) => f(r, 'semantic_cosine'))).toEqual([0.7, 0.4, 0]);
     expect(f(rows[0]!, 'semantic_gap')).toBe(0);
     expect(f(rows[1]!, 'semantic_gap')).toBeCloseTo(0.3);

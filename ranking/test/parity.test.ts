@@ -11,7 +11,10 @@ describe('serving parity with training', () => {
     const version = listVersions(modelDir, 'ltr').at(-1);
     expect(version, 'a default model is shipped in models/ltr').toBeDefined();
     const artifact = resolveArtifact(modelDir, 'ltr', version!);
-    const parity = JSON.parse(readFileSync(join(artifact.dir, 'parity.json'), 'utf8')) as { features: number[][]; lightgbm_scores: number[] };
+    const parity = JSON.parse(readFileSync(join(artifact.dir, 'parity.json'), 'utf8')) as {
+      features: number[][];
+      lightgbm_scores: number[];
+    };
     expect(parity.features.length).toBeGreaterThan(10);
     const ranker = await OnnxRanker.load(artifact);
     const scores = await ranker.score(parity.features);

@@ -10,7 +10,10 @@ import type { Candidate } from '../src/types.js';
 
 const shipped = resolve(import.meta.dirname, '../../models');
 const version = listVersions(shipped, 'ltr').at(-1)!;
-const candidates: Candidate[] = [...generateListings({ count: 200, seed: 3 })].map((l, i) => ({ doc: toListingDocument(l, 1, l.updated_at), bm25: 200 - i }));
+const candidates: Candidate[] = [...generateListings({ count: 200, seed: 3 })].map((l, i) => ({
+  doc: toListingDocument(l, 1, l.updated_at),
+  bm25: 200 - i,
+}));
 const ctx = { query: 'nike sneakers', now: new Date('2026-11-01T00:00:00Z') };
 const services: RankingService[] = [];
 
@@ -23,7 +26,16 @@ function modelCopy(): string {
 
 async function service(modelDir: string, extra: Partial<Parameters<typeof RankingService.create>[0]> = {}) {
   const events: RankEvent[] = [];
-  const s = await RankingService.create({ modelDir, name: 'ltr', version: 'latest', canaryPercent: 0, budgetMs: 1000, watch: false, onRanked: (e) => events.push(e), ...extra });
+  const s = await RankingService.create({
+    modelDir,
+    name: 'ltr',
+    version: 'latest',
+    canaryPercent: 0,
+    budgetMs: 1000,
+    watch: false,
+    onRanked: (e) => events.push(e),
+    ...extra,
+  });
   services.push(s);
   return { s, events };
 }

@@ -51,8 +51,17 @@ describe.skipIf(skip)('Redis SIGKILLed under load and restarted from its AOF', (
       down.push(await postChanges(app, key, batch(), accepted));
       down.push(await search(app, 'dress'));
       const started = performance.now();
-      const res = await app.inject({ method: 'POST', url: '/v1/events', headers: { 'x-api-key': TEST_KEYS.app }, payload: { events: [{ user_id: 'u1', type: 'search', query: 'dress', ts: new Date().toISOString() }] } });
-      events.push({ status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { 'x-api-key': TEST_KEYS.app },
+        payload: { events: [{ user_id: 'u1', type: 'search', query: 'dress', ts: new Date().toISOString() }] },
+      });
+      events.push({
+        status: res.statusCode,
+        ms: performance.now() - started,
+        retryAfter: res.headers['retry-after'] as string | undefined,
+      });
     }
     // Interaction events go to Redis only: while it is down they are refused, never a 202 for a write that did not happen.
     expect(events.map((e) => e.status)).toEqual([503, 503, 503, 503, 503]);

@@ -19,17 +19,36 @@ export function change(prefix: string, i: number, version: number): ListingChang
 }
 
 /** POSTs changes through the API as a client would; accepted ones are remembered. */
-export async function postChanges(app: FastifyInstance, key: string, events: ListingChangeEvent[], accepted: ListingChangeEvent[]): Promise<Answer> {
+export async function postChanges(
+  app: FastifyInstance,
+  key: string,
+  events: ListingChangeEvent[],
+  accepted: ListingChangeEvent[],
+): Promise<Answer> {
   const started = performance.now();
-  const res = await app.inject({ method: 'POST', url: '/v1/listings/changes', headers: { 'x-api-key': key }, payload: { events } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/listings/changes',
+    headers: { 'x-api-key': key },
+    payload: { events },
+  });
   if (res.statusCode === 202) accepted.push(...events);
-  return { status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined, detail: res.statusCode >= 400 ? (res.json() as { detail?: string }).detail : undefined };
+  return {
+    status: res.statusCode,
+    ms: performance.now() - started,
+    retryAfter: res.headers['retry-after'] as string | undefined,
+    detail: res.statusCode >= 400 ? (res.json() as { detail?: string }).detail : undefined,
+  };
 }
 
 export async function search(app: FastifyInstance, q: string): Promise<Answer> {
   const started = performance.now();
   const res = await app.inject({ url: `/v1/search?q=${q}&size=10` });
-  return { status: res.statusCode, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined };
+  return {
+    status: res.statusCode,
+    ms: performance.now() - started,
+    retryAfter: res.headers['retry-after'] as string | undefined,
+  };
 }
 
 /** The accepted changes whose version the index does not hold (neither it nor a newer one). */
@@ -41,7 +60,7 @@ export async function missingFromIndex(es: Client, alias: string, accepted: List
   const res = await es.mget<{ version: number }>({ index: alias, ids, _source: ['version'] });
   const missing: string[] = [];
   res.docs.forEach((d, i) => {
-    const at = 'found' in d && d.found ? d._source?.version ?? 0 : 0;
+    const at = 'found' in d && d.found ? (d._source?.version ?? 0) : 0;
     if (at < newest.get(ids[i]!)!) missing.push(`${ids[i]}@v${newest.get(ids[i]!)} (index: ${at})`);
   });
   return missing;

@@ -11,7 +11,10 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-export function startService(entry: 'query-api/src/main.ts' | 'indexer/src/main.ts', env: Record<string, string>): ServiceProcess {
+export function startService(
+  entry: 'query-api/src/main.ts' | 'indexer/src/main.ts',
+  env: Record<string, string>,
+): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { ...process.env, ...env },

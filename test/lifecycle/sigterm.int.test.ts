@@ -24,13 +24,19 @@ function searchRequest(url: string): Promise<number> {
 }
 
 /** How many search requests the API has logged as received (its "incoming request" lines at info). */
-const searchesReceived = (output: string) => output.split('\n').filter((l) => l.includes('"incoming request"') && l.includes('/v1/search')).length;
+const searchesReceived = (output: string) =>
+  output.split('\n').filter((l) => l.includes('"incoming request"') && l.includes('/v1/search')).length;
 
 const config = testConfig();
 const es = esClient(config);
 const env = (extra: Record<string, string> = {}) => ({
-  NODE_ENV: 'test', LOG_LEVEL: 'warn', ES_INDEX_ALIAS: config.elasticsearch.alias, QUEUE_NAME: config.queue.name,
-  REDIS_NAMESPACE: config.redis.namespace, INGEST_API_KEYS: 'k', ...extra,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  ES_INDEX_ALIAS: config.elasticsearch.alias,
+  QUEUE_NAME: config.queue.name,
+  REDIS_NAMESPACE: config.redis.namespace,
+  INGEST_API_KEYS: 'k',
+  ...extra,
 });
 
 afterAll(async () => {
@@ -46,17 +52,28 @@ describe('SIGTERM drains work instead of dropping it', () => {
   it('the query API answers every in-flight request, then exits 0', async () => {
     await ensureListingsIndex(es, config.elasticsearch);
     const docs = [...generateListings({ count: 2000, seed: 5 })].map((l) => toListingDocument(l, 1, l.updated_at));
-    await es.bulk({ refresh: true, operations: docs.flatMap((d) => [{ index: { _index: config.elasticsearch.alias, _id: d.id } }, d]) });
+    await es.bulk({
+      refresh: true,
+      operations: docs.flatMap((d) => [{ index: { _index: config.elasticsearch.alias, _id: d.id } }, d]),
+    });
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const api = startService('query-api/src/main.ts', env({ PORT: String(port), CACHE_TTL_SECONDS: '0', SHUTDOWN_DELAY_MS: '500', LOG_LEVEL: 'info' }));
+    const api = startService(
+      'query-api/src/main.ts',
+      env({ PORT: String(port), CACHE_TTL_SECONDS: '0', SHUTDOWN_DELAY_MS: '500', LOG_LEVEL: 'info' }),
+    );
     await waitForOk(`http://127.0.0.1:${port}/health/ready`, api);
 
     const queries = ['nike', 'lego set', 'vintage dress', 'iphone case', 'yoga mat', 'sneakers', 'camera lens', 'sofa'];
-    const inFlight = Array.from({ length: 60 }, (_, i) => searchRequest(`http://127.0.0.1:${port}/v1/search?q=${encodeURIComponent(queries[i % queries.length]!)}&size=20&price_min=${i}`));
+    const inFlight = Array.from({ length: 60 }, (_, i) =>
+      searchRequest(
+        `http://127.0.0.1:${port}/v1/search?q=${encodeURIComponent(queries[i % queries.length]!)}&size=20&price_min=${i}`,
+      ),
+    );
     // SIGTERM only once the API has received every request: in flight means the server has it. On a
     // loaded machine a connected client's request can still sit unread in its socket when the short
     // drain of this test ends, and closing resets it; production drains for 5 s (k8s ConfigMap).
-    for (let i = 0; i < 400 && searchesReceived(api.output()) < inFlight.length; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && searchesReceived(api.output()) < inFlight.length; i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(searchesReceived(api.output())).toBe(inFlight.length);
     api.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
@@ -72,14 +89,20 @@ describe('SIGTERM drains work instead of dropping it', () => {
     // Load generators and proxies open connections ahead of use; one whose peer went away without a FIN
     // is neither idle (no request was ever answered on it) nor in flight, and server.close() waits for it.
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const api = startService('query-api/src/main.ts', env({ PORT: String(port), SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000' }));
+    const api = startService(
+      'query-api/src/main.ts',
+      env({ PORT: String(port), SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000' }),
+    );
     await waitForOk(`http://127.0.0.1:${port}/health/ready`, api);
     const silent = connect(port, '127.0.0.1');
     silent.on('error', () => {}); // the API closes it
     await new Promise((r) => silent.once('connect', r));
     const startedAt = Date.now();
     api.child.kill('SIGTERM');
-    const code = await Promise.race([api.exited, new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000))]);
+    const code = await Promise.race([
+      api.exited,
+      new Promise((r) => setTimeout(() => r('still running after 15 s'), 15_000)),
+    ]);
     silent.destroy();
     if (code !== 0) api.child.kill('SIGKILL');
     expect(code).toBe(0);

@@ -12,8 +12,12 @@ const root = resolve(import.meta.dirname, '../..');
  * Elasticsearch on 9200, which other people's work depends on. Why a skip is needed, if one is.
  */
 export function ownServicesMissing(need: 'elasticsearch' | 'redis' = 'elasticsearch'): string | undefined {
-  if (need === 'redis') return spawnSync('redis-server', ['--version']).status === 0 ? undefined : 'redis-server is not installed (scripts/redis.sh start installs it)';
-  if (!existsSync(resolve(root, 'infra/elasticsearch/target/classpath.txt'))) return 'the Elasticsearch launcher is not built (run scripts/elasticsearch.sh start once)';
+  if (need === 'redis')
+    return spawnSync('redis-server', ['--version']).status === 0
+      ? undefined
+      : 'redis-server is not installed (scripts/redis.sh start installs it)';
+  if (!existsSync(resolve(root, 'infra/elasticsearch/target/classpath.txt')))
+    return 'the Elasticsearch launcher is not built (run scripts/elasticsearch.sh start once)';
   return undefined;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +29,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class OwnRedis {
   private child: ChildProcess | undefined;
   readonly dir: string;
-  constructor(readonly port: number, private fsync: 'everysec' | 'always' = 'everysec') {
+  constructor(
+    readonly port: number,
+    private fsync: 'everysec' | 'always' = 'everysec',
+  ) {
     this.dir = resolve(root, `.data/chaos-redis-${port}`);
   }
 
@@ -35,10 +42,36 @@ export class OwnRedis {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes',
-      '--appendfsync', this.fsync, '--save', '', '--maxmemory-policy', 'noeviction', '--logfile', `${this.dir}/redis.log`], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        this.fsync,
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        '--logfile',
+        `${this.dir}/redis.log`,
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
-      if (await this.cli('ping').then((o) => o.includes('PONG'), () => false)) return;
+      if (
+        await this.cli('ping').then(
+          (o) => o.includes('PONG'),
+          () => false,
+        )
+      )
+        return;
       await sleep(100);
     }
     throw new Error(`redis on :${this.port} did not start; see ${this.dir}/redis.log`);
@@ -70,14 +103,20 @@ export class OwnRedis {
 
 /** Our own N-node Elasticsearch cluster (one process per node) through scripts/elasticsearch.sh. */
 export class OwnCluster {
-  constructor(readonly port: number, readonly nodes: number, private readonly heap = '512m') {}
+  constructor(
+    readonly port: number,
+    readonly nodes: number,
+    private readonly heap = '512m',
+  ) {}
 
   private env() {
     return { ...process.env, ES_PORT: String(this.port), ES_HEAP: this.heap };
   }
 
   private script(...args: string[]): Promise<string> {
-    return run(resolve(root, 'scripts/elasticsearch.sh'), args, { env: this.env(), maxBuffer: 1 << 20 }).then((r) => r.stdout);
+    return run(resolve(root, 'scripts/elasticsearch.sh'), args, { env: this.env(), maxBuffer: 1 << 20 }).then(
+      (r) => r.stdout,
+    );
   }
 
   nodeUrls(): string[] {
@@ -104,7 +143,9 @@ export class OwnCluster {
   /** Node index (0-based) of each copy of the index's shards: where the primaries and replicas are. */
   async shardNodes(index: string): Promise<{ primaries: number[]; replicas: number[]; master: number }> {
     const url = await this.liveUrl();
-    const shards = (await (await fetch(`${url}/_cat/shards/${index}?format=json&h=prirep,node,state`)).json()) as Array<{ prirep: string; node: string | null }>;
+    const shards = (await (
+      await fetch(`${url}/_cat/shards/${index}?format=json&h=prirep,node,state`)
+    ).json()) as Array<{ prirep: string; node: string | null }>;
     const master = (await (await fetch(`${url}/_cat/master?format=json`)).json()) as Array<{ node: string }>;
     const nodeIndex = (name: string | null) => (name ? Number(name.replace('node-', '')) - 1 : -1);
     return {
@@ -117,7 +158,13 @@ export class OwnCluster {
   /** The first node that answers. */
   async liveUrl(): Promise<string> {
     for (const url of this.nodeUrls()) {
-      if (await fetch(`${url}/_cluster/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) return url;
+      if (
+        await fetch(`${url}/_cluster/health`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return url;
     }
     throw new Error('no Elasticsearch node answers');
   }
@@ -137,7 +184,11 @@ export class OwnCluster {
 
   async putClusterSettings(persistent: Record<string, unknown>): Promise<void> {
     const url = await this.liveUrl();
-    const res = await fetch(`${url}/_cluster/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persistent }) });
+    const res = await fetch(`${url}/_cluster/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ persistent }),
+    });
     if (!res.ok) throw new Error(`cluster settings: ${res.status} ${await res.text()}`);
   }
 }
@@ -151,7 +202,10 @@ export class DelayProxy {
   delayMs = 0;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number, private readonly target: number) {}
+  constructor(
+    readonly port: number,
+    private readonly target: number,
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => {

@@ -42,5 +42,7 @@ export function esClient(config: Config): Client {
 
 /** Removes every index behind a test alias (and the alias itself). */
 export async function dropIndices(client: Client, alias: string): Promise<void> {
-  await client.indices.delete({ index: `${alias}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+  await client.indices
+    .delete({ index: `${alias}-*`, ignore_unavailable: true, allow_no_indices: true })
+    .catch(() => undefined);
 }

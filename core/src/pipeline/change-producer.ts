@@ -34,7 +34,11 @@ export class ChangeProducer {
   constructor(config: Pick<Config, 'queue' | 'redis'>, opts: ChangeProducerOptions = {}) {
     const names = queueNames(config);
     this.connection = opts.failFast
-      ? new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: config.redis.commandTimeoutMs })
+      ? new Redis(config.redis.url, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: config.redis.commandTimeoutMs,
+        })
       : new Redis(config.redis.url, { maxRetriesPerRequest: null, lazyConnect: false });
     // Without a listener ioredis reports every failed reconnect attempt as an unhandled error event.
     this.connection.on('error', () => undefined);

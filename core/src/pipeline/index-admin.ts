@@ -4,7 +4,11 @@ import { indexMappings, indexSettings, physicalIndexName, type Config } from '..
 type EsConfig = Config['elasticsearch'];
 
 /** Creates a new physical index with the current definition (not yet behind the alias). */
-export async function createPhysicalIndex(client: Client, es: EsConfig, name = physicalIndexName(es.alias)): Promise<string> {
+export async function createPhysicalIndex(
+  client: Client,
+  es: EsConfig,
+  name = physicalIndexName(es.alias),
+): Promise<string> {
   await client.indices.create({
     index: name,
     settings: indexSettings({ shards: es.shards, replicas: es.replicas, refreshInterval: es.refreshInterval }),

@@ -14,7 +14,8 @@ export const CHANGE_CLOCK_SKEW_MS = 86_400_000;
 const Version = Type.Integer({
   minimum: 1,
   maximum: Number.MAX_SAFE_INTEGER,
-  description: 'monotonic per listing, e.g. the source row\'s update time in ms since the epoch; at most now + 1 day in ms',
+  description:
+    "monotonic per listing, e.g. the source row's update time in ms since the epoch; at most now + 1 day in ms",
 });
 
 /**
@@ -56,7 +57,8 @@ export function changeEventIssues(e: ListingChangeEvent, now = Date.now()): Fiel
   const limit = now + CHANGE_CLOCK_SKEW_MS;
   const issues: FieldIssue[] = [];
   const ahead = 'is more than 1 day ahead of the server clock';
-  if (e.version > limit) issues.push({ path: 'version', message: `${ahead} (versions are epoch ms; at most ${limit})` });
+  if (e.version > limit)
+    issues.push({ path: 'version', message: `${ahead} (versions are epoch ms; at most ${limit})` });
   if (Date.parse(e.emitted_at) > limit) issues.push({ path: 'emitted_at', message: ahead });
   if (e.op === 'upsert') {
     if (e.listing.id !== e.listing_id) issues.push({ path: 'listing_id', message: 'must equal listing.id' });

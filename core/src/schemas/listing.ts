@@ -22,7 +22,8 @@ export const ShippingPayer = Type.Union(SHIPPING_PAYERS.map((s) => Type.Literal(
 export const ListingId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const Timestamp = Type.String({
   format: 'date-time',
-  description: 'ISO 8601 with time zone (YYYY-MM-DDTHH:mm:ss[.fff](Z|±HH:MM)), a real calendar date; at most one day ahead of the server clock',
+  description:
+    'ISO 8601 with time zone (YYYY-MM-DDTHH:mm:ss[.fff](Z|±HH:MM)), a real calendar date; at most one day ahead of the server clock',
 });
 
 /** A listing as the marketplace owns it: the source of truth the index mirrors. */

@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
-  CO_ENGAGEMENT_WEIGHTS, HISTORY_LENGTH, HISTORY_TTL_S, neighbourDecayFactor, NEIGHBOUR_GONE_MEMORY_MS,
-  NEIGHBOUR_LEASE_MS, NEIGHBOURS_KEPT, NEIGHBOURS_TTL_S, POPULARITY_BETA, POPULARITY_FLOOR, redisKeys,
+  CO_ENGAGEMENT_WEIGHTS,
+  HISTORY_LENGTH,
+  HISTORY_TTL_S,
+  neighbourDecayFactor,
+  NEIGHBOUR_GONE_MEMORY_MS,
+  NEIGHBOUR_LEASE_MS,
+  NEIGHBOURS_KEPT,
+  NEIGHBOURS_TTL_S,
+  POPULARITY_BETA,
+  POPULARITY_FLOOR,
+  redisKeys,
   type InteractionEvent,
 } from '../../../core/src/index.js';
 import { APPLY_BATCH, FORGET } from './scripts.js';
@@ -77,7 +86,14 @@ export class NeighbourJob {
   async close(): Promise<void> {
     this.running = false;
     await this.loop;
-    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, this.keys.lease, this.owner).catch(() => 0);
+    await this.redis
+      .eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        1,
+        this.keys.lease,
+        this.owner,
+      )
+      .catch(() => 0);
     await Promise.allSettled([this.redis.quit(), this.reader.quit()]);
   }
 
@@ -121,7 +137,15 @@ export class NeighbourJob {
           await new Promise((r) => setTimeout(r, BLOCK_MS));
           continue;
         }
-        const res = await this.reader.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.stream, await this.highWater());
+        const res = await this.reader.xread(
+          'COUNT',
+          BATCH,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          this.stream,
+          await this.highWater(),
+        );
         const entries = res?.[0]?.[1] ?? [];
         if (entries.length > 0) await this.apply(entries);
         if (++batches % 1000 === 0) await this.prunePopularity();
@@ -161,7 +185,16 @@ export class NeighbourJob {
     const lastId = entries[entries.length - 1]![0];
     const started = performance.now();
     const applied = await this.redis.nbApply(
-      0, this.namespace, lastId, neighbourDecayFactor(now), POPULARITY_BETA, NEIGHBOURS_KEPT, HISTORY_LENGTH, HISTORY_TTL_S, NEIGHBOURS_TTL_S, ...args,
+      0,
+      this.namespace,
+      lastId,
+      neighbourDecayFactor(now),
+      POPULARITY_BETA,
+      NEIGHBOURS_KEPT,
+      HISTORY_LENGTH,
+      HISTORY_TTL_S,
+      NEIGHBOURS_TTL_S,
+      ...args,
     );
     this.stats.scriptMs += performance.now() - started;
     this.stats.applied += applied;
@@ -170,6 +203,10 @@ export class NeighbourJob {
   }
 
   private async prunePopularity(): Promise<void> {
-    await this.redis.zremrangebyscore(this.keys.popularity, '-inf', POPULARITY_FLOOR * neighbourDecayFactor(this.clock()));
+    await this.redis.zremrangebyscore(
+      this.keys.popularity,
+      '-inf',
+      POPULARITY_FLOOR * neighbourDecayFactor(this.clock()),
+    );
   }
 }

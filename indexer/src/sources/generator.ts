@@ -72,15 +72,29 @@ export function generateListing(index: number, seed = 42, now = DEFAULT_NOW): Li
   let r = rnd();
   const condition = CONDITIONS.find((c) => (r -= c.weight) < 0)?.value ?? 'good';
   const conditionFactor = { new: 1.3, like_new: 1.1, good: 1, fair: 0.7, poor: 0.4 }[condition];
-  const price = Math.max(100, Math.round((branch.medianPrice * conditionFactor * Math.exp(branch.sigma * gaussian(rnd))) / 100) * 100 - (rnd() < 0.5 ? 1 : 0));
+  const price = Math.max(
+    100,
+    Math.round((branch.medianPrice * conditionFactor * Math.exp(branch.sigma * gaussian(rnd))) / 100) * 100 -
+      (rnd() < 0.5 ? 1 : 0),
+  );
   const color = rnd() < 0.7 ? pick(rnd, COLORS) : undefined;
   const size = branch.sizes && rnd() < 0.9 ? pick(rnd, branch.sizes) : undefined;
   const adjective = rnd() < 0.6 ? pick(rnd, ADJECTIVES) : undefined;
   const noun = singular(leaf.path[2]);
-  const titleParts = [brand, adjective, color, noun, size ? `size ${size}` : undefined, rnd() < 0.1 ? 'NWT' : undefined];
+  const titleParts = [
+    brand,
+    adjective,
+    color,
+    noun,
+    size ? `size ${size}` : undefined,
+    rnd() < 0.1 ? 'NWT' : undefined,
+  ];
   const title = capitalize(titleParts.filter(Boolean).join(' '));
   const description = [
-    `${capitalize(adjective ?? 'great')} ${color ?? ''} ${noun.toLowerCase()}${brand ? ` by ${brand}` : ''}.`.replace(/\s+/g, ' '),
+    `${capitalize(adjective ?? 'great')} ${color ?? ''} ${noun.toLowerCase()}${brand ? ` by ${brand}` : ''}.`.replace(
+      /\s+/g,
+      ' ',
+    ),
     pick(rnd, CONDITION_PHRASES[condition]!),
     size ? `Size ${size}.` : '',
     pick(rnd, SELLING_PHRASES),

@@ -58,7 +58,11 @@ export async function* readIcecatProducts(zipPaths: string[], opts: { now?: Date
       const title = (p.title ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
       yield toImportRow(line, {
         id: String(p.id ?? ''),
-        seller_id: (p.supplier ?? 'unknown').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 64) || 'unknown',
+        seller_id:
+          (p.supplier ?? 'unknown')
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, '-')
+            .slice(0, 64) || 'unknown',
         title,
         description: (p.short_description ?? '').slice(0, 10_000),
         category_path: icecatCategory(title),
@@ -90,13 +94,17 @@ export interface Judgment {
  * grades must not be read as "all irrelevant".
  */
 export async function readJudgments(csvPath: string): Promise<Judgment[]> {
-  const rows = parse(await readFile(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Array<Record<string, string | undefined>>;
+  const rows = parse(await readFile(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Array<
+    Record<string, string | undefined>
+  >;
   return rows.map((r, i) => {
     const query = r.query?.trim() ?? '';
     const docid = r.docid?.trim() ?? '';
     const grade = r.rating?.trim() ?? '';
     if (!query || !docid || !/^[0-3]$/.test(grade)) {
-      throw new Error(`${csvPath} line ${i + 2}: needs a query, a docid and a rating 0..3, got ${JSON.stringify({ query, docid, rating: grade })}`);
+      throw new Error(
+        `${csvPath} line ${i + 2}: needs a query, a docid and a rating 0..3, got ${JSON.stringify({ query, docid, rating: grade })}`,
+      );
     }
     return { query, docid, rating: Number(grade) };
   });

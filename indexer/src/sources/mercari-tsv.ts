@@ -7,13 +7,32 @@ import { toImportRow } from './import-row.js';
  * brand_name, price (dollars), shipping (1 = seller pays), item_description. It has no seller, dates,
  * or engagement: those get neutral values.
  */
-const COLUMNS = ['train_id', 'name', 'item_condition_id', 'category_name', 'brand_name', 'price', 'shipping', 'item_description'];
+const COLUMNS = [
+  'train_id',
+  'name',
+  'item_condition_id',
+  'category_name',
+  'brand_name',
+  'price',
+  'shipping',
+  'item_description',
+];
 const CONDITION_BY_ID: Record<string, string> = { '1': 'new', '2': 'like_new', '3': 'good', '4': 'fair', '5': 'poor' };
 
-export async function* readMercariTsv(input: NodeJS.ReadableStream, opts: { now?: Date } = {}): AsyncGenerator<ImportRow> {
+export async function* readMercariTsv(
+  input: NodeJS.ReadableStream,
+  opts: { now?: Date } = {},
+): AsyncGenerator<ImportRow> {
   const now = (opts.now ?? new Date()).toISOString();
   const parser = input.pipe(
-    parse({ delimiter: '\t', relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true, quote: false }),
+    parse({
+      delimiter: '\t',
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      quote: false,
+    }),
   );
   let header: string[] | undefined;
   for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -43,7 +62,10 @@ export async function* readMercariTsv(input: NodeJS.ReadableStream, opts: { now?
       yield { ok: false, line, reason: `item_condition_id: expected 1..5, got ${JSON.stringify(f.item_condition_id)}` };
       continue;
     }
-    const path = (f.category_name ?? '').split('/').map((s) => s.trim()).filter(Boolean);
+    const path = (f.category_name ?? '')
+      .split('/')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const description = f.item_description === 'No description yet' ? '' : (f.item_description ?? '');
     yield toImportRow(line, {
       id: `mercari-${f.train_id}`,

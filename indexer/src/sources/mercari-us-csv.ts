@@ -7,11 +7,22 @@ import { toImportRow } from './import-row.js';
  * shippingPayerName, itemCategoryNameLevel0..2, photos, brandName, itemSizeName, itemConditionName, ...).
  * Prices are in cents; descriptions are quoted multi-line text.
  */
-const CONDITIONS: Record<string, string> = { new: 'new', 'like new': 'like_new', good: 'good', fair: 'fair', poor: 'poor' };
+const CONDITIONS: Record<string, string> = {
+  new: 'new',
+  'like new': 'like_new',
+  good: 'good',
+  fair: 'fair',
+  poor: 'poor',
+};
 
-export async function* readMercariUsCsv(input: NodeJS.ReadableStream, opts: { now?: Date } = {}): AsyncGenerator<ImportRow> {
+export async function* readMercariUsCsv(
+  input: NodeJS.ReadableStream,
+  opts: { now?: Date } = {},
+): AsyncGenerator<ImportRow> {
   const now = (opts.now ?? new Date()).toISOString();
-  const parser = input.pipe(parse({ columns: true, relax_column_count: true, skip_empty_lines: true, info: true, bom: true }));
+  const parser = input.pipe(
+    parse({ columns: true, relax_column_count: true, skip_empty_lines: true, info: true, bom: true }),
+  );
   for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     const f = rec.record;
     const line = rec.info.lines;
@@ -25,7 +36,9 @@ export async function* readMercariUsCsv(input: NodeJS.ReadableStream, opts: { no
       yield { ok: false, line, reason: `price: not integer cents (${JSON.stringify(f.price)})` };
       continue;
     }
-    const path = [f.itemCategoryNameLevel0, f.itemCategoryNameLevel1, f.itemCategoryNameLevel2].map((s) => (s ?? '').trim()).filter(Boolean);
+    const path = [f.itemCategoryNameLevel0, f.itemCategoryNameLevel1, f.itemCategoryNameLevel2]
+      .map((s) => (s ?? '').trim())
+      .filter(Boolean);
     const status = (f.status ?? '').toLowerCase().includes('sold') ? 'sold' : 'on_sale';
     yield toImportRow(line, {
       id: `mercari-us-${f.id}`,

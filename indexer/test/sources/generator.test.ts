@@ -16,7 +16,10 @@ describe('demo catalog generator', () => {
 
   it('shards by startIndex into exactly the items of a full run', () => {
     const full = [...generateListings({ count: 100, seed: 3 })];
-    const shards = [...generateListings({ count: 40, seed: 3 }), ...generateListings({ count: 60, seed: 3, startIndex: 40 })];
+    const shards = [
+      ...generateListings({ count: 40, seed: 3 }),
+      ...generateListings({ count: 60, seed: 3, startIndex: 40 }),
+    ];
     expect(shards).toEqual(full);
   });
 

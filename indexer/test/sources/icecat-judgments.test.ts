@@ -12,7 +12,9 @@ describe('judgment files', () => {
   };
 
   it('reads query,docid,rating rows and ignores extra columns such as a pool title', async () => {
-    expect(await readJudgments(file('query,docid,rating,title\n tv ,42,3,"Philips 22"" TV, LCD"\n'))).toEqual([{ query: 'tv', docid: '42', rating: 3 }]);
+    expect(await readJudgments(file('query,docid,rating,title\n tv ,42,3,"Philips 22"" TV, LCD"\n'))).toEqual([
+      { query: 'tv', docid: '42', rating: 3 },
+    ]);
   });
 
   it('refuses a row without a grade 0..3, naming its line, so an ungraded pool is not read as irrelevant', async () => {

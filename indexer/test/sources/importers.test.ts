@@ -60,11 +60,27 @@ describe('Mercari price-suggestion TSV importer', () => {
 describe('NDJSON listings importer', () => {
   it('validates each line against the listing schema', async () => {
     const good = {
-      id: 'n-1', seller_id: 's', title: 'Lamp', description: '', category_path: ['Home'], condition: 'good', price: 500,
-      currency: 'USD', shipping_payer: 'buyer', status: 'on_sale', created_at: '2026-11-01T00:00:00Z',
-      updated_at: '2026-11-01T00:00:00Z', like_count: 0, view_count: 0,
+      id: 'n-1',
+      seller_id: 's',
+      title: 'Lamp',
+      description: '',
+      category_path: ['Home'],
+      condition: 'good',
+      price: 500,
+      currency: 'USD',
+      shipping_payer: 'buyer',
+      status: 'on_sale',
+      created_at: '2026-11-01T00:00:00Z',
+      updated_at: '2026-11-01T00:00:00Z',
+      like_count: 0,
+      view_count: 0,
     };
-    const text = [JSON.stringify(good), '', '{not json', JSON.stringify({ ...good, id: 'n-2', condition: 'mint' })].join('\n');
+    const text = [
+      JSON.stringify(good),
+      '',
+      '{not json',
+      JSON.stringify({ ...good, id: 'n-2', condition: 'mint' }),
+    ].join('\n');
     const rows = await collect(readNdjsonListings(Readable.from([text])));
     expect(ok(rows).map((l) => l.id)).toEqual(['n-1']);
     expect(bad(rows).map((r) => [r.line, r.reason.slice(0, 12)])).toEqual([

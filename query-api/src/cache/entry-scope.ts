@@ -44,7 +44,20 @@ export interface ChangedListing {
 }
 
 /** The fields a changed listing is read with (a realtime get right after its bulk). */
-export const CHANGED_LISTING_FIELDS = ['id', 'title', 'brand', 'category_path', 'category_leaf', 'description', 'status', 'condition', 'shipping_payer', 'price', 'created_at', 'popularity'];
+export const CHANGED_LISTING_FIELDS = [
+  'id',
+  'title',
+  'brand',
+  'category_path',
+  'category_leaf',
+  'description',
+  'status',
+  'condition',
+  'shipping_payer',
+  'price',
+  'created_at',
+  'popularity',
+];
 
 export function toChangedListing(doc: ListingDocument): ChangedListing {
   return {
@@ -83,7 +96,11 @@ export class MatchMemo {
     let hit = byTerm.get(term);
     if (hit === undefined) {
       hit = false;
-      for (const t of listing.terms) if (mayMatchTerm(term, t)) { hit = true; break; }
+      for (const t of listing.terms)
+        if (mayMatchTerm(term, t)) {
+          hit = true;
+          break;
+        }
       byTerm.set(term, hit);
     }
     return hit;
@@ -95,7 +112,8 @@ const lower = (s: string) => s.toLowerCase();
 /** Whether `listing` may now belong on a result with this scope (filters, then order bounds, then text). */
 export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: MatchMemo): boolean {
   if (listing.status !== scope.status) return false;
-  if (scope.categoryPath && !scope.categoryPath.every((name, level) => listing.categoryPath[level] === name)) return false;
+  if (scope.categoryPath && !scope.categoryPath.every((name, level) => listing.categoryPath[level] === name))
+    return false;
   if (scope.categoryName && !listing.categoryPath.includes(scope.categoryName)) return false;
   if (scope.categoryLeaf && listing.categoryLeaf !== scope.categoryLeaf) return false;
   if (scope.brands && !(listing.brand && scope.brands.map(lower).includes(lower(listing.brand)))) return false;
@@ -108,7 +126,8 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
   return memo.queryOf(scope.q).some(({ groups, required }) => {
     let matched = 0;
-    for (const group of groups) if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
+    for (const group of groups)
+      if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
     return false;
   });
 }
@@ -120,7 +139,8 @@ export function mayEnter(scopes: EntryScope[], listings: ChangedListing[] | 'all
 
 /** Ties count as inside: the id tie-break could put the listing on either side. */
 function withinPage(order: NonNullable<EntryScope['order']>, listing: ChangedListing): boolean {
-  const key = order.field === 'created_at' ? listing.createdAt : order.field === 'price' ? listing.price : listing.popularity;
+  const key =
+    order.field === 'created_at' ? listing.createdAt : order.field === 'price' ? listing.price : listing.popularity;
   const before = (a: number, b: number) => (order.desc ? a >= b : a <= b);
   if (order.after !== undefined && !before(order.after, key)) return false;
   return order.through === undefined || before(key, order.through);

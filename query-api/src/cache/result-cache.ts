@@ -67,14 +67,21 @@ return #KEYS - 1`;
  * An entry in process memory. `readAt`: its last hit (see REFRESH_IF_READ_WITHIN_MS); `staleSince`: a
  * searchable change may belong on it, so it is being recomputed (see STALE_WHILE_REFRESHING_MS).
  */
-type MemoryEntry = CachedValue<unknown> & { refreshAt: number; recompute: Recompute; readAt?: number; staleSince?: number };
+type MemoryEntry = CachedValue<unknown> & {
+  refreshAt: number;
+  recompute: Recompute;
+  readAt?: number;
+  staleSince?: number;
+};
 /** How an entry is computed again (the caller's closure, kept while the entry lives in memory). */
 interface Recompute {
   compute: () => Promise<CachedValue<unknown>>;
   ttlMs: number;
 }
 
-type StoringRedis = Redis & { storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number> };
+type StoringRedis = Redis & {
+  storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+};
 
 /**
  * Which layer answered a read: the process's memory, Redis, a computation already in flight (single
@@ -183,7 +190,11 @@ export class ResultCache {
    * in the last part of its life (REFRESH_AHEAD_SHARE) is served and recomputed in the background once,
    * so a hot key never expires under its traffic (which would make every request for it wait on a miss).
    */
-  async getOrCompute<T>(requestKey: string, compute: () => Promise<CachedValue<T>>, opts: { ttlSeconds?: number } = {}): Promise<{ value: T; hit: boolean; layer: CacheLayer }> {
+  async getOrCompute<T>(
+    requestKey: string,
+    compute: () => Promise<CachedValue<T>>,
+    opts: { ttlSeconds?: number } = {},
+  ): Promise<{ value: T; hit: boolean; layer: CacheLayer }> {
     // Scoped to the index generation: a computation that started before a swap stores
     // under the old generation, where nothing reads any more.
     const key = `${this.generation}:${requestKey}`;
@@ -208,7 +219,11 @@ export class ResultCache {
       const shared = await pending;
       // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
       if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true, layer: 'shared' };
-      return { value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T, hit: false, layer: 'miss' };
+      return {
+        value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T,
+        hit: false,
+        layer: 'miss',
+      };
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
@@ -243,7 +258,12 @@ export class ResultCache {
    * shortly before that the index may not show the change yet (see showsRecentChange). It is still
    * returned to its callers.
    */
-  private async computeAndStore(key: string, compute: () => Promise<CachedValue<unknown>>, ttlMs: number, store: boolean): Promise<CachedValue<unknown>> {
+  private async computeAndStore(
+    key: string,
+    compute: () => Promise<CachedValue<unknown>>,
+    ttlMs: number,
+    store: boolean,
+  ): Promise<CachedValue<unknown>> {
     const computedAt = Date.now();
     const fresh = { ...(await compute()), computedAt };
     if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
@@ -387,7 +407,8 @@ export class ResultCache {
       if (this.refreshesRunning >= this.refreshConcurrency) break;
       this.refreshQueue.delete(key);
       const entry = this.memory.peek(key);
-      if (entry && !this.inFlight.has(key) && Date.now() >= entry.refreshAt) this.refreshInBackground(key, job.compute, job.ttlMs);
+      if (entry && !this.inFlight.has(key) && Date.now() >= entry.refreshAt)
+        this.refreshInBackground(key, job.compute, job.ttlMs);
     }
     this.opts.stats?.refreshQueue?.(this.refreshQueue.size);
   }
@@ -398,13 +419,26 @@ export class ResultCache {
    * through the change notifications. Re-reading hot entries from Redis every second instead meant
    * parsing large windows again and again, and the old-generation GC work that came with it.
    */
-  private remember(key: string, value: CachedValue<unknown>, jsonBytes: number, lifeLeftMs: number, recompute: Recompute) {
+  private remember(
+    key: string,
+    value: CachedValue<unknown>,
+    jsonBytes: number,
+    lifeLeftMs: number,
+    recompute: Recompute,
+  ) {
     const { ttlMs } = recompute;
     if (this.opts.memoryItems <= 0 || lifeLeftMs <= 0) return;
     if (this.opts.memoryBytes && jsonBytes > this.opts.memoryBytes) return;
     const share = REFRESH_AHEAD_SHARE.min + Math.random() * (REFRESH_AHEAD_SHARE.max - REFRESH_AHEAD_SHARE.min);
     const refreshAt = Date.now() + lifeLeftMs - ttlMs * share;
-    this.memory.set(key, { ...value, refreshAt, recompute }, { ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)), ...(this.opts.memoryBytes ? { size: Math.max(1, jsonBytes) } : {}) });
+    this.memory.set(
+      key,
+      { ...value, refreshAt, recompute },
+      {
+        ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)),
+        ...(this.opts.memoryBytes ? { size: Math.max(1, jsonBytes) } : {}),
+      },
+    );
     for (const id of value.ids) {
       let keys = this.memoryByListing.get(id);
       if (!keys) this.memoryByListing.set(id, (keys = new Set()));

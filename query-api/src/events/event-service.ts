@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import {
-  compileValidator, InteractionEvent, interactionEventIssues, redisKeys, ValidationError,
-  type FieldIssue, type ListingDocument,
+  compileValidator,
+  InteractionEvent,
+  interactionEventIssues,
+  redisKeys,
+  ValidationError,
+  type FieldIssue,
+  type ListingDocument,
 } from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
 import { recordEvents, type ListingFacts } from '../profiles/profile-store.js';
@@ -25,7 +30,10 @@ export function parseEvents(raw: unknown[], now: number): InteractionEvent[] {
     }
   });
   if (issues.length > 0) {
-    const summary = issues.slice(0, 5).map((i) => `${i.path} ${i.message}`).join('; ');
+    const summary = issues
+      .slice(0, 5)
+      .map((i) => `${i.path} ${i.message}`)
+      .join('; ');
     throw new ValidationError(`invalid events: ${summary}`, issues);
   }
   return raw as InteractionEvent[];

@@ -2,7 +2,13 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, RateLimitedError, redisKeys, UnauthorizedError, type ApiScope } from '../../../core/src/index.js';
+import {
+  ForbiddenError,
+  RateLimitedError,
+  redisKeys,
+  UnauthorizedError,
+  type ApiScope,
+} from '../../../core/src/index.js';
 
 /** Who is calling: the holder of a service key and what it may do. Anonymous callers have none. */
 export interface Caller {
@@ -29,8 +35,13 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * For rules that depend on the parsed request (a feed *for a user*, a search *of suspended listings*).
  */
 export function assertScope(req: FastifyRequest, scope: ApiScope, what: string): void {
-  if (!req.caller) throw new UnauthorizedError(`${what} needs a service key with the ${scope} scope`, scope === 'operator' ? { challenge: OPERATOR_CHALLENGE } : {});
-  if (!req.caller.scopes.has(scope)) throw new ForbiddenError(`${what} needs the ${scope} scope; key "${req.caller.name}" does not have it`);
+  if (!req.caller)
+    throw new UnauthorizedError(
+      `${what} needs a service key with the ${scope} scope`,
+      scope === 'operator' ? { challenge: OPERATOR_CHALLENGE } : {},
+    );
+  if (!req.caller.scopes.has(scope))
+    throw new ForbiddenError(`${what} needs the ${scope} scope; key "${req.caller.name}" does not have it`);
 }
 
 /** The key a request presents: `x-api-key`, or the password of HTTP Basic (what a browser sends after the challenge). */
@@ -58,7 +69,10 @@ function presentedKey(req: FastifyRequest): string | undefined {
  */
 export default fp(
   async (app: FastifyInstance) => {
-    const keys = app.config.apiKeys.map((k) => ({ digest: digest(k.secret), caller: { name: k.name, scopes: new Set(k.scopes) } satisfies Caller }));
+    const keys = app.config.apiKeys.map((k) => ({
+      digest: digest(k.secret),
+      caller: { name: k.name, scopes: new Set(k.scopes) } satisfies Caller,
+    }));
 
     app.decorateRequest('caller', undefined);
     app.addHook('onRequest', async (req) => {
@@ -72,7 +86,12 @@ export default fp(
       req.caller = found;
     });
 
-    app.decorate('requireScope', (scope: ApiScope): onRequestAsyncHookHandler => async (req) => assertScope(req, scope, `${req.method} ${req.routeOptions.url ?? req.url}`));
+    app.decorate(
+      'requireScope',
+      (scope: ApiScope): onRequestAsyncHookHandler =>
+        async (req) =>
+          assertScope(req, scope, `${req.method} ${req.routeOptions.url ?? req.url}`),
+    );
 
     const { anonymousPerMinute, keyPerMinute } = app.config.rateLimit;
     const rateLimitKeys = redisKeys(app.config.redis.namespace).rateLimit;

@@ -103,7 +103,11 @@ export default fp(
       if (ids.length > MAX_LISTINGS_READ) return { listings: 'all' as const, versions: undefined };
       try {
         const res = await app.es.mget<ListingDocument>({ index: alias, ids, _source: CHANGED_LISTING_FIELDS });
-        const versions = new Map(res.docs.flatMap((d) => ('found' in d && d.found && d._version !== undefined ? [[d._id, d._version] as const] : [])));
+        const versions = new Map(
+          res.docs.flatMap((d) =>
+            'found' in d && d.found && d._version !== undefined ? [[d._id, d._version] as const] : [],
+          ),
+        );
         return { listings: foundSources(res).flatMap((doc) => (doc ? [toChangedListing(doc)] : [])), versions };
       } catch {
         return { listings: 'all' as const, versions: undefined };
@@ -120,7 +124,14 @@ export default fp(
       const deadline = Date.now() + (versions ? SEARCHABLE_WAIT_MS : settleMs);
       while (versions && versions.size > 0 && Date.now() < deadline) {
         const res = await app.es
-          .search({ index: alias, query: { ids: { values: [...versions.keys()] } }, version: true, _source: false, size: versions.size, track_total_hits: false })
+          .search({
+            index: alias,
+            query: { ids: { values: [...versions.keys()] } },
+            version: true,
+            _source: false,
+            size: versions.size,
+            track_total_hits: false,
+          })
           .catch(() => undefined);
         const seen = new Map((res?.hits.hits ?? []).map((h) => [h._id!, h._version ?? 0]));
         if ([...versions].every(([id, v]) => (seen.get(id) ?? -1) >= v)) return;

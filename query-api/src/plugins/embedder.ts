@@ -16,7 +16,8 @@ export default fp(
       try {
         embedder = await TextEmbedder.load({ dir: isAbsolute(dir) ? dir : resolve(process.cwd(), dir), threads: 1 });
         const [probe] = await embedder.embed(['probe']);
-        if (probe?.length !== EMBEDDING_DIMS) throw new Error(`embedding model gives ${probe?.length} dimensions, the index holds ${EMBEDDING_DIMS}`);
+        if (probe?.length !== EMBEDDING_DIMS)
+          throw new Error(`embedding model gives ${probe?.length} dimensions, the index holds ${EMBEDDING_DIMS}`);
         app.log.info({ model: embedder.name }, 'embedding model loaded');
       } catch (err) {
         await embedder?.close();

@@ -1,7 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, RateLimitedError, UnauthorizedError, UnavailableError, ValidationError } from '../../../core/src/index.js';
+import {
+  AppError,
+  RateLimitedError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+} from '../../../core/src/index.js';
 import { asRedisError } from './redis.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -38,12 +44,16 @@ export default fp(
       const problem = toProblem(err, req);
       if (problem.status >= 500) req.log.error({ err }, 'request failed');
       else req.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
-      if (err instanceof UnavailableError || err instanceof RateLimitedError) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err instanceof UnavailableError || err instanceof RateLimitedError)
+        reply.header('retry-after', String(err.retryAfterSeconds));
       if (err instanceof UnauthorizedError && err.challenge) reply.header('www-authenticate', err.challenge);
       return sendProblem(reply, problem);
     });
     app.setNotFoundHandler((req, reply) =>
-      sendProblem(reply, base(req, 404, 'not_found', 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+      sendProblem(
+        reply,
+        base(req, 404, 'not_found', 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`),
+      ),
     );
   },
   { name: 'error-handler' },
@@ -62,7 +72,15 @@ function sendProblem(reply: FastifyReply, problem: Problem) {
 }
 
 function base(req: FastifyRequest, status: number, code: string, title: string, detail: string): Problem {
-  return { type: `https://errors.marketplace.dev/${code}`, title, status, detail, instance: req.url.split('?')[0] ?? req.url, code, request_id: String(req.id) };
+  return {
+    type: `https://errors.marketplace.dev/${code}`,
+    title,
+    status,
+    detail,
+    instance: req.url.split('?')[0] ?? req.url,
+    code,
+    request_id: String(req.id),
+  };
 }
 
 function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): Problem {
@@ -75,10 +93,22 @@ function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): P
       const name = missing ?? extra ?? (v.instancePath.replace(/^\//, '').replaceAll('/', '.') || where);
       return { name, reason: extra ? 'is not a known parameter' : (v.message ?? 'is invalid') };
     });
-    return { ...base(req, 400, 'invalid_input', 'Bad Request', `invalid ${where}: ${invalid.map((i) => `${i.name} ${i.reason}`).join('; ')}`), invalid_params: invalid };
+    return {
+      ...base(
+        req,
+        400,
+        'invalid_input',
+        'Bad Request',
+        `invalid ${where}: ${invalid.map((i) => `${i.name} ${i.reason}`).join('; ')}`,
+      ),
+      invalid_params: invalid,
+    };
   }
   if (err instanceof ValidationError) {
-    return { ...base(req, 400, 'invalid_input', 'Bad Request', err.message), invalid_params: err.issues.map((i) => ({ name: i.path, reason: i.message })) };
+    return {
+      ...base(req, 400, 'invalid_input', 'Bad Request', err.message),
+      invalid_params: err.issues.map((i) => ({ name: i.path, reason: i.message })),
+    };
   }
   if (err instanceof AppError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
@@ -96,7 +126,13 @@ function toProblem(err: FastifyError | AppError | Error, req: FastifyRequest): P
   // error never has `expose`.
   const he = err as { expose?: unknown; status?: unknown };
   if (he.expose === true && typeof he.status === 'number' && he.status >= 400 && he.status < 500) {
-    return base(req, he.status, 'bad_path', STATUS_CODES[he.status] ?? 'Bad Request', `the requested path is not allowed (${err.message})`);
+    return base(
+      req,
+      he.status,
+      'bad_path',
+      STATUS_CODES[he.status] ?? 'Bad Request',
+      `the requested path is not allowed (${err.message})`,
+    );
   }
   return base(req, 500, 'internal', 'Internal Server Error', 'internal error');
 }

@@ -15,17 +15,25 @@ interface NumericSchema {
 export default fp(
   async (app) => {
     app.addHook('preValidation', async (req) => {
-      const props = (req.routeOptions.schema?.querystring as { properties?: Record<string, NumericSchema> } | undefined)?.properties;
+      const props = (req.routeOptions.schema?.querystring as { properties?: Record<string, NumericSchema> } | undefined)
+        ?.properties;
       if (!props) return;
       const query = req.query as Record<string, unknown>;
       const issues = Object.entries(props)
-        .filter(([name, schema]) => (schema.type === 'integer' || schema.type === 'number') && typeof query[name] === 'string')
+        .filter(
+          ([name, schema]) =>
+            (schema.type === 'integer' || schema.type === 'number') && typeof query[name] === 'string',
+        )
         .filter(([name]) => {
           const n = Number(query[name]);
           return !Number.isNaN(n) && !Number.isFinite(n);
         })
         .map(([name]) => ({ path: name, message: 'must be a finite number' }));
-      if (issues.length > 0) throw new ValidationError(`invalid querystring: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+      if (issues.length > 0)
+        throw new ValidationError(
+          `invalid querystring: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+          issues,
+        );
     });
   },
   { name: 'finite-numbers' },

@@ -35,7 +35,9 @@ export default fp(
         const timer = setTimeout(() => {
           if (reply.sent) return;
           app.metrics.shedRequests.inc({ reason: 'request_budget' });
-          void reply.send(new UnavailableError('api', `no answer within the ${budgetMs} ms budget`, { retryAfterSeconds: 1 }));
+          void reply.send(
+            new UnavailableError('api', `no answer within the ${budgetMs} ms budget`, { retryAfterSeconds: 1 }),
+          );
         }, budgetMs);
         reply.raw.once('close', () => clearTimeout(timer));
       });
@@ -52,7 +54,9 @@ export default fp(
     app.addHook('onRequest', async (req) => {
       if (lagMs <= maxDelayMs || req.url.startsWith('/health/')) return;
       app.metrics.shedRequests.inc({ reason: 'event_loop_delay' });
-      throw new UnavailableError('api', `overloaded (event loop lag ${Math.round(lagMs)} ms)`, { retryAfterSeconds: 1 });
+      throw new UnavailableError('api', `overloaded (event loop lag ${Math.round(lagMs)} ms)`, {
+        retryAfterSeconds: 1,
+      });
     });
     // Booting blocks the loop (model load, plugin setup): that is not load, so the first sample starts at ready.
     app.addHook('onReady', async () => {

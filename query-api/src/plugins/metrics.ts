@@ -14,15 +14,32 @@ export function createApiMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    cacheRequests: new Counter({ name: 'api_cache_requests_total', help: 'Result cache lookups by layer and result', labelNames: ['layer', 'result'], registers: [registry] }),
-    cacheRefreshes: new Counter({ name: 'api_cache_refreshes_total', help: 'Background recomputations of hot entries near their expiry', registers: [registry] }),
-    cacheScopeDrops: new Counter({ name: 'api_cache_scope_drops_total', help: 'Cached entries dropped because a new or changed listing may now belong on them', registers: [registry] }),
+    cacheRequests: new Counter({
+      name: 'api_cache_requests_total',
+      help: 'Result cache lookups by layer and result',
+      labelNames: ['layer', 'result'],
+      registers: [registry],
+    }),
+    cacheRefreshes: new Counter({
+      name: 'api_cache_refreshes_total',
+      help: 'Background recomputations of hot entries near their expiry',
+      registers: [registry],
+    }),
+    cacheScopeDrops: new Counter({
+      name: 'api_cache_scope_drops_total',
+      help: 'Cached entries dropped because a new or changed listing may now belong on them',
+      registers: [registry],
+    }),
     cacheScopeRefreshes: new Counter({
       name: 'api_cache_scope_refreshes_total',
       help: 'Hot cached entries recomputed in the background (served as they were meanwhile) because a new or changed listing may now belong on them',
       registers: [registry],
     }),
-    cacheRefreshQueue: new Gauge({ name: 'api_cache_refresh_queue', help: 'Background recomputations waiting for a slot (CACHE_REFRESH_CONCURRENCY)', registers: [registry] }),
+    cacheRefreshQueue: new Gauge({
+      name: 'api_cache_refresh_queue',
+      help: 'Background recomputations waiting for a slot (CACHE_REFRESH_CONCURRENCY)',
+      registers: [registry],
+    }),
     rankerDuration: new Histogram({
       name: 'api_ranker_duration_seconds',
       help: 'Re-ranking latency by ranker and model version',
@@ -30,11 +47,37 @@ export function createApiMetrics() {
       buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [registry],
     }),
-    embeddingDuration: new Histogram({ name: 'api_query_embedding_seconds', help: 'Query text embedding (semantic retriever) latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05], registers: [registry] }),
-    semanticFallbacks: new Counter({ name: 'api_semantic_fallbacks_total', help: 'Relevance searches served with BM25 retrieval only although hybrid was asked for, by reason', labelNames: ['reason'], registers: [registry] }),
-    rankerFallbacks: new Counter({ name: 'api_ranker_fallbacks_total', help: 'Requests served in BM25 order although a model was configured, by reason', labelNames: ['reason'], registers: [registry] }),
-    shedRequests: new Counter({ name: 'api_shed_requests_total', help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason', labelNames: ['reason'], registers: [registry] }),
-    esDuration: new Histogram({ name: 'api_es_duration_seconds', help: 'Elasticsearch request latency by operation', labelNames: ['op'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+    embeddingDuration: new Histogram({
+      name: 'api_query_embedding_seconds',
+      help: 'Query text embedding (semantic retriever) latency',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+      registers: [registry],
+    }),
+    semanticFallbacks: new Counter({
+      name: 'api_semantic_fallbacks_total',
+      help: 'Relevance searches served with BM25 retrieval only although hybrid was asked for, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    rankerFallbacks: new Counter({
+      name: 'api_ranker_fallbacks_total',
+      help: 'Requests served in BM25 order although a model was configured, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    shedRequests: new Counter({
+      name: 'api_shed_requests_total',
+      help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    esDuration: new Histogram({
+      name: 'api_es_duration_seconds',
+      help: 'Elasticsearch request latency by operation',
+      labelNames: ['op'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
   };
 }
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
@@ -45,7 +88,10 @@ export default fp(
     app.decorate('metrics', metrics);
     app.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url ?? 'unknown';
-      metrics.requestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      metrics.requestDuration.observe(
+        { method: req.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     });
   },
   { name: 'metrics' },

@@ -15,7 +15,10 @@ export default fp(
       budgetMs: m.budgetMs,
       logger: app.log.child({ component: 'ranking' }),
       onRanked: (e) => {
-        app.metrics.rankerDuration.observe({ ranker: e.fallbackReason ? 'bm25' : 'onnx', version: e.version ?? 'none' }, e.ms / 1000);
+        app.metrics.rankerDuration.observe(
+          { ranker: e.fallbackReason ? 'bm25' : 'onnx', version: e.version ?? 'none' },
+          e.ms / 1000,
+        );
         if (e.fallbackReason) app.metrics.rankerFallbacks.inc({ reason: e.fallbackReason });
       },
     });

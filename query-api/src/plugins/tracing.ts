@@ -11,7 +11,13 @@ export default fp(
     const tracer = trace.getTracer('query-api');
     const spans = new WeakMap<object, Span>();
     app.addHook('onRequest', async (req) => {
-      spans.set(req, tracer.startSpan(`${req.method} ${req.routeOptions.url ?? 'unknown'}`, { kind: SpanKind.SERVER, attributes: { 'http.request_id': String(req.id) } }));
+      spans.set(
+        req,
+        tracer.startSpan(`${req.method} ${req.routeOptions.url ?? 'unknown'}`, {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request_id': String(req.id) },
+        }),
+      );
     });
     app.addHook('onResponse', async (req, reply) => {
       const span = spans.get(req);

@@ -1,9 +1,21 @@
 import type { Redis } from 'ioredis';
-import { PROFILE_BOUNDS, PROFILE_TTL_S, redisKeys, type InteractionEvent, type UserProfile } from '../../../core/src/index.js';
+import {
+  PROFILE_BOUNDS,
+  PROFILE_TTL_S,
+  redisKeys,
+  type InteractionEvent,
+  type UserProfile,
+} from '../../../core/src/index.js';
 import { execPipeline } from '../plugins/redis.js';
 
 /** How much each kind of engagement says about taste. */
-export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = { view: 1, click: 2, like: 3, purchase: 5, search: 0 };
+export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = {
+  view: 1,
+  click: 2,
+  like: 3,
+  purchase: 5,
+  search: 0,
+};
 export const HALF_LIFE_DAYS = 7;
 const EPOCH = Date.parse('2026-01-01T00:00:00Z');
 const DAY_MS = 86_400_000;
@@ -30,7 +42,12 @@ export interface ListingFacts {
 }
 
 /** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
-export async function recordEvents(redis: Redis, namespace: string, events: InteractionEvent[], facts: Map<string, ListingFacts>): Promise<void> {
+export async function recordEvents(
+  redis: Redis,
+  namespace: string,
+  events: InteractionEvent[],
+  facts: Map<string, ListingFacts>,
+): Promise<void> {
   const tx = redis.pipeline();
   const touched = new Set<string>();
   for (const e of events) {
@@ -42,13 +59,20 @@ export async function recordEvents(redis: Redis, namespace: string, events: Inte
       continue;
     }
     if (!e.listing_id) continue;
-    tx.lrem(k.recent, 0, e.listing_id).lpush(k.recent, e.listing_id).ltrim(k.recent, 0, RECENT - 1);
-    if (e.type === 'purchase') tx.zadd(k.purchased, ts, e.listing_id).zremrangebyrank(k.purchased, 0, -(PROFILE_BOUNDS.purchases + 1));
-    if (e.type === 'like' || e.type === 'purchase') tx.lrem(k.liked, 0, e.listing_id).lpush(k.liked, e.listing_id).ltrim(k.liked, 0, LIKED - 1);
+    tx.lrem(k.recent, 0, e.listing_id)
+      .lpush(k.recent, e.listing_id)
+      .ltrim(k.recent, 0, RECENT - 1);
+    if (e.type === 'purchase')
+      tx.zadd(k.purchased, ts, e.listing_id).zremrangebyrank(k.purchased, 0, -(PROFILE_BOUNDS.purchases + 1));
+    if (e.type === 'like' || e.type === 'purchase')
+      tx.lrem(k.liked, 0, e.listing_id)
+        .lpush(k.liked, e.listing_id)
+        .ltrim(k.liked, 0, LIKED - 1);
     const f = facts.get(e.listing_id);
     if (!f) continue;
     const w = EVENT_WEIGHTS[e.type] * decayFactor(ts);
-    for (let i = 1; i <= f.category_path.length; i++) tx.hincrbyfloat(k.affinity, `c:${f.category_path.slice(0, i).join(' > ')}`, w);
+    for (let i = 1; i <= f.category_path.length; i++)
+      tx.hincrbyfloat(k.affinity, `c:${f.category_path.slice(0, i).join(' > ')}`, w);
     if (f.brand) tx.hincrbyfloat(k.affinity, `b:${f.brand}`, w);
     // Size says who an item fits: in second-hand fashion the strongest single signal of a next favorite.
     if (f.size) tx.hincrbyfloat(k.affinity, `z:${f.size}`, w);
@@ -65,7 +89,11 @@ export async function recordEvents(redis: Redis, namespace: string, events: Inte
   for (const user of users) tx.hlen(keys(namespace, user).affinity);
   const replies = await execPipeline(tx);
   const lengths = replies.slice(-users.length).map((v) => Number(v));
-  await Promise.all(users.map((user, i) => (lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(namespace, user).affinity) : undefined)));
+  await Promise.all(
+    users.map((user, i) =>
+      lengths[i]! > PROFILE_BOUNDS.affinityFields ? trimAffinities(redis, keys(namespace, user).affinity) : undefined,
+    ),
+  );
 }
 
 /**
@@ -93,17 +121,38 @@ export function sizesByDepartment(fields: Array<[string, number]>): Record<strin
     (out[department] ??= {})[field.slice(at + 1)] = w;
     totals[department] = (totals[department] ?? 0) + w;
   }
-  for (const [department, sizes] of Object.entries(out)) for (const s of Object.keys(sizes)) sizes[s]! /= totals[department] || 1;
+  for (const [department, sizes] of Object.entries(out))
+    for (const s of Object.keys(sizes)) sizes[s]! /= totals[department] || 1;
   return out;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
 
 /** Reads a profile: affinities decayed to now and normalized per kind (category level, brand, size). */
-export async function loadUserProfile(redis: Redis, namespace: string, userId: string, now = Date.now()): Promise<UserProfile | undefined> {
+export async function loadUserProfile(
+  redis: Redis,
+  namespace: string,
+  userId: string,
+  now = Date.now(),
+): Promise<UserProfile | undefined> {
   const k = keys(namespace, userId);
-  const read = redis.pipeline().hgetall(k.affinity).lrange(k.recent, 0, -1).zrange(k.purchased, 0, -1).lrange(k.queries, 0, -1).lrange(k.prices, 0, -1).lrange(k.liked, 0, -1);
-  const [aff, recent, purchased, queries, prices, liked] = (await execPipeline(read)) as [Record<string, string>, string[], string[], string[], string[], string[]];
+  const read = redis
+    .pipeline()
+    .hgetall(k.affinity)
+    .lrange(k.recent, 0, -1)
+    .zrange(k.purchased, 0, -1)
+    .lrange(k.queries, 0, -1)
+    .lrange(k.prices, 0, -1)
+    .lrange(k.liked, 0, -1);
+  const [aff, recent, purchased, queries, prices, liked] = (await execPipeline(read)) as [
+    Record<string, string>,
+    string[],
+    string[],
+    string[],
+    string[],
+    string[],
+  ];
   if (Object.keys(aff).length === 0 && recent.length === 0 && queries.length === 0) return undefined;
   const scale = decayFactor(now);
   const category: Record<string, number> = {};
@@ -133,12 +182,17 @@ export async function loadUserProfile(redis: Redis, namespace: string, userId: s
   for (const path of Object.keys(category)) category[path]! /= levelTotals.get(path.split(' > ').length) || 1;
   for (const b of Object.keys(brand)) brand[b]! /= brandTotal || 1;
   for (const z of Object.keys(size)) size[z]! /= sizeTotal || 1;
-  const sortedPrices = prices.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+  const sortedPrices = prices
+    .map(Number)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   return {
     user_id: userId,
     category_affinity: category,
     brand_affinity: brand,
-    ...(sortedPrices.length >= 2 ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } } : {}),
+    ...(sortedPrices.length >= 2
+      ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } }
+      : {}),
     size_affinity: size,
     size_by_department: sizesByDepartment(sizeInDepartment),
     recent_listing_ids: recent,

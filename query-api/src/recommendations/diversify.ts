@@ -14,7 +14,10 @@ export function diversify<T>(
     const recent = out.slice(-(opts.window - 1)).map(keyOf);
     const fits = (item: T) => {
       const k = keyOf(item);
-      return recent.filter((r) => r.category === k.category).length < opts.maxPerCategory && recent.filter((r) => r.seller === k.seller).length < opts.maxPerSeller;
+      return (
+        recent.filter((r) => r.category === k.category).length < opts.maxPerCategory &&
+        recent.filter((r) => r.seller === k.seller).length < opts.maxPerSeller
+      );
     };
     const at = remaining.findIndex(fits);
     out.push(remaining.splice(at === -1 ? 0 : at, 1)[0]!);

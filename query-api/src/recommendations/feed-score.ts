@@ -3,7 +3,11 @@ import type { FeedWeights } from './weights.js';
 
 /** The n heaviest keys of a weight map (optionally only those passing pred). */
 export const topKeys = (weights: Record<string, number>, n: number, pred: (k: string) => boolean = () => true) =>
-  Object.entries(weights).filter(([k]) => pred(k)).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k]) => k);
+  Object.entries(weights)
+    .filter(([k]) => pred(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k]) => k);
 
 /**
  * How well a listing fits the person: size, brand, department and category shares of their engagement, and
@@ -26,15 +30,26 @@ export function fitScore(user: UserProfile, doc: ListingDocument, w: FeedWeights
  * scaled to the best candidate's) + popularity (scaled to the most popular candidate) + freshness
  * (linear over 60 days) + price fit. Without a profile only popularity and freshness count.
  */
-export function scoreFeed(entries: Array<{ doc: ListingDocument; score: number }>, user: UserProfile | undefined, together: Map<string, number>, now: Date, w: FeedWeights): void {
+export function scoreFeed(
+  entries: Array<{ doc: ListingDocument; score: number }>,
+  user: UserProfile | undefined,
+  together: Map<string, number>,
+  now: Date,
+  w: FeedWeights,
+): void {
   const maxPopularity = Math.max(...entries.map((e) => e.doc.popularity ?? 0), 1e-9);
   const maxTogether = Math.max(...entries.map((e) => together.get(e.doc.id) ?? 0), 1e-9);
   for (const e of entries) {
     const ageDays = (now.getTime() - Date.parse(e.doc.created_at)) / 86_400_000;
     const band = user?.price_band;
     const personal = user
-      ? fitScore(user, e.doc, w) + (w.liked_together * (together.get(e.doc.id) ?? 0)) / maxTogether + (band && e.doc.price >= band.low && e.doc.price <= band.high ? w.price_fit : 0)
+      ? fitScore(user, e.doc, w) +
+        (w.liked_together * (together.get(e.doc.id) ?? 0)) / maxTogether +
+        (band && e.doc.price >= band.low && e.doc.price <= band.high ? w.price_fit : 0)
       : 0;
-    e.score = personal + (w.popularity * (e.doc.popularity ?? 0)) / maxPopularity + w.freshness * Math.max(0, 1 - (Number.isFinite(ageDays) ? ageDays : 60) / 60);
+    e.score =
+      personal +
+      (w.popularity * (e.doc.popularity ?? 0)) / maxPopularity +
+      w.freshness * Math.max(0, 1 - (Number.isFinite(ageDays) ? ageDays : 60) / 60);
   }
 }

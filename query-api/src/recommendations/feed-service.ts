@@ -70,17 +70,23 @@ export class FeedService {
     const { redis, config } = this.app;
     // A new event (which bumps the profile version) or a change to a listing among the cached items
     // gives a fresh build.
-    const version = userId ? ((await redis.get(redisKeys(config.redis.namespace).profile(userId).version)) ?? '0') : '-';
-    const { value } = await this.app.cache.getOrCompute(`feed:${userId ?? ''}:${version}`, async () => {
-      const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
-      const feed = await buildFeed(this.app, profile, FEED_LENGTH);
-      const feedId = randomUUID();
-      const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
-      const personalized = profile !== undefined;
-      await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_ORDER_TTL_S);
-      const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
-      return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
-    }, { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined });
+    const version = userId
+      ? ((await redis.get(redisKeys(config.redis.namespace).profile(userId).version)) ?? '0')
+      : '-';
+    const { value } = await this.app.cache.getOrCompute(
+      `feed:${userId ?? ''}:${version}`,
+      async () => {
+        const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
+        const feed = await buildFeed(this.app, profile, FEED_LENGTH);
+        const feedId = randomUUID();
+        const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
+        const personalized = profile !== undefined;
+        await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_ORDER_TTL_S);
+        const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
+        return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
+      },
+      { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined },
+    );
     // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
     const { feedId, personalized, items, length } = value;
     const next_cursor = size < length ? this.cursorAt(feedId, size) : null;

@@ -52,18 +52,31 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
       const res = await esCall('msearch', () =>
         app.es.msearch<ListingDocument>({
           searches: [
-            { index }, { query: TRENDING, size: 100, _source: RECS_FIELDS, track_total_hits: false },
-            { index }, { query: { bool: { filter: [ON_SALE] } }, sort: [{ created_at: 'desc' }], size: FRESH_SIZE, _source: RECS_FIELDS, track_total_hits: false },
+            { index },
+            { query: TRENDING, size: 100, _source: RECS_FIELDS, track_total_hits: false },
+            { index },
+            {
+              query: { bool: { filter: [ON_SALE] } },
+              sort: [{ created_at: 'desc' }],
+              size: FRESH_SIZE,
+              _source: RECS_FIELDS,
+              track_total_hits: false,
+            },
           ],
         }),
       );
       const out: Candidate[] = [];
       res.responses.forEach((r, i) => {
-        if ('hits' in r) for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
+        if ('hits' in r)
+          for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
       });
       const fresh = out.filter((o) => o.source === 'fresh');
       const through = fresh.length === FRESH_SIZE ? Date.parse(fresh.at(-1)!.doc.created_at) : undefined;
-      return { value: out, ids: out.map((o) => o.doc.id), scope: [{ status: 'on_sale', order: { field: 'created_at' as const, desc: true, through } }] };
+      return {
+        value: out,
+        ids: out.map((o) => o.doc.id),
+        scope: [{ status: 'on_sale', order: { field: 'created_at' as const, desc: true, through } }],
+      };
     },
     { ttlSeconds: 60 },
   );
@@ -81,7 +94,11 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
  * co-engagement, popularity and freshness (feed-score.ts) and diversified by category and seller.
  * Unknown users get the cold-start mix: trending and fresh listings, diversified across categories.
  */
-export async function buildFeed(app: FastifyInstance, user: UserProfile | undefined, limit: number): Promise<FeedEntry[]> {
+export async function buildFeed(
+  app: FastifyInstance,
+  user: UserProfile | undefined,
+  limit: number,
+): Promise<FeedEntry[]> {
   const index = app.config.elasticsearch.alias;
   const weights = recsWeights(app).feed;
   const excluded = new Set([...(user?.purchased_listing_ids ?? []), ...(user?.liked_listing_ids ?? [])]);
@@ -90,9 +107,13 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
   const personal: Array<[string, Query]> = [];
   const together = new Map<string, { score: number; seed: string; best: number }>();
   if (user) {
-    const tagged = (source: string, docs: Promise<ListingDocument[]>) => docs.then((ds) => ds.map((doc) => ({ doc, source })));
+    const tagged = (source: string, docs: Promise<ListingDocument[]>) =>
+      docs.then((ds) => ds.map((doc) => ({ doc, source })));
     const seeds = (user.liked_listing_ids ?? []).slice(0, SEEDS);
-    const [neighbours, catalog] = await Promise.all([readNeighbours(app.redis, app.config.redis.namespace, seeds, NEIGHBOURS_PER_SEED), catalogSize(app)]);
+    const [neighbours, catalog] = await Promise.all([
+      readNeighbours(app.redis, app.config.redis.namespace, seeds, NEIGHBOURS_PER_SEED),
+      catalogSize(app),
+    ]);
     for (const [seed, list] of neighbours) {
       for (const { id, score } of list) {
         const t = together.get(id) ?? { score: 0, seed, best: 0 };
@@ -102,25 +123,72 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
       }
     }
     const ids = [...together.keys()].filter((id) => !excluded.has(id));
-    if (ids.length > 0) personal.push(['together', { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length }]);
+    if (ids.length > 0)
+      personal.push([
+        'together',
+        { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length },
+      ]);
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
-      lists.push(tagged(`category:${path}`, popularIn(app, `category:${path}`, path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })), 40)));
+      lists.push(
+        tagged(
+          `category:${path}`,
+          popularIn(
+            app,
+            `category:${path}`,
+            path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })),
+            40,
+          ),
+        ),
+      );
     }
-    for (const brand of topKeys(user.brand_affinity, 3)) lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
-    for (const size of topKeys(user.size_affinity ?? {}, 2)) lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
-    for (const q of user.recent_queries.slice(0, 2)) personal.push([`search:${q}`, { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 }]);
+    for (const brand of topKeys(user.brand_affinity, 3))
+      lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
+    for (const size of topKeys(user.size_affinity ?? {}, 2))
+      lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
+    for (const q of user.recent_queries.slice(0, 2))
+      personal.push([
+        `search:${q}`,
+        { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 },
+      ]);
     const liked = user.recent_listing_ids.slice(0, 2);
     if (liked.length > 0) {
       // Text likeness without the catalog's common terms: the costly ones, and the least telling.
-      const like = { fields: ['title', 'category_text'], like: liked.map((_id) => ({ _index: index, _id })), min_term_freq: 1, min_doc_freq: 1, max_doc_freq: rareTermsCap(catalog) };
-      personal.push(['similar', { query: { bool: { must: [{ more_like_this: like }], filter: [ON_SALE], must_not: [...mustNot, { ids: { values: liked } }] } }, size: 20 }]);
+      const like = {
+        fields: ['title', 'category_text'],
+        like: liked.map((_id) => ({ _index: index, _id })),
+        min_term_freq: 1,
+        min_doc_freq: 1,
+        max_doc_freq: rareTermsCap(catalog),
+      };
+      personal.push([
+        'similar',
+        {
+          query: {
+            bool: {
+              must: [{ more_like_this: like }],
+              filter: [ON_SALE],
+              must_not: [...mustNot, { ids: { values: liked } }],
+            },
+          },
+          size: 20,
+        },
+      ]);
     }
   }
   if (personal.length > 0) {
     lists.unshift(
       esCall('msearch', () =>
-        app.es.msearch<ListingDocument>({ searches: personal.flatMap(([, body]) => [{ index }, { ...body, _source: RECS_FIELDS, track_total_hits: false }]) }),
-      ).then((res) => res.responses.flatMap((r, i) => ('hits' in r ? r.hits.hits.map((h) => ({ doc: h._source!, source: personal[i]![0] })) : []))),
+        app.es.msearch<ListingDocument>({
+          searches: personal.flatMap(([, body]) => [
+            { index },
+            { ...body, _source: RECS_FIELDS, track_total_hits: false },
+          ]),
+        }),
+      ).then((res) =>
+        res.responses.flatMap((r, i) =>
+          'hits' in r ? r.hits.hits.map((h) => ({ doc: h._source!, source: personal[i]![0] })) : [],
+        ),
+      ),
     );
   }
   // Personal sources first: a listing found by several keeps the most specific reason.
@@ -135,5 +203,8 @@ export async function buildFeed(app: FastifyInstance, user: UserProfile | undefi
   const entries = [...candidates.values()];
   scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date(), weights);
   entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
-  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(0, limit);
+  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(
+    0,
+    limit,
+  );
 }

@@ -10,7 +10,12 @@ export type Neighbours = Array<{ id: string; score: number }>;
  * neighbour job left them (indexer/src/neighbours). Each list is scaled by its own best score so
  * a listing engaged with a thousand times does not drown one engaged with ten when lists are summed.
  */
-export async function readNeighbours(redis: Redis, namespace: string, ids: string[], perListing = NEIGHBOURS_KEPT): Promise<Map<string, Neighbours>> {
+export async function readNeighbours(
+  redis: Redis,
+  namespace: string,
+  ids: string[],
+  perListing = NEIGHBOURS_KEPT,
+): Promise<Map<string, Neighbours>> {
   const out = new Map<string, Neighbours>();
   if (ids.length === 0) return out;
   const keys = redisKeys(namespace).neighbours;

@@ -15,14 +15,18 @@ export class SimilarService {
 
   /** Up to `size` listings similar to listing `id`; a 404 when it is unknown or deleted. */
   async similar(id: string, size: number): Promise<{ items: SimilarPageItem[] }> {
-    const { value } = await this.app.cache.getOrCompute(`similar:${id}:${size}`, async () => {
-      const similar = await similarListings(this.app, id, size);
-      const items = similar.items.map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
-      // The listing itself is among the ids: when it is sold or changed, its cached list goes too. A new
-      // listing of its leaf category may belong on it (of any category, when the leaf was too sparse).
-      const scope = [{ status: 'on_sale', ...(similar.sparse ? {} : { categoryLeaf: similar.leaf }) }];
-      return { value: { items }, ids: [id, ...items.map((i) => i.id)], scope };
-    }, { ttlSeconds: SIMILAR_TTL_S });
+    const { value } = await this.app.cache.getOrCompute(
+      `similar:${id}:${size}`,
+      async () => {
+        const similar = await similarListings(this.app, id, size);
+        const items = similar.items.map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
+        // The listing itself is among the ids: when it is sold or changed, its cached list goes too. A new
+        // listing of its leaf category may belong on it (of any category, when the leaf was too sparse).
+        const scope = [{ status: 'on_sale', ...(similar.sparse ? {} : { categoryLeaf: similar.leaf }) }];
+        return { value: { items }, ids: [id, ...items.map((i) => i.id)], scope };
+      },
+      { ttlSeconds: SIMILAR_TTL_S },
+    );
     return value;
   }
 }

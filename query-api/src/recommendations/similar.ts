@@ -31,7 +31,11 @@ const inPriceBand = (price: number, reference: number) => price >= reference / 2
  * its size and of its brand (shared, cached lists). Blended in process with the similar weights (weights.ts). A new
  * listing has no neighbours yet: content carries it alone.
  */
-export async function similarListings(app: FastifyInstance, id: string, size: number): Promise<{ items: SimilarItem[]; leaf: string; sparse: boolean }> {
+export async function similarListings(
+  app: FastifyInstance,
+  id: string,
+  size: number,
+): Promise<{ items: SimilarItem[]; leaf: string; sparse: boolean }> {
   const index = app.config.elasticsearch.alias;
   const [got, catalog, neighbourLists] = await Promise.all([
     esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
@@ -45,8 +49,13 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
 
   const text = (name?: string): Query => ({
     more_like_this: {
-      fields: ['title', 'brand.text'], like: [doc.title, doc.brand ?? ''].join(' '), min_term_freq: 1, min_doc_freq: 1,
-      max_doc_freq: rareTermsCap(catalog), max_query_terms: 12, ...(name ? { _name: name } : {}),
+      fields: ['title', 'brand.text'],
+      like: [doc.title, doc.brand ?? ''].join(' '),
+      min_term_freq: 1,
+      min_doc_freq: 1,
+      max_doc_freq: rareTermsCap(catalog),
+      max_query_terms: 12,
+      ...(name ? { _name: name } : {}),
     },
   });
   const named = (name: string, filter: Query): Query => ({ constant_score: { filter, boost: 1, _name: name } });
@@ -55,9 +64,25 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
     ...(doc.size ? [named('same_size', { term: { size: doc.size } })] : []),
     ...(doc.brand ? [named('same_brand', { term: { brand: doc.brand } })] : []),
   ];
-  const searches: estypes.MsearchRequestItem[] = [{ index }, { size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { term: { category_leaf: doc.category_leaf } }], should } } }];
+  const searches: estypes.MsearchRequestItem[] = [
+    { index },
+    {
+      size: n,
+      track_total_hits: false,
+      _source: RECS_FIELDS,
+      query: { bool: { filter: [ON_SALE, { term: { category_leaf: doc.category_leaf } }], should } },
+    },
+  ];
   if (neighbours.length > 0) {
-    searches.push({ index }, { size: neighbours.length, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE, { ids: { values: neighbours.map((x) => x.id) } }] } } });
+    searches.push(
+      { index },
+      {
+        size: neighbours.length,
+        track_total_hits: false,
+        _source: RECS_FIELDS,
+        query: { bool: { filter: [ON_SALE, { ids: { values: neighbours.map((x) => x.id) } }] } },
+      },
+    );
   }
   const [res, bySize, byBrand] = await Promise.all([
     esCall('msearch', () => app.es.msearch<ListingDocument>({ searches })),
@@ -70,7 +95,13 @@ export async function similarListings(app: FastifyInstance, id: string, size: nu
   if (items.length < size) {
     // A sparse leaf with no behaviour yet: listings that read alike anywhere.
     const more = await esCall('search', () =>
-      app.es.search<ListingDocument>({ index, size: n, track_total_hits: false, _source: RECS_FIELDS, query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } } }),
+      app.es.search<ListingDocument>({
+        index,
+        size: n,
+        track_total_hits: false,
+        _source: RECS_FIELDS,
+        query: { bool: { filter: [ON_SALE], must: [text('similar_text')] } },
+      }),
     );
     items = blend(doc, [...hits, ...(more.hits.hits as Hit[])], neighbours, recsWeights(app).similar);
     return { items: items.slice(0, size), leaf: doc.category_leaf, sparse: true };

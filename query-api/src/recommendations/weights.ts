@@ -14,7 +14,15 @@ import { ConfigError } from '../../../core/src/index.js';
  * fewer on the tuning half). Price fit lowered the hit rate.
  */
 export const FEED_WEIGHTS = {
-  size: 1, size_in_department: 0, brand: 1, department: 0, category: 0.5, liked_together: 0.5, popularity: 1, freshness: 0.1, price_fit: 0,
+  size: 1,
+  size_in_department: 0,
+  brand: 1,
+  department: 0,
+  category: 0.5,
+  liked_together: 0.5,
+  popularity: 1,
+  freshness: 0.1,
+  price_fit: 0,
 };
 
 /**
@@ -23,7 +31,14 @@ export const FEED_WEIGHTS = {
  * say most about what a person who liked this listing likes next, co-engagement (`liked_together`)
  * about as much, the leaf category and a popularity prior less; text likeness breaks ties among look-alikes.
  */
-export const SIMILAR_WEIGHTS = { liked_together: 1, same_size: 1, same_brand: 1, same_category: 0.25, similar_text: 0.25, popularity: 0.5 };
+export const SIMILAR_WEIGHTS = {
+  liked_together: 1,
+  same_size: 1,
+  same_brand: 1,
+  same_category: 0.25,
+  similar_text: 0.25,
+  popularity: 0.5,
+};
 
 export type FeedWeights = typeof FEED_WEIGHTS;
 export type SimilarWeights = typeof SIMILAR_WEIGHTS;
@@ -42,7 +57,8 @@ export function recsWeights(app: FastifyInstance): { feed: FeedWeights; similar:
     if (!target || !(key in target) || !Number.isFinite(value)) bad.push(name);
     else target[key] = value;
   }
-  if (bad.length > 0) throw new ConfigError(bad.map((name) => ({ path: 'RECS_WEIGHTS', message: `unknown weight ${name}` })));
+  if (bad.length > 0)
+    throw new ConfigError(bad.map((name) => ({ path: 'RECS_WEIGHTS', message: `unknown weight ${name}` })));
   resolved.set(app.config, out);
   return out;
 }

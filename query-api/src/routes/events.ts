@@ -19,18 +19,22 @@ const EventsAccepted = Type.Object({ accepted: Type.Integer(), unknown_listings:
  */
 export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = new EventService(app);
-  app.post('/v1/events', {
-    schema: {
-      tags: ['recommendations'],
-      summary: 'Record user interaction events (view, like, purchase, search, click); events scope',
-      body: EventsBody,
-      response: { 202: EventsAccepted, 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem },
+  app.post(
+    '/v1/events',
+    {
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Record user interaction events (view, like, purchase, search, click); events scope',
+        body: EventsBody,
+        response: { 202: EventsAccepted, 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem },
+      },
+      onRequest: app.requireScope('events'),
     },
-    onRequest: app.requireScope('events'),
-  }, async (req, reply) => {
-    const events = parseEvents(req.body.events, Date.now());
-    const accepted = await service.record(events);
-    reply.status(202);
-    return accepted;
-  });
+    async (req, reply) => {
+      const events = parseEvents(req.body.events, Date.now());
+      const accepted = await service.record(events);
+      reply.status(202);
+      return accepted;
+    },
+  );
 };

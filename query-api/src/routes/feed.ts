@@ -29,22 +29,26 @@ export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const feeds = new FeedService(app);
   const errors = { 400: Problem, 401: Problem, 403: Problem, 429: Problem, 503: Problem };
 
-  app.get('/v1/feed', {
-    schema: {
-      tags: ['recommendations'],
-      summary: 'Personal home feed (cold start for unknown users)',
-      querystring: FeedQuery,
-      response: { 200: FeedResponse, ...errors },
+  app.get(
+    '/v1/feed',
+    {
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Personal home feed (cold start for unknown users)',
+        querystring: FeedQuery,
+        response: { 200: FeedResponse, ...errors },
+      },
     },
-  }, async (req) => {
-    // A personal feed shows what a person searched and liked ("search:<their query>"): users scope only.
-    if (req.query.user_id !== undefined) assertScope(req, 'users', 'a feed for a user_id');
-    const size = req.query.size ?? 20;
-    if (!req.query.cursor) return feeds.firstPage(req.query.user_id, size);
-    const feed = await feeds.resume(req.query.cursor);
-    // A personal feed shows the person's recent searches (`source`): its later pages need the same
-    // scope as its first, or a cursor passed on would be a way around it.
-    if (feed.personalized) assertScope(req, 'users', 'a later page of a personal feed');
-    return feeds.laterPage(feed, size);
-  });
+    async (req) => {
+      // A personal feed shows what a person searched and liked ("search:<their query>"): users scope only.
+      if (req.query.user_id !== undefined) assertScope(req, 'users', 'a feed for a user_id');
+      const size = req.query.size ?? 20;
+      if (!req.query.cursor) return feeds.firstPage(req.query.user_id, size);
+      const feed = await feeds.resume(req.query.cursor);
+      // A personal feed shows the person's recent searches (`source`): its later pages need the same
+      // scope as its first, or a cursor passed on would be a way around it.
+      if (feed.personalized) assertScope(req, 'users', 'a later page of a personal feed');
+      return feeds.laterPage(feed, size);
+    },
+  );
 };

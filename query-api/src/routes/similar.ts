@@ -15,13 +15,17 @@ const SimilarResponse = Type.Object({ items: Type.Array(SimilarItem) });
 /** Similar items for a listing page (recommendations/similar-service.ts). */
 export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = new SimilarService(app);
-  app.get('/v1/listings/:id/similar', {
-    schema: {
-      tags: ['recommendations'],
-      summary: 'Similar items for a listing page, with a reason per item',
-      params: SimilarParams,
-      querystring: SimilarQuery,
-      response: { 200: SimilarResponse, 400: Problem, 404: Problem, 503: Problem },
+  app.get(
+    '/v1/listings/:id/similar',
+    {
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Similar items for a listing page, with a reason per item',
+        params: SimilarParams,
+        querystring: SimilarQuery,
+        response: { 200: SimilarResponse, 400: Problem, 404: Problem, 503: Problem },
+      },
     },
-  }, async (req) => service.similar(req.params.id, req.query.size ?? 12));
+    async (req) => service.similar(req.params.id, req.query.size ?? 12),
+  );
 };

@@ -12,7 +12,8 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8',
  * Images come from the listings' own hosts; everything else from this origin only: the page renders
  * listing text, so no inline script may ever run.
  */
-const CSP = "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; img-src * data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * Options every workbench route is registered with: THE place for its access control. Operators only:
@@ -47,7 +48,10 @@ export const workbenchRoutes: FastifyPluginAsync = async (app) => {
   const options = workbenchRouteOptions(app);
 
   app.get('/workbench', options, async (_req, reply) => {
-    reply.header('content-security-policy', CSP).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    reply
+      .header('content-security-policy', CSP)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff');
     return reply.type('text/html; charset=utf-8').send(page);
   });
 

@@ -27,7 +27,11 @@ export function asBackendError(err: unknown): unknown {
 }
 
 /** Runs an Elasticsearch call, mapping its failures and timing it. */
-export async function esCall<T>(op: string, fn: () => Promise<T>, observe?: (op: string, seconds: number) => void): Promise<T> {
+export async function esCall<T>(
+  op: string,
+  fn: () => Promise<T>,
+  observe?: (op: string, seconds: number) => void,
+): Promise<T> {
   const started = performance.now();
   try {
     return await fn();

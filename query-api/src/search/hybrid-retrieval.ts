@@ -29,7 +29,13 @@ export function knnSearch(
   k = KNN_CANDIDATES,
 ): { knn: estypes.KnnSearch; size: number; docvalue_fields: string[] } {
   return {
-    knn: { field: 'embedding', query_vector: Array.from(vector), k, num_candidates: Math.max(k, KNN_NUM_CANDIDATES), filter: filters },
+    knn: {
+      field: 'embedding',
+      query_vector: Array.from(vector),
+      k,
+      num_candidates: Math.max(k, KNN_NUM_CANDIDATES),
+      filter: filters,
+    },
     size: k,
     docvalue_fields: EMBEDDING_DOCVALUES,
   };
@@ -61,7 +67,11 @@ export function cosineOfHit(query: ArrayLike<number>, hit: ScoredHit): number | 
  * The union: BM25 hits in BM25 order, then kNN hits BM25 lacked, in kNN order, each with its cosine
  * when `query` (the query embedding) is given and the listing has an embedding.
  */
-export function mergeCandidates(bm25Hits: ScoredHit[], knnHits: ScoredHit[], query?: ArrayLike<number>): HybridCandidate[] {
+export function mergeCandidates(
+  bm25Hits: ScoredHit[],
+  knnHits: ScoredHit[],
+  query?: ArrayLike<number>,
+): HybridCandidate[] {
   const semanticOf = (h: ScoredHit) => {
     const cosine = query ? cosineOfHit(query, h) : undefined;
     return cosine === undefined ? {} : { semantic: cosine };
@@ -70,7 +80,13 @@ export function mergeCandidates(bm25Hits: ScoredHit[], knnHits: ScoredHit[], que
   knnHits.forEach((h, i) => {
     if (h._id !== undefined && !knnRank.has(h._id)) knnRank.set(h._id, i);
   });
-  const out: HybridCandidate[] = bm25Hits.map((h, i) => ({ doc: h._source!, bm25: h._score ?? 0, bm25Rank: i, knnRank: knnRank.get(h._id ?? h._source!.id) ?? null, ...semanticOf(h) }));
+  const out: HybridCandidate[] = bm25Hits.map((h, i) => ({
+    doc: h._source!,
+    bm25: h._score ?? 0,
+    bm25Rank: i,
+    knnRank: knnRank.get(h._id ?? h._source!.id) ?? null,
+    ...semanticOf(h),
+  }));
   const seen = new Set(out.map((c) => c.doc.id));
   knnHits.forEach((h, i) => {
     if (!h._source || seen.has(h._source.id)) return;

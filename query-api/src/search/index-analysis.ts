@@ -84,15 +84,34 @@ export function queryTerms(q: string): TermGroups[] {
   const share = (n: number) => (n <= 2 ? n : Math.floor(n * 0.75));
   const expand = (ws: string[]) => {
     const alternatives = new Set<string>();
-    for (const w of ws) for (const v of [w, ...(SYNONYM_WORDS.get(w) ?? [])]) for (const f of forms(v)) alternatives.add(f);
+    for (const w of ws)
+      for (const v of [w, ...(SYNONYM_WORDS.get(w) ?? [])]) for (const f of forms(v)) alternatives.add(f);
     return [...alternatives];
   };
-  const counted = (units: string[][], rewritten: number): TermGroups => ({ groups: units.map(expand), required: Math.max(1, share(units.length) - rewritten) });
-  const tokens = [...new Set(fold(q).split(/[^\p{L}\p{N}]+/u).filter(Boolean))];
-  const rawWords = [...new Set(fold(q).split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)))];
+  const counted = (units: string[][], rewritten: number): TermGroups => ({
+    groups: units.map(expand),
+    required: Math.max(1, share(units.length) - rewritten),
+  });
+  const tokens = [
+    ...new Set(
+      fold(q)
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean),
+    ),
+  ];
+  const rawWords = [
+    ...new Set(
+      fold(q)
+        .split(/\s+/)
+        .filter((w) => /[\p{L}\p{N}]/u.test(w)),
+    ),
+  ];
   const wordUnits = rawWords.map((w) => [...words(w), w.replace(/[^\p{L}\p{N}]+/gu, '')]);
   return [
-    counted(tokens.map((t) => [t]), tokens.filter((t) => SYNONYM_WORDS.has(t)).length),
+    counted(
+      tokens.map((t) => [t]),
+      tokens.filter((t) => SYNONYM_WORDS.has(t)).length,
+    ),
     counted(wordUnits, wordUnits.filter((u) => u.some((w) => SYNONYM_WORDS.has(w))).length),
   ];
 }

@@ -11,24 +11,51 @@ export const ON_SALE: Query = { term: { status: 'on_sale' } };
 
 /** What an item in a response shows (see toItem). */
 const SHOWN_FIELDS = [
-  'id', 'title', 'price', 'currency', 'brand', 'condition', 'category_path', 'shipping_payer', 'status', 'seller_id',
-  'created_at', 'like_count', 'size', 'color', 'image_url',
+  'id',
+  'title',
+  'price',
+  'currency',
+  'brand',
+  'condition',
+  'category_path',
+  'shipping_payer',
+  'status',
+  'seller_id',
+  'created_at',
+  'like_count',
+  'size',
+  'color',
+  'image_url',
 ];
 /** What recommendations fetch: the shown fields plus what they blend on. */
 export const ITEM_FIELDS = [...SHOWN_FIELDS, 'popularity', 'category_leaf'];
 /** What search fetches: the shown fields plus what the ranking features read. */
 export const SOURCE_FIELDS = [
   ...SHOWN_FIELDS,
-  'view_count', 'popularity', 'category_l0', 'category_l1', 'category_l2', 'category_leaf', 'updated_at', 'description',
+  'view_count',
+  'popularity',
+  'category_l0',
+  'category_l1',
+  'category_l2',
+  'category_leaf',
+  'updated_at',
+  'description',
 ];
 
 /** Parses "A > B" into path levels, or a single name matched at any level. */
 export function parseCategory(category: string): { path: string[] } | { name: string } {
-  const parts = category.split('>').map((s) => s.trim()).filter(Boolean);
+  const parts = category
+    .split('>')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return parts.length > 1 ? { path: parts.slice(0, 3) } : { name: parts[0] ?? category.trim() };
 }
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Every filter of the request (all in filter context: cached by Elasticsearch, no effect on BM25). */
 export function buildFilters(p: SearchQuery): Query[] {
@@ -42,7 +69,14 @@ export function buildFilters(p: SearchQuery): Query[] {
   if (p.condition) filters.push({ terms: { condition: list(p.condition) } });
   if (p.shipping_payer) filters.push({ term: { shipping_payer: p.shipping_payer } });
   if (p.price_min !== undefined || p.price_max !== undefined) {
-    filters.push({ range: { price: { ...(p.price_min !== undefined ? { gte: p.price_min } : {}), ...(p.price_max !== undefined ? { lte: p.price_max } : {}) } } });
+    filters.push({
+      range: {
+        price: {
+          ...(p.price_min !== undefined ? { gte: p.price_min } : {}),
+          ...(p.price_max !== undefined ? { lte: p.price_max } : {}),
+        },
+      },
+    });
   }
   return filters;
 }
@@ -54,7 +88,10 @@ export function buildFilters(p: SearchQuery): Query[] {
  * word in common; such a listing enters a cached window when the entry expires, not at once (the
  * embedding step writes vectors after the text and announces nothing).
  */
-export function resultScope(p: SearchQuery, page?: { sort: 'newest' | 'price_asc' | 'price_desc' | 'popular'; after?: unknown[]; through?: unknown[] }): EntryScope {
+export function resultScope(
+  p: SearchQuery,
+  page?: { sort: 'newest' | 'price_asc' | 'price_desc' | 'popular'; after?: unknown[]; through?: unknown[] },
+): EntryScope {
   const scope: EntryScope = { status: p.status ?? 'on_sale' };
   if (p.category) {
     const c = parseCategory(p.category);
@@ -135,7 +172,11 @@ export function buildAggs(p: SearchQuery): {
         range: {
           field: 'price',
           keyed: false,
-          ranges: PRICE_BUCKETS.map((b) => ({ key: b.key, ...('from' in b ? { from: b.from } : {}), ...('to' in b ? { to: b.to } : {}) })),
+          ranges: PRICE_BUCKETS.map((b) => ({
+            key: b.key,
+            ...('from' in b ? { from: b.from } : {}),
+            ...('to' in b ? { to: b.to } : {}),
+          })),
         },
       },
     },

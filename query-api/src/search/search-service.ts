@@ -1,7 +1,13 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { redisKeys, SEARCH_WINDOW_TTL_S, ValidationError, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
+import {
+  redisKeys,
+  SEARCH_WINDOW_TTL_S,
+  ValidationError,
+  type ListingDocument,
+  type UserProfile,
+} from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import type { CacheLayer } from '../cache/result-cache.js';
@@ -12,7 +18,13 @@ import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from 
 import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
-type Hit = { _id?: string; _score?: number | null; _source?: ListingDocument; sort?: unknown[]; fields?: Record<string, unknown> };
+type Hit = {
+  _id?: string;
+  _score?: number | null;
+  _source?: ListingDocument;
+  sort?: unknown[];
+  fields?: Record<string, unknown>;
+};
 
 /** A ranked candidate window: what a relevance search computes once and pages through. */
 interface RankedWindow {
@@ -40,10 +52,21 @@ export interface ExplainRow {
 
 export function toItem(doc: ListingDocument, score: number): ListingItem {
   return {
-    id: doc.id, title: doc.title, price: doc.price, currency: doc.currency, ...(doc.brand ? { brand: doc.brand } : {}),
-    condition: doc.condition, category_path: doc.category_path, shipping_payer: doc.shipping_payer, status: doc.status,
-    seller_id: doc.seller_id, created_at: doc.created_at, like_count: doc.like_count,
-    ...(doc.size ? { size: doc.size } : {}), ...(doc.color ? { color: doc.color } : {}), ...(doc.image_url ? { image_url: doc.image_url } : {}),
+    id: doc.id,
+    title: doc.title,
+    price: doc.price,
+    currency: doc.currency,
+    ...(doc.brand ? { brand: doc.brand } : {}),
+    condition: doc.condition,
+    category_path: doc.category_path,
+    shipping_payer: doc.shipping_payer,
+    status: doc.status,
+    seller_id: doc.seller_id,
+    created_at: doc.created_at,
+    like_count: doc.like_count,
+    ...(doc.size ? { size: doc.size } : {}),
+    ...(doc.color ? { color: doc.color } : {}),
+    ...(doc.image_url ? { image_url: doc.image_url } : {}),
     score,
   };
 }
@@ -79,18 +102,35 @@ export class SearchService {
    * a result-cache layer, `bypass` (explain computes fresh) or `window` (a later relevance page, read
    * from the ranked window in Redis).
    */
-  async search(p: SearchQuery, opts: { explain?: boolean } = {}): Promise<SearchResponse & { explain?: ExplainRow[]; cache: CacheLayer | 'bypass' | 'window' }> {
+  async search(
+    p: SearchQuery,
+    opts: { explain?: boolean } = {},
+  ): Promise<SearchResponse & { explain?: ExplainRow[]; cache: CacheLayer | 'bypass' | 'window' }> {
     const started = performance.now();
-    const params = { ...p, q: (p.q ?? '').trim().replace(/\s+/g, ' '), status: p.status ?? 'on_sale', sort: p.sort ?? 'relevance', rank: p.rank ?? 'model', size: p.size ?? 20 };
+    const params = {
+      ...p,
+      q: (p.q ?? '').trim().replace(/\s+/g, ' '),
+      status: p.status ?? 'on_sale',
+      sort: p.sort ?? 'relevance',
+      rank: p.rank ?? 'model',
+      size: p.size ?? 20,
+    };
     const hash = requestHash({ ...params, cursor: undefined, size: undefined });
     const relevance = params.sort === 'relevance' && params.q.length > 0;
-    const result = relevance ? await this.relevancePage(params, hash, opts.explain ?? false) : await this.sortedPage(params, hash);
+    const result = relevance
+      ? await this.relevancePage(params, hash, opts.explain ?? false)
+      : await this.sortedPage(params, hash);
     return { ...result, took_ms: Math.round((performance.now() - started) * 100) / 100 };
   }
 
-  private async relevancePage(p: Required<Pick<SearchQuery, 'q' | 'size'>> & SearchQuery, hash: string, explain: boolean) {
+  private async relevancePage(
+    p: Required<Pick<SearchQuery, 'q' | 'size'>> & SearchQuery,
+    hash: string,
+    explain: boolean,
+  ) {
     const cursor = p.cursor ? this.decodeCursor(p.cursor, hash) : undefined;
-    if (cursor && cursor.kind !== 'offset') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
+    if (cursor && cursor.kind !== 'offset')
+      throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     if (cursor) return this.laterPage(p, hash, cursor.window, cursor.offset);
     const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
     const compute = async () => {
@@ -98,27 +138,65 @@ export class SearchService {
       // Any listing matching the query may enter a relevance window (its score is not known here).
       return { value: window, ids: window.items.map((i) => i.id), scope: [resultScope(p)] };
     };
-    const { value: window, layer } = explain ? { value: (await compute()).value, layer: 'bypass' as const } : await this.app.cache.getOrCompute(key, compute);
+    const { value: window, layer } = explain
+      ? { value: (await compute()).value, layer: 'bypass' as const }
+      : await this.app.cache.getOrCompute(key, compute);
     const page = window.items.slice(0, p.size);
-    const next = p.size < window.items.length ? this.encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash) : null;
-    return { query_id: window.query_id, items: page, total: window.total, facets: window.facets, next_cursor: next, ranker: window.ranker, retrieval: window.retrieval, cache: layer, ...(explain ? { explain: window.explain } : {}) };
+    const next =
+      p.size < window.items.length
+        ? this.encodeCursor({ kind: 'offset', offset: p.size, window: window.query_id }, hash)
+        : null;
+    return {
+      query_id: window.query_id,
+      items: page,
+      total: window.total,
+      facets: window.facets,
+      next_cursor: next,
+      ranker: window.ranker,
+      retrieval: window.retrieval,
+      cache: layer,
+      ...(explain ? { explain: window.explain } : {}),
+    };
   }
 
   /** Pages after the first read the window's order by query id, then fresh documents (sold ones dropped). */
   private async laterPage(p: SearchQuery & { size: number }, hash: string, queryId: string, offset: number) {
     const raw = await this.app.redis.get(this.windowKey(queryId));
-    if (!raw) throw new ValidationError('cursor expired; start the search again', [{ path: 'cursor', message: 'expired' }]);
-    const stored = JSON.parse(raw) as { ids: string[]; scores: number[]; total: SearchResponse['total']; facets: Facets; ranker: string; retrieval?: 'hybrid' | 'bm25' };
+    if (!raw)
+      throw new ValidationError('cursor expired; start the search again', [{ path: 'cursor', message: 'expired' }]);
+    const stored = JSON.parse(raw) as {
+      ids: string[];
+      scores: number[];
+      total: SearchResponse['total'];
+      facets: Facets;
+      ranker: string;
+      retrieval?: 'hybrid' | 'bm25';
+    };
     const ids = stored.ids.slice(offset, offset + p.size);
-    const docs = ids.length ? await esCall('mget', () => this.app.es.mget<ListingDocument>({ index: this.app.config.elasticsearch.alias, ids, _source: SOURCE_FIELDS })) : { docs: [] };
+    const docs = ids.length
+      ? await esCall('mget', () =>
+          this.app.es.mget<ListingDocument>({
+            index: this.app.config.elasticsearch.alias,
+            ids,
+            _source: SOURCE_FIELDS,
+          }),
+        )
+      : { docs: [] };
     const items: ListingItem[] = [];
     foundSources(docs).forEach((src, i) => {
       if (src && src.status === (p.status ?? 'on_sale')) items.push(toItem(src, stored.scores[offset + i]!));
     });
     const end = offset + p.size;
     return {
-      query_id: queryId, items, total: stored.total, facets: stored.facets, ranker: stored.ranker, retrieval: stored.retrieval ?? null, cache: 'window' as const,
-      next_cursor: end < stored.ids.length ? this.encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
+      query_id: queryId,
+      items,
+      total: stored.total,
+      facets: stored.facets,
+      ranker: stored.ranker,
+      retrieval: stored.retrieval ?? null,
+      cache: 'window' as const,
+      next_cursor:
+        end < stored.ids.length ? this.encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
     };
   }
 
@@ -135,7 +213,14 @@ export class SearchService {
     const embedded = baseline ? Promise.resolve(undefined) : this.embedQuery(p.q);
     const nearest = embedded.then((v) => (v ? this.nearest(p, v) : undefined));
     // The BM25 hits come with their int8 embeddings: the cosine is computed here (hybrid-retrieval.ts).
-    const [res, vector, knnHits] = await Promise.all([this.retrieve(buildQuery(p), aggs, { size: config.model.candidates, ...(baseline ? {} : { docvalue_fields: EMBEDDING_DOCVALUES }) }), embedded, nearest]);
+    const [res, vector, knnHits] = await Promise.all([
+      this.retrieve(buildQuery(p), aggs, {
+        size: config.model.candidates,
+        ...(baseline ? {} : { docvalue_fields: EMBEDDING_DOCVALUES }),
+      }),
+      embedded,
+      nearest,
+    ]);
     const hits = res.hits.hits as Hit[];
     const candidates = mergeCandidates(hits as ScoredHit[], knnHits ?? [], knnHits ? vector : undefined);
     const user = p.user_id ? await this.loadProfile(p.user_id).catch(() => undefined) : undefined;
@@ -162,17 +247,36 @@ export class SearchService {
       window.explain = order.map((i, rank) => {
         const c = candidates[i]!;
         return {
-          id: c.doc.id, final_rank: rank, bm25_rank: c.bm25Rank, knn_rank: c.knnRank, bm25: c.bm25, semantic: c.semantic ?? null, model_score: scores[i]!,
+          id: c.doc.id,
+          final_rank: rank,
+          bm25_rank: c.bm25Rank,
+          knn_rank: c.knnRank,
+          bm25: c.bm25,
+          semantic: c.semantic ?? null,
+          model_score: scores[i]!,
           features: ranked.features ? Object.fromEntries(names.map((n, k) => [n, ranked.features![i]![k]!])) : {},
         };
       });
     }
     // The window by query id: later pages read it (stable order), clicks join the feature log by it.
     await this.app.redis
-      .set(this.windowKey(queryId), JSON.stringify({ ids: window.items.map((i) => i.id), scores: window.items.map((i) => i.score), total: window.total, facets: window.facets, ranker: window.ranker, retrieval: window.retrieval }), 'EX', SEARCH_WINDOW_TTL_S)
+      .set(
+        this.windowKey(queryId),
+        JSON.stringify({
+          ids: window.items.map((i) => i.id),
+          scores: window.items.map((i) => i.score),
+          total: window.total,
+          facets: window.facets,
+          ranker: window.ranker,
+          retrieval: window.retrieval,
+        }),
+        'EX',
+        SEARCH_WINDOW_TTL_S,
+      )
       .catch(() => undefined);
     // Explain calls are debugging, not traffic: they stay out of the training logs.
-    if (config.featureLogEnabled && !explain && ranked.features && !baseline) this.logFeatures(queryId, p, ranked, candidates, order);
+    if (config.featureLogEnabled && !explain && ranked.features && !baseline)
+      this.logFeatures(queryId, p, ranked, candidates, order);
     return window;
   }
 
@@ -196,13 +300,15 @@ export class SearchService {
   private async nearest(p: SearchQuery, vector: Float32Array): Promise<ScoredHit[] | undefined> {
     const { config, es, metrics } = this.app;
     try {
-      const res = await esCall('knn', () =>
-        es.search<ListingDocument>({
-          index: config.elasticsearch.alias,
-          ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates),
-          _source: SOURCE_FIELDS,
-          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
-        }),
+      const res = await esCall(
+        'knn',
+        () =>
+          es.search<ListingDocument>({
+            index: config.elasticsearch.alias,
+            ...knnSearch(vector, buildFilters(p), config.embedding.knnCandidates),
+            _source: SOURCE_FIELDS,
+            timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+          }),
         (op, s) => metrics.esDuration.observe({ op }, s),
       );
       return res.hits.hits as ScoredHit[];
@@ -218,14 +324,44 @@ export class SearchService {
    * first FEATURE_LOG_ITEMS positions (clicks come from the first pages), a capped stream: its Redis
    * memory is maxLen x items x ~0.3 KB, computed in docs/operations.md, not hoped for.
    */
-  private logFeatures(queryId: string, p: SearchQuery & { q: string }, ranked: RankResult, candidates: Candidate[], order: number[]) {
+  private logFeatures(
+    queryId: string,
+    p: SearchQuery & { q: string },
+    ranked: RankResult,
+    candidates: Candidate[],
+    order: number[],
+  ) {
     const { maxLen, items: logged, sample } = this.app.config.featureLog;
     if (sample < 1 && Math.random() >= sample) return;
-    const items = order.slice(0, logged).map((i, position) => ({ listing_id: candidates[i]!.doc.id, position, bm25: candidates[i]!.bm25, score: ranked.scores[i], features: ranked.features![i] }));
+    const items = order.slice(0, logged).map((i, position) => ({
+      listing_id: candidates[i]!.doc.id,
+      position,
+      bm25: candidates[i]!.bm25,
+      score: ranked.scores[i],
+      features: ranked.features![i],
+    }));
     this.app.redis
-      .xadd(redisKeys(this.app.config.redis.namespace).featureLog, 'MAXLEN', '~', String(maxLen), '*',
-        'query_id', queryId, 'ts', new Date().toISOString(), 'user_id', p.user_id ?? '', 'query', p.q, 'ranker', ranked.ranker,
-        'feature_names', JSON.stringify(this.app.ranking.featureNames), 'items', JSON.stringify(items))
+      .xadd(
+        redisKeys(this.app.config.redis.namespace).featureLog,
+        'MAXLEN',
+        '~',
+        String(maxLen),
+        '*',
+        'query_id',
+        queryId,
+        'ts',
+        new Date().toISOString(),
+        'user_id',
+        p.user_id ?? '',
+        'query',
+        p.q,
+        'ranker',
+        ranked.ranker,
+        'feature_names',
+        JSON.stringify(this.app.ranking.featureNames),
+        'items',
+        JSON.stringify(items),
+      )
       .catch((err) => this.app.log.warn({ err }, 'feature log write failed'));
   }
 
@@ -241,23 +377,26 @@ export class SearchService {
     },
   ) {
     const { config, es, metrics } = this.app;
-    return esCall('search', () =>
-      es.search<ListingDocument>({
-        index: config.elasticsearch.alias,
-        query,
-        aggs,
-        track_total_hits: 10_000,
-        _source: SOURCE_FIELDS,
-        timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
-        ...extra,
-      }),
+    return esCall(
+      'search',
+      () =>
+        es.search<ListingDocument>({
+          index: config.elasticsearch.alias,
+          query,
+          aggs,
+          track_total_hits: 10_000,
+          _source: SOURCE_FIELDS,
+          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+          ...extra,
+        }),
       (op, s) => metrics.esDuration.observe({ op }, s),
     );
   }
 
   private async sortedPage(p: SearchQuery & { q: string; size: number; sort: string }, hash: string) {
     const cursor = p.cursor ? this.decodeCursor(p.cursor, hash) : undefined;
-    if (cursor && cursor.kind !== 'after') throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
+    if (cursor && cursor.kind !== 'after')
+      throw new ValidationError('cursor is not for this sort', [{ path: 'cursor', message: 'is not for this sort' }]);
     // Browsing without text in "relevance" order means most popular first.
     const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
     const sort = buildSort(sortName);
@@ -265,21 +404,34 @@ export class SearchService {
     const { value, layer } = await this.app.cache.getOrCompute(key, async () => {
       const { aggs, level, parent } = buildAggs(p);
       const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
-      const res = await this.retrieve(query, aggs, { size: p.size, sort, ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}) });
+      const res = await this.retrieve(query, aggs, {
+        size: p.size,
+        sort,
+        ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}),
+      });
       const hits = res.hits.hits as Hit[];
       const last = hits.at(-1);
       const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
       const page = {
         query_id: randomUUID(),
-        items: hits.map((h) => toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0))),
+        items: hits.map((h) =>
+          toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0)),
+        ),
         total: { value: total.value, relation: total.relation },
         facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
-        next_cursor: hits.length === p.size && last?.sort ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash) : null,
+        next_cursor:
+          hits.length === p.size && last?.sort
+            ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash)
+            : null,
         ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
         retrieval: null,
       };
       // A listing enters this page only between the cursor's position and the page's last item (a full page).
-      const stretch = { sort: sortName, after: cursor?.kind === 'after' ? cursor.after : undefined, through: hits.length === p.size ? last?.sort : undefined };
+      const stretch = {
+        sort: sortName,
+        after: cursor?.kind === 'after' ? cursor.after : undefined,
+        through: hits.length === p.size ? last?.sort : undefined,
+      };
       return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
     });
     return { ...value, cache: layer };

@@ -14,7 +14,12 @@ export class SerializedPages {
   private readonly bodies: LRUCache<string, Buffer>;
 
   constructor(opts: { max: number; maxBytes: number; ttlMs: number }) {
-    this.bodies = new LRUCache({ max: Math.max(1, opts.max), maxSize: Math.max(1, opts.maxBytes), sizeCalculation: (b) => Math.max(1, b.length), ttl: Math.max(1, opts.ttlMs) });
+    this.bodies = new LRUCache({
+      max: Math.max(1, opts.max),
+      maxSize: Math.max(1, opts.maxBytes),
+      sizeCalculation: (b) => Math.max(1, b.length),
+      ttl: Math.max(1, opts.ttlMs),
+    });
   }
 
   /**

@@ -28,27 +28,29 @@ export class SuggestService {
 
   private async complete(q: string, size: number): Promise<Suggestion[]> {
     const { es, config, metrics } = this.app;
-    const res = await esCall('suggest', () =>
-      es.search({
-        index: config.elasticsearch.alias,
-        size: 0,
-        _source: false,
-        suggest: {
-          s: {
-            prefix: q,
-            completion: {
-              field: 'suggest',
-              size: size * 4,
-              skip_duplicates: true,
-              fuzzy: { fuzziness: q.length < 4 ? 0 : 1, prefix_length: 2, min_length: 4 },
-              contexts: { status: ['on_sale'] },
+    const res = await esCall(
+      'suggest',
+      () =>
+        es.search({
+          index: config.elasticsearch.alias,
+          size: 0,
+          _source: false,
+          suggest: {
+            s: {
+              prefix: q,
+              completion: {
+                field: 'suggest',
+                size: size * 4,
+                skip_duplicates: true,
+                fuzzy: { fuzziness: q.length < 4 ? 0 : 1, prefix_length: 2, min_length: 4 },
+                contexts: { status: ['on_sale'] },
+              },
             },
           },
-        },
-      }),
+        }),
       (op, s) => metrics.esDuration.observe({ op }, s),
     );
-    const options = ((res.suggest?.s?.[0]?.options ?? []) as Array<{ text: string; _score?: number }>);
+    const options = (res.suggest?.s?.[0]?.options ?? []) as Array<{ text: string; _score?: number }>;
     const seen = new Set<string>();
     const suggestions: Suggestion[] = [];
     for (const o of options) {

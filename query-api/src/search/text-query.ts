@@ -45,10 +45,27 @@ export function textQuery(q: string): estypes.QueryDslQueryContainer {
  * (scored by it alone, below those that match in one field).
  */
 function matchQuery(text: string): estypes.QueryDslQueryContainer {
-  const fieldCentric: estypes.QueryDslQueryContainer = { multi_match: { query: text, type: 'most_fields', fields: FIELDS, ...TYPOS, operator: 'or', minimum_should_match: MATCH_SHARE } };
-  const words = text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).slice(0, MAX_WORD_CLAUSES);
+  const fieldCentric: estypes.QueryDslQueryContainer = {
+    multi_match: {
+      query: text,
+      type: 'most_fields',
+      fields: FIELDS,
+      ...TYPOS,
+      operator: 'or',
+      minimum_should_match: MATCH_SHARE,
+    },
+  };
+  const words = text
+    .split(/\s+/)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w))
+    .slice(0, MAX_WORD_CLAUSES);
   // One word matches the same listings either way.
   if (words.length < 2) return fieldCentric;
-  const wordCentric: estypes.QueryDslQueryContainer = { bool: { should: words.map((w) => ({ multi_match: { query: w, type: 'best_fields', fields: WORD_FIELDS } })), minimum_should_match: MATCH_SHARE } };
+  const wordCentric: estypes.QueryDslQueryContainer = {
+    bool: {
+      should: words.map((w) => ({ multi_match: { query: w, type: 'best_fields', fields: WORD_FIELDS } })),
+      minimum_should_match: MATCH_SHARE,
+    },
+  };
   return { bool: { should: [fieldCentric, wordCentric], minimum_should_match: 1 } };
 }

@@ -3,7 +3,10 @@ import { MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS } from '../schemas/search.js';
 
 const label = (v: string) => v.replace(/_/g, ' ');
 const options = (values: readonly string[], selected?: string, empty?: string) =>
-  [...(empty !== undefined ? [`<option value="">${empty}</option>`] : []), ...values.map((v) => `<option value="${v}"${v === selected ? ' selected' : ''}>${label(v)}</option>`)].join('');
+  [
+    ...(empty !== undefined ? [`<option value="">${empty}</option>`] : []),
+    ...values.map((v) => `<option value="${v}"${v === selected ? ' selected' : ''}>${label(v)}</option>`),
+  ].join('');
 
 /**
  * The workbench page. Rendered on the server from the search schema's own lists (sorts, conditions,
@@ -12,7 +15,9 @@ const options = (values: readonly string[], selected?: string, empty?: string) =
  * else with the operator password the browser was asked for when it opened the page.
  */
 export function renderWorkbenchPage(assetVersion: string): string {
-  const conditionBoxes = CONDITIONS.map((c) => `<label class="check"><input type="checkbox" name="condition" value="${c}"> ${label(c)}</label>`).join('');
+  const conditionBoxes = CONDITIONS.map(
+    (c) => `<label class="check"><input type="checkbox" name="condition" value="${c}"> ${label(c)}</label>`,
+  ).join('');
   return `<!doctype html>
 <html lang="en">
 <head>

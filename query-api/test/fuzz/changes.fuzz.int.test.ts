@@ -46,29 +46,52 @@ const BATCH = 4;
 
 describe('fuzz: POST /v1/listings/changes', () => {
   it('never 5xx; every 4xx is problem+json with a reason; everything accepted is indexed, nothing dead-lettered', async () => {
-    const key = fc.oneof({ weight: 12, arbitrary: fc.constant<string | undefined>(TEST_KEYS.ingest) }, fc.constantFrom<string | undefined>(TEST_KEYS.app, undefined, 'wrong-key'));
+    const key = fc.oneof(
+      { weight: 12, arbitrary: fc.constant<string | undefined>(TEST_KEYS.ingest) },
+      fc.constantFrom<string | undefined>(TEST_KEYS.app, undefined, 'wrong-key'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(body(changeEvent, 1000), contentType, key), { minLength: BATCH, maxLength: BATCH }), async (batch) => {
-        await Promise.all(batch.map(async ([payload, type, k]) => {
-          const res = await app.inject({ method: 'POST', url: '/v1/listings/changes', payload, headers: { 'content-type': type, ...(k ? { 'x-api-key': k } : {}) } });
-          tally.add(res.statusCode);
-          const broken = contractBroken(res);
-          if (broken) throw new Error(`POST /v1/listings/changes ${payload.slice(0, 500)}: ${broken}`);
-          if (res.statusCode !== 202) return;
-          // What the server parsed: the same JSON.parse of the same text.
-          for (const e of (JSON.parse(payload) as { events: Array<{ listing_id: string; version: number }> }).events) {
-            accepted.set(e.listing_id, Math.max(accepted.get(e.listing_id) ?? 0, e.version));
-          }
-        }));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(body(changeEvent, 1000), contentType, key), { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          await Promise.all(
+            batch.map(async ([payload, type, k]) => {
+              const res = await app.inject({
+                method: 'POST',
+                url: '/v1/listings/changes',
+                payload,
+                headers: { 'content-type': type, ...(k ? { 'x-api-key': k } : {}) },
+              });
+              tally.add(res.statusCode);
+              const broken = contractBroken(res);
+              if (broken) throw new Error(`POST /v1/listings/changes ${payload.slice(0, 500)}: ${broken}`);
+              if (res.statusCode !== 202) return;
+              // What the server parsed: the same JSON.parse of the same text.
+              for (const e of (JSON.parse(payload) as { events: Array<{ listing_id: string; version: number }> })
+                .events) {
+                accepted.set(e.listing_id, Math.max(accepted.get(e.listing_id) ?? 0, e.version));
+              }
+            }),
+          );
+        },
+      ),
       { seed: FUZZ_SEED, numRuns: Math.ceil(runs(2000) / BATCH), endOnFailure: true },
     );
-    expect(tally.count((s) => s === 202), `${tally}`).toBeGreaterThanOrEqual(300);
-    expect(tally.count((s) => s === 400), `${tally}`).toBeGreaterThanOrEqual(100);
+    expect(
+      tally.count((s) => s === 202),
+      `${tally}`,
+    ).toBeGreaterThanOrEqual(300);
+    expect(
+      tally.count((s) => s === 400),
+      `${tally}`,
+    ).toBeGreaterThanOrEqual(100);
 
     await waitForQueueIdle(config, 120_000);
     const letters = await worker.deadLetters.list(5);
-    expect(letters.map((l) => l.letter.reason), 'dead letters of accepted events').toEqual([]);
+    expect(
+      letters.map((l) => l.letter.reason),
+      'dead letters of accepted events',
+    ).toEqual([]);
     expect(await worker.deadLetters.size()).toBe(0);
     // A job that threw (say, a dead letter that could not be filed) ends in failed after its attempts.
     expect(await app.changeProducer.bullQueue.getJobCounts('failed')).toEqual({ failed: 0 });
@@ -77,12 +100,19 @@ describe('fuzz: POST /v1/listings/changes', () => {
     const wrong: Array<{ id: string; want: number; got: unknown }> = [];
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const res = await es.mget<{ version: number }>({ index: config.elasticsearch.alias, ids: chunk, _source: ['version'] });
+      const res = await es.mget<{ version: number }>({
+        index: config.elasticsearch.alias,
+        ids: chunk,
+        _source: ['version'],
+      });
       res.docs.forEach((d, j) => {
         const got = 'found' in d && d.found ? d._source?.version : undefined;
         if (got !== accepted.get(chunk[j]!)) wrong.push({ id: chunk[j]!, want: accepted.get(chunk[j]!)!, got });
       });
     }
-    expect(wrong.slice(0, 5), `${wrong.length} of ${ids.length} accepted listings not at their accepted version`).toEqual([]);
+    expect(
+      wrong.slice(0, 5),
+      `${wrong.length} of ${ids.length} accepted listings not at their accepted version`,
+    ).toEqual([]);
   }, 240_000);
 });

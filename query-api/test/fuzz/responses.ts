@@ -10,7 +10,10 @@ export class Tally {
     return [...this.byStatus].filter(([s]) => pred(s)).reduce((a, [, n]) => a + n, 0);
   }
   toString(): string {
-    return [...this.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ');
+    return [...this.byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
   }
 }
 
@@ -21,7 +24,8 @@ export class Tally {
 export function contractBroken(res: LightMyRequestResponse): string | undefined {
   if (res.statusCode >= 500) return `status ${res.statusCode}: ${res.body.slice(0, 300)}`;
   if (res.statusCode < 400) return undefined;
-  if (!String(res.headers['content-type'] ?? '').startsWith('application/problem+json')) return `${res.statusCode} without problem+json: ${res.headers['content-type']}`;
+  if (!String(res.headers['content-type'] ?? '').startsWith('application/problem+json'))
+    return `${res.statusCode} without problem+json: ${res.headers['content-type']}`;
   let problem: { status?: unknown; detail?: unknown; code?: unknown };
   try {
     problem = res.json();
@@ -29,7 +33,8 @@ export function contractBroken(res: LightMyRequestResponse): string | undefined 
     return `${res.statusCode} problem body is not JSON: ${res.body.slice(0, 200)}`;
   }
   if (problem.status !== res.statusCode) return `problem status ${String(problem.status)} != ${res.statusCode}`;
-  if (typeof problem.detail !== 'string' || problem.detail.trim() === '') return `${res.statusCode} problem without a reason`;
+  if (typeof problem.detail !== 'string' || problem.detail.trim() === '')
+    return `${res.statusCode} problem without a reason`;
   if (typeof problem.code !== 'string') return `${res.statusCode} problem without a code`;
   return undefined;
 }

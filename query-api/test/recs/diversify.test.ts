@@ -16,13 +16,17 @@ describe('diversify', () => {
     expect(out).toHaveLength(items.length);
     expect(new Set(out.map((x) => x.id)).size).toBe(items.length);
     const firstPage = out.slice(0, 10);
-    for (const c of ['shoes', 'toys', 'books', 'games']) expect(firstPage.filter((x) => x.category === c).length).toBeLessThanOrEqual(3);
+    for (const c of ['shoes', 'toys', 'books', 'games'])
+      expect(firstPage.filter((x) => x.category === c).length).toBeLessThanOrEqual(3);
     expect(out.slice(0, 3).map((x) => x.id)).toEqual([0, 1, 2]);
     expect(out[3]!.id).toBe(100);
   });
 
   it('limits one seller to two in a window, and never drops an item', () => {
-    const items = [...Array.from({ length: 5 }, (_, i) => item(i, `c${i}`, 'same')), ...Array.from({ length: 20 }, (_, i) => item(10 + i, `d${i}`, `x${i}`))];
+    const items = [
+      ...Array.from({ length: 5 }, (_, i) => item(i, `c${i}`, 'same')),
+      ...Array.from({ length: 20 }, (_, i) => item(10 + i, `d${i}`, `x${i}`)),
+    ];
     const out = diversify(items, (x) => x);
     expect(out.slice(0, 10).filter((x) => x.seller === 'same')).toHaveLength(2);
     expect(out).toHaveLength(25);

@@ -20,7 +20,12 @@ describe('profile fit', () => {
       ['boot-8', { category_path: ['Shoes', 'Boots'], size: 'Size 8', price: 5000 }],
     ]);
     const ts = new Date().toISOString();
-    await recordEvents(redis, config.redis.namespace, [...facts.keys()].map((id) => ({ user_id: 'fit', type: 'like' as const, listing_id: id, ts })), facts);
+    await recordEvents(
+      redis,
+      config.redis.namespace,
+      [...facts.keys()].map((id) => ({ user_id: 'fit', type: 'like' as const, listing_id: id, ts })),
+      facts,
+    );
     const profile = await loadUserProfile(redis, config.redis.namespace, 'fit');
     expect(profile!.size_by_department!['Women']!['Size S']).toBeCloseTo(2 / 3, 5);
     expect(profile!.size_by_department!['Women']!['Size M']).toBeCloseTo(1 / 3, 5);

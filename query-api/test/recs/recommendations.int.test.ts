@@ -14,24 +14,38 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const now = () => new Date().toISOString();
-const post = (events: unknown[]) => t.app.inject({ method: 'POST', url: '/v1/events', headers: AS_APP, payload: { events } });
+const post = (events: unknown[]) =>
+  t.app.inject({ method: 'POST', url: '/v1/events', headers: AS_APP, payload: { events } });
 
 async function sell(listing: Listing, version: number) {
   const doc = toListingDocument({ ...listing, status: 'sold' }, version, now());
-  await t.es.index({ index: t.config.elasticsearch.alias, id: doc.id, document: doc, version, version_type: 'external', refresh: true });
+  await t.es.index({
+    index: t.config.elasticsearch.alias,
+    id: doc.id,
+    document: doc,
+    version,
+    version_type: 'external',
+    refresh: true,
+  });
   await notifyListingsChanged(t.app.redis, t.config.redis.namespace, [doc.id]);
   await new Promise((r) => setTimeout(r, 100));
 }
 
 describe('events', () => {
   it('rejects bad events with a 400 naming events[i].field, and records good ones', async () => {
-    const bad = await post([{ user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() }, { user_id: 'u', type: 'hover', ts: now() }]);
+    const bad = await post([
+      { user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() },
+      { user_id: 'u', type: 'hover', ts: now() },
+    ]);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().invalid_params.map((p: { name: string }) => p.name)).toContain('events[1].type');
     const noListing = await post([{ user_id: 'u', type: 'like', ts: now() }]);
     expect(noListing.statusCode).toBe(400);
     expect(noListing.json().detail).toMatch(/listing_id is required/);
-    const ok = await post([{ user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() }, { user_id: 'u', type: 'click', listing_id: 'nope', ts: now() }]);
+    const ok = await post([
+      { user_id: 'u', type: 'view', listing_id: 'fx-1', ts: now() },
+      { user_id: 'u', type: 'click', listing_id: 'nope', ts: now() },
+    ]);
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ accepted: 2, unknown_listings: ['nope'] });
     expect(await t.app.redis.xlen(`${t.config.redis.namespace}:interactions`)).toBeGreaterThanOrEqual(2);
@@ -48,7 +62,9 @@ describe('home feed', () => {
   });
 
   it('leads with the category a user views and likes', async () => {
-    const toys = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).filter((l) => l.category_path[1] === 'Toys' && l.status === 'on_sale').slice(0, 8);
+    const toys = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11))
+      .filter((l) => l.category_path[1] === 'Toys' && l.status === 'on_sale')
+      .slice(0, 8);
     expect(toys.length).toBeGreaterThan(3);
     const events = toys.flatMap((l) => [
       { user_id: 'toy-fan', type: 'view', listing_id: l.id, ts: now() },
@@ -66,11 +82,16 @@ describe('home feed', () => {
     const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     const seen = first.json().items.map((i: { id: string }) => i.id);
     const sellers = first.json().items.map((i: { seller_id: string }) => i.seller_id);
-    expect(Math.max(...[...new Set(sellers)].map((s) => sellers.filter((x: string) => x === s).length))).toBeLessThanOrEqual(2);
+    expect(
+      Math.max(...[...new Set(sellers)].map((s) => sellers.filter((x: string) => x === s).length)),
+    ).toBeLessThanOrEqual(2);
     // Sell an item of the next page before it is fetched.
     let cursor = first.json().next_cursor;
-    const peek = JSON.parse((await t.app.redis.get(`${t.config.redis.namespace}:feed:${first.json().feed_id}`))!).order[10].id as string;
-    const victim = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === peek) ?? FIXED.find((l) => l.id === peek)!;
+    const peek = JSON.parse((await t.app.redis.get(`${t.config.redis.namespace}:feed:${first.json().feed_id}`))!)
+      .order[10].id as string;
+    const victim =
+      Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === peek) ??
+      FIXED.find((l) => l.id === peek)!;
     await sell(victim, 5);
     for (let page = 0; page < 5 && cursor; page++) {
       const res = await t.app.inject({ url: `/v1/feed?size=10&cursor=${cursor}`, headers: AS_APP });
@@ -102,7 +123,9 @@ describe('home feed', () => {
   it('drops a listing sold after the first page was cached from that first page', async () => {
     const first = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     const top = first.json().items[0].id as string;
-    const listing = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === top) ?? FIXED.find((l) => l.id === top)!;
+    const listing =
+      Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === top) ??
+      FIXED.find((l) => l.id === top)!;
     await sell(listing, 9);
     const again = await t.app.inject({ url: '/v1/feed?user_id=toy-fan&size=10', headers: AS_APP });
     expect(again.statusCode).toBe(200);
@@ -130,7 +153,9 @@ describe('similar items', () => {
   it('drops a listing from similar lists once it is sold', async () => {
     const before = await t.app.inject({ url: '/v1/listings/fx-1/similar?size=10' });
     const target = before.json().items[0].id as string;
-    const listing = FIXED.find((l) => l.id === target) ?? Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === target)!;
+    const listing =
+      FIXED.find((l) => l.id === target) ??
+      Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === target)!;
     await sell(listing, 7);
     const after = await t.app.inject({ url: '/v1/listings/fx-1/similar?size=10' });
     expect(after.json().items.map((i: { id: string }) => i.id)).not.toContain(target);

@@ -12,14 +12,19 @@ export function parseCsv(text) {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
+      row.push(field);
+      field = '';
       if (row.some((f) => f !== '')) rows.push(row);
       row = [];
     } else field += c;
@@ -46,7 +51,8 @@ export function readJudgmentsCsv(text) {
     const query = (r[qi] ?? '').trim();
     const docid = (r[di] ?? '').trim();
     const rating = (r[ri] ?? '').trim();
-    if (!query || !docid || !/^[0-3]$/.test(rating)) throw new Error(`line ${i + 2}: needs a query, a docid and a rating 0..3`);
+    if (!query || !docid || !/^[0-3]$/.test(rating))
+      throw new Error(`line ${i + 2}: needs a query, a docid and a rating 0..3`);
     return { query, docid, rating: Number(rating) };
   });
 }
@@ -55,7 +61,10 @@ const csvField = (v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g
 
 /** Judgments as a query,docid,rating CSV (what `make train` reads via JUDGMENTS=...). */
 export function toCsv(judgments) {
-  return ['query,docid,rating', ...judgments.map((j) => [j.query, j.docid, j.rating].map(csvField).join(','))].join('\n') + '\n';
+  return (
+    ['query,docid,rating', ...judgments.map((j) => [j.query, j.docid, j.rating].map(csvField).join(','))].join('\n') +
+    '\n'
+  );
 }
 
 const dcg = (ratings) => ratings.slice(0, 10).reduce((s, r, i) => s + (2 ** r - 1) / Math.log2(i + 2), 0);
@@ -101,7 +110,9 @@ export class JudgmentStore {
   /** Every grade known for a query (loaded and added). */
   gradesFor(query) {
     const q = queryKey(query);
-    return [...this.loaded.values(), ...this.added.values()].filter((j) => queryKey(j.query) === q).map((j) => j.rating);
+    return [...this.loaded.values(), ...this.added.values()]
+      .filter((j) => queryKey(j.query) === q)
+      .map((j) => j.rating);
   }
 
   addedRows() {

@@ -10,7 +10,19 @@ export function setupRecs({ api, status, showError }) {
     $('recs').replaceChildren(
       h('h3', {}, title),
       h('p', { class: 'summary' }, subtitle),
-      h('ol', { class: 'cards' }, items.map((item, pos) => card(item, pos, [h('div', { class: 'tags' }, tags(item).map((t) => h('span', { class: 'tag' }, t)))]))),
+      h(
+        'ol',
+        { class: 'cards' },
+        items.map((item, pos) =>
+          card(item, pos, [
+            h(
+              'div',
+              { class: 'tags' },
+              tags(item).map((t) => h('span', { class: 'tag' }, t)),
+            ),
+          ]),
+        ),
+      ),
     );
   };
 
@@ -18,7 +30,12 @@ export function setupRecs({ api, status, showError }) {
     showError('');
     try {
       const { body, cache } = await api('/v1/feed', { user_id: userId, size: 20 });
-      show(`Feed for ${userId}`, `${body.personalized ? 'personalized' : 'cold start (no profile)'} · ${body.items.length} items · cache ${cache}`, body.items, (i) => [`source: ${i.source}`]);
+      show(
+        `Feed for ${userId}`,
+        `${body.personalized ? 'personalized' : 'cold start (no profile)'} · ${body.items.length} items · cache ${cache}`,
+        body.items,
+        (i) => [`source: ${i.source}`],
+      );
       status(`Feed for ${userId}: ${body.items.length} items`);
     } catch (err) {
       showError(err.message);
@@ -29,7 +46,9 @@ export function setupRecs({ api, status, showError }) {
     showError('');
     try {
       const { body } = await api(`/v1/listings/${encodeURIComponent(id)}/similar`, { size: 12 });
-      show(`Similar to ${id}`, `${body.items.length} items`, body.items, (i) => i.reasons.map((r) => `reason: ${r.replace(/_/g, ' ')}`));
+      show(`Similar to ${id}`, `${body.items.length} items`, body.items, (i) =>
+        i.reasons.map((r) => `reason: ${r.replace(/_/g, ' ')}`),
+      );
       status(`Similar to ${id}: ${body.items.length} items`);
     } catch (err) {
       showError(err.message);

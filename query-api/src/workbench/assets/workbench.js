@@ -37,7 +37,18 @@ export async function api(path, params = {}) {
 function formParams() {
   const form = new FormData($('search-form'));
   const p = {};
-  for (const name of ['q', 'category', 'brand', 'price_min', 'price_max', 'shipping_payer', 'status', 'sort', 'size', 'user_id']) {
+  for (const name of [
+    'q',
+    'category',
+    'brand',
+    'price_min',
+    'price_max',
+    'shipping_payer',
+    'status',
+    'sort',
+    'size',
+    'user_id',
+  ]) {
     const v = String(form.get(name) ?? '').trim();
     if (v) p[name] = v;
   }
@@ -52,10 +63,15 @@ async function runSearch() {
   const compare = $('compare').checked;
   status('Searching…');
   try {
-    const [served, bm25] = await Promise.all([api('/v1/search', params), compare ? api('/v1/search', { ...params, rank: 'bm25' }) : null]);
+    const [served, bm25] = await Promise.all([
+      api('/v1/search', params),
+      compare ? api('/v1/search', { ...params, rank: 'bm25' }) : null,
+    ]);
     current = { params, served, bm25, explain: null };
     renderAll();
-    status(`${served.body.total.value}${served.body.total.relation === 'gte' ? '+' : ''} results for “${params.q ?? ''}”`);
+    status(
+      `${served.body.total.value}${served.body.total.relation === 'gte' ? '+' : ''} results for “${params.q ?? ''}”`,
+    );
   } catch (err) {
     showError(err.message);
     status('');
@@ -65,7 +81,12 @@ async function runSearch() {
 /** The explain rows of the current search (fetched once, on the first "Explain" click). */
 async function explainRows() {
   if (!current.explain) {
-    const { body } = await api('/v1/search/explain', { ...current.params, size: 100, sort: undefined, rank: undefined });
+    const { body } = await api('/v1/search/explain', {
+      ...current.params,
+      size: 100,
+      sort: undefined,
+      rank: undefined,
+    });
     current.explain = new Map(body.explain.map((r) => [r.id, r]));
   }
   return current.explain;
@@ -89,14 +110,20 @@ async function toggleExplain(button, id, slot) {
 function gradeControl(query, id) {
   const known = judgments.grade(query, id);
   if (judgments.isLoaded(query, id)) return h('span', { class: `grade g${known}` }, `grade ${known}`);
-  const select = h('select', {
-    'aria-label': `grade for ${id}`, class: 'grade-select',
-    onchange: (e) => {
-      if (e.target.value === '') return;
-      judgments.add(query, id, Number(e.target.value));
-      renderAll();
+  const select = h(
+    'select',
+    {
+      'aria-label': `grade for ${id}`,
+      class: 'grade-select',
+      onchange: (e) => {
+        if (e.target.value === '') return;
+        judgments.add(query, id, Number(e.target.value));
+        renderAll();
+      },
     },
-  }, h('option', { value: '' }, 'ungraded'), [0, 1, 2, 3].map((g) => h('option', { value: g, selected: known === g }, `grade ${g}`)));
+    h('option', { value: '' }, 'ungraded'),
+    [0, 1, 2, 3].map((g) => h('option', { value: g, selected: known === g }, `grade ${g}`)),
+  );
   return h('label', { class: 'grade-label' }, select);
 }
 
@@ -106,19 +133,63 @@ function side(title, answer, other, query, withMoves) {
   const ratings = items.map((i) => judgments.grade(query, i.id) ?? null);
   const ndcg = query ? ndcgAt10(ratings, judgments.gradesFor(query)) : null;
   const judged = ratings.slice(0, 10).filter((r) => r !== null).length;
-  const list = h('ol', { class: 'cards' }, items.map((item, pos) => {
-    const slot = h('div', { class: 'explain-slot' });
-    const explainButton = h('button', { type: 'button', class: 'small', 'aria-expanded': 'false', onclick: (e) => toggleExplain(e.currentTarget, item.id, slot) }, 'Explain');
-    const similar = h('button', { type: 'button', class: 'small', onclick: () => document.dispatchEvent(new CustomEvent('workbench:similar', { detail: item.id })) }, 'Similar');
-    const extras = [h('div', { class: 'actions' }, withMoves && other ? movement(otherIds.indexOf(item.id), pos) : '', query ? gradeControl(query, item.id) : '', explainButton, similar), slot];
-    return card(item, pos, extras);
-  }));
-  return h('div', { class: 'side' },
+  const list = h(
+    'ol',
+    { class: 'cards' },
+    items.map((item, pos) => {
+      const slot = h('div', { class: 'explain-slot' });
+      const explainButton = h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          'aria-expanded': 'false',
+          onclick: (e) => toggleExplain(e.currentTarget, item.id, slot),
+        },
+        'Explain',
+      );
+      const similar = h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          onclick: () => document.dispatchEvent(new CustomEvent('workbench:similar', { detail: item.id })),
+        },
+        'Similar',
+      );
+      const extras = [
+        h(
+          'div',
+          { class: 'actions' },
+          withMoves && other ? movement(otherIds.indexOf(item.id), pos) : '',
+          query ? gradeControl(query, item.id) : '',
+          explainButton,
+          similar,
+        ),
+        slot,
+      ];
+      return card(item, pos, extras);
+    }),
+  );
+  return h(
+    'div',
+    { class: 'side' },
     h('h3', {}, title),
-    h('p', { class: 'summary' },
-      `ranker ${answer.body.ranker} · ${answer.body.took_ms} ms · cache `, h('strong', { class: 'cache' }, answer.cache)),
-    h('p', { class: 'ndcg' }, ndcg === null ? 'NDCG@10 – (no positive grade for this query)' : `NDCG@10 ${ndcg.toFixed(3)} (judged ${judged} of top ${Math.min(10, items.length)})`),
-    list);
+    h(
+      'p',
+      { class: 'summary' },
+      `ranker ${answer.body.ranker} · ${answer.body.took_ms} ms · cache `,
+      h('strong', { class: 'cache' }, answer.cache),
+    ),
+    h(
+      'p',
+      { class: 'ndcg' },
+      ndcg === null
+        ? 'NDCG@10 – (no positive grade for this query)'
+        : `NDCG@10 ${ndcg.toFixed(3)} (judged ${judged} of top ${Math.min(10, items.length)})`,
+    ),
+    list,
+  );
 }
 
 function renderAll() {
