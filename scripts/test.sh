@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing; type-checks and runs the unit tests first (nothing
-# to start, fails fast); then starts real Elasticsearch and Redis when they do not answer (and stops
-# what it started) for the integration tests (vitest), the fuzz suite (query-api/test/fuzz), the Python
-# tests of models/, and validates the Kubernetes manifests.
+# The whole test suite: installs what is missing; lints, checks formatting (`npm run format` fixes it),
+# type-checks and runs the unit tests first (nothing to start, fails fast); then starts real
+# Elasticsearch and Redis when they do not answer (and stops what it started) for the integration tests
+# (vitest), the fuzz suite (query-api/test/fuzz), the Python tests of models/, and validates the
+# Kubernetes manifests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 scripts/bootstrap.sh
+
+echo "== lint (eslint) and format (prettier --check)"
+npx eslint .
+npx prettier --check --log-level warn .
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
