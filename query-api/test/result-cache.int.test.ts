@@ -258,6 +258,61 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-cold', cold)).layer).toBe('miss');
   });
 
+  it('serves a hot entry as it was while its correction waits for a slot', async () => {
+    const cache = new ResultCache(redis, {
+      namespace: config.redis.namespace,
+      ttlSeconds: 30,
+      memoryItems: 100,
+      memoryTtlMs: 60_000,
+      refreshConcurrency: 1,
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const computeOf = (name: string) => {
+      let calls = 0;
+      return async () => {
+        if (++calls > 1) {
+          started.push(name);
+          await gate;
+        }
+        return { value: `${name}${calls}`, ids: [`l-${name}`], scope: [{ status: 'on_sale', q: 'wool scarf' }] };
+      };
+    };
+    const computes = { a: computeOf('a'), b: computeOf('b') };
+    for (const [name, compute] of Object.entries(computes)) {
+      await cache.getOrCompute(`k-slot-${name}`, compute);
+      await cache.getOrCompute(`k-slot-${name}`, compute); // read: hot
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    const scarf: ChangedListing = {
+      id: 'l-scarf',
+      status: 'on_sale',
+      categoryPath: ['Women', 'Accessories'],
+      condition: 'good',
+      shippingPayer: 'seller',
+      price: 900,
+      createdAt: Date.now(),
+      popularity: 0,
+      terms: listingTerms(['Wool scarf']),
+    };
+    // Both are corrected; the one slot runs one correction, the other waits in the queue.
+    expect(await cache.changeSearchable(cache.noteChange([scarf]))).toBe(2);
+    expect(started).toHaveLength(1);
+    const queued = started[0] === 'a' ? 'b' : 'a';
+    expect(await cache.getOrCompute(`k-slot-${queued}`, computes[queued])).toEqual({
+      value: `${queued}1`,
+      hit: true,
+      layer: 'memory',
+    });
+    release();
+    for (const name of ['a', 'b'] as const) {
+      await vi.waitFor(async () =>
+        expect((await cache.getOrCompute(`k-slot-${name}`, computes[name])).value).toBe(`${name}2`),
+      );
+    }
+  });
+
   it('stops serving an entry being recomputed for a change once the recomputation is late', async () => {
     const cache = cacheOf(60_000);
     let calls = 0;
