@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { redisKeys, type RedisKeys } from '../../../core/src/index.js';
 import { MatchMemo, mayEnter, type ChangedListing, type EntryScope } from './entry-scope.js';
+import { RefreshScheduler, type RefreshJob } from './refresh-scheduler.js';
 
 export interface CachedValue<T> {
   value: T;
@@ -25,8 +26,6 @@ export interface CachedValue<T> {
  * heavy searches at once stall Elasticsearch and the API's event loop. Spread, they are a steady trickle.
  */
 const REFRESH_AHEAD_SHARE = { min: 0.1, max: 0.4 };
-/** Due entries beyond this many wait for a read after a slot frees (or expire): the queue stays small. */
-const MAX_QUEUED_REFRESHES = 1000;
 /**
  * Changed listings remembered for checking entries read from Redis (see matchesRecentChange): at most
  * this many, each batch as long as the longest entry lives. Past the cap the oldest go, and an entry
@@ -69,17 +68,11 @@ return #KEYS - 1`;
  */
 type MemoryEntry = CachedValue<unknown> & {
   refreshAt: number;
-  recompute: Recompute;
+  /** How it is computed again (the caller's closure, kept while the entry lives in memory). */
+  recompute: RefreshJob<CachedValue<unknown>>;
   readAt?: number;
   staleSince?: number;
 };
-/** How an entry is computed again (the caller's closure, kept while the entry lives in memory). */
-interface Recompute {
-  compute: () => Promise<CachedValue<unknown>>;
-  ttlMs: number;
-}
-
-type QueuedRefresh = { compute: () => Promise<CachedValue<unknown>>; ttlMs: number };
 
 type StoringRedis = Redis & {
   storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
@@ -125,12 +118,7 @@ export class ResultCache {
   private readonly keys: RedisKeys;
   private readonly memoryByListing = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<CachedValue<unknown>>>();
-  /** Background recomputations waiting for a slot (see refreshInBackground), oldest first. */
-  private readonly refreshQueue = new Map<string, QueuedRefresh>();
-  /** Corrections for a change (changeSearchable) waiting for a slot: they go before the refreshAt ones. */
-  private readonly correctionQueue = new Map<string, QueuedRefresh>();
-  private refreshesRunning = 0;
-  private readonly refreshConcurrency: number;
+  private readonly refreshes: RefreshScheduler<CachedValue<unknown>>;
   /** When each listing last changed (epoch ms; this process hears every change): see showsRecentChange. */
   private readonly recentChanges = new LRUCache<string, number>({ max: 100_000, ttl: 120_000 });
   /** Changed listings with what scopes match on, oldest first (see noteChange). */
@@ -156,7 +144,17 @@ export class ResultCache {
       stats?: CacheStats;
     },
   ) {
-    this.refreshConcurrency = Math.max(1, opts.refreshConcurrency ?? 2);
+    this.refreshes = new RefreshScheduler({
+      inFlight: this.inFlight,
+      run: (key, job) => this.computeAndStore(key, job.compute, job.ttlMs, true),
+      stillDue: (key) => {
+        const entry = this.memory.peek(key);
+        return entry !== undefined && Date.now() >= entry.refreshAt;
+      },
+      concurrency: Math.max(1, opts.refreshConcurrency ?? 2),
+      onStart: () => opts.stats?.refreshing?.(),
+      onQueueSize: (size) => opts.stats?.refreshQueue?.(size),
+    });
     this.keys = redisKeys(opts.namespace);
     this.memory = new LRUCache({
       max: Math.max(1, opts.memoryItems),
@@ -214,7 +212,7 @@ export class ResultCache {
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
       if (m) {
         m.readAt = now;
-        if (now >= m.refreshAt) this.refreshInBackground(key, compute, ttlMs);
+        if (now >= m.refreshAt) this.refreshes.schedule(key, { compute, ttlMs });
         return { value: m.value as T, hit: true, layer: 'memory' };
       }
     }
@@ -321,8 +319,7 @@ export class ResultCache {
    * burst of misses on the hottest entries (6.6 points of hit rate at 300 req/s, 2026-12-03).
    */
   private refreshingSince(key: string, entry: MemoryEntry, now: number): boolean {
-    const pending = this.inFlight.has(key) || this.correctionQueue.has(key);
-    return pending && now - entry.staleSince! <= STALE_WHILE_REFRESHING_MS;
+    return this.refreshes.correcting(key) && now - entry.staleSince! <= STALE_WHILE_REFRESHING_MS;
   }
 
   /**
@@ -367,7 +364,7 @@ export class ResultCache {
       if (entry.readAt !== undefined && now - entry.readAt <= REFRESH_IF_READ_WITHIN_MS) {
         entry.staleSince ??= now;
         entry.refreshAt = 0;
-        this.refreshInBackground(key, recompute.compute, recompute.ttlMs, true);
+        this.refreshes.schedule(key, recompute, true);
         refreshed++;
       } else {
         this.memory.delete(key);
@@ -377,59 +374,6 @@ export class ResultCache {
     this.opts.stats?.scopeDrops?.(stale.length - refreshed);
     this.opts.stats?.scopeRefreshes?.(refreshed);
     return stale.length;
-  }
-
-  /**
-   * One background recomputation per key at a time, and a few per process: hot entries filled together
-   * come due together even with the spread refresh times, and each is a full search. Run all at once,
-   * they take Elasticsearch's CPU in a burst, which on shared cores stalls the hits served meanwhile.
-   * A due entry still has a tenth or more of its life left, time for the queue to reach it; if it
-   * does not, the entry expires and its next read recomputes it as a miss. A failure leaves the
-   * current value to expire.
-   */
-  private refreshInBackground(
-    key: string,
-    compute: () => Promise<CachedValue<unknown>>,
-    ttlMs: number,
-    correction = false,
-  ): void {
-    if (this.inFlight.has(key) || this.correctionQueue.has(key)) return;
-    if (correction) this.refreshQueue.delete(key);
-    else if (this.refreshQueue.has(key)) return;
-    if (this.refreshesRunning >= this.refreshConcurrency) {
-      const queue = correction ? this.correctionQueue : this.refreshQueue;
-      if (queue.size < MAX_QUEUED_REFRESHES) queue.set(key, { compute, ttlMs });
-      this.opts.stats?.refreshQueue?.(this.refreshQueue.size + this.correctionQueue.size);
-      return;
-    }
-    this.refreshesRunning++;
-    this.opts.stats?.refreshing?.();
-    const task = this.computeAndStore(key, compute, ttlMs, true);
-    this.inFlight.set(key, task);
-    task
-      .catch(() => undefined)
-      .finally(() => {
-        this.inFlight.delete(key);
-        this.refreshesRunning--;
-        this.startQueuedRefreshes();
-      });
-  }
-
-  /**
-   * Queued recomputations into the free slots, corrections first, each queue oldest first; skips entries
-   * a miss has recomputed or dropped meanwhile.
-   */
-  private startQueuedRefreshes(): void {
-    for (const queue of [this.correctionQueue, this.refreshQueue]) {
-      for (const [key, job] of queue) {
-        if (this.refreshesRunning >= this.refreshConcurrency) break;
-        queue.delete(key);
-        const entry = this.memory.peek(key);
-        if (entry && !this.inFlight.has(key) && Date.now() >= entry.refreshAt)
-          this.refreshInBackground(key, job.compute, job.ttlMs);
-      }
-    }
-    this.opts.stats?.refreshQueue?.(this.refreshQueue.size + this.correctionQueue.size);
   }
 
   /**
@@ -443,7 +387,7 @@ export class ResultCache {
     value: CachedValue<unknown>,
     jsonBytes: number,
     lifeLeftMs: number,
-    recompute: Recompute,
+    recompute: RefreshJob<CachedValue<unknown>>,
   ) {
     const { ttlMs } = recompute;
     if (this.opts.memoryItems <= 0 || lifeLeftMs <= 0) return;
