@@ -15,6 +15,18 @@ afterAll(async () => {
 
 const cacheOf = (memoryTtlMs: number) =>
   new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+/** A listing just put on sale, as the change notifications describe it. */
+const newListing = (id: string, title: string, categoryPath: string[], price: number): ChangedListing => ({
+  id,
+  status: 'on_sale',
+  categoryPath,
+  condition: 'good',
+  shippingPayer: 'seller',
+  price,
+  createdAt: Date.now(),
+  popularity: 0,
+  terms: listingTerms([title]),
+});
 const counter = () => {
   let calls = 0;
   return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
@@ -237,19 +249,9 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-hot', hot)).hit).toBe(true); // read: hot
     const cold = async () => ({ value: 'cold', ids: ['l-9'], scope: [{ status: 'on_sale', q: 'denim jacket' }] });
     await cache.getOrCompute('k-cold', cold); // computed, never read since
-    const newListing: ChangedListing = {
-      id: 'l-new',
-      status: 'on_sale',
-      categoryPath: ['Women', 'Coats'],
-      condition: 'good',
-      shippingPayer: 'seller',
-      price: 2500,
-      createdAt: Date.now(),
-      popularity: 0,
-      terms: listingTerms(['Vintage denim jacket']),
-    };
+    const jacket = newListing('l-new', 'Vintage denim jacket', ['Women', 'Coats'], 2500);
     await new Promise((r) => setTimeout(r, 5));
-    const change = cache.noteChange([newListing]);
+    const change = cache.noteChange([jacket]);
     expect(await cache.changeSearchable(change)).toBe(2);
     // The hot entry is being recomputed (held at the gate): reads still get it as it was, as hits.
     expect(await cache.getOrCompute('k-hot', hot)).toEqual({ value: 1, hit: true, layer: 'memory' });
@@ -285,17 +287,7 @@ describe('result cache', () => {
       await cache.getOrCompute(`k-slot-${name}`, compute); // read: hot
     }
     await new Promise((r) => setTimeout(r, 5));
-    const scarf: ChangedListing = {
-      id: 'l-scarf',
-      status: 'on_sale',
-      categoryPath: ['Women', 'Accessories'],
-      condition: 'good',
-      shippingPayer: 'seller',
-      price: 900,
-      createdAt: Date.now(),
-      popularity: 0,
-      terms: listingTerms(['Wool scarf']),
-    };
+    const scarf = newListing('l-scarf', 'Wool scarf', ['Women', 'Accessories'], 900);
     // Both are corrected; the one slot runs one correction, the other waits in the queue.
     expect(await cache.changeSearchable(cache.noteChange([scarf]))).toBe(2);
     expect(started).toHaveLength(1);
@@ -325,17 +317,7 @@ describe('result cache', () => {
     await cache.getOrCompute('k-late', compute);
     await cache.getOrCompute('k-late', compute);
     await new Promise((r) => setTimeout(r, 5));
-    const everything: ChangedListing = {
-      id: 'l-any',
-      status: 'on_sale',
-      categoryPath: ['Kids'],
-      condition: 'good',
-      shippingPayer: 'seller',
-      price: 100,
-      createdAt: Date.now(),
-      popularity: 0,
-      terms: listingTerms(['toy']),
-    };
+    const everything = newListing('l-any', 'toy', ['Kids'], 100);
     await cache.changeSearchable(cache.noteChange([everything]));
     expect((await cache.getOrCompute('k-late', compute)).hit).toBe(true);
     await new Promise((r) => setTimeout(r, 600)); // past STALE_WHILE_REFRESHING_MS
