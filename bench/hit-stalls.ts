@@ -3,7 +3,8 @@
  * the hot queries of bench/search.ts at 5,000 req/s with vegeta for a whole cache TTL, then the slow
  * requests lined up, per 100 ms window, with the API's event-loop delay and GC pauses in that window.
  * A slow window with a long loop delay is a stall inside the API (a GC, a background refresh's work);
- * one without is the machine or the generator.
+ * one without is the machine or the generator. `floor_latency_ms` is vegeta at the same rate against a
+ * server answering prepared bytes of a hit's size, right after: the part that is not the API.
  *
  *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [-- NODE_FLAG ...]
  *
@@ -26,6 +27,7 @@ import {
   summarizeLatencies,
   uniqueSuffix,
   waitForHttp,
+  withStaticServer,
 } from './support.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 
@@ -67,15 +69,21 @@ const api = startProcess(
 const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
 let result;
+let hitBytes: number | undefined;
 try {
   await waitForHttp(`${base}/health/ready`);
   const urls = hotSearchPaths().map((p) => `${base}${p}`);
   for (const u of urls) await fetch(u); // the hot set into the cache
+  hitBytes = (await (await fetch(urls[0]!)).arrayBuffer()).byteLength;
   await vegetaAttack({ urls, rate, seconds: 5 }); // JIT and connections
   result = await vegetaAttack({ urls, rate, seconds, onResult: (at, ms) => sent.push({ at, ms }) });
 } finally {
   await stopProcess(api);
 }
+
+// The same generator at the same rate against prepared bytes of a hit's size, right after: what the
+// machine and vegeta add (its p99 swung from 1.3 to 12.9 ms between hours of one day).
+const floor = await withStaticServer(hitBytes ?? 8000, (base) => vegetaAttack({ urls: [`${base}/`], rate, seconds }));
 
 const records = existsSync(monitorFile)
   ? readFileSync(monitorFile, 'utf8')
@@ -132,6 +140,7 @@ process.stdout.write(
       seconds,
       node_flags: nodeFlags,
       latency_ms: result?.latency_ms,
+      floor_latency_ms: { response_bytes: hitBytes, ...floor.latency_ms },
       requests: sent.length,
       requests_over_5_ms: slow,
       windows_with_requests_over_5_ms: [...windows.values()].filter((ms) => ms.some((x) => x > SLOW_MS)).length,

@@ -20,7 +20,17 @@ import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/se
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 import { hotSearchPaths, queryMix, searchPath as path } from './query-mix.js';
-import { arg, bulkLoadGenerated, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import {
+  arg,
+  bulkLoadGenerated,
+  log,
+  round,
+  startProcess,
+  stopProcess,
+  uniqueSuffix,
+  waitForHttp,
+  withStaticServer,
+} from './support.js';
 
 const listings = arg('listings', 1_000_000);
 const seconds = arg('seconds', 10);
@@ -118,18 +128,12 @@ async function quiet(): Promise<void> {
  * hit's size: the part of the hit latencies that is the machine and the generator, not the API.
  */
 async function generatorFloor(bytes: number) {
-  const port = 17_000 + Math.floor(Math.random() * 1000);
-  const server = startProcess('bench/static-server.ts', { PORT: String(port) }, [String(port), String(bytes)]);
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/`);
-    const base = `http://127.0.0.1:${port}`;
+  return withStaticServer(bytes, async (base) => {
     await openLoop({ base, paths: ['/'], rate: 5000, seconds: 3 });
     const node = await openLoop({ base, paths: ['/'], rate: 5000, seconds });
     const vegeta = vegetaAvailable() ? await vegetaAttack({ urls: [`${base}/`], rate: 5000, seconds }) : undefined;
     return { response_bytes: bytes, node_open_loop: node.latency_ms, ...(vegeta ? { vegeta: vegeta.latency_ms } : {}) };
-  } finally {
-    await stopProcess(server);
-  }
+  });
 }
 
 await load();

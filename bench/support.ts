@@ -62,6 +62,21 @@ export function startProcess(
   });
 }
 
+/**
+ * Runs `use` against bench/static-server.ts answering `bytes` of prepared JSON: the load generator's
+ * floor, i.e. what the machine and the generator add to a measurement at the same rate.
+ */
+export async function withStaticServer<T>(bytes: number, use: (base: string) => Promise<T>): Promise<T> {
+  const port = 17_000 + Math.floor(Math.random() * 1000);
+  const server = startProcess('bench/static-server.ts', { PORT: String(port) }, [String(port), String(bytes)]);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`);
+    return await use(`http://127.0.0.1:${port}`);
+  } finally {
+    await stopProcess(server);
+  }
+}
+
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
