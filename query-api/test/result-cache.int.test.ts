@@ -13,8 +13,14 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const cacheOf = (memoryTtlMs: number) =>
-  new ResultCache(redis, { namespace: config.redis.namespace, ttlSeconds: 30, memoryItems: 100, memoryTtlMs });
+const cacheOf = (memoryTtlMs: number, refreshConcurrency?: number) =>
+  new ResultCache(redis, {
+    namespace: config.redis.namespace,
+    ttlSeconds: 30,
+    memoryItems: 100,
+    memoryTtlMs,
+    refreshConcurrency,
+  });
 /** A listing just put on sale, as the change notifications describe it. */
 const newListing = (id: string, title: string, categoryPath: string[], price: number): ChangedListing => ({
   id,
@@ -154,13 +160,7 @@ describe('result cache', () => {
   });
 
   it('runs a few background recomputations at once and the others after them, before the entries expire', async () => {
-    const cache = new ResultCache(redis, {
-      namespace: config.redis.namespace,
-      ttlSeconds: 30,
-      memoryItems: 100,
-      memoryTtlMs: 60_000,
-      refreshConcurrency: 2,
-    });
+    const cache = cacheOf(60_000, 2);
     let running = 0;
     let mostAtOnce = 0;
     let calls = 0;
@@ -261,13 +261,7 @@ describe('result cache', () => {
   });
 
   it('serves a hot entry as it was while its correction waits for a slot', async () => {
-    const cache = new ResultCache(redis, {
-      namespace: config.redis.namespace,
-      ttlSeconds: 30,
-      memoryItems: 100,
-      memoryTtlMs: 60_000,
-      refreshConcurrency: 1,
-    });
+    const cache = cacheOf(60_000, 1);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const started: string[] = [];
