@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MatchMemo, scopeMatches, type ChangedListing, type EntryScope } from '../src/cache/entry-scope.js';
+import { MatchMemo, scopeMatches, type EntryScope } from '../src/cache/entry-scope.js';
 import { editDistanceWithin, listingTerms, mayMatchTerm, queryTerms } from '../src/search/index-analysis.js';
+import { changedListing as listing } from './changed-listing.js';
 
-const listing = (patch: Partial<ChangedListing> & { text?: string } = {}): ChangedListing => ({
-  id: patch.id ?? 'l1',
-  status: 'on_sale',
-  categoryPath: ['Men', 'Shoes', 'Athletic Shoes'],
-  categoryLeaf: 'Athletic Shoes',
-  brand: 'Nike',
-  condition: 'good',
-  shippingPayer: 'seller',
-  price: 5000,
-  createdAt: Date.parse('2026-12-01T00:00:00Z'),
-  popularity: 1,
-  terms: listingTerms([patch.text ?? 'Nike Air Max running sneakers', 'Nike', 'Men', 'Shoes', 'Athletic Shoes']),
-  ...patch,
-});
 const matches = (scope: EntryScope, l = listing()) => scopeMatches(scope, l, new MatchMemo());
 
 describe('index analysis, as the cache needs it', () => {

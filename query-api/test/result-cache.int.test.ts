@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testConfig } from '../../test/support/services.js';
-import type { ChangedListing } from '../src/cache/entry-scope.js';
 import { ResultCache } from '../src/cache/result-cache.js';
-import { listingTerms } from '../src/search/index-analysis.js';
+import { changedListing } from './changed-listing.js';
 
 const config = testConfig();
 const redis = new Redis(config.redis.url);
@@ -21,18 +20,6 @@ const cacheOf = (memoryTtlMs: number, refreshConcurrency?: number) =>
     memoryTtlMs,
     refreshConcurrency,
   });
-/** A listing just put on sale, as the change notifications describe it. */
-const newListing = (id: string, title: string, categoryPath: string[], price: number): ChangedListing => ({
-  id,
-  status: 'on_sale',
-  categoryPath,
-  condition: 'good',
-  shippingPayer: 'seller',
-  price,
-  createdAt: Date.now(),
-  popularity: 0,
-  terms: listingTerms([title]),
-});
 const counter = () => {
   let calls = 0;
   return { compute: async () => ({ value: ++calls, ids: ['l-1'] }), calls: () => calls };
@@ -249,7 +236,7 @@ describe('result cache', () => {
     expect((await cache.getOrCompute('k-hot', hot)).hit).toBe(true); // read: hot
     const cold = async () => ({ value: 'cold', ids: ['l-9'], scope: [{ status: 'on_sale', q: 'denim jacket' }] });
     await cache.getOrCompute('k-cold', cold); // computed, never read since
-    const jacket = newListing('l-new', 'Vintage denim jacket', ['Women', 'Coats'], 2500);
+    const jacket = changedListing({ id: 'l-new', text: 'Vintage denim jacket', createdAt: Date.now() });
     await new Promise((r) => setTimeout(r, 5));
     const change = cache.noteChange([jacket]);
     expect(await cache.changeSearchable(change)).toBe(2);
@@ -281,7 +268,7 @@ describe('result cache', () => {
       await cache.getOrCompute(`k-slot-${name}`, compute); // read: hot
     }
     await new Promise((r) => setTimeout(r, 5));
-    const scarf = newListing('l-scarf', 'Wool scarf', ['Women', 'Accessories'], 900);
+    const scarf = changedListing({ id: 'l-scarf', text: 'Wool scarf', createdAt: Date.now() });
     // Both are corrected; the one slot runs one correction, the other waits in the queue.
     expect(await cache.changeSearchable(cache.noteChange([scarf]))).toBe(2);
     expect(started).toHaveLength(1);
@@ -311,7 +298,7 @@ describe('result cache', () => {
     await cache.getOrCompute('k-late', compute);
     await cache.getOrCompute('k-late', compute);
     await new Promise((r) => setTimeout(r, 5));
-    const everything = newListing('l-any', 'toy', ['Kids'], 100);
+    const everything = changedListing({ id: 'l-any', text: 'toy', createdAt: Date.now() });
     await cache.changeSearchable(cache.noteChange([everything]));
     expect((await cache.getOrCompute('k-late', compute)).hit).toBe(true);
     await new Promise((r) => setTimeout(r, 600)); // past STALE_WHILE_REFRESHING_MS
