@@ -72,7 +72,7 @@ export class RefreshScheduler<V> {
       for (const [key, job] of queue) {
         if (this.running >= this.deps.concurrency) break;
         queue.delete(key);
-        if (!this.deps.inFlight.has(key) && this.deps.stillDue(key)) this.schedule(key, job);
+        if (this.deps.stillDue(key)) this.schedule(key, job); // schedule skips a key already in flight
       }
     }
     this.deps.onQueueSize?.(this.queued());
