@@ -79,6 +79,13 @@ export const EnvSchema = Type.Object({
     default: 600_000,
     description: 'requests per minute per service key name (0: no limit)',
   }),
+  RATE_LIMIT_SYNC_MS: Type.Integer({
+    minimum: 10,
+    maximum: 10_000,
+    default: 250,
+    description:
+      'how often each pod adds its rate-limit counts to Redis and reads the totals back: pods together may let a caller exceed its limit by pods x its rate x this',
+  }),
   INDEXER_CONCURRENCY: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: '0 = 2 per core' }),
   INDEXER_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20_000, default: 1000 }),
   INDEXER_BATCH_BYTES: Type.Integer({ minimum: 1024, maximum: 100_000_000, default: 5_000_000 }),
@@ -226,7 +233,7 @@ export interface Config {
   queue: { name: string };
   /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
   apiKeys: ApiKey[];
-  rateLimit: { anonymousPerMinute: number; keyPerMinute: number };
+  rateLimit: { anonymousPerMinute: number; keyPerMinute: number; syncMs: number };
   indexer: {
     concurrency: number;
     batchSize: number;
@@ -339,7 +346,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, namespace: env.REDIS_NAMESPACE },
     queue: { name: env.QUEUE_NAME },
     apiKeys,
-    rateLimit: { anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE },
+    rateLimit: {
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE,
+      syncMs: env.RATE_LIMIT_SYNC_MS,
+    },
     indexer: {
       concurrency: env.INDEXER_CONCURRENCY || cpus().length * 2,
       batchSize: env.INDEXER_BATCH_SIZE,

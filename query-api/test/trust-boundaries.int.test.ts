@@ -82,7 +82,7 @@ describe('who may write and read what', () => {
 describe('limits', () => {
   it('rate-limits anonymous callers per address and service keys per name, with Retry-After, never probes', async () => {
     const app = await buildApp(
-      { ...t.config, rateLimit: { anonymousPerMinute: 3, keyPerMinute: 5 } },
+      { ...t.config, rateLimit: { ...t.config.rateLimit, anonymousPerMinute: 3, keyPerMinute: 5 } },
       { logger: false },
     );
     try {
@@ -101,6 +101,30 @@ describe('limits', () => {
       expect(await codes(5, {}, '/health/live')).toEqual([200, 200, 200, 200, 200]);
     } finally {
       await app.close();
+    }
+  });
+
+  it('shares the limit of an address across pods, each counting in process between syncs', async () => {
+    const config = { ...t.config, rateLimit: { anonymousPerMinute: 4, keyPerMinute: 0, syncMs: 20 } };
+    const [a, b] = [await buildApp(config, { logger: false }), await buildApp(config, { logger: false })];
+    const suggest = async (app: typeof a) =>
+      (await app.inject({ url: '/v1/suggest?q=ni', remoteAddress: '10.1.2.3' })).statusCode;
+    const synced = () => new Promise((r) => setTimeout(r, 150));
+    try {
+      expect([await suggest(a), await suggest(a), await suggest(a)]).toEqual([200, 200, 200]);
+      await synced();
+      expect(await suggest(b)).toBe(200); // the 4th: within the limit
+      await synced();
+      expect(await suggest(b)).toBe(429); // b heard of a's 3 at its sync
+      // a learns of b's requests only at its next sync: until then it may let one more through (the
+      // overshoot rate-limit-store.ts bounds), after it the address is refused on every pod.
+      expect(await suggest(a)).toBe(200);
+      await synced();
+      expect(await suggest(a)).toBe(429);
+      expect(await suggest(b)).toBe(429);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

@@ -9,6 +9,10 @@ import {
   UnauthorizedError,
   type ApiScope,
 } from '../../../core/src/index.js';
+import { SharedRateCounts, sharedRateLimitStore } from './rate-limit-store.js';
+
+/** Callers whose counts a pod holds at once (about 150 bytes each): the least recently seen go first. */
+const RATE_LIMIT_CALLERS_COUNTED = 100_000;
 
 /** Who is calling: the holder of a service key and what it may do. Anonymous callers have none. */
 export interface Caller {
@@ -63,9 +67,10 @@ function presentedKey(req: FastifyRequest): string | undefined {
  * scopes, no key makes the caller anonymous, and an unknown key is a 401 at once (a typo must not
  * silently downgrade the app's backend to anonymous limits). Routes then ask for a scope.
  *
- * Rate limits (@fastify/rate-limit, counters in Redis so every pod shares them): per key name for
- * service callers, per client address for anonymous ones. A Redis outage skips the limit rather than
- * failing the request: the limiter protects the service, it must not become a way to take it down.
+ * Rate limits (@fastify/rate-limit, counted in process and shared by every pod through Redis in
+ * batches: rate-limit-store.ts): per key name for service callers, per client address for anonymous
+ * ones. A Redis outage leaves each pod counting alone rather than failing the request: the limiter
+ * protects the service, it must not become a way to take it down.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -96,15 +101,18 @@ export default fp(
     const { anonymousPerMinute, keyPerMinute } = app.config.rateLimit;
     const rateLimitKeys = redisKeys(app.config.redis.namespace).rateLimit;
     const limitOf = (req: FastifyRequest) => (req.caller ? keyPerMinute : anonymousPerMinute);
+    const counts = new SharedRateCounts(app.redis, rateLimitKeys.nameSpace, {
+      syncMs: app.config.rateLimit.syncMs,
+      maxKeys: RATE_LIMIT_CALLERS_COUNTED,
+    });
+    app.addHook('onClose', () => counts.close());
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
       max: async (req) => limitOf(req),
       allowList: (req) => limitOf(req) === 0,
       keyGenerator: (req) => (req.caller ? rateLimitKeys.forKey(req.caller.name) : rateLimitKeys.forAddress(req.ip)),
-      redis: app.redis,
-      nameSpace: rateLimitKeys.nameSpace,
-      skipOnError: true,
+      store: sharedRateLimitStore(counts),
       errorResponseBuilder: (_req, ctx) => new RateLimitedError(Math.max(1, Math.ceil(ctx.ttl / 1000))),
     });
   },
