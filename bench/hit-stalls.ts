@@ -20,6 +20,7 @@ import { hotSearchPaths } from './query-mix.js';
 import {
   arg,
   log,
+  processCpuMs,
   root,
   round,
   startProcess,
@@ -70,13 +71,16 @@ const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
 let result;
 let hitBytes: number | undefined;
+let apiCpuUsPerRequest: number | undefined;
 try {
   await waitForHttp(`${base}/health/ready`);
   const urls = hotSearchPaths().map((p) => `${base}${p}`);
   for (const u of urls) await fetch(u); // the hot set into the cache
   hitBytes = (await (await fetch(urls[0]!)).arrayBuffer()).byteLength;
   await vegetaAttack({ urls, rate, seconds: 5 }); // JIT and connections
+  const cpuBefore = processCpuMs(api.pid!);
   result = await vegetaAttack({ urls, rate, seconds, onResult: (at, ms) => sent.push({ at, ms }) });
+  apiCpuUsPerRequest = round(((processCpuMs(api.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests), 1);
 } finally {
   await stopProcess(api);
 }
@@ -140,6 +144,8 @@ process.stdout.write(
       seconds,
       node_flags: nodeFlags,
       latency_ms: result?.latency_ms,
+      // The API process's user + system CPU over the timed attack, per request sent.
+      api_cpu_us_per_request: apiCpuUsPerRequest,
       floor_latency_ms: { response_bytes: hitBytes, ...floor.latency_ms },
       requests: sent.length,
       requests_over_5_ms: slow,

@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toListingDocument } from '../core/src/index.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
@@ -75,6 +76,13 @@ export async function withStaticServer<T>(bytes: number, use: (base: string) => 
   } finally {
     await stopProcess(server);
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
