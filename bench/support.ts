@@ -55,9 +55,10 @@ export function startProcess(
   env: Record<string, string>,
   args: string[] = [],
   nodeArgs: string[] = [],
+  cwd = root,
 ): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, entry, ...args], {
-    cwd: root,
+    cwd,
     env: { ...BENCH_API_ENV, ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

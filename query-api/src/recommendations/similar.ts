@@ -18,8 +18,13 @@ export interface SimilarItem {
 type Query = estypes.QueryDslQueryContainer;
 type Hit = { _id?: string; _source?: ListingDocument; matched_queries?: string[] | Record<string, number> };
 
-/** Candidates fetched per requested item from each content source: the blend re-orders a wider set than it returns. */
-const OVERFETCH = 3;
+/**
+ * Candidates fetched per requested item from each content source: the blend re-orders a wider set than
+ * it returns. 2, not 3: on the thredUp favorites 3 found one more hidden favorite of 828 (tuning half),
+ * while fetching a third more documents cost Elasticsearch ~17 % more CPU per cold list at 1M listings
+ * (docs/benchmarks.md, "Similar items at 1M listings: where a cold list's CPU goes").
+ */
+const OVERFETCH = 2;
 
 const inPriceBand = (price: number, reference: number) => price >= reference / 2 && price <= reference * 2;
 
