@@ -6,6 +6,7 @@ import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from '../src/embedding-step.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { testListing } from '../../test/support/listing.js';
 
 const modelDir = resolve(import.meta.dirname, '../../.data/models/all-minilm-l6-v2-q');
 const hasModel = existsSync(join(modelDir, 'model.onnx'));
@@ -14,22 +15,7 @@ if (!hasModel)
     `skipping embedding step tests: no embedding model in ${modelDir} (run scripts/fetch-embedding-model.sh)`,
   );
 
-const listing = (id: string, title: string): Listing => ({
-  id,
-  seller_id: 's',
-  title,
-  description: '',
-  category_path: ['Electronics'],
-  condition: 'good',
-  price: 1000,
-  currency: 'USD',
-  shipping_payer: 'seller',
-  status: 'on_sale',
-  created_at: '2026-10-01T00:00:00Z',
-  updated_at: '2026-10-01T00:00:00Z',
-  like_count: 0,
-  view_count: 0,
-});
+const listing = (id: string, title: string): Listing => testListing({ id, title, category_path: ['Electronics'] });
 
 describe.skipIf(!hasModel)('indexer embedding step', () => {
   const config = testConfig();

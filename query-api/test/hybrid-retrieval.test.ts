@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { toListingDocument, type Listing } from '../../core/src/index.js';
+import { toListingDocument } from '../../core/src/index.js';
 import { cosineWithQuantized, dot, quantizeEmbedding } from '../../core/src/text-embedder.js';
 import { cosineOfHit, knnSearch, mergeCandidates } from '../src/search/hybrid-retrieval.js';
+import { testListing } from '../../test/support/listing.js';
 
-const doc = (id: string) =>
-  toListingDocument(
-    {
-      id,
-      seller_id: 's',
-      title: `item ${id}`,
-      description: '',
-      category_path: ['A'],
-      condition: 'good',
-      price: 100,
-      currency: 'USD',
-      shipping_payer: 'seller',
-      status: 'on_sale',
-      created_at: '2026-10-01T00:00:00Z',
-      updated_at: '2026-10-01T00:00:00Z',
-      like_count: 0,
-      view_count: 0,
-    } as Listing,
-    1,
-    '2026-10-01T00:00:00Z',
-  );
+const doc = (id: string) => toListingDocument(testListing({ id, price: 100 }), 1, '2026-10-01T00:00:00Z');
 const unit = (v: number[]) => {
   const n = Math.sqrt(dot(v, v));
   return v.map((x) => x / n);

@@ -3,25 +3,24 @@ import { toListingDocument, type Listing, type UserProfile } from '../../core/sr
 import { FEATURE_NAMES } from '../src/feature-spec.js';
 import { extractFeatures } from '../src/features.js';
 import { tokens, tokensAmong } from '../src/text.js';
+import { testListing } from '../../test/support/listing.js';
 
-const listing = (patch: Partial<Listing>): Listing => ({
-  id: 'x',
-  seller_id: 's',
-  title: 'Nike Air Max sneakers',
-  description: 'Great running shoes',
-  category_path: ['Men', 'Shoes', 'Athletic Shoes'],
-  brand: 'Nike',
-  condition: 'like_new',
-  price: 5000,
-  currency: 'USD',
-  shipping_payer: 'seller',
-  status: 'on_sale',
-  created_at: '2026-10-22T00:00:00Z',
-  updated_at: '2026-10-22T00:00:00Z',
-  like_count: 9,
-  view_count: 80,
-  ...patch,
-});
+const listing = (patch: Partial<Listing>): Listing =>
+  testListing(
+    {
+      id: 'x',
+      title: 'Nike Air Max sneakers',
+      description: 'Great running shoes',
+      category_path: ['Men', 'Shoes', 'Athletic Shoes'],
+      brand: 'Nike',
+      condition: 'like_new',
+      price: 5000,
+      like_count: 9,
+      view_count: 80,
+      ...patch,
+    },
+    '2026-10-22T00:00:00Z',
+  );
 const cand = (patch: Partial<Listing>, bm25: number) => ({
   doc: toListingDocument(listing(patch), 1, '2026-10-22T00:00:00Z'),
   bm25,

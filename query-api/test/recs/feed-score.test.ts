@@ -4,27 +4,23 @@ import { ConfigError, loadConfig, toListingDocument, type Listing, type UserProf
 import { sizesByDepartment } from '../../src/profiles/profile-store.js';
 import { fitScore, scoreFeed, topKeys } from '../../src/recommendations/feed-score.js';
 import { FEED_WEIGHTS, recsWeights } from '../../src/recommendations/weights.js';
+import { testListing } from '../../../test/support/listing.js';
 
 const now = new Date('2026-12-02T12:00:00Z');
 const listing = (id: string, patch: Partial<Listing>): ReturnType<typeof toListingDocument> =>
   toListingDocument(
-    {
-      id,
-      seller_id: `s-${id}`,
-      title: 'Blazer',
-      description: '',
-      category_path: ['Women', 'Blazer'],
-      condition: 'good',
-      price: 3000,
-      currency: 'USD',
-      shipping_payer: 'buyer',
-      status: 'on_sale',
-      created_at: '2026-11-30T00:00:00Z',
-      updated_at: '2026-11-30T00:00:00Z',
-      like_count: 0,
-      view_count: 0,
-      ...patch,
-    },
+    testListing(
+      {
+        id,
+        seller_id: `s-${id}`,
+        title: 'Blazer',
+        category_path: ['Women', 'Blazer'],
+        price: 3000,
+        shipping_payer: 'buyer',
+        ...patch,
+      },
+      '2026-11-30T00:00:00Z',
+    ),
     1,
     '2026-11-30T00:00:00Z',
   );
