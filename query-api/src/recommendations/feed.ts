@@ -203,8 +203,5 @@ export async function buildFeed(
   const entries = [...candidates.values()];
   scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date(), weights);
   entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
-  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id })).slice(
-    0,
-    limit,
-  );
+  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id }), { limit });
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decayFactor, HALF_LIFE_DAYS } from '../../src/profiles/profile-store.js';
 import { diversify } from '../../src/recommendations/diversify.js';
@@ -30,6 +31,43 @@ describe('diversify', () => {
     const out = diversify(items, (x) => x);
     expect(out.slice(0, 10).filter((x) => x.seller === 'same')).toHaveLength(2);
     expect(out).toHaveLength(25);
+  });
+});
+
+/** The rule written the plain way (the window re-read for every candidate): the oracle for the fast one. */
+function diversifyPlainly<T extends { category: string; seller: string }>(items: T[], window = 10): T[] {
+  const remaining = [...items];
+  const out: T[] = [];
+  while (remaining.length > 0) {
+    const recent = out.slice(-(window - 1));
+    const fits = (x: T) =>
+      recent.filter((r) => r.category === x.category).length < 3 &&
+      recent.filter((r) => r.seller === x.seller).length < 2;
+    const at = remaining.findIndex(fits);
+    out.push(remaining.splice(at === -1 ? 0 : at, 1)[0]!);
+  }
+  return out;
+}
+
+describe('diversify, against the rule written plainly', () => {
+  // Few categories and sellers, so the caps bind often (with many, any order would pass).
+  const few = (prefix: string, n: number) => fc.integer({ min: 0, max: n - 1 }).map((i) => `${prefix}${i}`);
+  const items = fc.array(fc.record({ category: few('c', 3), seller: few('s', 4) }), {
+    minLength: 10,
+    maxLength: 80,
+    size: 'max',
+  });
+
+  it('places the same items in the same order, and with a limit the same first ones', () => {
+    fc.assert(
+      fc.property(items, fc.integer({ min: 0, max: 90 }), (xs, limit) => {
+        const tagged = xs.map((x, id) => ({ ...x, id }));
+        const plain = diversifyPlainly(tagged);
+        expect(diversify(tagged, (x) => x)).toEqual(plain);
+        expect(diversify(tagged, (x) => x, { limit })).toEqual(plain.slice(0, limit));
+      }),
+      { seed: 18, numRuns: 300 },
+    );
   });
 });
 

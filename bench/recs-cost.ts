@@ -1,0 +1,136 @@
+/**
+ * What one similar-items list and one feed cost, in CPU rather than in tail latency (which on a shared
+ * 2-core machine swings with everything else running): the API's and Elasticsearch's CPU per request,
+ * four requests in flight. Similar items: lists never asked before (cold: the whole candidate search),
+ * then the same lists again (hot: the result cache). Feeds: `--users` people each view 9 listings and
+ * like 5 (one POST /v1/events each), then their first feed (a fresh build) and the same feed again.
+ *
+ *   npx tsx bench/recs-cost.ts [--listings 1000000] [--requests 1500] [--users 300] [--seed 1] [--root DIR] [-- NODE_FLAG ...]
+ *
+ * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
+ * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
+ * Elasticsearch's CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
+ */
+import { execSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { loadConfig } from '../core/src/index.js';
+import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
+import {
+  arg,
+  BENCH_KEY_HEADERS,
+  log,
+  processCpuMs,
+  root,
+  round,
+  startProcess,
+  stopProcess,
+  summarizeLatencies,
+  uniqueSuffix,
+  waitForHttp,
+} from './support.js';
+
+const listings = arg('listings', 1_000_000);
+const requests = arg('requests', 1500);
+const seed = arg('seed', 1);
+const users = arg('users', 300);
+const apiRoot = process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
+const nodeFlags = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+const CONCURRENCY = 4;
+
+const env = {
+  ES_INDEX_ALIAS: `bench-recs-${listings}`,
+  REDIS_NAMESPACE: `bsimc${uniqueSuffix()}`,
+  LOG_LEVEL: 'warn',
+  FEATURE_LOG_ENABLED: 'false',
+};
+const es = createElasticsearchClient(loadConfig({ ...process.env, ...env }).elasticsearch);
+const found = await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS });
+await es.close();
+if (!found) {
+  log(`no index ${env.ES_INDEX_ALIAS}: run npx tsx bench/recommendations.ts --listings ${listings} --keep first`);
+  process.exit(3);
+}
+const esPid = Number(execSync('pgrep -x java | head -1').toString().trim());
+
+// Ids drawn with a seeded LCG, so two checkouts can be given the same or different lists.
+let state = seed;
+const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const draw = (n: number) => Array.from({ length: n }, () => `g-31-${Math.floor(next() * listings)}`);
+
+const port = 19_000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlags, apiRoot);
+
+async function pass(paths: string[]) {
+  const [api0, es0, t0] = [processCpuMs(api.pid!), processCpuMs(esPid), performance.now()];
+  const latencies: number[] = [];
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (i < paths.length) {
+        const path = paths[i++]!;
+        const started = performance.now();
+        const res = await fetch(`${base}${path}`, { headers: BENCH_KEY_HEADERS });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  return {
+    requests: paths.length,
+    api_cpu_ms_per_request: round((processCpuMs(api.pid!) - api0) / paths.length, 3),
+    elasticsearch_cpu_ms_per_request: round((processCpuMs(esPid) - es0) / paths.length, 3),
+    wall_ms_per_request: round((performance.now() - t0) / paths.length, 3),
+    latency_ms: summarizeLatencies(latencies),
+  };
+}
+
+/** A person's history: a view of each listing and a like of the first five, a minute apart, an hour ago. */
+async function postEvents(user: string, listingIds: string[]) {
+  const start = Date.now() - 3_600_000;
+  const events = listingIds.flatMap((listing_id, i) => {
+    const ts = (ms: number) => new Date(start + i * 60_000 + ms).toISOString();
+    return [
+      { user_id: user, type: 'view', listing_id, ts: ts(0) },
+      ...(i < 5 ? [{ user_id: user, type: 'like', listing_id, ts: ts(1000) }] : []),
+    ];
+  });
+  const res = await fetch(`${base}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
+    body: JSON.stringify({ events }),
+  });
+  if (res.status !== 202) throw new Error(`events rejected: ${res.status} ${await res.text()}`);
+}
+
+try {
+  await waitForHttp(`${base}/health/ready`);
+  const similar = (ids: string[]) => ids.map((id) => `/v1/listings/${id}/similar?size=12`);
+  await pass(similar(draw(300))); // JIT, connections, the shared popular-by-size and by-brand lists
+  const ids = similar(draw(requests));
+  const cold = await pass(ids);
+  const hot = await pass(ids);
+  const people = Array.from({ length: users }, (_, u) => `cost-${seed}-${u}`);
+  for (const user of people) await postEvents(user, draw(9));
+  const feeds = people.map((user) => `/v1/feed?user_id=${user}&size=20`);
+  const freshFeeds = await pass(feeds);
+  const cachedFeeds = await pass(feeds);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        benchmark: 'recs-cost',
+        api_root: apiRoot,
+        listings,
+        seed,
+        concurrency: CONCURRENCY,
+        similar: { cold, hot },
+        feed: { fresh_build: freshFeeds, cached: cachedFeeds },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await stopProcess(api);
+}
