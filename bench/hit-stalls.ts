@@ -20,6 +20,7 @@ import { hotSearchPaths } from './query-mix.js';
 import {
   arg,
   log,
+  nodeFlagsArg,
   processCpuMs,
   root,
   round,
@@ -35,7 +36,7 @@ import { vegetaAttack, vegetaAvailable } from './vegeta.js';
 const listings = arg('listings', 1_000_000);
 const seconds = arg('seconds', 30);
 const rate = arg('rate', 5000);
-const nodeFlags = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+const nodeFlags = nodeFlagsArg();
 const SLOW_MS = 5;
 const WINDOW_MS = 100;
 

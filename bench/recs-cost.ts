@@ -19,6 +19,7 @@ import {
   arg,
   BENCH_KEY_HEADERS,
   log,
+  nodeFlagsArg,
   processCpuMs,
   root,
   round,
@@ -34,7 +35,7 @@ const requests = arg('requests', 1500);
 const seed = arg('seed', 1);
 const users = arg('users', 300);
 const apiRoot = process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
-const nodeFlags = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+const nodeFlags = nodeFlagsArg();
 const CONCURRENCY = 4;
 
 const env = {

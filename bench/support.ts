@@ -106,6 +106,10 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Everything after a bare `--`: flags for the node process of the service a benchmark starts. */
+export const nodeFlagsArg = (): string[] =>
+  process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+
 export function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
