@@ -18,13 +18,14 @@ inner CV over the other four folds (a model per pair of left-out folds), never o
 
     OMP_NUM_THREADS=1 python3 models/pipeline/recs_ltr.py [--data DIR] [--seeds 3] [--folds 5] [--export]
 
-Prints JSON. --export (only when the ranker won and was measured) writes .data/recs-ltr/model.onnx.
+Prints JSON. --last-only trains on last favorites only (CV only). --fit-only L,M,T --export fits one
+setting on every tuning query (no CV, no evaluation half) and writes .data/recs-ltr/model.onnx (not committed)
+and the column order, COLUMNS.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from itertools import combinations
 from pathlib import Path
@@ -32,10 +33,9 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
-from recs_offline import (BASE, K, SETTINGS, bench_half, blend, cross_validated, features, fold_of, grid_points, hits_ndcg,
-                          load, matrices, norm_rows, popularity_feature, rate, rp3beta, split)
+from recs_offline import (K, SETTINGS, bench_half, blend, cross_validated, features, fold_of, grid_points, hits_ndcg,
+                          load, matrices, norm_rows, popularity_feature, rate, rp3beta, split, POOLS)
 from recs_pool import pool_mask
-from recs_offline import POOLS
 
 BETA = 0.5  # rp3beta's default, as recs_offline.py calls it
 # The service's current feed weights (weights.ts, in recs_offline.py's names): a baseline beside the CV's.
@@ -142,6 +142,8 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--last-only", action="store_true", help="ablation: train on last favorites only (~830 queries); CV only")
     ap.add_argument("--export", action="store_true")
+    ap.add_argument("--fit-only", metavar="LEAVES,MIN_DATA,TREES", help="no CV, no evaluation half: fit this setting on every "
+                    "tuning query (blend feature weights fitted on the tuning half), print gain per column, export with --export")
     args = ap.parse_args()
     t0 = time.time()
     items, favs = load(Path(args.data))
@@ -171,8 +173,18 @@ def main():
     points = grid_points(SETTINGS["shipped_features"][1])
     cache = [hits_ndcg(np.where(pool_t, blend(Ft, w), -np.inf), hidden[tune], E)[0] for w in points]
     tune_users = [users[i] for i in tune]
-    held, _, per_fold = cross_validated(cache, points, tune_users, args)
     best_w = lambda mask: points[max(range(len(points)), key=lambda g: cache[g][mask].mean())]  # noqa: E731
+    if args.fit_only:
+        leaves, min_data, trees = (int(v) for v in args.fit_only.split(","))
+        w = best_w(np.ones(len(tune), bool))
+        booster = fit(qs, w, {"num_leaves": leaves, "min_data_in_leaf": min_data}, trees)
+        gain = booster.feature_importance("gain")
+        out["fit_only"] = {"blend_feature_weights": w, "gain_share_pct": {c: round(100 * float(g / gain.sum()), 1) for c, g in sorted(zip(COLUMNS, gain), key=lambda cg: -cg[1])}}
+        if args.export:
+            out["fit_only"]["export"] = export(booster, trees)
+        print(json.dumps(out, indent=1))
+        return
+    held, _, per_fold = cross_validated(cache, points, tune_users, args)
     service_hits = hits_ndcg(np.where(pool_t, blend(Ft, SERVICE), -np.inf), hidden[tune], E)[0]
 
     # The ranker: per seed, a model per outer fold (4 folds) and per pair of folds (3 folds, the inner CV).
