@@ -48,6 +48,7 @@ PARAMS = {"objective": "lambdarank", "metric": "ndcg", "learning_rate": 0.05, "n
           "deterministic": True, "seed": 1, "lambdarank_truncation_level": K + 10}
 SHAPES = [{"num_leaves": nl, "min_data_in_leaf": md} for nl in (7, 15) for md in (20, 50)]
 TREES = (100, 300)
+NEGATIVES = 300
 
 
 def rp3_parts(R, pop):
@@ -87,15 +88,17 @@ def build(items, queries, train, users, pop, W, C, lists):
     prefixes = [q[1] for q in queries]
     F = features(items, prefixes, n, pop, W, None)  # global pop/W; rows of earlier positions are redone below
     last = [j for j, q in enumerate(queries) if q[4]]
-    pool = np.zeros((len(queries), n), bool)
-    pool[last] = pool_mask(items, [prefixes[j] for j in last], pop, W, lists)
+    pool = np.zeros((len(queries), n), bool) if lists else np.ones((len(queries), n), bool)  # lists None: the whole catalog
+    if lists:
+        pool[last] = pool_mask(items, [prefixes[j] for j in last], pop, W, lists)
     raw = np.zeros((len(queries), n), np.float32)
     raw[last] = (np.stack([np.isin(np.arange(n), prefixes[j]) for j in last]).astype(np.float32)) @ W
     for j, (i, prefix, _target, _later, is_last) in enumerate(queries):
         if is_last:
             continue  # the global matrices already exclude the user's hidden last favorite
         pop_q, rows = as_of_prefix(C, pop, train[users[i]], prefix)
-        pool[j] = pool_mask(items, [prefix], pop_q, rows, lists)[0]
+        if lists:
+            pool[j] = pool_mask(items, [prefix], pop_q, rows, lists)[0]
         raw[j] = sum(rows.values())
         F["pop"][j] = popularity_feature(pop_q)
         F["rp3"][j] = norm_rows(raw[j][None, :])[0]
@@ -121,9 +124,10 @@ def with_blend(X, w):
 
 def fit(qs, w, shape, trees=max(TREES)):
     qs = [q for q in qs if q["y"].any()]  # a query whose favorite is not a candidate carries no gradient
-    X = np.vstack([with_blend(q["X"], w) for q in qs])
-    y = np.concatenate([q["y"] for q in qs])
-    return lgb.train({**PARAMS, **shape}, lgb.Dataset(X, y, group=[len(q["y"]) for q in qs]), num_boost_round=trees)
+    rows = [q.get("fit", slice(None)) for q in qs]  # whole catalog: the favorite and sampled negatives
+    X = np.vstack([with_blend(q["X"][r], w) for q, r in zip(qs, rows)])
+    y = np.concatenate([q["y"][r] for q, r in zip(qs, rows)])
+    return lgb.train({**PARAMS, **shape}, lgb.Dataset(X, y, group=[len(q["y"][r]) for q, r in zip(qs, rows)]), num_boost_round=trees)
 
 
 def score(booster, qs, w, n, trees):
@@ -141,6 +145,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--last-only", action="store_true", help="ablation: train on last favorites only (~830 queries); CV only")
+    ap.add_argument("--catalog", action="store_true", help="ablation: rank the whole catalog (train on the favorite + "
+                    f"{NEGATIVES} random negatives per query; 15 leaves, min 50; trees by inner CV); CV only")
     ap.add_argument("--export", action="store_true")
     ap.add_argument("--fit-only", metavar="LEAVES,MIN_DATA,TREES", help="no CV, no evaluation half: fit this setting on every "
                     "tuning query (blend feature weights fitted on the tuning half), print gain per column, export with --export")
@@ -153,11 +159,17 @@ def main():
     n = len(items)
     halves = np.array([bench_half(u) for u in users])
     tune, ev = np.flatnonzero(halves == "tuning"), np.flatnonzero(halves == "evaluation")
-    lists = POOLS["shipped"]
+    lists = None if args.catalog else POOLS["shipped"]
+    if args.catalog:
+        SHAPES[:] = [{"num_leaves": 15, "min_data_in_leaf": 50}]  # the pool CV's best fixed shape; trees still chosen inside
     queries = user_queries(users, hidden, train, tune)
     if args.last_only:
         queries = [q for q in queries if q[4]]
     qs = build(items, queries, train, users, pop, W, C, lists)
+    if args.catalog:
+        for j, q in enumerate(qs):
+            neg = np.flatnonzero(q["y"] == 0)
+            q["fit"] = np.sort(np.concatenate([np.flatnonzero(q["y"]), np.random.default_rng(j).choice(neg, NEGATIVES, replace=False)]))
     last = {q["user"]: q for q in qs if q["last"]}
     test_q = [last[i] for i in tune]  # the last-favorite task, in tune order
     out = {"users": {"tuning": len(tune), "evaluation": len(ev)}, "queries": len(qs), "queries_with_favorite_in_pool": sum(int(q["y"].any()) for q in qs),
@@ -169,7 +181,7 @@ def main():
     E = np.zeros((len(tune), n), np.float32)
     for r, h in enumerate(hist):
         E[r, h] = 1
-    pool_t = pool_mask(items, hist, pop, W, lists)
+    pool_t = pool_mask(items, hist, pop, W, lists) if lists else np.ones((len(tune), n), bool)
     points = grid_points(SETTINGS["shipped_features"][1])
     cache = [hits_ndcg(np.where(pool_t, blend(Ft, w), -np.inf), hidden[tune], E)[0] for w in points]
     tune_users = [users[i] for i in tune]
@@ -245,7 +257,7 @@ def main():
     out["fit_s_mean"] = round(float(np.mean(fit_s)), 2)
     margin = np.mean(ltr_held) - np.mean(held)
     out["rule"] = {"ltr_minus_blend_pct": pct(margin), "sd_over_shuffles_pct": pct(np.std(ltr_held)), "wins": bool(margin > np.std(ltr_held))}
-    if out["rule"]["wins"] and not args.last_only:  # the ablation never touches the evaluation half
+    if out["rule"]["wins"] and not (args.last_only or args.catalog):  # ablations never touch the evaluation half
         out["evaluation_half"] = evaluate(items, users, hidden, train, tune, ev, pop, W, co, cache, points, fixed, settings, by_user, lists, args)
     out["elapsed_s"] = round(time.time() - t0)
     print(json.dumps(out, indent=1))
