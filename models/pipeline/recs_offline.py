@@ -160,11 +160,15 @@ POOLS["size_in_department_100"] = {**POOLS["shipped"], "size_dept": 100}
 POOLS["category_brand_80"] = {**POOLS["shipped"], "category": 80, "brand": 80}
 
 
+def popularity_feature(pop):
+    """The index's popularity (core popularityOf: log1p(5 likes)), scaled to the most popular listing."""
+    return np.log1p(5 * pop) / np.log1p(5 * pop).max()
+
+
 def features(items, hist, n, pop, W, half_life):
     """Every scorer input for users with these histories (recency-weighted when half_life is set)."""
     E = recency_weights(hist, n, half_life)
-    # The index's popularity (core popularityOf: log1p(5 likes)), scaled to the most popular listing.
-    logpop = np.log1p(5 * pop)[None, :] / np.log1p(5 * pop).max()
+    logpop = popularity_feature(pop)[None, :]
     prices = np.array([it["price_cents"] for it in items], dtype=np.float32)
     out = {
         **attribute_features(items, E), "pop": np.repeat(logpop, len(hist), 0), "rp3": norm_rows(E @ W),
