@@ -83,8 +83,9 @@ export function redisKeys(namespace: string) {
     /** A built feed's order (its later pages): FEED_ORDER_TTL_S. */
     feed: (feedId: string) => `${ns}:feed:${feedId}`,
     /**
-     * @fastify/rate-limit counters: `nameSpace` + bucket, one per caller (service key name) or client
-     * address, each expiring with its one-minute window.
+     * Rate-limit counters (query-api/src/plugins/rate-limit-store.ts): `nameSpace` + bucket + `:` + the
+     * window's number (ms since the epoch / window length), one per caller (service key name) or client
+     * address and window, each expiring two windows after its last sync.
      */
     rateLimit: {
       nameSpace: `${ns}:rate-limit:`,

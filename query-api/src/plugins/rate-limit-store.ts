@@ -56,13 +56,13 @@ export class SharedRateCounts {
     const c = this.current(key, windowMs, true)!;
     c.pending++;
     this.dirty.add(key);
-    return { current: c.shared + c.sending + c.pending, ttl: this.ttl(c) };
+    return this.state(c);
   }
 
   /** The window's count of `key` without counting a request. */
   read(key: string, windowMs: number): { current: number; ttl: number } {
     const c = this.current(key, windowMs, false);
-    return c ? { current: c.shared + c.sending + c.pending, ttl: this.ttl(c) } : { current: 0, ttl: 0 };
+    return c ? this.state(c) : { current: 0, ttl: 0 };
   }
 
   /** Adds this pod's counts to Redis and takes the totals back; one sync at a time. */
@@ -88,8 +88,9 @@ export class SharedRateCounts {
     return fresh;
   }
 
-  private ttl(c: WindowCount): number {
-    return Math.max(0, (c.window + 1) * c.windowMs - Date.now());
+  /** What the plugin asks of a count: the window's total as this pod knows it, and the ms left in the window. */
+  private state(c: WindowCount): { current: number; ttl: number } {
+    return { current: c.shared + c.sending + c.pending, ttl: Math.max(0, (c.window + 1) * c.windowMs - Date.now()) };
   }
 
   private async send(): Promise<void> {
