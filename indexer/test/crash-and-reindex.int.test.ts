@@ -6,12 +6,12 @@ import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { queueNames, redisKeys } from '../../core/src/redis-keys.js';
 import { reindex } from '../src/reindex.js';
 import { startIndexerWorker } from '../src/worker.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { startService } from '../../test/lifecycle/processes.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRedis, isolatedBed, listing, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { isolatedBed, listing, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 describe('a worker killed mid-batch loses nothing', () => {
   const config = testConfig({ INDEXER_LOCK_MS: '2000', INDEXER_CONCURRENCY: '2', INDEXER_METRICS_PORT: '0' });

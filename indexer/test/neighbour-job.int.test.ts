@@ -5,8 +5,8 @@ import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { NeighbourJob } from '../src/neighbours/neighbour-job.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
-import { cleanupRedis, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 const redis = new Redis(testConfig().redis.url);
 const fixedNow = Date.now();

@@ -3,8 +3,8 @@ import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { startIndexerWorker } from '../src/worker.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
-import { cleanupRedis, getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 const config = testConfig();
 const es = esClient(config);

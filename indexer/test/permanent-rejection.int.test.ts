@@ -3,8 +3,8 @@ import { createElasticsearchClient } from '../../core/src/elasticsearch-client.j
 import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { startIndexerWorker } from '../src/worker.js';
 import { answeringConnection } from '../../test/support/answering-connection.js';
-import { testConfig } from '../../test/support/services.js';
-import { cleanupRedis, silentLogger, upsert } from './support.js';
+import { cleanupRedis, testConfig } from '../../test/support/services.js';
+import { silentLogger, upsert } from './support.js';
 
 const config = testConfig({ INDEXER_FLUSH_MS: '5' });
 afterAll(() => cleanupRedis(config));

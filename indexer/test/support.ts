@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import type { Config, Listing, ListingChangeEvent } from '../../core/src/index.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../../test/support/services.js';
 import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListing } from '../src/sources/generator.js';
 import { upsertEvent } from '../src/sources/to-events.js';
@@ -43,13 +43,6 @@ export async function getDoc(es: Client, alias: string, id: string): Promise<Rec
   await es.indices.refresh({ index: alias });
   const res = await es.search<Record<string, unknown>>({ index: alias, query: { ids: { values: [id] } } });
   return res.hits.hits[0]?._source;
-}
-
-export async function cleanupRedis(config: Config): Promise<void> {
-  const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.redis.namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
 }
 
 /**

@@ -6,8 +6,8 @@ import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { deleteEvent } from '../src/sources/to-events.js';
 import { startIndexerWorker, type IndexerWorker } from '../src/worker.js';
 import { WriteTargets } from '../src/write-targets.js';
-import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
-import { cleanupRedis, getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../../test/support/services.js';
+import { getDoc, silentLogger, upsert, waitForQueueIdle } from './support.js';
 
 const config = testConfig({ INDEXER_FLUSH_MS: '5' });
 const es = esClient(config);

@@ -4,7 +4,7 @@ import { toListingDocument, type Config, type Listing } from '../../core/src/ind
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { buildApp } from '../src/app.js';
-import { dropIndices, esClient, testConfig, TEST_KEYS } from '../../test/support/services.js';
+import { cleanupRedis, dropIndices, esClient, testConfig, TEST_KEYS } from '../../test/support/services.js';
 
 /** Headers of the app's backend (events, per-user reads) and of an operator (explain, metrics, docs). */
 export const AS_APP = { 'x-api-key': TEST_KEYS.app } as const;
@@ -112,9 +112,8 @@ export async function appWithCatalog(filler = 300, overrides: Record<string, str
     async close() {
       await app.close();
       await dropIndices(es, config.elasticsearch.alias);
-      const keys = await app.redis.keys(`${config.redis.namespace}:*`).catch(() => []);
+      await cleanupRedis(config);
       await es.close();
-      void keys;
     },
   };
 }

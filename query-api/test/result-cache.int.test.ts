@@ -1,14 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { testConfig } from '../../test/support/services.js';
+import { cleanupRedis, testConfig } from '../../test/support/services.js';
 import { ResultCache } from '../src/cache/result-cache.js';
 import { changedListing } from './changed-listing.js';
 
 const config = testConfig();
 const redis = new Redis(config.redis.url);
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.namespace}:*`);
-  if (keys.length) await redis.del(...keys);
+  await cleanupRedis(config);
   redis.disconnect();
 });
 

@@ -4,10 +4,10 @@ import { createElasticsearchClient } from '../../core/src/elasticsearch-client.j
 import type { ListingChangeEvent } from '../../core/src/index.js';
 import { aliasTargets, ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker.js';
-import { cleanupRedis, silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
+import { silentLogger, waitForQueueIdle } from '../../indexer/test/support.js';
 import { buildApp } from '../../query-api/src/app.js';
 import { OwnCluster, ownServicesMissing } from '../support/own-services.js';
-import { TEST_KEYS, testConfig } from '../support/services.js';
+import { cleanupRedis, TEST_KEYS, testConfig } from '../support/services.js';
 import { change, missingFromIndex, postChanges, search, type Answer } from './support.js';
 
 // Our own 3-node cluster, one process per node (never the shared Elasticsearch); HTTP 9270-9272.

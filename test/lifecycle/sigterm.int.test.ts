@@ -9,7 +9,7 @@ import { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import { queueNames } from '../../core/src/redis-keys.js';
 import { generateListings } from '../../indexer/src/sources/generator.js';
 import { upsertEvent } from '../../indexer/src/sources/to-events.js';
-import { dropIndices, esClient, testConfig } from '../support/services.js';
+import { cleanupRedis, dropIndices, esClient, testConfig } from '../support/services.js';
 import { startService, waitForOk } from './processes.js';
 
 /** A GET resolving with its status (agent: false, so each request has its own connection). */
@@ -41,10 +41,7 @@ const env = (extra: Record<string, string> = {}) => ({
 
 afterAll(async () => {
   await dropIndices(es, config.elasticsearch.alias);
-  const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.redis.namespace}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await cleanupRedis(config);
   await es.close();
 });
 

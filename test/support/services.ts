@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
 import { loadConfig, type Config } from '../../core/src/index.js';
@@ -38,6 +39,14 @@ export function uniqueName(): string {
 /** A client for a test's own setup and checks: every node of the config, a patient timeout. */
 export function esClient(config: Config): Client {
   return createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
+}
+
+/** Deletes every Redis key of a test's namespace (its queues, profiles, cache entries, counters). */
+export async function cleanupRedis(config: Config): Promise<void> {
+  const redis = new Redis(config.redis.url);
+  const keys = await redis.keys(`${config.redis.namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 }
 
 /** Removes every index behind a test alias (and the alias itself). */

@@ -1,13 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../../test/support/services.js';
+import { cleanupRedis, testConfig } from '../../../test/support/services.js';
 import { loadUserProfile, recordEvents, type ListingFacts } from '../../src/profiles/profile-store.js';
 
 const config = testConfig();
 const redis = new Redis(config.redis.url);
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.namespace}:*`);
-  if (keys.length) await redis.del(...keys);
+  await cleanupRedis(config);
   redis.disconnect();
 });
 
