@@ -6,10 +6,11 @@
  * one without is the machine or the generator. `floor_latency_ms` is vegeta at the same rate against a
  * server answering prepared bytes of a hit's size, right after: the part that is not the API.
  *
- *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [-- NODE_FLAG ...]
+ *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [-- NODE_FLAG ...]
  *
  * Needs the index `bench/search.ts --keep-index` leaves (alias bench-search-<listings>) and vegeta
- * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64).
+ * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64);
+ * `--root` runs the API of another checkout (a worktree of an older commit), to compare code.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import type { MonitorRecord } from './event-loop-monitor.js';
 import { hotSearchPaths } from './query-mix.js';
 import {
+  apiRootArg,
   arg,
   log,
   nodeFlagsArg,
@@ -37,6 +39,7 @@ const listings = arg('listings', 1_000_000);
 const seconds = arg('seconds', 30);
 const rate = arg('rate', 5000);
 const nodeFlags = nodeFlagsArg();
+const apiRoot = apiRootArg();
 const SLOW_MS = 5;
 const WINDOW_MS = 100;
 
@@ -67,6 +70,7 @@ const api = startProcess(
   { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
   [],
   ['--import', './bench/event-loop-monitor.ts', ...nodeFlags],
+  apiRoot,
 );
 const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
@@ -144,6 +148,7 @@ process.stdout.write(
       rate,
       seconds,
       node_flags: nodeFlags,
+      api_root: apiRoot,
       latency_ms: result?.latency_ms,
       // The API process's user + system CPU over the timed attack, per request sent.
       api_cpu_us_per_request: apiCpuUsPerRequest,

@@ -12,16 +12,15 @@
  * Elasticsearch's CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
  */
 import { execSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import {
+  apiRootArg,
   arg,
   BENCH_KEY_HEADERS,
   log,
   nodeFlagsArg,
   processCpuMs,
-  root,
   round,
   startProcess,
   stopProcess,
@@ -34,7 +33,7 @@ const listings = arg('listings', 1_000_000);
 const requests = arg('requests', 1500);
 const seed = arg('seed', 1);
 const users = arg('users', 300);
-const apiRoot = process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
+const apiRoot = apiRootArg();
 const nodeFlags = nodeFlagsArg();
 const CONCURRENCY = 4;
 

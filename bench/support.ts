@@ -110,6 +110,10 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 export const nodeFlagsArg = (): string[] =>
   process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
 
+/** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
+export const apiRootArg = (): string =>
+  process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
+
 export function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;

@@ -71,6 +71,21 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
     expect(long.json()).toMatchObject({ status: 414, code: 'fst_err_max_param_length', title: 'URI Too Long' });
   });
 
+  it("every answer names its request: the caller's x-request-id when well-formed, else a new one", async () => {
+    const mine = { 'x-request-id': 'trace-42.a' };
+    const answers = await Promise.all(
+      ['/v1/search?q=x', '/v1/search?size=0', '/v2/nothing', `/v1/listings/${'x'.repeat(500)}/similar`].map((url) =>
+        t.app.inject({ url, headers: mine }),
+      ),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 400, 404, 414]);
+    for (const r of answers) expect(r.headers['x-request-id']).toBe('trace-42.a');
+    const problem = answers[1]!.json();
+    expect(problem.request_id).toBe('trace-42.a');
+    const made = await t.app.inject({ url: '/v1/search?q=x', headers: { 'x-request-id': 'no spaces allowed' } });
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('ingestion needs an API key and valid events', async () => {
     const noKey = await t.app.inject({ method: 'POST', url: '/v1/listings/changes', payload: { events: [{}] } });
     expect(noKey.statusCode).toBe(401);

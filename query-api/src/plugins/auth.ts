@@ -80,15 +80,17 @@ export default fp(
     }));
 
     app.decorateRequest('caller', undefined);
-    app.addHook('onRequest', async (req) => {
+    // Synchronous: it runs on every request (see app.ts).
+    app.addHook('onRequest', (req, _reply, done) => {
       const given = presentedKey(req);
-      if (given === undefined) return;
+      if (given === undefined) return done();
       // Digests have one length, so timingSafeEqual never throws; each key is compared (no early exit).
       const d = digest(given);
       let found: Caller | undefined;
       for (const k of keys) if (timingSafeEqual(k.digest, d)) found = k.caller;
-      if (!found) throw new UnauthorizedError('unknown API key');
+      if (!found) return done(new UnauthorizedError('unknown API key'));
       req.caller = found;
+      done();
     });
 
     app.decorate(

@@ -64,7 +64,8 @@ export default fp(
  * malformed URL): Fastify's `frameworkErrors` option, so they are problem+json like everything else.
  */
 export function sendFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, toProblem(err, req));
+  // No hook has run, so the request id header the app sets in onRequest is set here.
+  return sendProblem(reply.header('x-request-id', req.id), toProblem(err, req));
 }
 
 function sendProblem(reply: FastifyReply, problem: Problem) {

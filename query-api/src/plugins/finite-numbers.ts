@@ -1,3 +1,4 @@
+import type { preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ValidationError } from '../../../core/src/index.js';
 
@@ -14,27 +15,34 @@ interface NumericSchema {
  */
 export default fp(
   async (app) => {
-    app.addHook('preValidation', async (req) => {
-      const props = (req.routeOptions.schema?.querystring as { properties?: Record<string, NumericSchema> } | undefined)
+    // Which parameters are numeric is known per route when it is declared: the check is added only to
+    // routes that have some, and looks only at those (it runs on every request; see app.ts).
+    app.addHook('onRoute', (route) => {
+      const props = (route.schema?.querystring as { properties?: Record<string, NumericSchema> } | undefined)
         ?.properties;
-      if (!props) return;
-      const query = req.query as Record<string, unknown>;
-      const issues = Object.entries(props)
-        .filter(
-          ([name, schema]) =>
-            (schema.type === 'integer' || schema.type === 'number') && typeof query[name] === 'string',
-        )
-        .filter(([name]) => {
-          const n = Number(query[name]);
-          return !Number.isNaN(n) && !Number.isFinite(n);
-        })
-        .map(([name]) => ({ path: name, message: 'must be a finite number' }));
-      if (issues.length > 0)
-        throw new ValidationError(
-          `invalid querystring: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-          issues,
+      const numeric = Object.entries(props ?? {})
+        .filter(([, schema]) => schema.type === 'integer' || schema.type === 'number')
+        .map(([name]) => name);
+      if (numeric.length === 0) return;
+      const check: preValidationHookHandler = (req, _reply, done) => {
+        const query = req.query as Record<string, unknown>;
+        const bad = numeric.filter((name) => typeof query[name] === 'string' && notFinite(query[name]));
+        if (bad.length === 0) return done();
+        done(
+          new ValidationError(
+            `invalid querystring: ${bad.map((name) => `${name} must be a finite number`).join('; ')}`,
+            bad.map((name) => ({ path: name, message: 'must be a finite number' })),
+          ),
         );
+      };
+      route.preValidation = [check, ...[route.preValidation ?? []].flat()];
     });
   },
   { name: 'finite-numbers' },
 );
+
+/** "Infinity", "-Infinity", "1e309": a number, but not a finite one ("abc" is Ajv's to reject). */
+function notFinite(value: string): boolean {
+  const n = Number(value);
+  return !Number.isNaN(n) && !Number.isFinite(n);
+}

@@ -29,9 +29,36 @@ const SAMPLE_MS = 250;
 export default fp(
   async (app) => {
     const budgetMs = app.config.http.requestBudgetMs;
-    if (budgetMs > 0) {
-      app.addHook('onRequest', async (req, reply) => {
-        if (req.url.startsWith('/health/')) return;
+    const maxDelayMs = app.config.http.maxEventLoopDelayMs;
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    let lagMs = 0;
+    if (maxDelayMs > 0) {
+      histogram.enable();
+      const sampler = setInterval(() => {
+        lagMs = histogram.max / 1e6;
+        histogram.reset();
+      }, SAMPLE_MS).unref();
+      // Booting blocks the loop (model load, plugin setup): that is not load, so the first sample starts at ready.
+      app.addHook('onReady', async () => {
+        histogram.reset();
+        lagMs = 0;
+      });
+      app.addHook('onClose', async () => {
+        clearInterval(sampler);
+        histogram.disable();
+      });
+    }
+    if (budgetMs === 0 && maxDelayMs === 0) return;
+    // One synchronous hook for both guards: it runs on every request (see app.ts).
+    app.addHook('onRequest', (req, reply, done) => {
+      if (req.url.startsWith('/health/')) return done();
+      if (maxDelayMs > 0 && lagMs > maxDelayMs) {
+        app.metrics.shedRequests.inc({ reason: 'event_loop_delay' });
+        return done(
+          new UnavailableError('api', `overloaded (event loop lag ${Math.round(lagMs)} ms)`, { retryAfterSeconds: 1 }),
+        );
+      }
+      if (budgetMs > 0) {
         const timer = setTimeout(() => {
           if (reply.sent) return;
           app.metrics.shedRequests.inc({ reason: 'request_budget' });
@@ -40,32 +67,8 @@ export default fp(
           );
         }, budgetMs);
         reply.raw.once('close', () => clearTimeout(timer));
-      });
-    }
-    const maxDelayMs = app.config.http.maxEventLoopDelayMs;
-    if (maxDelayMs === 0) return;
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
-    let lagMs = 0;
-    const sampler = setInterval(() => {
-      lagMs = histogram.max / 1e6;
-      histogram.reset();
-    }, SAMPLE_MS).unref();
-    app.addHook('onRequest', async (req) => {
-      if (lagMs <= maxDelayMs || req.url.startsWith('/health/')) return;
-      app.metrics.shedRequests.inc({ reason: 'event_loop_delay' });
-      throw new UnavailableError('api', `overloaded (event loop lag ${Math.round(lagMs)} ms)`, {
-        retryAfterSeconds: 1,
-      });
-    });
-    // Booting blocks the loop (model load, plugin setup): that is not load, so the first sample starts at ready.
-    app.addHook('onReady', async () => {
-      histogram.reset();
-      lagMs = 0;
-    });
-    app.addHook('onClose', async () => {
-      clearInterval(sampler);
-      histogram.disable();
+      }
+      done();
     });
   },
   { name: 'load-shedding', dependencies: ['error-handler', 'metrics'] },
