@@ -6,12 +6,13 @@
  * one without is the machine or the generator. `floor_latency_ms` is vegeta at the same rate against a
  * server answering prepared bytes of a hit's size, right after: the part that is not the API.
  *
- *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [-- NODE_FLAG ...]
+ *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [--built] [-- NODE_FLAG ...]
  *
  * Needs the index `bench/search.ts --keep-index` leaves (alias bench-search-<listings>) and vegeta
  * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64);
  * `--root` runs the API of another checkout (a worktree of an older commit), to compare code.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
@@ -65,8 +66,12 @@ if (!vegetaAvailable()) {
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
+// `--built`: the compiled build (scripts/build.sh, what the image runs) instead of the sources through tsx,
+// whose transform adds a helper call per closure created (esbuild's keepNames) and source-mapped stacks.
+const built = process.argv.includes('--built');
+if (built) execFileSync('scripts/build.sh', { cwd: apiRoot, stdio: 'ignore' });
 const api = startProcess(
-  'query-api/src/main.ts',
+  built ? 'dist/query-api/src/main.js' : 'query-api/src/main.ts',
   { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
   [],
   ['--import', './bench/event-loop-monitor.ts', ...nodeFlags],
@@ -149,6 +154,7 @@ process.stdout.write(
       seconds,
       node_flags: nodeFlags,
       api_root: apiRoot,
+      api_build: built ? 'compiled' : 'tsx',
       latency_ms: result?.latency_ms,
       // The API process's user + system CPU over the timed attack, per request sent.
       api_cpu_us_per_request: apiCpuUsPerRequest,

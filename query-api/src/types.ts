@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../core/src/index.js';
 import type { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import type { RankingService } from '../../ranking/src/ranking-service.js';
-import type { TextEmbedder } from '../../core/src/text-embedder.js';
 import type { ResultCache } from './cache/result-cache.js';
+import type { QueryEmbeddings } from './search/query-embeddings.js';
 import type { ApiMetrics } from './plugins/metrics.js';
 
 declare module 'fastify' {
@@ -14,7 +14,7 @@ declare module 'fastify' {
     redis: Redis;
     ranking: RankingService;
     /** Query embeddings for the semantic retriever; null when the model is missing (BM25 retrieval only). */
-    embedder: TextEmbedder | null;
+    embedder: QueryEmbeddings | null;
     metrics: ApiMetrics;
     cache: ResultCache;
     changeProducer: ChangeProducer;

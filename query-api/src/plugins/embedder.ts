@@ -2,11 +2,13 @@ import fp from 'fastify-plugin';
 import { isAbsolute, resolve } from 'node:path';
 import { EMBEDDING_DIMS } from '../../../core/src/index.js';
 import { TextEmbedder } from '../../../core/src/text-embedder.js';
+import { QueryEmbeddings } from '../search/query-embeddings.js';
 
 /**
  * The query embedder of the semantic retriever, or null when its model cannot be loaded: the API then
  * serves BM25 retrieval (and says so in `ranker`) rather than refusing to start, as it does for a
- * missing ranking model. Its timings feed api_query_embedding_seconds.
+ * missing ranking model. Recent queries' embeddings are kept (query-embeddings.ts); the timings of
+ * real embeddings feed api_query_embedding_seconds.
  */
 export default fp(
   async (app) => {
@@ -25,8 +27,11 @@ export default fp(
         app.log.warn({ err: (err as Error).message }, 'no embedding model: serving BM25 retrieval only');
       }
     }
-    app.decorate('embedder', embedder);
-    app.addHook('onClose', async () => embedder?.close());
+    const queries = embedder
+      ? new QueryEmbeddings(embedder, (ms) => app.metrics.embeddingDuration.observe(ms / 1000))
+      : null;
+    app.decorate('embedder', queries);
+    app.addHook('onClose', async () => queries?.close());
   },
-  { name: 'embedder' },
+  { name: 'embedder', dependencies: ['metrics'] },
 );

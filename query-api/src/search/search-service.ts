@@ -284,11 +284,8 @@ export class SearchService {
   private async embedQuery(q: string): Promise<Float32Array | undefined> {
     const { embedder, metrics, config } = this.app;
     if (!embedder || config.embedding.knnCandidates === 0) return undefined;
-    const started = performance.now();
     try {
-      const [vector] = await embedder.embed([q]);
-      metrics.embeddingDuration.observe((performance.now() - started) / 1000);
-      return vector;
+      return await embedder.embed(q);
     } catch (err) {
       metrics.semanticFallbacks.inc({ reason: 'embedding_error' });
       this.app.log.warn({ err: (err as Error).message }, 'query embedding failed; BM25 retrieval only');
