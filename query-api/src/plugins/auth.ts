@@ -111,7 +111,7 @@ export default fp(
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
-      max: async (req) => limitOf(req),
+      max: (req) => limitOf(req),
       allowList: (req) => limitOf(req) === 0,
       keyGenerator: (req) => (req.caller ? rateLimitKeys.forKey(req.caller.name) : rateLimitKeys.forAddress(req.ip)),
       store: sharedRateLimitStore(counts),
