@@ -17,7 +17,7 @@
  * between them) on the same loaded data, picks the best feed and the best similar variant on the
  * tuning half only, and reports every variant's tuning-half numbers and the picks' evaluation-half numbers.
  *
- * --rankers blend,learned measures the feed under each FEED_RANKER (one API process each, caches cleared
+ * --rankers blend,learned,learned-oof measures the feed under each FEED_RANKER (one API process each, caches cleared
  * between them) on the same loaded data and prints both halves for each; the default is decided on the
  * tuning half. --export-feed FILE writes the learned ranker's training rows (tuning half only, computed by
  * the serving code: bench/feed-training-export.ts) after loading; --export-only stops there.
@@ -27,7 +27,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, redisKeys } from '../core/src/index.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 import { exportFeedTraining } from './feed-training-export.js';
-import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
+import { baselines, cvFold, loadThredup, score, toListing, userSplit } from './thredup-data.js';
 
 const dataDir = process.argv.includes('--data')
   ? process.argv[process.argv.indexOf('--data') + 1]!
@@ -37,7 +37,9 @@ const option = (name: string) =>
   process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined;
 const exportFeed = option('export-feed');
 const rankers = option('rankers')?.split(',');
-for (const r of rankers ?? []) if (r !== 'blend' && r !== 'learned') throw new Error(`--rankers: unknown ranker ${r}`);
+for (const r of rankers ?? [])
+  if (!['blend', 'learned', 'learned-oof'].includes(r)) throw new Error(`--rankers: unknown ranker ${r}`);
+const CV_FOLDS = 5;
 const K = 20;
 const split = loadThredup(dataDir);
 if (!split) {
@@ -169,21 +171,17 @@ async function clearCaches(): Promise<void> {
  */
 async function measure(
   weights: string,
-  ranker = 'blend',
-): Promise<{ tuning: Summary; evaluation: Summary; all: Summary; ranker: string }> {
+  apiEnv: Record<string, string> = {},
+  only: (user: string) => boolean = () => true,
+): Promise<{ tuning: Summary; evaluation: Summary; all: Summary; ranker: string; rows: Row[] }> {
   await clearCaches();
-  api = startProcess('query-api/src/main.ts', {
-    ...env,
-    PORT: String(port),
-    RECS_WEIGHTS: weights,
-    FEED_RANKER: ranker,
-  });
+  api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), RECS_WEIGHTS: weights, ...apiEnv });
   await waitForHttp(`${base}/health/ready`, 120_000);
   const base0 = baselines(split!);
   const split1 = split!;
   const rows: Row[] = [];
   const servedBy = new Set<string>();
-  const users = [...split1.hidden.keys()];
+  const users = [...split1.hidden.keys()].filter(only);
   let next = 0;
   const worker = async () => {
     while (next < users.length) {
@@ -223,14 +221,43 @@ async function measure(
     evaluation: summarise(rows.filter((r) => r.group === 'evaluation')),
     all: summarise(rows),
     ranker: [...servedBy].join(','),
+    rows,
   };
 }
 
-/** --rankers: the feed under each FEED_RANKER, both halves each (the default is chosen on the tuning half). */
+/**
+ * --rankers: the feed under each ranker, both halves each. `learned` serves the shipped model, which was
+ * trained on the tuning half: its tuning-half figure is in-sample and decides nothing. `learned-oof` is the
+ * honest tuning-half figure: the API runs once per fold of the tuning users (fold_of of seed 0, as
+ * models/pipeline/train_feed.py), each time with the model fitted without that fold
+ * (train_feed.py --fold-models, .data/cv-models), and is asked only for that fold's users.
+ */
 async function compareRankers(names: string[]): Promise<void> {
   const byRanker: Record<string, unknown> = {};
   for (const r of names) {
-    const m = await measure('', r);
+    if (r === 'learned-oof') {
+      const rows: Row[] = [];
+      const servedBy: string[] = [];
+      for (let k = 0; k < CV_FOLDS; k++) {
+        const m = await measure(
+          '',
+          {
+            FEED_RANKER: 'learned',
+            MODEL_DIR: resolve(root, '.data/cv-models'),
+            FEED_MODEL_NAME: 'feed-ltr-cv',
+            FEED_MODEL_VERSION: `fold-${k}`,
+          },
+          (u) => userSplit(u) === 'tuning' && cvFold(u, 0, CV_FOLDS) === k,
+        );
+        rows.push(...m.rows);
+        servedBy.push(m.ranker);
+      }
+      const tuning = summarise(rows);
+      log(`${r} (served by ${servedBy.join(' ')}): tuning feed ${tuning.feed.api.hit_rate_pct} %`);
+      byRanker[r] = { served_by: servedBy, tuning };
+      continue;
+    }
+    const m = await measure('', { FEED_RANKER: r });
     log(`${r} (served by ${m.ranker}): tuning feed ${m.tuning.feed.api.hit_rate_pct} %`);
     byRanker[r] = { served_by: m.ranker, tuning: m.tuning, evaluation: m.evaluation };
   }

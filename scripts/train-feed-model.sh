@@ -8,7 +8,8 @@
 #   3. chooses hyperparameters by repeated CV over those users, fits LightGBM lambdarank, exports ONNX,
 #      manifest and parity rows to models/feed-ltr/<version>/ (models/pipeline/train_feed.py).
 # Env: FEED_MODEL_VERSION (default: today's date and the next free number), RECS_DATA (default ../shared/data/thredup).
-# Deterministic: the same data gives the same rows and the same model (one thread, fixed seeds).
+# The same rows give the same model (one thread, fixed seeds). Rows of two exports differ slightly: freshness
+# is measured against the clock, and the bench creates listings `now` minus a hashed age.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -17,7 +17,8 @@ manifest.json, parity.json}.
 
     OMP_NUM_THREADS=1 python3 models/pipeline/train_feed.py --data .data/training/feed.jsonl [--version V]
 
-Deterministic (one thread, fixed seeds): the same export gives the same model.
+Deterministic (one thread, fixed seeds): the same export gives the same model (two exports differ slightly:
+freshness is measured against the clock).
 """
 from __future__ import annotations
 
@@ -142,6 +143,26 @@ def export(booster: lgb.Booster, n_features: int, path: Path) -> None:
     path.write_bytes(onnx_model.SerializeToString())
 
 
+def fold_models(names: list[str], queries: list[dict], args) -> None:
+    """Out-of-fold models for measuring the ranker on its own training half through the API."""
+    import onnxruntime as ort
+    leaves, min_data, trees = (int(v) for v in args.fold_models.split(","))
+    f = np.array([fold_of(q["user"], 0, args.folds) for q in queries])
+    spec_sha = hashlib.sha256(SPEC.read_bytes()).hexdigest()
+    for k in range(args.folds):
+        booster = fit([q for q, fk in zip(queries, f) if fk != k], {"num_leaves": leaves, "min_data_in_leaf": min_data}, trees)
+        out = ROOT / ".data/cv-models" / f"{args.name}-cv" / f"fold-{k}"
+        out.mkdir(parents=True, exist_ok=True)
+        export(booster, len(names), out / "model.onnx")
+        session = ort.InferenceSession(str(out / "model.onnx"))
+        manifest = {"name": f"{args.name}-cv", "version": f"fold-{k}", "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "feature_spec_sha256": spec_sha, "feature_names": names, "input_name": session.get_inputs()[0].name,
+                    "output_name": session.get_outputs()[0].name, "metrics": {},
+                    "training_data": {"fold": k, "folds": args.folds, "seed": 0, "users": int((f != k).sum()), "held_out_users": int((f == k).sum())}}
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(json.dumps({"fold_models": str((ROOT / ".data/cv-models").relative_to(ROOT)), "setting": args.fold_models, "folds": args.folds}))
+
+
 def main() -> None:
     import onnxruntime as ort
     ap = argparse.ArgumentParser()
@@ -150,9 +171,15 @@ def main() -> None:
     ap.add_argument("--version", default=dt.date.today().isoformat() + ".1")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--fold-models", metavar="LEAVES,MIN_DATA,TREES", help="no CV: fit this setting once per fold of seed 0 "
+                    "on the other folds' users, write .data/cv-models/<name>-cv/fold-<k>/ (not shipped): the API then scores "
+                    "each tuning user with a model that never saw them (bench/recommendations-real.ts --rankers learned-oof)")
     args = ap.parse_args()
     t0 = time.time()
     names, queries = load(Path(args.data))
+    if args.fold_models:
+        fold_models(names, queries, args)
+        return
     cv = cross_validate(queries, names, args.seeds, args.folds)
     shape = {k: cv["chosen"][k] for k in ("num_leaves", "min_data_in_leaf")}
     booster = fit(queries, shape, cv["chosen"]["trees"])
