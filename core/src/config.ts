@@ -166,7 +166,7 @@ export const EnvSchema = Type.Object({
       'overrides of the feed and similar-items blend weights, e.g. "feed.size=1,similar.popularity=0.25" (tuning runs of bench/recommendations-real.ts)',
   }),
   FEED_RANKER: Type.Union([Type.Literal('learned'), Type.Literal('blend')], {
-    default: 'blend',
+    default: 'learned',
     description:
       'what orders a personal home feed: `learned` (the LightGBM model FEED_MODEL_NAME@FEED_MODEL_VERSION under MODEL_DIR; the blend when it is missing or fails) or `blend` (the hand-weighted blend, weights.ts)',
   }),
