@@ -218,6 +218,8 @@ async function scoreCandidates(
   now: Date,
 ): Promise<FeedRanker> {
   const model = app.feedModel;
+  if (!model && user && app.config.feedRanker.mode === 'learned')
+    app.metrics.feedRankerFallbacks.inc({ reason: 'model_unavailable' });
   if (model && user && entries.length > 0) {
     try {
       const rows = feedFeatures(
@@ -226,9 +228,12 @@ async function scoreCandidates(
         now,
       );
       const scores = await model.score(rows);
+      // A NaN would leave the sort's order to the engine: better the blend than an arbitrary feed.
+      if (!scores.every(Number.isFinite)) throw new Error('non-finite model score');
       entries.forEach((e, i) => (e.score = scores[i]!));
       return model.name;
     } catch (err) {
+      app.metrics.feedRankerFallbacks.inc({ reason: 'scoring_failed' });
       app.log.warn(
         { component: 'feed-ranker', err: (err as Error).message },
         'feed ranker failed; this build uses the blend',

@@ -129,6 +129,8 @@ describe('home feed with FEED_RANKER=learned and no usable model', () => {
         expect(feed.personalized).toBe(true);
         expect(feed.ranker).toBe('blend');
         expect(feed.items.length).toBe(10);
+        const metrics = await t.app.metrics.registry.metrics();
+        expect(metrics).toMatch(/api_feed_ranker_fallbacks_total\{reason="model_unavailable"\} [1-9]/);
         for (const l of liked) expect(feed.items.map((i) => i.id)).not.toContain(l.id);
       } finally {
         await t.close();
