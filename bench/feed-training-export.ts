@@ -14,12 +14,14 @@ import { userSplit, type Split } from './thredup-data.js';
  * and each candidate's features (ranking/src/feed-features.ts), labelled 1 for their hidden last favorite.
  * The evaluation half's users are never written: nothing about them can reach a model or its choice.
  * One JSON line per user: { user, target, in_pool, ids, features }; a first line holds the spec's hash
- * and column names, so training refuses rows of another spec.
+ * and column names, so training refuses rows of another spec. `now` is when the listings' creation dates were
+ * computed (the last publish), so freshness is each listing's hashed age exactly, whenever the export runs.
  */
 export async function exportFeedTraining(
   config: Config,
   split: Split,
   out: string,
+  now: Date,
 ): Promise<{ users: number; inPool: number }> {
   mkdirSync(dirname(out), { recursive: true });
   const file = createWriteStream(out);
@@ -31,7 +33,6 @@ export async function exportFeedTraining(
   let inPool = 0;
   try {
     await write({ feature_spec_sha256: FEED_FEATURE_SPEC_SHA256, feature_names: FEED_FEATURE_NAMES });
-    const now = new Date();
     for (const [user, target] of split.hidden) {
       if (userSplit(user) !== 'tuning') continue;
       const profile = await loadUserProfile(app.redis, config.redis.namespace, user);

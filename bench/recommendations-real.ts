@@ -86,7 +86,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-async function publish(likes: Map<string, number>, version: number): Promise<void> {
+/** Publishes every listing at `version`; returns the time their creation dates were computed from. */
+async function publish(likes: Map<string, number>, version: number): Promise<number> {
   const now = Date.now();
   const events = split!.items.map((it) => {
     const lid = split!.listingId.get(it.id)!;
@@ -105,6 +106,7 @@ async function publish(likes: Map<string, number>, version: number): Promise<voi
       headers: { 'x-api-key': key },
     });
   }
+  return now;
 }
 
 type Row = {
@@ -347,14 +349,14 @@ try {
   const highWater = redisKeys(config.redis.namespace).neighbours.highWater;
   await until('the neighbour job to apply the stream', async () => (await redis.get(highWater)) === lastId);
   log(`replayed ${events.length} likes; neighbour job caught up ${Date.now() - t0} ms after the last batch`);
-  await publish(base0.likes, 2);
+  const publishedAt = await publish(base0.likes, 2);
   const liked = [...base0.likes.values()].filter((n) => n > 0).length;
   await until('the like counts indexed', async () => (await esCount({ range: { like_count: { gt: 0 } } })) === liked);
 
   await stopProcess(api);
   if (exportFeed) {
     const t1 = Date.now();
-    const done = await exportFeedTraining(config, split, resolve(exportFeed));
+    const done = await exportFeedTraining(config, split, resolve(exportFeed), new Date(publishedAt));
     log(
       `exported feed training rows of ${done.users} tuning users (${done.inPool} with the favorite among the candidates) to ${exportFeed} in ${Date.now() - t1} ms`,
     );

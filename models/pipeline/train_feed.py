@@ -133,13 +133,14 @@ def label(st) -> str:
     return f"leaves{SHAPES[st[0]]['num_leaves']}_min{SHAPES[st[0]]['min_data_in_leaf']}_trees{st[1]}"
 
 
-def export(booster: lgb.Booster, n_features: int, path: Path) -> None:
+def export(booster: lgb.Booster, n_features: int, path: Path, graph_name: str) -> None:
     import onnxmltools
     from onnxmltools.convert.common.data_types import FloatTensorType
     # A lambdarank score is the plain sum of tree outputs, which is what the regression converter emits.
     model_str = booster.model_to_string().replace("objective=lambdarank", "objective=regression")
     onnx_model = onnxmltools.convert_lightgbm(lgb.Booster(model_str=model_str), initial_types=[("input", FloatTensorType([None, n_features]))],
                                               target_opset=15, zipmap=False)
+    onnx_model.graph.name = graph_name  # onnxmltools names the graph with a random id: the same rows would differ in bytes
     path.write_bytes(onnx_model.SerializeToString())
 
 
@@ -153,7 +154,7 @@ def fold_models(names: list[str], queries: list[dict], args) -> None:
         booster = fit([q for q, fk in zip(queries, f) if fk != k], {"num_leaves": leaves, "min_data_in_leaf": min_data}, trees)
         out = ROOT / ".data/cv-models" / f"{args.name}-cv" / f"fold-{k}"
         out.mkdir(parents=True, exist_ok=True)
-        export(booster, len(names), out / "model.onnx")
+        export(booster, len(names), out / "model.onnx", f"{args.name}-cv@fold-{k}")
         session = ort.InferenceSession(str(out / "model.onnx"))
         manifest = {"name": f"{args.name}-cv", "version": f"fold-{k}", "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "feature_spec_sha256": spec_sha, "feature_names": names, "input_name": session.get_inputs()[0].name,
@@ -174,20 +175,25 @@ def main() -> None:
     ap.add_argument("--fold-models", metavar="LEAVES,MIN_DATA,TREES", help="no CV: fit this setting once per fold of seed 0 "
                     "on the other folds' users, write .data/cv-models/<name>-cv/fold-<k>/ (not shipped): the API then scores "
                     "each tuning user with a model that never saw them (bench/recommendations-real.ts --rankers learned-oof)")
+    ap.add_argument("--setting", metavar="LEAVES,MIN_DATA,TREES", help="no CV: fit this setting on every tuning user and export it")
     args = ap.parse_args()
     t0 = time.time()
     names, queries = load(Path(args.data))
     if args.fold_models:
         fold_models(names, queries, args)
         return
-    cv = cross_validate(queries, names, args.seeds, args.folds)
+    if args.setting:  # no CV: refit a setting already chosen (e.g. to check that the same rows give the same model)
+        leaves, min_data, trees = (int(v) for v in args.setting.split(","))
+        cv = {"skipped": "--setting given", "chosen": {"num_leaves": leaves, "min_data_in_leaf": min_data, "trees": trees}}
+    else:
+        cv = cross_validate(queries, names, args.seeds, args.folds)
     shape = {k: cv["chosen"][k] for k in ("num_leaves", "min_data_in_leaf")}
     booster = fit(queries, shape, cv["chosen"]["trees"])
     gain = booster.feature_importance("gain")
 
     out = ROOT / "models" / args.name / args.version
     out.mkdir(parents=True, exist_ok=True)
-    export(booster, len(names), out / "model.onnx")
+    export(booster, len(names), out / "model.onnx", f"{args.name}@{args.version}")
     # Parity rows: drawn uniformly inside each column's training range (no row of the thredUp data is
     # committed), scored by LightGBM here and by onnxruntime-node in ranking/test/feed-parity.test.ts.
     X = np.vstack([q["X"] for q in queries])
