@@ -38,6 +38,8 @@ export async function exportFeedTraining(
       const profile = await loadUserProfile(app.redis, config.redis.namespace, user);
       if (!profile) continue;
       const { entries, together } = await feedCandidates(app, profile);
+      // By id: the order of equally popular listings is Elasticsearch's, and it may differ between exports.
+      entries.sort((a, b) => a.doc.id.localeCompare(b.doc.id));
       const rows = feedFeatures(
         entries.map((e) => ({ doc: e.doc, source: e.source, together: together.get(e.doc.id) ?? 0 })),
         profile,
