@@ -23,6 +23,7 @@ COPY --from=build /src/dist dist
 COPY package.json ./
 # The model artifacts ship in the image; mount a volume over /app/models to roll models without a build.
 COPY models/ltr models/ltr
+COPY models/feed-ltr models/feed-ltr
 USER 65532:65532
 EXPOSE 8080 9464
 CMD ["dist/query-api/src/main.js"]

@@ -1,6 +1,6 @@
 # The README's two commands are `make demo` and `make test`; everything they need is installed and
 # started by the scripts they call.
-.PHONY: demo down test test-unit bench bench-recs-real recs-offline chaos train es-up es-cluster redis-up k8s
+.PHONY: demo down test test-unit bench bench-recs-real recs-offline chaos train train-feed es-up es-cluster redis-up k8s
 
 demo:            ## whole system up in the background, demo catalog loaded, API on :8080
 	scripts/demo.sh
@@ -23,13 +23,16 @@ chaos:           ## faults under load (own Redis :6390, own 3-node ES :9250-9252
 
 bench-recs-real: ## feed + similar on the real thredUp favorites, through the running API (needs ../shared/data/thredup, or RECS_DATA=dir)
 	scripts/bootstrap.sh && scripts/redis.sh start && scripts/elasticsearch.sh start
-	npx tsx bench/recommendations-real.ts --data $${RECS_DATA:-../shared/data/thredup}
+	npx tsx bench/recommendations-real.ts --data $${RECS_DATA:-../shared/data/thredup} $${RECS_ARGS:-}
 
 recs-offline:    ## the offline leave-one-out study behind the recommendation weights (same data)
 	python3 models/pipeline/recs_offline.py --data $${RECS_DATA:-../shared/data/thredup}
 
 train:           ## train the default ranking model from the judged data
 	scripts/train-model.sh
+
+train-feed:      ## train the learned feed ranker on the thredUp tuning half (needs ../shared/data/thredup, or RECS_DATA=dir)
+	scripts/train-feed-model.sh
 
 es-up:
 	scripts/elasticsearch.sh start

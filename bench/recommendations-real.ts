@@ -16,17 +16,30 @@
  * --tune measures several blend-weight variants (RECS_WEIGHTS, one API process each, caches cleared
  * between them) on the same loaded data, picks the best feed and the best similar variant on the
  * tuning half only, and reports every variant's tuning-half numbers and the picks' evaluation-half numbers.
+ *
+ * --rankers blend,learned,learned-oof measures the feed under each FEED_RANKER (one API process each, caches cleared
+ * between them) on the same loaded data and prints both halves for each; the default is decided on the
+ * tuning half. --export-feed FILE writes the learned ranker's training rows (tuning half only, computed by
+ * the serving code: bench/feed-training-export.ts) after loading; --export-only stops there.
  */
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, redisKeys } from '../core/src/index.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
-import { baselines, loadThredup, score, toListing, userSplit } from './thredup-data.js';
+import { exportFeedTraining } from './feed-training-export.js';
+import { baselines, cvFold, loadThredup, score, toListing, userSplit } from './thredup-data.js';
 
 const dataDir = process.argv.includes('--data')
   ? process.argv[process.argv.indexOf('--data') + 1]!
   : resolve(root, '../shared/data/thredup');
 const concurrency = arg('concurrency', 4);
+const option = (name: string) =>
+  process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined;
+const exportFeed = option('export-feed');
+const rankers = option('rankers')?.split(',');
+for (const r of rankers ?? [])
+  if (!['blend', 'learned', 'learned-oof'].includes(r)) throw new Error(`--rankers: unknown ranker ${r}`);
+const CV_FOLDS = 5;
 const K = 20;
 const split = loadThredup(dataDir);
 if (!split) {
@@ -73,7 +86,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-async function publish(likes: Map<string, number>, version: number): Promise<void> {
+/** Publishes every listing at `version`; returns the time their creation dates were computed from. */
+async function publish(likes: Map<string, number>, version: number): Promise<number> {
   const now = Date.now();
   const events = split!.items.map((it) => {
     const lid = split!.listingId.get(it.id)!;
@@ -92,6 +106,7 @@ async function publish(likes: Map<string, number>, version: number): Promise<voi
       headers: { 'x-api-key': key },
     });
   }
+  return now;
 }
 
 type Row = {
@@ -156,14 +171,19 @@ async function clearCaches(): Promise<void> {
  * Asks a fresh API process (these weights, empty caches) for every 2+-favorite user's feed and for
  * items similar to their last remaining favorite; scores them and the baselines per user half.
  */
-async function measure(weights: string): Promise<{ tuning: Summary; evaluation: Summary; all: Summary }> {
+async function measure(
+  weights: string,
+  apiEnv: Record<string, string> = {},
+  only: (user: string) => boolean = () => true,
+): Promise<{ tuning: Summary; evaluation: Summary; all: Summary; ranker: string; rows: Row[] }> {
   await clearCaches();
-  api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), RECS_WEIGHTS: weights });
+  api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port), RECS_WEIGHTS: weights, ...apiEnv });
   await waitForHttp(`${base}/health/ready`, 120_000);
   const base0 = baselines(split!);
   const split1 = split!;
   const rows: Row[] = [];
-  const users = [...split1.hidden.keys()];
+  const servedBy = new Set<string>();
+  const users = [...split1.hidden.keys()].filter(only);
   let next = 0;
   const worker = async () => {
     while (next < users.length) {
@@ -173,7 +193,9 @@ async function measure(weights: string): Promise<{ tuning: Summary; evaluation: 
       const last = known[known.length - 1]!;
       const feed = (await call(`/v1/feed?user_id=${encodeURIComponent(user)}&size=${K}`)) as {
         items: Array<{ id: string; source: string }>;
+        ranker?: string;
       };
+      servedBy.add(feed.ranker ?? 'unknown');
       const similar = (await call(`/v1/listings/${last}/similar?size=${K}`)) as { items: Array<{ id: string }> };
       const fi = feed.items.map((i) => i.id);
       const at = fi.indexOf(target);
@@ -200,7 +222,101 @@ async function measure(weights: string): Promise<{ tuning: Summary; evaluation: 
     tuning: summarise(rows.filter((r) => r.group === 'tuning')),
     evaluation: summarise(rows.filter((r) => r.group === 'evaluation')),
     all: summarise(rows),
+    ranker: [...servedBy].join(','),
+    rows,
   };
+}
+
+/**
+ * --rankers: the feed under each ranker, both halves each. `learned` serves the shipped model, which was
+ * trained on the tuning half: its tuning-half figure is in-sample and decides nothing. `learned-oof` is the
+ * honest tuning-half figure: the API runs once per fold of the tuning users (fold_of of seed 0, as
+ * models/pipeline/train_feed.py), each time with the model fitted without that fold
+ * (train_feed.py --fold-models, .data/cv-models), and is asked only for that fold's users.
+ */
+async function compareRankers(names: string[]): Promise<void> {
+  const byRanker: Record<string, unknown> = {};
+  for (const r of names) {
+    if (r === 'learned-oof') {
+      const rows: Row[] = [];
+      const servedBy: string[] = [];
+      for (let k = 0; k < CV_FOLDS; k++) {
+        const m = await measure(
+          '',
+          {
+            FEED_RANKER: 'learned',
+            MODEL_DIR: resolve(root, '.data/cv-models'),
+            FEED_MODEL_NAME: 'feed-ltr-cv',
+            FEED_MODEL_VERSION: `fold-${k}`,
+          },
+          (u) => userSplit(u) === 'tuning' && cvFold(u, 0, CV_FOLDS) === k,
+        );
+        rows.push(...m.rows);
+        servedBy.push(m.ranker);
+      }
+      const tuning = summarise(rows);
+      log(`${r} (served by ${servedBy.join(' ')}): tuning feed ${tuning.feed.api.hit_rate_pct} %`);
+      byRanker[r] = { served_by: servedBy, tuning };
+      continue;
+    }
+    const m = await measure('', { FEED_RANKER: r });
+    log(`${r} (served by ${m.ranker}): tuning feed ${m.tuning.feed.api.hit_rate_pct} %`);
+    byRanker[r] = { served_by: m.ranker, tuning: m.tuning, evaluation: m.evaluation };
+  }
+  console.log(
+    JSON.stringify({ benchmark: 'recommendations-real', k: K, retried_503: retries, rankers: byRanker }, null, 1),
+  );
+}
+
+/** The default run (shipped weights) or --tune's weight variants, picked on the tuning half. */
+async function compareWeights(replayedLikes: number): Promise<void> {
+  const pick = (variants: Array<{ name: string; tuning: Summary; evaluation: Summary }>, f: (x: Summary) => number) =>
+    variants.reduce((best, v) => (f(v.tuning) > f(best.tuning) ? v : best));
+  const variants: Array<{ name: string; tuning: Summary; evaluation: Summary; all: Summary }> = [];
+  for (const [name, weights] of Object.entries(process.argv.includes('--tune') ? VARIANTS : { defaults: '' })) {
+    const m = await measure(weights);
+    variants.push({ name, ...m });
+    log(
+      `${name}: tuning feed ${m.tuning.feed.api.hit_rate_pct} %, similar ${m.tuning.similar_of_last_liked.api.hit_rate_pct} %`,
+    );
+    // The shipped feed model was trained on the tuning half: its tuning figure there is in-sample.
+    if (m.ranker.includes('onnx:'))
+      log(
+        `the feed was ordered by ${m.ranker}: its tuning-half figure is in-sample; --rankers learned-oof measures it there`,
+      );
+  }
+  const feedPick = pick(variants, (x) => x.feed.api.hit_rate_pct);
+  const similarPick = pick(variants, (x) => x.similar_of_last_liked.api.hit_rate_pct);
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'recommendations-real',
+        data: 'thredUp dev favorites',
+        k: K,
+        retried_503: retries,
+        listings: split!.items.length,
+        replayed_likes: replayedLikes,
+        picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
+        evaluation: {
+          users: feedPick.evaluation.users,
+          feed: feedPick.evaluation.feed,
+          similar_of_last_liked: similarPick.evaluation.similar_of_last_liked,
+        },
+        ...(variants.length > 1
+          ? {
+              variants_on_tuning_half: Object.fromEntries(
+                variants.map((v) => [
+                  v.name,
+                  { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api },
+                ]),
+              ),
+            }
+          : { tuning: variants[0]!.tuning, all: variants[0]!.all }),
+      },
+      null,
+      1,
+    ),
+  );
 }
 
 const indexer = startProcess('indexer/src/main.ts', env);
@@ -239,52 +355,21 @@ try {
   const highWater = redisKeys(config.redis.namespace).neighbours.highWater;
   await until('the neighbour job to apply the stream', async () => (await redis.get(highWater)) === lastId);
   log(`replayed ${events.length} likes; neighbour job caught up ${Date.now() - t0} ms after the last batch`);
-  await publish(base0.likes, 2);
+  const publishedAt = await publish(base0.likes, 2);
   const liked = [...base0.likes.values()].filter((n) => n > 0).length;
   await until('the like counts indexed', async () => (await esCount({ range: { like_count: { gt: 0 } } })) === liked);
 
   await stopProcess(api);
-  const pick = (variants: Array<{ name: string; tuning: Summary; evaluation: Summary }>, f: (x: Summary) => number) =>
-    variants.reduce((best, v) => (f(v.tuning) > f(best.tuning) ? v : best));
-  const variants: Array<{ name: string; tuning: Summary; evaluation: Summary; all: Summary }> = [];
-  for (const [name, weights] of Object.entries(process.argv.includes('--tune') ? VARIANTS : { defaults: '' })) {
-    variants.push({ name, ...(await measure(weights)) });
+  if (exportFeed) {
+    const t1 = Date.now();
+    const done = await exportFeedTraining(config, split, resolve(exportFeed), new Date(publishedAt));
     log(
-      `${name}: tuning feed ${variants.at(-1)!.tuning.feed.api.hit_rate_pct} %, similar ${variants.at(-1)!.tuning.similar_of_last_liked.api.hit_rate_pct} %`,
+      `exported feed training rows of ${done.users} tuning users (${done.inPool} with the favorite among the candidates) to ${exportFeed} in ${Date.now() - t1} ms`,
     );
   }
-  const feedPick = pick(variants, (x) => x.feed.api.hit_rate_pct);
-  const similarPick = pick(variants, (x) => x.similar_of_last_liked.api.hit_rate_pct);
-  console.log(
-    JSON.stringify(
-      {
-        benchmark: 'recommendations-real',
-        data: 'thredUp dev favorites',
-        k: K,
-        retried_503: retries,
-        listings: split.items.length,
-        replayed_likes: events.length,
-        picked_on_tuning_half: { feed: feedPick.name, similar: similarPick.name },
-        evaluation: {
-          users: feedPick.evaluation.users,
-          feed: feedPick.evaluation.feed,
-          similar_of_last_liked: similarPick.evaluation.similar_of_last_liked,
-        },
-        ...(variants.length > 1
-          ? {
-              variants_on_tuning_half: Object.fromEntries(
-                variants.map((v) => [
-                  v.name,
-                  { weights: VARIANTS[v.name], feed: v.tuning.feed.api, similar: v.tuning.similar_of_last_liked.api },
-                ]),
-              ),
-            }
-          : { tuning: variants[0]!.tuning, all: variants[0]!.all }),
-      },
-      null,
-      1,
-    ),
-  );
+  if (process.argv.includes('--export-only')) log('--export-only: nothing measured');
+  else if (rankers) await compareRankers(rankers);
+  else await compareWeights(events.length);
 } finally {
   await Promise.allSettled([stopProcess(api), stopProcess(indexer)]);
   if (!process.argv.includes('--keep')) {

@@ -6,6 +6,7 @@
  * like 5 (one POST /v1/events each), then their first feed (a fresh build) and the same feed again.
  *
  *   npx tsx bench/recs-cost.ts [--listings 1000000] [--requests 1500] [--users 300] [--seed 1] [--root DIR] [-- NODE_FLAG ...]
+ *   FEED_RANKER=learned npx tsx bench/recs-cost.ts ...   (the API inherits the environment: the learned feed ranker)
  *
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
  * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
@@ -121,6 +122,7 @@ try {
       {
         benchmark: 'recs-cost',
         api_root: apiRoot,
+        feed_ranker: process.env.FEED_RANKER ?? 'default',
         listings,
         seed,
         concurrency: CONCURRENCY,

@@ -38,6 +38,13 @@ const hash = (s: string) => createHash('sha256').update(`recs-real-v1:${s}`).dig
 export const userSplit = (user: string): 'tuning' | 'evaluation' =>
   hash(`split:${user}`)[0]! % 2 === 0 ? 'tuning' : 'evaluation';
 
+/**
+ * The cross-validation fold of a user for a seed: models/pipeline/recs_offline.py `fold_of` (the first 8 hex
+ * digits of sha256('<seed>:<user>') modulo the folds), so the API can be asked per fold the offline CV used.
+ */
+export const cvFold = (user: string, seed: number, folds: number): number =>
+  parseInt(createHash('sha256').update(`${seed}:${user}`).digest('hex').slice(0, 8), 16) % folds;
+
 export function loadThredup(dir: string): Split | undefined {
   if (!existsSync(join(dir, 'items.jsonl'))) return undefined;
   const items = readFileSync(join(dir, 'items.jsonl'), 'utf8')

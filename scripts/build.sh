@@ -6,7 +6,7 @@ rm -rf dist
 npx tsc -p tsconfig.build.json
 mkdir -p dist/core dist/ranking
 cp -r core/synonyms dist/core/
-cp ranking/feature-spec.json dist/ranking/
+cp ranking/feature-spec.json ranking/feed-feature-spec.json dist/ranking/
 # The workbench page's browser scripts and style (served as they are: no bundler).
 mkdir -p dist/query-api/src/workbench
 cp -r query-api/src/workbench/assets dist/query-api/src/workbench/

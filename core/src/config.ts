@@ -165,6 +165,13 @@ export const EnvSchema = Type.Object({
     description:
       'overrides of the feed and similar-items blend weights, e.g. "feed.size=1,similar.popularity=0.25" (tuning runs of bench/recommendations-real.ts)',
   }),
+  FEED_RANKER: Type.Union([Type.Literal('learned'), Type.Literal('blend')], {
+    default: 'learned',
+    description:
+      'what orders a personal home feed: `learned` (the LightGBM model FEED_MODEL_NAME@FEED_MODEL_VERSION under MODEL_DIR; the blend when it is missing or fails) or `blend` (the hand-weighted blend, weights.ts)',
+  }),
+  FEED_MODEL_NAME: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'feed-ltr' }),
+  FEED_MODEL_VERSION: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'latest' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
   FEATURE_LOG_MAXLEN: Type.Integer({
     minimum: 100,
@@ -262,6 +269,8 @@ export interface Config {
   };
   /** Blend weight overrides by name ("feed.size"); the query API rejects unknown names at boot. */
   recsWeights: Record<string, number>;
+  /** The home feed's ranker: a learned model (under model.dir) or the blend. */
+  feedRanker: { mode: 'learned' | 'blend'; name: string; version: string };
   featureLogEnabled: boolean;
   featureLog: { maxLen: number; items: number; sample: number };
   interactionsMaxLen: number;
@@ -385,6 +394,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     recsWeights: Object.fromEntries(
       splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])]),
     ),
+    feedRanker: { mode: env.FEED_RANKER, name: env.FEED_MODEL_NAME, version: env.FEED_MODEL_VERSION },
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
     interactionsMaxLen: env.INTERACTIONS_MAXLEN,

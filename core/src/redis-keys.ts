@@ -150,7 +150,8 @@ export const PROFILE_BOUNDS = {
   queries: 20,
   prices: 30,
   purchases: 100,
-  affinityFields: 120,
+  // 160, was 120: colour and size within category (the learned feed ranker's inputs) share the hash since.
+  affinityFields: 160,
   liked: 100,
 } as const;
 export const PROFILE_TTL_S = 90 * 24 * 3600;

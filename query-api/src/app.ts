@@ -13,6 +13,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metrics from './plugins/metrics.js';
 import producer from './plugins/producer.js';
 import embedder from './plugins/embedder.js';
+import feedRanker from './plugins/feed-ranker.js';
 import ranker from './plugins/ranker.js';
 import redis from './plugins/redis.js';
 import tracing from './plugins/tracing.js';
@@ -74,6 +75,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // The API's docs are for the people who run and integrate it: operator scope, like explain and metrics.
   await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: app.requireScope('operator') } });
   await app.register(ranker);
+  await app.register(feedRanker);
   await app.register(embedder);
   await app.register(cache);
   await app.register(producer);

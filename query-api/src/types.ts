@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../core/src/index.js';
 import type { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
+import type { FeedModel } from '../../ranking/src/feed-model.js';
 import type { RankingService } from '../../ranking/src/ranking-service.js';
 import type { ResultCache } from './cache/result-cache.js';
 import type { QueryEmbeddings } from './search/query-embeddings.js';
@@ -13,6 +14,8 @@ declare module 'fastify' {
     es: Client;
     redis: Redis;
     ranking: RankingService;
+    /** The learned home-feed ranker; null when FEED_RANKER=blend or its model did not load (the blend orders feeds). */
+    feedModel: FeedModel | null;
     /** Query embeddings for the semantic retriever; null when the model is missing (BM25 retrieval only). */
     embedder: QueryEmbeddings | null;
     metrics: ApiMetrics;

@@ -16,6 +16,12 @@ export interface UserProfile {
    * per department, since a person's size differs between shoes and dresses; absent on old profiles
    */
   size_by_department?: Record<string, Record<string, number>>;
+  /** per full category path ("Women > Dresses"), the share of the user's engagement there in each size; absent on old profiles */
+  size_by_category?: Record<string, Record<string, number>>;
+  /** colours of what the user engaged with (the listing's `color`), normalized; absent on old profiles */
+  color_affinity?: Record<string, number>;
+  /** median price (minor units) of what the user clicked, liked or bought (the last PROFILE_BOUNDS.prices), when known */
+  price_median?: number;
   recent_listing_ids: string[];
   /** listings the user liked or bought, most recent first: the feed's `because_you_liked` seeds, never shown again */
   liked_listing_ids?: string[];

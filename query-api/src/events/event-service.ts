@@ -67,7 +67,7 @@ export class EventService {
     if (ids.length === 0) return facts;
     const { es, config } = this.app;
     const index = config.elasticsearch.alias;
-    const _source = ['category_path', 'brand', 'price', 'size'];
+    const _source = ['category_path', 'brand', 'price', 'size', 'color'];
     const res = await esCall('mget', () => es.mget<ListingDocument>({ index, ids, _source }));
     foundSources(res).forEach((src, i) => {
       if (src?.category_path) facts.set(ids[i]!, src);

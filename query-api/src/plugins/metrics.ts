@@ -67,6 +67,12 @@ export function createApiMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    feedRankerFallbacks: new Counter({
+      name: 'api_feed_ranker_fallbacks_total',
+      help: 'Personal feed builds ordered by the blend although FEED_RANKER=learned, by reason (model_unavailable, scoring_failed)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     shedRequests: new Counter({
       name: 'api_shed_requests_total',
       help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason',

@@ -39,6 +39,7 @@ export interface ListingFacts {
   brand?: string;
   price: number;
   size?: string;
+  color?: string;
 }
 
 /** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
@@ -77,6 +78,10 @@ export async function recordEvents(
     // Size says who an item fits: in second-hand fashion the strongest single signal of a next favorite.
     if (f.size) tx.hincrbyfloat(k.affinity, `z:${f.size}`, w);
     if (f.size && f.category_path[0]) tx.hincrbyfloat(k.affinity, sizeInDepartmentField(f.category_path[0], f.size), w);
+    // Colour and size within the leaf category: inputs of the learned feed ranker (ranking/feed-feature-spec.json).
+    if (f.color) tx.hincrbyfloat(k.affinity, `o:${f.color}`, w);
+    if (f.size && f.category_path.length >= 2)
+      tx.hincrbyfloat(k.affinity, sizeInCategoryField(f.category_path.join(' > '), f.size), w);
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
   const users = [...touched];
@@ -109,15 +114,19 @@ async function trimAffinities(redis: Redis, key: string): Promise<void> {
 /** Separates department and size in a size-per-department affinity field (neither name contains it). */
 const UNIT = '\u001f';
 const sizeInDepartmentField = (department: string, size: string) => `zd:${department}${UNIT}${size}`;
+const sizeInCategoryField = (path: string, size: string) => `zc:${path}${UNIT}${size}`;
 
-/** Per department, each size's share of the engagement there (fields `zd:<department><US><size>`, already decayed). */
-export function sizesByDepartment(fields: Array<[string, number]>): Record<string, Record<string, number>> {
+/**
+ * Per group, each size's share of the engagement there: fields `<prefix><group><US><size>`, already decayed
+ * (`zd:` per department, `zc:` per full category path).
+ */
+export function sizesPerGroup(fields: Array<[string, number]>, prefix = 'zd:'): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   const totals: Record<string, number> = {};
   for (const [field, w] of fields) {
     const at = field.indexOf(UNIT);
-    if (!field.startsWith('zd:') || at < 0) continue;
-    const department = field.slice(3, at);
+    if (!field.startsWith(prefix) || at < 0) continue;
+    const department = field.slice(prefix.length, at);
     (out[department] ??= {})[field.slice(at + 1)] = w;
     totals[department] = (totals[department] ?? 0) + w;
   }
@@ -128,6 +137,12 @@ export function sizesByDepartment(fields: Array<[string, number]>): Record<strin
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+
+/** The median of sorted numbers (mean of the middle two for an even count, as numpy's median). */
+const median = (sorted: number[]) => {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 /** Reads a profile: affinities decayed to now and normalized per kind (category level, brand, size). */
 export async function loadUserProfile(
@@ -161,11 +176,16 @@ export async function loadUserProfile(
   let sizeTotal = 0;
   const levelTotals = new Map<number, number>();
   let brandTotal = 0;
-  const sizeInDepartment: Array<[string, number]> = [];
+  const color: Record<string, number> = {};
+  let colorTotal = 0;
+  const sizeInGroup: Array<[string, number]> = [];
   for (const [field, raw] of Object.entries(aff)) {
     const w = Number(raw) / scale;
-    if (field.startsWith('zd:')) {
-      sizeInDepartment.push([field, w]);
+    if (field.startsWith('zd:') || field.startsWith('zc:')) {
+      sizeInGroup.push([field, w]);
+    } else if (field.startsWith('o:')) {
+      color[field.slice(2)] = w;
+      colorTotal += w;
     } else if (field.startsWith('c:')) {
       const path = field.slice(2);
       category[path] = w;
@@ -182,6 +202,7 @@ export async function loadUserProfile(
   for (const path of Object.keys(category)) category[path]! /= levelTotals.get(path.split(' > ').length) || 1;
   for (const b of Object.keys(brand)) brand[b]! /= brandTotal || 1;
   for (const z of Object.keys(size)) size[z]! /= sizeTotal || 1;
+  for (const c of Object.keys(color)) color[c]! /= colorTotal || 1;
   const sortedPrices = prices
     .map(Number)
     .filter(Number.isFinite)
@@ -193,8 +214,11 @@ export async function loadUserProfile(
     ...(sortedPrices.length >= 2
       ? { price_band: { low: quantile(sortedPrices, 0.2), high: quantile(sortedPrices, 0.8) } }
       : {}),
+    ...(sortedPrices.length >= 1 ? { price_median: median(sortedPrices) } : {}),
     size_affinity: size,
-    size_by_department: sizesByDepartment(sizeInDepartment),
+    size_by_department: sizesPerGroup(sizeInGroup, 'zd:'),
+    size_by_category: sizesPerGroup(sizeInGroup, 'zc:'),
+    color_affinity: color,
     recent_listing_ids: recent,
     liked_listing_ids: liked,
     purchased_listing_ids: purchased,

@@ -36,6 +36,8 @@ const feedItem = (doc: ListingDocument, entry: { score: number; source: string }
 export interface FeedPage {
   feed_id: string;
   personalized: boolean;
+  /** What ordered the feed: `blend` or the learned model (`onnx:feed-ltr@<version>`); absent on orders stored before it was recorded. */
+  ranker?: string;
   items: FeedPageItem[];
   next_cursor: string | null;
 }
@@ -46,6 +48,7 @@ export interface ResumedFeed {
   offset: number;
   order: Order;
   personalized: boolean;
+  ranker?: string;
 }
 
 /**
@@ -77,20 +80,23 @@ export class FeedService {
       `feed:${userId ?? ''}:${version}`,
       async () => {
         const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
-        const feed = await buildFeed(this.app, profile, FEED_LENGTH);
+        const { entries: feed, ranker } = await buildFeed(this.app, profile, FEED_LENGTH);
         const feedId = randomUUID();
         const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
         const personalized = profile !== undefined;
-        await redis.set(this.key(feedId), JSON.stringify({ order, personalized }), 'EX', FEED_ORDER_TTL_S);
+        await redis.set(this.key(feedId), JSON.stringify({ order, personalized, ranker }), 'EX', FEED_ORDER_TTL_S);
         const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
-        return { value: { feedId, personalized, items, length: order.length }, ids: items.map((i) => i.id) };
+        return {
+          value: { feedId, personalized, ranker, items, length: order.length },
+          ids: items.map((i) => i.id),
+        };
       },
       { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined },
     );
     // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
-    const { feedId, personalized, items, length } = value;
+    const { feedId, personalized, ranker, items, length } = value;
     const next_cursor = size < length ? this.cursorAt(feedId, size) : null;
-    return { feed_id: feedId, personalized, items: items.slice(0, size), next_cursor };
+    return { feed_id: feedId, personalized, ranker, items: items.slice(0, size), next_cursor };
   }
 
   /** The stored feed a cursor points into; a 400 for a cursor this API did not sign or whose feed expired. */
@@ -98,8 +104,8 @@ export class FeedService {
     const { feed, offset } = decodeFeedCursor(this.cursors, cursor);
     const raw = await this.app.redis.get(this.key(feed));
     if (!raw) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
-    const { order, personalized } = JSON.parse(raw) as { order: Order; personalized: boolean };
-    return { feedId: feed, offset, order, personalized };
+    const { order, personalized, ranker } = JSON.parse(raw) as { order: Order; personalized: boolean; ranker?: string };
+    return { feedId: feed, offset, order, personalized, ...(ranker ? { ranker } : {}) };
   }
 
   /** The page of `size` items at the resumed feed's offset, read fresh (sold listings dropped). */
@@ -108,6 +114,7 @@ export class FeedService {
     return {
       feed_id: feed.feedId,
       personalized: feed.personalized,
+      ...(feed.ranker ? { ranker: feed.ranker } : {}),
       items: await this.freshItems(feed.order.slice(feed.offset, end)),
       next_cursor: end < feed.order.length ? this.cursorAt(feed.feedId, end) : null,
     };

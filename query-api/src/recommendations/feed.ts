@@ -9,6 +9,7 @@ import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';
 import { scoreFeed, topKeys } from './feed-score.js';
 import { recsWeights } from './weights.js';
+import { feedFeatures } from '../../../ranking/src/feed-features.js';
 
 export interface FeedEntry {
   doc: ListingDocument;
@@ -84,23 +85,21 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
 }
 
 /**
- * Builds a user's feed. Candidates: the co-engagement neighbours of their recent likes
+ * A user's feed candidates, unranked, and their summed co-engagement scores. Candidates: the co-engagement neighbours of their recent likes
  * (`because_you_liked:<id>`, one Redis round trip), what fits them (the popular listings of their top
  * sizes, categories and brands: lists shared by everyone and cached, so a fresh build queries
  * Elasticsearch only for its own sources; a per-user query weighting all of them at once cost ~10x
  * the feed's latency under fresh builds), their recent searches, items that read like theirs, and
  * trending/fresh listings. Sold,
- * suspended, purchased and already liked items are excluded; the rest is scored by fit,
- * co-engagement, popularity and freshness (feed-score.ts) and diversified by category and seller.
- * Unknown users get the cold-start mix: trending and fresh listings, diversified across categories.
+ * suspended, purchased and already liked items are excluded. Unknown users get the cold-start mix:
+ * trending and fresh listings. The training export (bench/recommendations-real.ts --export-feed) reads
+ * candidates here too, so a model learns on the pool it ranks.
  */
-export async function buildFeed(
+export async function feedCandidates(
   app: FastifyInstance,
   user: UserProfile | undefined,
-  limit: number,
-): Promise<FeedEntry[]> {
+): Promise<{ entries: FeedEntry[]; together: Map<string, number> }> {
   const index = app.config.elasticsearch.alias;
-  const weights = recsWeights(app).feed;
   const excluded = new Set([...(user?.purchased_listing_ids ?? []), ...(user?.liked_listing_ids ?? [])]);
   const mustNot: Query[] = excluded.size ? [{ ids: { values: [...excluded] } }] : [];
   const lists: Array<Promise<Candidate[]>> = [sharedCandidates(app)];
@@ -200,8 +199,65 @@ export async function buildFeed(
       candidates.set(c.doc.id, { doc: c.doc, score: 0, source: t ? `because_you_liked:${t.seed}` : c.source });
     }
   }
-  const entries = [...candidates.values()];
-  scoreFeed(entries, user, new Map([...together].map(([id, t]) => [id, t.score])), new Date(), weights);
+  return { entries: [...candidates.values()], together: new Map([...together].map(([id, t]) => [id, t.score])) };
+}
+
+/** What ordered a feed: `blend`, or the learned model's name (`onnx:feed-ltr@<version>`). */
+export type FeedRanker = string;
+
+/**
+ * Scores a user's candidates in place: by the learned model when one is loaded and the user has a profile
+ * (it was trained on people with likes; cold start keeps the blend's popularity and freshness), else by
+ * the blend. A model that fails on a build falls back to the blend for that build, logged.
+ */
+async function scoreCandidates(
+  app: FastifyInstance,
+  entries: FeedEntry[],
+  user: UserProfile | undefined,
+  together: Map<string, number>,
+  now: Date,
+): Promise<FeedRanker> {
+  const model = app.feedModel;
+  if (!model && user && app.config.feedRanker.mode === 'learned')
+    app.metrics.feedRankerFallbacks.inc({ reason: 'model_unavailable' });
+  if (model && user && entries.length > 0) {
+    try {
+      const rows = feedFeatures(
+        entries.map((e) => ({ doc: e.doc, source: e.source, together: together.get(e.doc.id) ?? 0 })),
+        user,
+        now,
+      );
+      const scores = await model.score(rows);
+      // A NaN would leave the sort's order to the engine: better the blend than an arbitrary feed.
+      if (!scores.every(Number.isFinite)) throw new Error('non-finite model score');
+      entries.forEach((e, i) => (e.score = scores[i]!));
+      return model.name;
+    } catch (err) {
+      app.metrics.feedRankerFallbacks.inc({ reason: 'scoring_failed' });
+      app.log.warn(
+        { component: 'feed-ranker', err: (err as Error).message },
+        'feed ranker failed; this build uses the blend',
+      );
+    }
+  }
+  scoreFeed(entries, user, together, now, recsWeights(app).feed);
+  return 'blend';
+}
+
+/**
+ * Builds a user's feed: the candidates (feedCandidates), ranked (scoreCandidates), then diversified by
+ * category and seller (diversify.ts), which stays after any ranker. Returns the entries and the ranker.
+ */
+export async function buildFeed(
+  app: FastifyInstance,
+  user: UserProfile | undefined,
+  limit: number,
+): Promise<{ entries: FeedEntry[]; ranker: FeedRanker }> {
+  const { entries, together } = await feedCandidates(app, user);
+  const ranker = await scoreCandidates(app, entries, user, together, new Date());
   entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
-  return diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id }), { limit });
+  const feed = diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id }), {
+    limit,
+  });
+  return { entries: feed, ranker };
 }

@@ -17,6 +17,9 @@ const FeedItem = Type.Intersect([ListingItem, Type.Object({ source: Type.String(
 const FeedResponse = Type.Object({
   feed_id: Type.String(),
   personalized: Type.Boolean(),
+  ranker: Type.Optional(
+    Type.String({ description: 'what ordered the feed: `blend` or the learned model, `onnx:<name>@<version>`' }),
+  ),
   items: Type.Array(FeedItem),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
 });

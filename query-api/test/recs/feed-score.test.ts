@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, toListingDocument, type Listing, type UserProfile } from '../../../core/src/index.js';
-import { sizesByDepartment } from '../../src/profiles/profile-store.js';
+import { sizesPerGroup } from '../../src/profiles/profile-store.js';
 import { fitScore, scoreFeed, topKeys } from '../../src/recommendations/feed-score.js';
 import { FEED_WEIGHTS, recsWeights } from '../../src/recommendations/weights.js';
 import { testListing } from '../../../test/support/listing.js';
@@ -58,7 +58,7 @@ describe('feed scoring', () => {
   });
 
   it('normalises sizes within each department, not across them', () => {
-    const by = sizesByDepartment([
+    const by = sizesPerGroup([
       ['zd:Women\u001fSize S', 3],
       ['zd:Women\u001fSize M', 1],
       ['zd:Shoes\u001fSize 8', 0.5],
