@@ -1,4 +1,5 @@
 import type { ListingDocument } from '../../../core/src/index.js';
+import { EMBEDDING_DIMS } from '../../../core/src/index-definition.js';
 import { listingTerms, mayMatchTerm, queryTerms, type TermGroups } from '../search/index-analysis.js';
 
 /**
@@ -26,6 +27,15 @@ export interface EntryScope {
    * Absent: relevance order, where any match may enter (its BM25 score is not known here).
    */
   order?: { field: 'created_at' | 'price' | 'popularity'; desc: boolean; after?: number; through?: number };
+  /**
+   * Relevance windows that took kNN candidates (hybrid retrieval): what a listing needs to be among
+   * them, whatever its words. `vector`: the query embedding, int8 (quantizeEmbedding, ~0.5 KB);
+   * `minCosine`: the lowest query-listing cosine among the window's kNN hits, less a margin for the
+   * int8 roundings (knnScope), or 'any' when kNN returned fewer than k hits under the filters (any
+   * listing with a vector passing them joins). Absent (entries stored by older code, BM25-only
+   * windows): only words can let a listing in.
+   */
+  knn?: { vector: string; minCosine: number | 'any' };
 }
 
 /** A changed listing as scopes see it: its filter fields, sort keys and every term its text may be indexed as. */
@@ -41,6 +51,8 @@ export interface ChangedListing {
   createdAt: number;
   popularity: number;
   terms: Set<string>;
+  /** Its embedding, int8 (embedding_int8), once the indexer's embedding step wrote it: kNN can find it only then. */
+  embedding?: string;
 }
 
 /** The fields a changed listing is read with (a realtime get right after its bulk). */
@@ -57,6 +69,8 @@ export const CHANGED_LISTING_FIELDS = [
   'price',
   'created_at',
   'popularity',
+  // kNN scopes (EntryScope.knn) compare it with cached queries: ~0.5 KB per changed listing read.
+  'embedding_int8',
 ];
 
 export function toChangedListing(doc: ListingDocument): ChangedListing {
@@ -73,6 +87,7 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
     popularity: doc.popularity ?? 0,
     // Everything the text query searches: title, brand, category words, description.
     terms: listingTerms([doc.title, doc.brand, ...(doc.category_path ?? []), doc.description]),
+    ...(doc.embedding_int8 ? { embedding: doc.embedding_int8 } : {}),
   };
 }
 
@@ -83,6 +98,9 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
 export class MatchMemo {
   private readonly queries = new Map<string, TermGroups[]>();
   private readonly terms = new Map<string, Map<string, boolean>>();
+  /** Per listing: its embedding dequantized (once per pass), and its cosine with each query vector seen. */
+  private readonly embeddings = new Map<string, Float32Array | null>();
+  private readonly cosines = new Map<string, Map<string, number>>();
 
   queryOf(q: string): TermGroups[] {
     let parsed = this.queries.get(q);
@@ -105,6 +123,44 @@ export class MatchMemo {
     }
     return hit;
   }
+
+  /**
+   * The cosine of a listing's embedding with a cached query's (both int8, base64), remembered per pass:
+   * entries of one query (filters, users, pages) share its vector. NaN when either is malformed.
+   */
+  cosine(listing: ChangedListing & { embedding: string }, queryVector: string): number {
+    let byQuery = this.cosines.get(listing.id);
+    if (!byQuery) this.cosines.set(listing.id, (byQuery = new Map()));
+    let c = byQuery.get(queryVector);
+    if (c === undefined) {
+      let l = this.embeddings.get(listing.id);
+      if (l === undefined) this.embeddings.set(listing.id, (l = dequantize(listing.embedding)));
+      c = l ? dotQuantized(l, queryVector) : NaN;
+      byQuery.set(queryVector, c);
+    }
+    return c;
+  }
+}
+
+/** An int8 embedding (quantizeEmbedding: float32 scale, then one signed byte per dimension) as floats; null if malformed. */
+function dequantize(quantized: string): Float32Array | null {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + EMBEDDING_DIMS) return null;
+  const scale = buf.readFloatLE(0) / 127;
+  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, EMBEDDING_DIMS);
+  const out = new Float32Array(EMBEDDING_DIMS);
+  for (let d = 0; d < EMBEDDING_DIMS; d++) out[d] = bytes[d]! * scale;
+  return out;
+}
+
+/** Dot product of floats with an int8 embedding, read in place (no copy per entry); NaN if malformed. */
+function dotQuantized(v: Float32Array, quantized: string): number {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + v.length) return NaN;
+  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, v.length);
+  let s = 0;
+  for (let d = 0; d < v.length; d++) s += v[d]! * bytes[d]!;
+  return (s * buf.readFloatLE(0)) / 127;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -124,12 +180,26 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   if (scope.order && !withinPage(scope.order, listing)) return false;
   if (!scope.q) return true;
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
-  return memo.queryOf(scope.q).some(({ groups, required }) => {
+  const byWords = memo.queryOf(scope.q).some(({ groups, required }) => {
     let matched = 0;
     for (const group of groups)
       if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
     return false;
   });
+  // The cosine last, and only past the filters: it is the costliest check and most entries stop earlier.
+  return byWords || (scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo));
+}
+
+/**
+ * Whether a listing may now be among a window's kNN candidates: it has a vector (without one kNN cannot
+ * find it) and its cosine with the query reaches the window's bound. A malformed vector counts as a
+ * match: a needless recomputation, never a hidden listing.
+ */
+function mayEnterKnn(knn: NonNullable<EntryScope['knn']>, listing: ChangedListing, memo: MatchMemo): boolean {
+  if (listing.embedding === undefined) return false;
+  if (knn.minCosine === 'any') return true;
+  const cosine = memo.cosine(listing as ChangedListing & { embedding: string }, knn.vector);
+  return Number.isNaN(cosine) || cosine >= knn.minCosine;
 }
 
 /** Whether any of these changed listings ('all': too many to read) may now belong on an entry with these scopes. */

@@ -12,8 +12,9 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import type { ListingDocument } from '../../../core/src/index.js';
-import { cosineWithQuantized } from '../../../core/src/text-embedder.js';
+import { cosineWithQuantized, quantizeEmbedding } from '../../../core/src/text-embedder.js';
 import type { Candidate } from '../../../ranking/src/types.js';
+import type { EntryScope } from '../cache/entry-scope.js';
 
 /** How many nearest listings the semantic retriever adds (before the union). */
 export const KNN_CANDIDATES = 100;
@@ -39,6 +40,33 @@ export function knnSearch(
     size: k,
     docvalue_fields: EMBEDDING_DOCVALUES,
   };
+}
+
+/**
+ * How far below the window's lowest kNN cosine a changed listing may be and still count as entering it.
+ * The bound is compared with int8 copies on both sides (query and listing, ~0.001 of rounding), while
+ * Elasticsearch orders kNN hits by its own int8_hnsw quantization (per segment, a few thousandths on
+ * unit vectors): a listing just under the bound by our arithmetic could be just over it by Elasticsearch's.
+ * A wider margin only costs recomputations; too narrow would hide a listing until the entry expires.
+ */
+export const KNN_BOUND_MARGIN = 0.02;
+
+/**
+ * What a listing needs to join a window's kNN candidates (EntryScope.knn): the lowest cosine among the
+ * hits, by our arithmetic and by Elasticsearch's score (dot_product: (1 + cosine) / 2), less the
+ * margin; 'any' when kNN found fewer than `k` (every listing with a vector passing the filters is in).
+ */
+export function knnScope(vector: ArrayLike<number>, knnHits: ScoredHit[], k: number): EntryScope['knn'] {
+  const quantized = quantizeEmbedding(vector);
+  if (knnHits.length < k) return { vector: quantized, minCosine: 'any' };
+  let min = Infinity;
+  for (const h of knnHits) {
+    const cosine = cosineOfHit(vector, h);
+    // A hit without its int8 copy (should not happen: kNN only finds listings with vectors): nothing can be trusted.
+    if (cosine === undefined) return { vector: quantized, minCosine: 'any' };
+    min = Math.min(min, cosine, typeof h._score === 'number' ? 2 * h._score - 1 : cosine);
+  }
+  return { vector: quantized, minCosine: min - KNN_BOUND_MARGIN };
 }
 
 export interface ScoredHit {
