@@ -73,8 +73,8 @@ describe('kNN scopes of relevance windows', () => {
   it('remember each cosine per pass (entries of one query share it)', () => {
     const memo = new MatchMemo();
     const l = listing(0.7);
-    expect(memo.cosine(l as typeof l & { embedding: string }, scope(0).knn!.vector)).toBeCloseTo(0.7, 2);
-    expect(memo.cosine({ ...l, embedding: 'AAAA' }, scope(0).knn!.vector)).toBeCloseTo(0.7, 2); // memoised by id
+    expect(memo.cosine(l as typeof l & { embedding: string }, scope(0).knn!)).toBeCloseTo(0.7, 2);
+    expect(memo.cosine({ ...l, embedding: 'AAAA' }, scope(0).knn!)).toBeCloseTo(0.7, 2); // memoised by id
   });
 });
 

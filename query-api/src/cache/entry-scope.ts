@@ -125,21 +125,48 @@ export class MatchMemo {
   }
 
   /**
-   * The cosine of a listing's embedding with a cached query's (both int8, base64), remembered per pass:
-   * entries of one query (filters, users, pages) share its vector. NaN when either is malformed.
+   * The cosine of a listing's embedding with a cached query's (both int8), remembered per pass: entries
+   * of one query (filters, users, pages) share its vector. NaN when either is malformed.
    */
-  cosine(listing: ChangedListing & { embedding: string }, queryVector: string): number {
+  cosine(listing: ChangedListing & { embedding: string }, knn: NonNullable<EntryScope['knn']>): number {
     let byQuery = this.cosines.get(listing.id);
     if (!byQuery) this.cosines.set(listing.id, (byQuery = new Map()));
-    let c = byQuery.get(queryVector);
+    let c = byQuery.get(knn.vector);
     if (c === undefined) {
       let l = this.embeddings.get(listing.id);
       if (l === undefined) this.embeddings.set(listing.id, (l = dequantize(listing.embedding)));
-      c = l ? dotQuantized(l, queryVector) : NaN;
-      byQuery.set(queryVector, c);
+      const q = queryBytes(knn);
+      if (!l || !q) c = NaN;
+      else {
+        let s = 0;
+        for (let d = 0; d < EMBEDDING_DIMS; d++) s += l[d]! * q.bytes[d]!;
+        c = s * q.scale;
+      }
+      byQuery.set(knn.vector, c);
     }
     return c;
   }
+}
+
+/**
+ * Query vectors decoded once per entry, not once per pass: base64 decoding was most of a cosine's cost
+ * (bench/scope-match-cost.ts). Weak: an entry's decoded vector (~0.4 KB beside its ~80 KB window) goes
+ * with the entry.
+ */
+const decodedQueries = new WeakMap<object, { bytes: Int8Array; scale: number } | null>();
+
+function queryBytes(knn: NonNullable<EntryScope['knn']>): { bytes: Int8Array; scale: number } | null {
+  let q = decodedQueries.get(knn);
+  if (q === undefined) {
+    const buf = Buffer.from(knn.vector, 'base64');
+    // A copy: small Buffers share a pooled slab, which a view would keep alive.
+    q =
+      buf.length === 4 + EMBEDDING_DIMS
+        ? { bytes: new Int8Array(buf.subarray(4)), scale: buf.readFloatLE(0) / 127 }
+        : null;
+    decodedQueries.set(knn, q);
+  }
+  return q;
 }
 
 /** An int8 embedding (quantizeEmbedding: float32 scale, then one signed byte per dimension) as floats; null if malformed. */
@@ -151,16 +178,6 @@ function dequantize(quantized: string): Float32Array | null {
   const out = new Float32Array(EMBEDDING_DIMS);
   for (let d = 0; d < EMBEDDING_DIMS; d++) out[d] = bytes[d]! * scale;
   return out;
-}
-
-/** Dot product of floats with an int8 embedding, read in place (no copy per entry); NaN if malformed. */
-function dotQuantized(v: Float32Array, quantized: string): number {
-  const buf = Buffer.from(quantized, 'base64');
-  if (buf.length !== 4 + v.length) return NaN;
-  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, v.length);
-  let s = 0;
-  for (let d = 0; d < v.length; d++) s += v[d]! * bytes[d]!;
-  return (s * buf.readFloatLE(0)) / 127;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -198,7 +215,7 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
 function mayEnterKnn(knn: NonNullable<EntryScope['knn']>, listing: ChangedListing, memo: MatchMemo): boolean {
   if (listing.embedding === undefined) return false;
   if (knn.minCosine === 'any') return true;
-  const cosine = memo.cosine(listing as ChangedListing & { embedding: string }, knn.vector);
+  const cosine = memo.cosine(listing as ChangedListing & { embedding: string }, knn);
   return Number.isNaN(cosine) || cosine >= knn.minCosine;
 }
 
