@@ -70,6 +70,18 @@ describe('kNN scopes of relevance windows', () => {
     expect(mayEnter([old, scope(0.5)], [listing(0.2), listing(0.7, { id: 'l2' })], memo)).toBe(true);
   });
 
+  it('match a listing whose vector alone is new by kNN only: its words were matched when its text was', () => {
+    const vectorOnly = (cosine: number) => ({
+      ...listing(cosine, { text: 'handheld communicator' }),
+      vectorOnly: true,
+    });
+    expect(matches(scope(0.6), listing(0.1, { text: 'handheld communicator' }))).toBe(true); // words, first pass
+    expect(matches(scope(0.6), vectorOnly(0.1))).toBe(false);
+    expect(matches(scope(0.6), vectorOnly(0.7))).toBe(true);
+    expect(matches({ status: 'on_sale', q: 'handheld communicator' }, vectorOnly(0.9))).toBe(false); // no kNN part
+    expect(matches({ status: 'on_sale' }, vectorOnly(0.9))).toBe(false); // browsing: no kNN candidates
+  });
+
   it('remember each cosine per pass (entries of one query share it)', () => {
     const memo = new MatchMemo();
     const l = listing(0.7);

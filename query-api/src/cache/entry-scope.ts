@@ -53,6 +53,14 @@ export interface ChangedListing {
   terms: Set<string>;
   /** Its embedding, int8 (embedding_int8), once the indexer's embedding step wrote it: kNN can find it only then. */
   embedding?: string;
+  /** The version read (the index's external version): tells a new vector from a new text (ResultCache.noteChange). */
+  version?: number;
+  /**
+   * Only its vector is new: an earlier pass already matched this very version by its words (searchable
+   * then), so only kNN scopes can gain it now. Without this every new listing would correct the
+   * windows its words match twice, once per announcement (text, then vector).
+   */
+  vectorOnly?: boolean;
 }
 
 /** The fields a changed listing is read with (a realtime get right after its bulk). */
@@ -71,6 +79,7 @@ export const CHANGED_LISTING_FIELDS = [
   'popularity',
   // kNN scopes (EntryScope.knn) compare it with cached queries: ~0.5 KB per changed listing read.
   'embedding_int8',
+  'version',
 ];
 
 export function toChangedListing(doc: ListingDocument): ChangedListing {
@@ -88,6 +97,7 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
     // Everything the text query searches: title, brand, category words, description.
     terms: listingTerms([doc.title, doc.brand, ...(doc.category_path ?? []), doc.description]),
     ...(doc.embedding_int8 ? { embedding: doc.embedding_int8 } : {}),
+    ...(typeof doc.version === 'number' ? { version: doc.version } : {}),
   };
 }
 
@@ -195,6 +205,7 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   if (scope.priceMin !== undefined && listing.price < scope.priceMin) return false;
   if (scope.priceMax !== undefined && listing.price > scope.priceMax) return false;
   if (scope.order && !withinPage(scope.order, listing)) return false;
+  if (listing.vectorOnly) return scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo);
   if (!scope.q) return true;
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
   const byWords = memo.queryOf(scope.q).some(({ groups, required }) => {
