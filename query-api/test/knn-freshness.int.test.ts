@@ -75,7 +75,7 @@ describe.skipIf(!hasModel)('freshness through the cache, kNN candidates', () => 
     // The entry as every pod reads it from Redis: its scope holds a cosine bound (k hits under the filters).
     const [entryKey] = await t.app.redis.keys(`${redisKeys(t.config.redis.namespace).cacheEntry('')}*search:*`);
     const stored = JSON.parse((await t.app.redis.get(entryKey!))!) as { scope: EntryScope[] };
-    expect.soft(typeof stored.scope[0]!.knn?.minCosine).toBe('number');
+    expect(typeof stored.scope[0]!.knn?.minCosine).toBe('number');
     const phone: Listing = {
       ...FIXED[6]!,
       id: 'new-pixel',
