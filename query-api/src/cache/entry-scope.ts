@@ -108,6 +108,8 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
 export class MatchMemo {
   private readonly queries = new Map<string, TermGroups[]>();
   private readonly terms = new Map<string, Map<string, boolean>>();
+  /** Per listing: its terms by first letter (see termMatches). */
+  private readonly letters = new Map<string, Map<string, string[]>>();
   /** Per listing: its embedding dequantized (once per pass), and its cosine with each query vector seen. */
   private readonly embeddings = new Map<string, Float32Array | null>();
   private readonly cosines = new Map<string, Map<string, number>>();
@@ -123,15 +125,33 @@ export class MatchMemo {
     if (!byTerm) this.terms.set(listing.id, (byTerm = new Map()));
     let hit = byTerm.get(term);
     if (hit === undefined) {
-      hit = false;
-      for (const t of listing.terms)
-        if (mayMatchTerm(term, t)) {
-          hit = true;
-          break;
-        }
+      // mayMatchTerm: equal, or a typo with the first letter fixed (4+ letters): only the listing's words
+      // with that first letter can match. Same answers as trying every word, a fraction of the calls:
+      // the cold terms of a pass were most of its cost (bench/scope-match-cost.ts).
+      hit = listing.terms.has(term);
+      if (!hit && term.length >= 4)
+        for (const t of this.byFirstLetter(listing).get(term[0]!) ?? [])
+          if (mayMatchTerm(term, t)) {
+            hit = true;
+            break;
+          }
       byTerm.set(term, hit);
     }
     return hit;
+  }
+
+  private byFirstLetter(listing: ChangedListing): Map<string, string[]> {
+    let index = this.letters.get(listing.id);
+    if (!index) {
+      this.letters.set(listing.id, (index = new Map()));
+      for (const t of listing.terms) {
+        if (t.length === 0) continue;
+        const bucket = index.get(t[0]!);
+        if (bucket) bucket.push(t);
+        else index.set(t[0]!, [t]);
+      }
+    }
+    return index;
   }
 
   /**
@@ -208,7 +228,7 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   if (listing.vectorOnly) return scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo);
   if (!scope.q) return true;
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
-  const byWords = memo.queryOf(scope.q).some(({ groups, required }) => {
+  const byWords = parsedQuery(scope as EntryScope & { q: string }, memo).some(({ groups, required }) => {
     let matched = 0;
     for (const group of groups)
       if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
@@ -216,6 +236,19 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   });
   // The cosine last, and only past the filters: it is the costliest check and most entries stop earlier.
   return byWords || (scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo));
+}
+
+/**
+ * Parsed queries kept with their scope for the entry's life, not only per pass: analysing every cached
+ * query again for each changed listing (stems, synonyms; thousands of distinct queries) was most of a
+ * pass (bench/scope-match-cost.ts). Weak: it goes with the entry.
+ */
+const parsedQueries = new WeakMap<EntryScope, TermGroups[]>();
+
+function parsedQuery(scope: EntryScope & { q: string }, memo: MatchMemo): TermGroups[] {
+  let parsed = parsedQueries.get(scope);
+  if (!parsed) parsedQueries.set(scope, (parsed = memo.queryOf(scope.q)));
+  return parsed;
 }
 
 /**
