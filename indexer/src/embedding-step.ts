@@ -15,7 +15,22 @@ export interface EmbeddingStepOptions {
    * cores) never slows the text path; a backlog of changes is written first, vectors after.
    */
   textBusy?: () => Promise<boolean>;
+  /**
+   * Called with the listings whose new vectors kNN searches can now find (see announceWhenSearchable):
+   * the indexer publishes them as changed listings, so API pods correct cached windows they now enter.
+   */
+  onSearchable?: (ids: string[]) => Promise<void>;
 }
+
+/** How often, and how long at most, the step asks whether kNN searches see the vectors it wrote. */
+const SEARCHABLE_POLL_MS = 100;
+const SEARCHABLE_WAIT_MS = 30_000;
+/**
+ * Batches whose announcement may wait for a refresh at once, beside the sweeps: the loop goes on embedding
+ * meanwhile (waiting out each refresh would halve a backlog's drain), but a refresh that never comes
+ * (refresh_interval -1) must not pile up waiters without bound: past this many the loop waits too.
+ */
+const MAX_ANNOUNCING = 8;
 
 /**
  * The batched embedding step of the indexer: text indexing never waits for the embedding model. The
@@ -32,6 +47,7 @@ export class EmbeddingStep {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly announcing = new Set<Promise<void>>();
 
   constructor(
     private readonly es: Client,
@@ -44,11 +60,12 @@ export class EmbeddingStep {
     this.loop ??= this.run();
   }
 
-  /** Finishes the batch in flight, then stops. */
+  /** Finishes the batch in flight, then stops; announcements still waiting for a refresh (about a second) go out first. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await Promise.allSettled(this.announcing);
   }
 
   /** One sweep: embeds up to `batch` listings that lack a vector. Returns how many were written. */
@@ -73,18 +90,64 @@ export class EmbeddingStep {
       ]),
     });
     let skippedNewer = 0;
-    let embedded = 0;
+    const written: string[] = [];
     for (const item of bulk.items) {
       const r = item.index;
       if (r?.status === 409) skippedNewer++;
       else if (r?.error)
         this.logger?.warn({ id: r._id, err: r.error.reason }, 'embedding write failed; the next sweep retries');
-      else embedded++;
+      else if (r?._id) written.push(r._id);
+    }
+    const embedded = written.length;
+    if (this.opts.onSearchable && embedded > 0) {
+      const announced = this.announceWhenSearchable(written, vectors[0]!).finally(() =>
+        this.announcing.delete(announced),
+      );
+      this.announcing.add(announced);
+      if (this.announcing.size > MAX_ANNOUNCING) await Promise.race(this.announcing);
     }
     const now = Date.now();
     const lagsMs = hits.map((h) => now - Date.parse(h._source!.indexed_at)).filter(Number.isFinite);
     this.opts.onBatch?.({ embedded, skippedNewer, embedMs, lagsMs });
     return hits.length;
+  }
+
+  /**
+   * Announces written vectors once a kNN search finds them (after the next refresh), not when written:
+   * the vector is written at the text's version, so the API pods' "searchable at this version" check
+   * would pass while kNN still misses it, and a window recomputed then would be cached without the
+   * listing. A filtered kNN search over just these ids (exact when the filter is that small) sees
+   * precisely what the semantic retriever sees. Each listing goes as soon as it is seen; one not seen
+   * within SEARCHABLE_WAIT_MS (changed again meanwhile: the rewrite has no vector yet) goes anyway: a
+   * needless check, never a missed one.
+   */
+  private async announceWhenSearchable(ids: string[], probe: ArrayLike<number>): Promise<void> {
+    const announce = (batch: string[]) =>
+      this.opts.onSearchable!(batch).catch((err: Error) =>
+        this.logger?.warn({ err: err.message }, 'could not announce new vectors'),
+      );
+    const waiting = new Set(ids);
+    const deadline = Date.now() + SEARCHABLE_WAIT_MS;
+    while (waiting.size > 0 && Date.now() < deadline) {
+      const res = await this.es
+        .search({
+          index: this.opts.alias,
+          knn: {
+            field: 'embedding',
+            query_vector: Array.from(probe),
+            k: waiting.size,
+            num_candidates: waiting.size,
+            filter: [{ ids: { values: [...waiting] } }],
+          },
+          size: waiting.size,
+          _source: false,
+        })
+        .catch(() => undefined);
+      const seen = (res?.hits.hits ?? []).flatMap((h) => (h._id && waiting.delete(h._id) ? [h._id] : []));
+      if (seen.length > 0) await announce(seen);
+      if (waiting.size > 0) await new Promise((r) => setTimeout(r, SEARCHABLE_POLL_MS));
+    }
+    if (waiting.size > 0) await announce([...waiting]);
   }
 
   private async run(): Promise<void> {

@@ -20,6 +20,8 @@ export interface IndexerWorker {
   deadLetters: DeadLetterQueue;
   /** Jobs of listing changes waiting or being written: text indexing's backlog. */
   backlog(): Promise<number>;
+  /** Publishes listings as changed, as after a bulk (the embedding step's new vectors, once searchable). */
+  notifyChanged(ids: string[]): Promise<void>;
   /** Stops taking jobs, finishes the batches in flight, closes connections. */
   close(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function startIndexerWorker(
       const c = await changesQueue.getJobCounts('waiting', 'active', 'delayed');
       return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0);
     },
+    notifyChanged: (ids) => notifyListingsChanged(resources.publisher, config.redis.namespace, ids),
     close: () => closeIndexer(worker, resources),
   };
 }

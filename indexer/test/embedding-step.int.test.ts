@@ -106,4 +106,39 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
     await step.stop();
     expect((await get('e-3'))._source!.embedding).toHaveLength(384);
   });
+
+  it('announces written vectors only once a kNN search finds them (the text version alone is not enough)', async () => {
+    await write(listing('e-4', 'Mechanical keyboard, brown switches'), 5);
+    // What the API's searchable check sees at the moment of the announcement: kNN hits for the listing.
+    const seenByKnn: number[] = [];
+    const announced: string[][] = [];
+    const step = new EmbeddingStep(es, embedder, {
+      alias,
+      batch: 8,
+      idleMs: 50,
+      onSearchable: async (ids) => {
+        const [vector] = await embedder.embed(['Mechanical keyboard']);
+        const res = await es.search({
+          index: alias,
+          knn: {
+            field: 'embedding',
+            query_vector: Array.from(vector!),
+            k: 5,
+            num_candidates: 5,
+            filter: [{ ids: { values: ids } }],
+          },
+          _source: false,
+        });
+        seenByKnn.push(res.hits.hits.length);
+        announced.push(ids);
+      },
+    });
+    const written = Date.now();
+    expect(await step.sweep()).toBe(1);
+    await step.stop(); // waits for the announcement
+    expect(announced).toEqual([['e-4']]);
+    expect(seenByKnn).toEqual([1]);
+    // It waited for a refresh (1 s interval), no longer than a few polls past it.
+    expect(Date.now() - written).toBeLessThan(5000);
+  });
 });

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cleanupRedis, testConfig } from '../../test/support/services.js';
+import type { ChangedListing } from '../src/cache/entry-scope.js';
 import { ResultCache } from '../src/cache/result-cache.js';
 import { changedListing } from './changed-listing.js';
 
@@ -308,5 +309,18 @@ describe('result cache', () => {
       new Promise((r) => setTimeout(() => r('waiting'), 100)),
     ]);
     expect(outcome).toBe('waiting');
+  });
+
+  it('tells a new vector from a new text: only a vector at a version already matched by words is vector-only', async () => {
+    const cache = cacheOf(60_000);
+    const text = cache.noteChange([changedListing({ id: 'v-1', version: 7 })]);
+    const early = cache.noteChange([changedListing({ id: 'v-1', version: 7, embedding: 'AAAA' })]);
+    // Its words' pass has not found the text searchable yet: the vector's pass must match in full.
+    expect((early.listings as ChangedListing[])[0]!.vectorOnly).toBeUndefined();
+    await cache.changeSearchable(text);
+    const vector = cache.noteChange([changedListing({ id: 'v-1', version: 7, embedding: 'AAAA' })]);
+    expect((vector.listings as ChangedListing[])[0]!.vectorOnly).toBe(true);
+    const newer = cache.noteChange([changedListing({ id: 'v-1', version: 8, embedding: 'AAAA' })]);
+    expect((newer.listings as ChangedListing[])[0]!.vectorOnly).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import type { ListingDocument } from '../../../core/src/index.js';
+import { EMBEDDING_DIMS } from '../../../core/src/index-definition.js';
 import { listingTerms, mayMatchTerm, queryTerms, type TermGroups } from '../search/index-analysis.js';
 
 /**
@@ -26,6 +27,15 @@ export interface EntryScope {
    * Absent: relevance order, where any match may enter (its BM25 score is not known here).
    */
   order?: { field: 'created_at' | 'price' | 'popularity'; desc: boolean; after?: number; through?: number };
+  /**
+   * Relevance windows that took kNN candidates (hybrid retrieval): what a listing needs to be among
+   * them, whatever its words. `vector`: the query embedding, int8 (quantizeEmbedding, ~0.5 KB);
+   * `minCosine`: the lowest query-listing cosine among the window's kNN hits, less a margin for the
+   * int8 roundings (knnScope), or 'any' when kNN returned fewer than k hits under the filters (any
+   * listing with a vector passing them joins). Absent (entries stored by older code, BM25-only
+   * windows): only words can let a listing in.
+   */
+  knn?: { vector: string; minCosine: number | 'any' };
 }
 
 /** A changed listing as scopes see it: its filter fields, sort keys and every term its text may be indexed as. */
@@ -41,6 +51,16 @@ export interface ChangedListing {
   createdAt: number;
   popularity: number;
   terms: Set<string>;
+  /** Its embedding, int8 (embedding_int8), once the indexer's embedding step wrote it: kNN can find it only then. */
+  embedding?: string;
+  /** The version read (the index's external version): tells a new vector from a new text (ResultCache.noteChange). */
+  version?: number;
+  /**
+   * Only its vector is new: an earlier pass already matched this very version by its words (searchable
+   * then), so only kNN scopes can gain it now. Without this every new listing would correct the
+   * windows its words match twice, once per announcement (text, then vector).
+   */
+  vectorOnly?: boolean;
 }
 
 /** The fields a changed listing is read with (a realtime get right after its bulk). */
@@ -57,6 +77,9 @@ export const CHANGED_LISTING_FIELDS = [
   'price',
   'created_at',
   'popularity',
+  // kNN scopes (EntryScope.knn) compare it with cached queries: ~0.5 KB per changed listing read.
+  'embedding_int8',
+  'version',
 ];
 
 export function toChangedListing(doc: ListingDocument): ChangedListing {
@@ -73,6 +96,8 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
     popularity: doc.popularity ?? 0,
     // Everything the text query searches: title, brand, category words, description.
     terms: listingTerms([doc.title, doc.brand, ...(doc.category_path ?? []), doc.description]),
+    ...(doc.embedding_int8 ? { embedding: doc.embedding_int8 } : {}),
+    ...(typeof doc.version === 'number' ? { version: doc.version } : {}),
   };
 }
 
@@ -83,6 +108,11 @@ export function toChangedListing(doc: ListingDocument): ChangedListing {
 export class MatchMemo {
   private readonly queries = new Map<string, TermGroups[]>();
   private readonly terms = new Map<string, Map<string, boolean>>();
+  /** Per listing: its terms by first letter (see termMatches). */
+  private readonly letters = new Map<string, Map<string, string[]>>();
+  /** Per listing: its embedding dequantized (once per pass), and its cosine with each query vector seen. */
+  private readonly embeddings = new Map<string, Float32Array | null>();
+  private readonly cosines = new Map<string, Map<string, number>>();
 
   queryOf(q: string): TermGroups[] {
     let parsed = this.queries.get(q);
@@ -95,16 +125,89 @@ export class MatchMemo {
     if (!byTerm) this.terms.set(listing.id, (byTerm = new Map()));
     let hit = byTerm.get(term);
     if (hit === undefined) {
-      hit = false;
-      for (const t of listing.terms)
-        if (mayMatchTerm(term, t)) {
-          hit = true;
-          break;
-        }
+      // mayMatchTerm: equal, or a typo with the first letter fixed (4+ letters): only the listing's words
+      // with that first letter can match. Same answers as trying every word, a fraction of the calls:
+      // the cold terms of a pass were most of its cost (bench/scope-match-cost.ts).
+      hit = listing.terms.has(term);
+      if (!hit && term.length >= 4)
+        for (const t of this.byFirstLetter(listing).get(term[0]!) ?? [])
+          if (mayMatchTerm(term, t)) {
+            hit = true;
+            break;
+          }
       byTerm.set(term, hit);
     }
     return hit;
   }
+
+  private byFirstLetter(listing: ChangedListing): Map<string, string[]> {
+    let index = this.letters.get(listing.id);
+    if (!index) {
+      this.letters.set(listing.id, (index = new Map()));
+      for (const t of listing.terms) {
+        if (t.length === 0) continue;
+        const bucket = index.get(t[0]!);
+        if (bucket) bucket.push(t);
+        else index.set(t[0]!, [t]);
+      }
+    }
+    return index;
+  }
+
+  /**
+   * The cosine of a listing's embedding with a cached query's (both int8), remembered per pass: entries
+   * of one query (filters, users, pages) share its vector. NaN when either is malformed.
+   */
+  cosine(listing: ChangedListing & { embedding: string }, knn: NonNullable<EntryScope['knn']>): number {
+    let byQuery = this.cosines.get(listing.id);
+    if (!byQuery) this.cosines.set(listing.id, (byQuery = new Map()));
+    let c = byQuery.get(knn.vector);
+    if (c === undefined) {
+      let l = this.embeddings.get(listing.id);
+      if (l === undefined) this.embeddings.set(listing.id, (l = dequantize(listing.embedding)));
+      const q = queryBytes(knn);
+      if (!l || !q) c = NaN;
+      else {
+        let s = 0;
+        for (let d = 0; d < EMBEDDING_DIMS; d++) s += l[d]! * q.bytes[d]!;
+        c = s * q.scale;
+      }
+      byQuery.set(knn.vector, c);
+    }
+    return c;
+  }
+}
+
+/**
+ * Query vectors decoded once per entry, not once per pass: base64 decoding was most of a cosine's cost
+ * (bench/scope-match-cost.ts). Weak: an entry's decoded vector (~0.4 KB beside its ~80 KB window) goes
+ * with the entry.
+ */
+const decodedQueries = new WeakMap<object, { bytes: Int8Array; scale: number } | null>();
+
+function queryBytes(knn: NonNullable<EntryScope['knn']>): { bytes: Int8Array; scale: number } | null {
+  let q = decodedQueries.get(knn);
+  if (q === undefined) {
+    const buf = Buffer.from(knn.vector, 'base64');
+    // A copy: small Buffers share a pooled slab, which a view would keep alive.
+    q =
+      buf.length === 4 + EMBEDDING_DIMS
+        ? { bytes: new Int8Array(buf.subarray(4)), scale: buf.readFloatLE(0) / 127 }
+        : null;
+    decodedQueries.set(knn, q);
+  }
+  return q;
+}
+
+/** An int8 embedding (quantizeEmbedding: float32 scale, then one signed byte per dimension) as floats; null if malformed. */
+function dequantize(quantized: string): Float32Array | null {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + EMBEDDING_DIMS) return null;
+  const scale = buf.readFloatLE(0) / 127;
+  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, EMBEDDING_DIMS);
+  const out = new Float32Array(EMBEDDING_DIMS);
+  for (let d = 0; d < EMBEDDING_DIMS; d++) out[d] = bytes[d]! * scale;
+  return out;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -122,14 +225,42 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
   if (scope.priceMin !== undefined && listing.price < scope.priceMin) return false;
   if (scope.priceMax !== undefined && listing.price > scope.priceMax) return false;
   if (scope.order && !withinPage(scope.order, listing)) return false;
+  if (listing.vectorOnly) return scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo);
   if (!scope.q) return true;
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
-  return memo.queryOf(scope.q).some(({ groups, required }) => {
+  const byWords = parsedQuery(scope as EntryScope & { q: string }, memo).some(({ groups, required }) => {
     let matched = 0;
     for (const group of groups)
       if (group.some((term) => memo.termMatches(listing, term)) && ++matched >= required) return true;
     return false;
   });
+  // The cosine last, and only past the filters: it is the costliest check and most entries stop earlier.
+  return byWords || (scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo));
+}
+
+/**
+ * Parsed queries kept with their scope for the entry's life, not only per pass: analysing every cached
+ * query again for each changed listing (stems, synonyms; thousands of distinct queries) was most of a
+ * pass (bench/scope-match-cost.ts). Weak: it goes with the entry.
+ */
+const parsedQueries = new WeakMap<EntryScope, TermGroups[]>();
+
+function parsedQuery(scope: EntryScope & { q: string }, memo: MatchMemo): TermGroups[] {
+  let parsed = parsedQueries.get(scope);
+  if (!parsed) parsedQueries.set(scope, (parsed = memo.queryOf(scope.q)));
+  return parsed;
+}
+
+/**
+ * Whether a listing may now be among a window's kNN candidates: it has a vector (without one kNN cannot
+ * find it) and its cosine with the query reaches the window's bound. A malformed vector counts as a
+ * match: a needless recomputation, never a hidden listing.
+ */
+function mayEnterKnn(knn: NonNullable<EntryScope['knn']>, listing: ChangedListing, memo: MatchMemo): boolean {
+  if (listing.embedding === undefined) return false;
+  if (knn.minCosine === 'any') return true;
+  const cosine = memo.cosine(listing as ChangedListing & { embedding: string }, knn);
+  return Number.isNaN(cosine) || cosine >= knn.minCosine;
 }
 
 /** Whether any of these changed listings ('all': too many to read) may now belong on an entry with these scopes. */

@@ -328,7 +328,8 @@ export class ResultCache {
    * searches show them (changeSearchable): a drop now would only be followed by a recomputation that
    * cannot see them yet.
    */
-  noteChange(listings: ChangedListing[] | 'all', at = Date.now()): RecordedChange {
+  noteChange(changed: ChangedListing[] | 'all', at = Date.now()): RecordedChange {
+    const listings = changed === 'all' ? changed : changed.map((l) => this.markVectorOnly(l));
     const change: RecordedChange = { at, listings };
     this.changeLog.push(change);
     this.changeLogSize += listings === 'all' ? 1 : listings.length;
@@ -339,6 +340,26 @@ export class ResultCache {
       if (dropped.at >= keep) this.changeLogHorizon = dropped.searchableAt ?? Date.now();
     }
     return change;
+  }
+
+  /**
+   * A listing read back with a vector whose very version an earlier pass already matched by its words
+   * (searchable by then) changed only by its vector (the indexer's embedding step announces it): only
+   * kNN scopes can gain it. Anything less certain (that pass still waiting, forgotten, an 'all' since)
+   * matches in full: a needless recomputation at worst.
+   */
+  private markVectorOnly(listing: ChangedListing): ChangedListing {
+    if (listing.embedding === undefined || listing.version === undefined) return listing;
+    for (let i = this.changeLog.length - 1; i >= 0; i--) {
+      const { listings, searchableAt } = this.changeLog[i]!;
+      if (listings === 'all') return listing;
+      const earlier = listings.find((l) => l.id === listing.id);
+      if (!earlier) continue;
+      if (earlier.version !== listing.version) return listing;
+      // A pass over this very version (words, and kNN if it had its vector), searchable by then.
+      if (searchableAt !== undefined) return { ...listing, vectorOnly: true };
+    }
+    return listing;
   }
 
   /**

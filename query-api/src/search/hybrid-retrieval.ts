@@ -12,8 +12,9 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import type { ListingDocument } from '../../../core/src/index.js';
-import { cosineWithQuantized } from '../../../core/src/text-embedder.js';
+import { cosineWithQuantized, quantizeEmbedding } from '../../../core/src/text-embedder.js';
 import type { Candidate } from '../../../ranking/src/types.js';
+import type { EntryScope } from '../cache/entry-scope.js';
 
 /** How many nearest listings the semantic retriever adds (before the union). */
 export const KNN_CANDIDATES = 100;
@@ -39,6 +40,35 @@ export function knnSearch(
     size: k,
     docvalue_fields: EMBEDDING_DOCVALUES,
   };
+}
+
+/**
+ * How far below the window's lowest kNN cosine a changed listing may be and still count as entering it.
+ * We compare int8 copies (~0.001 of rounding), while Elasticsearch orders kNN hits by its own int8_hnsw
+ * scores, per segment: those differ from our cosine by 0.0026 at the median, 0.019 at p99 and up to
+ * 0.032 (bench/knn-score-gap.ts, 10,000 hits over 14 segments), so a new listing just under the bound by
+ * our arithmetic can be over it by Elasticsearch's. The k-th hit's own error is covered by taking the
+ * lower of both scores (knnScope); the new listing's, by this margin, above the largest gap measured. A
+ * wider margin only costs recomputations; too narrow would hide a listing until the entry expires.
+ */
+export const KNN_BOUND_MARGIN = 0.05;
+
+/**
+ * What a listing needs to join a window's kNN candidates (EntryScope.knn): the lowest cosine among the
+ * hits, by our arithmetic and by Elasticsearch's score (dot_product: (1 + cosine) / 2), less the
+ * margin; 'any' when kNN found fewer than `k` (every listing with a vector passing the filters is in).
+ */
+export function knnScope(vector: ArrayLike<number>, knnHits: ScoredHit[], k: number): EntryScope['knn'] {
+  const quantized = quantizeEmbedding(vector);
+  if (knnHits.length < k) return { vector: quantized, minCosine: 'any' };
+  let min = Infinity;
+  for (const h of knnHits) {
+    const cosine = cosineOfHit(vector, h);
+    // A hit without its int8 copy (should not happen: kNN only finds listings with vectors): nothing can be trusted.
+    if (cosine === undefined) return { vector: quantized, minCosine: 'any' };
+    min = Math.min(min, cosine, typeof h._score === 'number' ? 2 * h._score - 1 : cosine);
+  }
+  return { vector: quantized, minCosine: min - KNN_BOUND_MARGIN };
 }
 
 export interface ScoredHit {

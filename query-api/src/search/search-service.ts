@@ -10,11 +10,12 @@ import {
 } from '../../../core/src/index.js';
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
+import type { EntryScope } from '../cache/entry-scope.js';
 import type { CacheLayer } from '../cache/result-cache.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from '../cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
-import { EMBEDDING_DOCVALUES, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
+import { EMBEDDING_DOCVALUES, knnScope, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
 import { foundSources } from './mget.js';
 import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
 
@@ -134,9 +135,11 @@ export class SearchService {
     if (cursor) return this.laterPage(p, hash, cursor.window, cursor.offset);
     const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
     const compute = async () => {
-      const window = await this.rankWindow(p, explain);
-      // Any listing matching the query may enter a relevance window (its score is not known here).
-      return { value: window, ids: window.items.map((i) => i.id), scope: [resultScope(p)] };
+      const { window, knn } = await this.rankWindow(p, explain);
+      // Any listing matching the query may enter a relevance window (its score is not known here), and
+      // with kNN candidates any listing whose vector comes as close to the query as the farthest of them.
+      const scope = knn ? { ...resultScope(p), knn } : resultScope(p);
+      return { value: window, ids: window.items.map((i) => i.id), scope: [scope] };
     };
     const { value: window, layer } = explain
       ? { value: (await compute()).value, layer: 'bypass' as const }
@@ -204,7 +207,10 @@ export class SearchService {
     return redisKeys(this.app.config.redis.namespace).searchWindow(queryId);
   }
 
-  private async rankWindow(p: SearchQuery & { q: string }, explain: boolean): Promise<RankedWindow> {
+  private async rankWindow(
+    p: SearchQuery & { q: string },
+    explain: boolean,
+  ): Promise<{ window: RankedWindow; knn: EntryScope['knn'] }> {
     const { config } = this.app;
     const { aggs, level, parent } = buildAggs(p);
     // rank=bm25 is the pure baseline: BM25 retrieval in BM25 order, no embedding, no model.
@@ -277,7 +283,7 @@ export class SearchService {
     // Explain calls are debugging, not traffic: they stay out of the training logs.
     if (config.featureLogEnabled && !explain && ranked.features && !baseline)
       this.logFeatures(queryId, p, ranked, candidates, order);
-    return window;
+    return { window, knn: knnHits && vector ? knnScope(vector, knnHits, config.embedding.knnCandidates) : undefined };
   }
 
   /** The query's embedding, or undefined (BM25 retrieval only) when there is no model or it fails. */
