@@ -56,7 +56,8 @@ describe('SIGTERM drains work instead of dropping it', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const api = startService(
       'query-api/src/main.ts',
-      env({ PORT: String(port), CACHE_TTL_SECONDS: '0', SHUTDOWN_DELAY_MS: '500', LOG_LEVEL: 'info' }),
+      // debug: Fastify's per-request "incoming request" lines, which tell this test what the server has.
+      env({ PORT: String(port), CACHE_TTL_SECONDS: '0', SHUTDOWN_DELAY_MS: '500', LOG_LEVEL: 'debug' }),
     );
     await waitForOk(`http://127.0.0.1:${port}/health/ready`, api);
 
