@@ -11,7 +11,8 @@ has not memorised items ranks as well with them shuffled; a drop is what identit
 
 Two readings, seed 0's 5 folds (train_feed.fit, the same setting and --drop-features as the model checked):
 out of fold (each user scored by a model fitted without them: what memorisation transfers to unseen users, the
-leakage) and in sample (one model on every user: what it memorised of its own training users).
+leakage) and in sample (one model on every user: what it memorised of its own training users); beside them the
+blend column under the same shuffles (no model: what the blend's own freshness term loses).
 
     OMP_NUM_THREADS=1 python3 models/pipeline/feed_memorisation.py --data .data/training/feed.jsonl \\
         --setting 7,200,100 [--drop-features freshness,log_price] [--permutations 5]
@@ -56,6 +57,16 @@ def shuffled(queries: list[dict], names: list[str], cols: tuple[str, ...], rng: 
     return out
 
 
+def summarise(res: dict, permutations: int) -> dict:
+    """Hit-rate as is, and per shuffle mode its mean over the permutations and the drop from as is."""
+    out = {"as_is": round(res["as_is"], 2)}
+    for mode in MODES:
+        per = [res[f"{mode}/{p}"] for p in range(permutations)]
+        out[mode] = {"mean": round(float(np.mean(per)), 2), "per_permutation": [round(x, 2) for x in per],
+                     "drop_points": round(res["as_is"] - float(np.mean(per)), 2)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT / ".data/training/feed.jsonl"))
@@ -86,18 +97,19 @@ def main() -> None:
                 X[:, idx] = 0  # as in training and as the model sees it (no split on these)
                 h.append(hit_ndcg(models[which[i]].predict(X), q)[0])
             res[v] = 100 * float(np.mean(h))
-        out = {"as_is": round(res["as_is"], 2)}
-        for mode in MODES:
-            per = [res[f"{mode}/{p}"] for p in range(args.permutations)]
-            out[mode] = {"mean": round(float(np.mean(per)), 2), "per_permutation": [round(x, 2) for x in per],
-                         "drop_points": round(res["as_is"] - float(np.mean(per)), 2)}
-        return out
+        return summarise(res, args.permutations)
+
+    def blend_hits() -> dict:
+        # The control: the service's hand-weighted blend (freshness weight 0.1) over the same shuffles, no model.
+        b = names.index("blend")
+        res = {v: 100 * float(np.mean([hit_ndcg(Xs[i][:, b], q)[0] for i, q in enumerate(queries)])) for v, Xs in variants.items()}
+        return summarise(res, args.permutations)
 
     f = np.array([fold_of(q["user"], 0, args.folds) for q in queries])
     oof = [fit([q for q, fk in zip(queries, f) if fk != k], shape, trees) for k in range(args.folds)]
     full = fit(queries, shape, trees)
     print(json.dumps({"setting": args.setting, "features_unused": drop, "users": len(queries),
-                      "out_of_fold": hits(oof, f), "in_sample": hits([full], np.zeros(len(queries), int))}, indent=1))
+                      "blend_column": blend_hits(), "out_of_fold": hits(oof, f), "in_sample": hits([full], np.zeros(len(queries), int))}, indent=1))
 
 
 if __name__ == "__main__":
