@@ -17,7 +17,7 @@
  * between them) on the same loaded data, picks the best feed and the best similar variant on the
  * tuning half only, and reports every variant's tuning-half numbers and the picks' evaluation-half numbers.
  *
- * --rankers blend,learned,learned-oof measures the feed under each FEED_RANKER (one API process each, caches cleared
+ * --rankers blend,learned,learned-oof[:name] measures the feed under each FEED_RANKER (one API process each, caches cleared
  * between them) on the same loaded data and prints both halves for each; the default is decided on the
  * tuning half. --export-feed FILE writes the learned ranker's training rows (tuning half only, computed by
  * the serving code: bench/feed-training-export.ts) after loading; --export-only stops there.
@@ -37,8 +37,11 @@ const option = (name: string) =>
   process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined;
 const exportFeed = option('export-feed');
 const rankers = option('rankers')?.split(',');
+// learned-oof:<name> measures the out-of-fold models of `train_feed.py --name <name> --fold-models ...`
+// (.data/cv-models/<name>-cv), e.g. a variant trained with --drop-features; plain learned-oof is feed-ltr's.
+const OOF = /^learned-oof(?::([a-z0-9-]+))?$/;
 for (const r of rankers ?? [])
-  if (!['blend', 'learned', 'learned-oof'].includes(r)) throw new Error(`--rankers: unknown ranker ${r}`);
+  if (!['blend', 'learned'].includes(r) && !OOF.test(r)) throw new Error(`--rankers: unknown ranker ${r}`);
 const CV_FOLDS = 5;
 const K = 20;
 const split = loadThredup(dataDir);
@@ -232,12 +235,14 @@ async function measure(
  * trained on the tuning half: its tuning-half figure is in-sample and decides nothing. `learned-oof` is the
  * honest tuning-half figure: the API runs once per fold of the tuning users (fold_of of seed 0, as
  * models/pipeline/train_feed.py), each time with the model fitted without that fold
- * (train_feed.py --fold-models, .data/cv-models), and is asked only for that fold's users.
+ * (train_feed.py --fold-models, .data/cv-models), and is asked only for that fold's users; `learned-oof:<name>`
+ * does the same with the fold models of `train_feed.py --name <name>` (an ablation, say).
  */
 async function compareRankers(names: string[]): Promise<void> {
   const byRanker: Record<string, unknown> = {};
   for (const r of names) {
-    if (r === 'learned-oof') {
+    const oof = OOF.exec(r);
+    if (oof) {
       const rows: Row[] = [];
       const servedBy: string[] = [];
       for (let k = 0; k < CV_FOLDS; k++) {
@@ -246,7 +251,7 @@ async function compareRankers(names: string[]): Promise<void> {
           {
             FEED_RANKER: 'learned',
             MODEL_DIR: resolve(root, '.data/cv-models'),
-            FEED_MODEL_NAME: 'feed-ltr-cv',
+            FEED_MODEL_NAME: `${oof[1] ?? 'feed-ltr'}-cv`,
             FEED_MODEL_VERSION: `fold-${k}`,
           },
           (u) => userSplit(u) === 'tuning' && cvFold(u, 0, CV_FOLDS) === k,

@@ -7,7 +7,9 @@
 #      (bench/recommendations-real.ts --export-feed: recommendations/feed.ts + ranking/src/feed-features.ts);
 #   3. chooses hyperparameters by repeated CV over those users, fits LightGBM lambdarank, exports ONNX,
 #      manifest and parity rows to models/feed-ltr/<version>/ (models/pipeline/train_feed.py).
-# Env: FEED_MODEL_VERSION (default: today's date and the next free number), RECS_DATA (default ../shared/data/thredup).
+# Env: FEED_MODEL_VERSION (default: today's date and the next free number), RECS_DATA (default ../shared/data/thredup),
+# FEED_DROP_FEATURES (default freshness,log_price: columns the model is trained without, because on this bench
+# they name items: creation times are a hash of the id; '' trains on every column; docs/benchmarks.md).
 # The same rows give the same model (one thread, fixed seeds). Rows of two exports differ slightly: freshness
 # is measured against the clock, and the bench creates listings `now` minus a hashed age.
 set -euo pipefail
@@ -26,4 +28,5 @@ n=1
 while [ -e "models/feed-ltr/$today.$n" ]; do n=$((n + 1)); done
 version=${FEED_MODEL_VERSION:-$today.$n}
 npx tsx bench/recommendations-real.ts --data "$data" --export-feed .data/training/feed.jsonl --export-only
-OMP_NUM_THREADS=1 python3 models/pipeline/train_feed.py --data .data/training/feed.jsonl --version "$version"
+OMP_NUM_THREADS=1 python3 models/pipeline/train_feed.py --data .data/training/feed.jsonl --version "$version" \
+  --drop-features "${FEED_DROP_FEATURES-freshness,log_price}"

@@ -19,6 +19,14 @@ manifest.json, parity.json}.
 
 Deterministic (one thread, fixed seeds): the same export gives the same model (two exports differ slightly:
 freshness is measured against the clock).
+
+--drop-features a,b trains without those columns while the spec, the export and serving stay as they are: every
+training row gets the column's default (0), so no tree can split on it, the model still takes the spec's full row
+(one implementation of the features, the spec hash check unchanged), and the manifest lists the columns in
+training_data.features_unused (checked: the fitted model has no split on them). On the thredUp bench listings'
+creation times are a hash of the id, so `freshness` names an item exactly (a leaf can single out one listing)
+and `log_price` many: a model could learn which items were tuning users' last favorites; in production
+freshness is a real signal, hence a training option rather than a spec change (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -60,6 +68,16 @@ def load(path: Path) -> tuple[list[str], list[dict]]:
             ids = np.array(r["ids"])
             queries.append({"user": r["user"], "X": X, "y": (ids == r["target"]).astype(np.float32), "ids": ids})
     return head["feature_names"], queries
+
+
+def drop_columns(queries: list[dict], names: list[str], drop: list[str]) -> None:
+    """Sets the dropped columns to their default (0) in every training row, in place."""
+    for c in drop:
+        if c not in names:
+            raise SystemExit(f"--drop-features: no column {c!r} in the spec")
+    idx = [names.index(c) for c in drop]
+    for q in queries:
+        q["X"][:, idx] = 0
 
 
 def hit_ndcg(scores: np.ndarray, q: dict) -> tuple[float, float]:
@@ -159,7 +177,7 @@ def fold_models(names: list[str], queries: list[dict], args) -> None:
         manifest = {"name": f"{args.name}-cv", "version": f"fold-{k}", "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "feature_spec_sha256": spec_sha, "feature_names": names, "input_name": session.get_inputs()[0].name,
                     "output_name": session.get_outputs()[0].name, "metrics": {},
-                    "training_data": {"fold": k, "folds": args.folds, "seed": 0, "users": int((f != k).sum()), "held_out_users": int((f == k).sum())}}
+                    "training_data": {"fold": k, "folds": args.folds, "seed": 0, "features_unused": args.drop_features.split(",") if args.drop_features else [], "users": int((f != k).sum()), "held_out_users": int((f == k).sum())}}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(json.dumps({"fold_models": str((ROOT / ".data/cv-models").relative_to(ROOT)), "setting": args.fold_models, "folds": args.folds}))
 
@@ -176,9 +194,17 @@ def main() -> None:
                     "on the other folds' users, write .data/cv-models/<name>-cv/fold-<k>/ (not shipped): the API then scores "
                     "each tuning user with a model that never saw them (bench/recommendations-real.ts --rankers learned-oof)")
     ap.add_argument("--setting", metavar="LEAVES,MIN_DATA,TREES", help="no CV: fit this setting on every tuning user and export it")
+    ap.add_argument("--drop-features", default="", metavar="A,B", help="train without these columns (each set to 0 in every "
+                    "training row); the model still takes the spec's full row; listed in the manifest as features_unused")
     args = ap.parse_args()
     t0 = time.time()
     names, queries = load(Path(args.data))
+    drop = [c for c in args.drop_features.split(",") if c]
+    # Parity rows span each column's real range, the dropped ones too: serving sends them, the model must ignore them.
+    X_all = np.vstack([q["X"] for q in queries])
+    lo, hi = X_all.min(0), X_all.max(0)
+    del X_all
+    drop_columns(queries, names, drop)
     if args.fold_models:
         fold_models(names, queries, args)
         return
@@ -196,8 +222,8 @@ def main() -> None:
     export(booster, len(names), out / "model.onnx", f"{args.name}@{args.version}")
     # Parity rows: drawn uniformly inside each column's training range (no row of the thredUp data is
     # committed), scored by LightGBM here and by onnxruntime-node in ranking/test/feed-parity.test.ts.
-    X = np.vstack([q["X"] for q in queries])
-    lo, hi = X.min(0), X.max(0)
+    unused_splits = {c: int(booster.feature_importance("split")[names.index(c)]) for c in drop}
+    assert not any(unused_splits.values()), f"the model splits on dropped columns: {unused_splits}"
     sample = (lo + np.random.default_rng(0).random((64, len(names))) * (hi - lo)).astype(np.float32)
     lgb_scores = booster.predict(sample)
     session = ort.InferenceSession(str(out / "model.onnx"))
@@ -224,6 +250,7 @@ def main() -> None:
             "rows": int(sum(len(q["y"]) for q in queries)),
             "labels": "1 for the user's hidden last favorite, 0 for every other candidate",
             "params": {**PARAMS, **shape},
+            "features_unused": drop,
         },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

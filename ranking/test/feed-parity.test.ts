@@ -22,6 +22,21 @@ describe('feed model: serving parity with training', () => {
     await model.close();
   });
 
+  it('ignores the columns it was trained without (train_feed.py --drop-features, manifest features_unused)', async () => {
+    const version = listVersions(modelDir, 'feed-ltr').at(-1)!;
+    const artifact = resolveArtifact(modelDir, 'feed-ltr', version);
+    const unused = (artifact.manifest.training_data['features_unused'] ?? []) as string[];
+    const columns = unused.map((c) => artifact.manifest.feature_names.indexOf(c));
+    expect(columns.every((c) => c >= 0)).toBe(true);
+    const rows = (JSON.parse(readFileSync(join(artifact.dir, 'parity.json'), 'utf8')) as { features: number[][] })
+      .features;
+    // Each row gets another row's values in the unused columns (the parity rows span their real range).
+    const moved = rows.map((row, i) => row.map((v, c) => (columns.includes(c) ? rows[rows.length - 1 - i]![c]! : v)));
+    const model = await FeedModel.load(artifact);
+    expect(await model.score(moved)).toEqual(await model.score(rows));
+    await model.close();
+  });
+
   it('refuses a model trained on another feature spec', async () => {
     const version = listVersions(modelDir, 'feed-ltr').at(-1)!;
     const artifact = resolveArtifact(modelDir, 'feed-ltr', version);
