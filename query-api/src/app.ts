@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { loggerOptions, type Config } from '../../core/src/index.js';
 import auth from './plugins/auth.js';
@@ -40,7 +40,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // Fastify's two lines per request ("incoming request", "request completed") only at debug: at 5,000
     // req/s a pod would write 10,000 lines/s. Errors and rejections are logged (error-handler.ts), each
     // route's latency and status count are in /metrics, and the ingress keeps an access log.
-    disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
