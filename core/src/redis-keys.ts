@@ -21,6 +21,11 @@ export function redisKeys(namespace: string) {
       channel: `${ns}:listing-changes`,
       /** Counter bumped by every bulk ("anything indexed lately?"): one integer. */
       bulkCounter: `${ns}:index-generation`,
+      /**
+       * Pub/sub channel: ids whose new text embeddings kNN searches now find, as a JSON array (the
+       * embedding step's, after a bulk's text). Nothing stored.
+       */
+      vectorsChannel: `${ns}:listing-vectors`,
       /** Pub/sub channel: the physical index behind the alias after a reindex swap. Nothing stored. */
       indexSwaps: `${ns}:index-swaps`,
       /**

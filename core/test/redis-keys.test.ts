@@ -21,6 +21,7 @@ function flatten(value: unknown, arg: string, path = ''): Record<string, string>
  */
 const PINNED: Record<string, string> = {
   'changes.channel': 'mkt:listing-changes',
+  'changes.vectorsChannel': 'mkt:listing-vectors',
   'changes.bulkCounter': 'mkt:index-generation',
   'changes.indexSwaps': 'mkt:index-swaps',
   'changes.writeTargets': 'mkt:x1:extra-write-targets',

@@ -70,12 +70,12 @@ async function startEmbeddingStep(): Promise<EmbeddingStep | undefined> {
         batch,
         idleMs,
         textBusy: async () => (await indexer.backlog()) > 0,
-        // New vectors go out on the bulk writer's change channel, not one of their own: what API pods must
-        // do is exactly what they do for a bulk (drop the entries showing the listing, whose cosine feature
-        // just changed; read it back, now with its vector; correct the windows its vector or words may
-        // enter), and pods of any version already listen there. The step announces only once kNN sees the
-        // vectors (EmbeddingStep.announceWhenSearchable), so the pods' own version check holds for them too.
-        onSearchable: (ids) => indexer.notifyChanged(ids),
+        // New vectors go out on a channel of their own: API pods read the listings back and correct the
+        // windows they may now enter by kNN, but keep the entries that show them (their text did not change;
+        // on the bulk channel a backfill of vectors dropped every cached window). The step announces only
+        // once kNN sees the vectors (EmbeddingStep.announceWhenSearchable), so the pods' own version check
+        // holds for them too.
+        onSearchable: (ids) => indexer.notifyVectors(ids),
         onBatch: (s) => {
           metrics.embeddings.inc({ outcome: 'written' }, s.embedded);
           metrics.embeddings.inc({ outcome: 'skipped_newer' }, s.skippedNewer);

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../core/src/index.js';
 import { BulkWriter } from './bulk-writer.js';
 import { backoffWithJitter } from './bulk-errors.js';
-import { notifyListingsChanged } from '../../core/src/pipeline/change-notifications.js';
+import { notifyListingsChanged, notifyVectorsSearchable } from '../../core/src/pipeline/change-notifications.js';
 import { createChangeJobProcessor } from './change-job-processor.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { createIndexerMetrics, type IndexerMetrics } from './metrics.js';
@@ -22,6 +22,8 @@ export interface IndexerWorker {
   backlog(): Promise<number>;
   /** Publishes listings as changed, as after a bulk (the embedding step's new vectors, once searchable). */
   notifyChanged(ids: string[]): Promise<void>;
+  /** Publishes listings whose new vectors kNN searches now find (the embedding step's). */
+  notifyVectors(ids: string[]): Promise<void>;
   /** Stops taking jobs, finishes the batches in flight, closes connections. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function startIndexerWorker(
       return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0);
     },
     notifyChanged: (ids) => notifyListingsChanged(resources.publisher, config.redis.namespace, ids),
+    notifyVectors: (ids) => notifyVectorsSearchable(resources.publisher, config.redis.namespace, ids),
     close: () => closeIndexer(worker, resources),
   };
 }

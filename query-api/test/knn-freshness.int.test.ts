@@ -57,7 +57,7 @@ describe.skipIf(!hasModel)('freshness through the cache, kNN candidates', () => 
       alias,
       batch: 32,
       idleMs: 100,
-      onSearchable: (changed) => indexer.notifyChanged(changed),
+      onSearchable: (changed) => indexer.notifyVectors(changed),
     });
     step.start();
   }, 120_000);

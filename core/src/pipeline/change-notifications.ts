@@ -15,6 +15,17 @@ export async function notifyListingsChanged(redis: Redis, namespace: string, ids
   await redis.multi().incr(keys.bulkCounter).publish(keys.channel, JSON.stringify(ids)).exec();
 }
 
+/**
+ * Tells readers that these listings' new embeddings are searchable by kNN. Their text did not change,
+ * so the entries showing them stay (on `channel` every one would be dropped: a backfill of vectors after
+ * a reindex dropped every cached window, bench/freshness-api.ts, 2026-12-03); readers only correct the
+ * windows the listings may now enter through their vector.
+ */
+export async function notifyVectorsSearchable(redis: Redis, namespace: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await redis.publish(redisKeys(namespace).changes.vectorsChannel, JSON.stringify(ids));
+}
+
 /** The index generation: the physical indices behind the alias, in a stable order. */
 export function indexGeneration(indices: string[]): string {
   return [...indices].sort().join(',');

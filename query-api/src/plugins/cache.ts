@@ -73,8 +73,8 @@ export default fp(
     const subscriber = new Redis(app.config.redis.url, { maxRetriesPerRequest: null });
     // It reconnects (and resubscribes) by itself; an outage is a warning, not ioredis's "unhandled error event".
     subscriber.on('error', (err) => app.log.warn({ err }, 'cache invalidation subscriber: Redis error'));
-    const { channel, indexSwaps } = redisKeys(redis.namespace).changes;
-    await subscriber.subscribe(channel, indexSwaps);
+    const { channel, vectorsChannel, indexSwaps } = redisKeys(redis.namespace).changes;
+    await subscriber.subscribe(channel, vectorsChannel, indexSwaps);
     subscriber.on('message', (ch, message) => {
       if (ch === indexSwaps) {
         resultCache.setGeneration(message);
@@ -87,7 +87,9 @@ export default fp(
       } catch {
         return;
       }
-      resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
+      // New vectors (vectorsChannel) leave the text as it was: entries showing those listings stay.
+      if (ch === channel)
+        resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
       if (!cache.scopeInvalidation) return;
       readChanged(ids)
         .then(async ({ listings, versions }) => {
