@@ -19,10 +19,8 @@ from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
-import onnxmltools
-import onnxruntime as ort
-from onnxmltools.convert.common.data_types import FloatTensorType
 
+from onnx_artifact import check_parity, export_lambdarank
 from cv_eval import Query, build_queries, cross_validate, perfect_order_gain, summarize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,15 +122,6 @@ def choose_rounds(queries: dict[str, Query], names: list[str]) -> tuple[int, dic
     return max(scores, key=lambda r: scores[r]), {str(r): round(v, 4) for r, v in scores.items()}
 
 
-def export(booster: lgb.Booster, n_features: int, path: Path) -> None:
-    # onnxmltools converts tree ensembles by objective; a lambdarank score is the plain sum of tree
-    # outputs, exactly what the regression converter emits, so convert it as one.
-    model_str = booster.model_to_string().replace("objective=lambdarank", "objective=regression")
-    as_regression = lgb.Booster(model_str=model_str)
-    onnx_model = onnxmltools.convert_lightgbm(as_regression, initial_types=[("input", FloatTensorType([None, n_features]))], target_opset=15, zipmap=False)
-    path.write_bytes(onnx_model.SerializeToString())
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT / ".data/training/judged.jsonl"))
@@ -162,16 +151,11 @@ def main() -> None:
 
     out = ROOT / "models" / args.name / args.version
     out.mkdir(parents=True, exist_ok=True)
-    export(booster, len(names), out / "model.onnx")
+    export_lambdarank(booster, len(names), out / "model.onnx", f"{args.name}@{args.version}")
 
     # Parity: onnxruntime must reproduce LightGBM; the rows are kept for the TypeScript parity test.
     sample = np.array([r["features"] for r in rows[:50]], dtype=np.float32)
-    lgb_scores = booster.predict(features(rows[:50], names))
-    session = ort.InferenceSession(str(out / "model.onnx"))
-    onnx_scores = session.run(None, {"input": sample})[0].reshape(-1)
-    max_diff = float(np.max(np.abs(onnx_scores - lgb_scores)))
-    assert max_diff < 1e-4, f"ONNX and LightGBM disagree by {max_diff}"
-    (out / "parity.json").write_text(json.dumps({"features": sample.tolist(), "lightgbm_scores": lgb_scores.tolist()}))
+    session, max_diff = check_parity(out, sample, booster.predict(features(rows[:50], names)))
 
     manifest = {
         "name": args.name,

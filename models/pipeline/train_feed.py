@@ -41,6 +41,7 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
+from onnx_artifact import check_parity, export_lambdarank
 from recs_offline import fold_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,17 +152,6 @@ def label(st) -> str:
     return f"leaves{SHAPES[st[0]]['num_leaves']}_min{SHAPES[st[0]]['min_data_in_leaf']}_trees{st[1]}"
 
 
-def export(booster: lgb.Booster, n_features: int, path: Path, graph_name: str) -> None:
-    import onnxmltools
-    from onnxmltools.convert.common.data_types import FloatTensorType
-    # A lambdarank score is the plain sum of tree outputs, which is what the regression converter emits.
-    model_str = booster.model_to_string().replace("objective=lambdarank", "objective=regression")
-    onnx_model = onnxmltools.convert_lightgbm(lgb.Booster(model_str=model_str), initial_types=[("input", FloatTensorType([None, n_features]))],
-                                              target_opset=15, zipmap=False)
-    onnx_model.graph.name = graph_name  # onnxmltools names the graph with a random id: the same rows would differ in bytes
-    path.write_bytes(onnx_model.SerializeToString())
-
-
 def fold_models(names: list[str], queries: list[dict], args) -> None:
     """Out-of-fold models for measuring the ranker on its own training half through the API."""
     import onnxruntime as ort
@@ -172,7 +162,7 @@ def fold_models(names: list[str], queries: list[dict], args) -> None:
         booster = fit([q for q, fk in zip(queries, f) if fk != k], {"num_leaves": leaves, "min_data_in_leaf": min_data}, trees)
         out = ROOT / ".data/cv-models" / f"{args.name}-cv" / f"fold-{k}"
         out.mkdir(parents=True, exist_ok=True)
-        export(booster, len(names), out / "model.onnx", f"{args.name}-cv@fold-{k}")
+        export_lambdarank(booster, len(names), out / "model.onnx", f"{args.name}-cv@fold-{k}")
         session = ort.InferenceSession(str(out / "model.onnx"))
         manifest = {"name": f"{args.name}-cv", "version": f"fold-{k}", "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "feature_spec_sha256": spec_sha, "feature_names": names, "input_name": session.get_inputs()[0].name,
@@ -183,7 +173,6 @@ def fold_models(names: list[str], queries: list[dict], args) -> None:
 
 
 def main() -> None:
-    import onnxruntime as ort
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT / ".data/training/feed.jsonl"))
     ap.add_argument("--name", default="feed-ltr")
@@ -219,18 +208,13 @@ def main() -> None:
 
     out = ROOT / "models" / args.name / args.version
     out.mkdir(parents=True, exist_ok=True)
-    export(booster, len(names), out / "model.onnx", f"{args.name}@{args.version}")
+    export_lambdarank(booster, len(names), out / "model.onnx", f"{args.name}@{args.version}")
     # Parity rows: drawn uniformly inside each column's training range (no row of the thredUp data is
     # committed), scored by LightGBM here and by onnxruntime-node in ranking/test/feed-parity.test.ts.
     unused_splits = {c: int(booster.feature_importance("split")[names.index(c)]) for c in drop}
     assert not any(unused_splits.values()), f"the model splits on dropped columns: {unused_splits}"
     sample = (lo + np.random.default_rng(0).random((64, len(names))) * (hi - lo)).astype(np.float32)
-    lgb_scores = booster.predict(sample)
-    session = ort.InferenceSession(str(out / "model.onnx"))
-    onnx_scores = session.run(None, {"input": sample})[0].reshape(-1)
-    max_diff = float(np.max(np.abs(onnx_scores - lgb_scores)))
-    assert max_diff < 1e-4, f"ONNX and LightGBM disagree by {max_diff}"
-    (out / "parity.json").write_text(json.dumps({"features": sample.tolist(), "lightgbm_scores": lgb_scores.tolist()}))
+    session, max_diff = check_parity(out, sample, booster.predict(sample))
 
     manifest = {
         "name": args.name,

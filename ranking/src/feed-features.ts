@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileValidator, type ListingDocument, type UserProfile } from '../../core/src/index.js';
+import { FeatureEntries } from './feature-spec.js';
 
 const FeedFeatureSpecSchema = Type.Object({
   version: Type.Integer({ minimum: 1 }),
@@ -19,15 +20,7 @@ const FeedFeatureSpecSchema = Type.Object({
     freshness: Type.Number(),
     price_fit: Type.Number(),
   }),
-  features: Type.Array(
-    Type.Object({
-      name: Type.String({ pattern: '^[a-z0-9_]+$' }),
-      source: Type.String(),
-      transform: Type.String(),
-      default: Type.Number(),
-    }),
-    { minItems: 1 },
-  ),
+  features: FeatureEntries,
 });
 
 export const FEED_FEATURE_SPEC_PATH = fileURLToPath(new URL('../feed-feature-spec.json', import.meta.url));
