@@ -116,11 +116,12 @@ const newListing = (title?: string) => {
 
 /**
  * Waits while the indexer's embedding step backfills the loaded listings' vectors (it embeds every
- * listing without one; with no model it writes none, and this returns after a minute). A backfill is
- * what follows a reindex, not the steady state of 2.6 new listings a second: each vector is a change the
- * caches check, at hundreds a second, so measuring during it would charge the first phase alone.
+ * listing without one, ~30 a second here; with no model it writes none, and this returns after a minute
+ * without progress; at most 15 minutes). A backfill is what follows a reindex, not the steady state of
+ * 2.6 new listings a second: each vector is a change the caches check, so measuring during it would
+ * charge the first phase alone.
  */
-async function untilEmbedded(maxMs = 180_000) {
+async function untilEmbedded(maxMs = 900_000) {
   const started = Date.now();
   let missing = Infinity;
   let stalledSince = Date.now();
