@@ -313,6 +313,9 @@ describe('result cache', () => {
 
   it('tells a new vector from a new text: only a vector at a version already matched by words is vector-only', async () => {
     const cache = cacheOf(60_000);
+    // Changes are remembered as long as an entry could need them: with nothing cached yet they are
+    // forgotten within the millisecond, and whether the text's pass was still there depended on timing.
+    await cache.getOrCompute(`vector-only-${Date.now()}`, async () => ({ value: 1, ids: [] }));
     const text = cache.noteChange([changedListing({ id: 'v-1', version: 7 })]);
     const early = cache.noteChange([changedListing({ id: 'v-1', version: 7, embedding: 'AAAA' })]);
     // Its words' pass has not found the text searchable yet: the vector's pass must match in full.
