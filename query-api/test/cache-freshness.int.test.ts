@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIndexerWorker, type IndexerWorker } from '../../indexer/src/worker.js';
 import { silentLogger } from '../../indexer/test/support.js';
 import type { Listing } from '../../core/src/index.js';
-import { appWithCatalog, FIXED, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, FIXED, publishListing, search, type TestApp } from './fixtures.js';
 
 // Issue 20: what people see through the API, cache included, shows a new or changed listing within the
 // freshness budget (2 s from the change event), for every sort: not only pages that showed it before.
@@ -20,17 +20,7 @@ afterAll(async () => {
 const ids = (body: { items: Array<{ id: string }> }) => body.items.map((i) => i.id);
 let version = 1000;
 async function publish(listing: Listing): Promise<number> {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/listings/changes',
-    headers: { 'x-api-key': 'test-key' },
-    payload: {
-      events: [
-        { op: 'upsert', listing_id: listing.id, version: ++version, listing, emitted_at: new Date().toISOString() },
-      ],
-    },
-  });
-  expect(res.statusCode).toBe(202);
+  expect(await publishListing(t.app, listing, ++version)).toBe(202);
   return Date.now();
 }
 

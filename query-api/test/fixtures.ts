@@ -141,3 +141,19 @@ export async function search(
   });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }
+
+/**
+ * Publishes `listing` at `version` through the ingestion route, as the app's backend does, and returns
+ * the status code (202: queued for the indexer). Freshness tests time from here.
+ */
+export async function publishListing(app: FastifyInstance, listing: Listing, version: number): Promise<number> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/listings/changes',
+    headers: { 'x-api-key': TEST_KEYS.ingest },
+    payload: {
+      events: [{ op: 'upsert', listing_id: listing.id, version, listing, emitted_at: new Date().toISOString() }],
+    },
+  });
+  return res.statusCode;
+}

@@ -13,7 +13,7 @@ import {
   toChangedListing,
   type EntryScope,
 } from '../src/cache/entry-scope.js';
-import { appWithCatalog, AS_OPERATOR, FIXED, search, type TestApp } from './fixtures.js';
+import { appWithCatalog, AS_OPERATOR, FIXED, publishListing, search, type TestApp } from './fixtures.js';
 
 // Freshness through the cache for a listing that enters a cached relevance window only as a kNN
 // candidate (no word in common with the query): the indexer's embedding step announces its vector once
@@ -85,17 +85,7 @@ describe.skipIf(!hasModel)('freshness through the cache, kNN candidates', () => 
       updated_at: new Date().toISOString(),
     };
     const since = Date.now();
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/listings/changes',
-      headers: { 'x-api-key': 'test-key' },
-      payload: {
-        events: [
-          { op: 'upsert', listing_id: phone.id, version: since, listing: phone, emitted_at: new Date().toISOString() },
-        ],
-      },
-    });
-    expect(res.statusCode).toBe(202);
+    expect(await publishListing(t.app, phone, since)).toBe(202);
     let lag = Infinity;
     while (Date.now() - since < 10_000) {
       if (ids((await search(t.app, QUERY)).body).includes(phone.id)) {
