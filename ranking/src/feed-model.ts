@@ -1,6 +1,7 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { FEED_FEATURE_NAMES, FEED_FEATURE_SPEC_SHA256 } from './feed-features.js';
 import type { ModelArtifact } from './model-registry.js';
+import { openScoringSession, scoreRows } from './onnx-scoring.js';
 
 /**
  * The learned home-feed ranker (models/feed-ltr/<version>, trained by models/pipeline/train_feed.py):
@@ -18,36 +19,13 @@ export class FeedModel {
   }
 
   static async load(artifact: ModelArtifact): Promise<FeedModel> {
-    const m = artifact.manifest;
-    if (m.feature_spec_sha256 !== FEED_FEATURE_SPEC_SHA256) {
-      throw new Error(
-        `feed model ${artifact.name}@${artifact.version} was trained on feature spec ${m.feature_spec_sha256.slice(0, 12)}, serving has ${FEED_FEATURE_SPEC_SHA256.slice(0, 12)}`,
-      );
-    }
-    if (m.feature_names.join(',') !== FEED_FEATURE_NAMES.join(','))
-      throw new Error(`feed model ${artifact.version}: feature names differ from the spec`);
-    // One thread: a feed build is one small batch (~600 rows), and the API's event loop owns the other core.
-    const session = await InferenceSession.create(artifact.modelPath, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    if (!session.inputNames.includes(m.input_name))
-      throw new Error(`feed model ${artifact.version}: no input named ${m.input_name}`);
-    return new FeedModel(artifact, session);
+    const contract = { sha256: FEED_FEATURE_SPEC_SHA256, names: FEED_FEATURE_NAMES };
+    return new FeedModel(artifact, await openScoringSession(artifact, contract, 'feed model'));
   }
 
   /** One score per row (higher ranks first). */
   async score(rows: number[][]): Promise<number[]> {
-    if (rows.length === 0) return [];
-    const width = FEED_FEATURE_NAMES.length;
-    const data = new Float32Array(rows.length * width);
-    rows.forEach((row, i) => data.set(row, i * width));
-    const out = await this.session.run({
-      [this.artifact.manifest.input_name]: new Tensor('float32', data, [rows.length, width]),
-    });
-    const tensor = out[this.artifact.manifest.output_name] ?? Object.values(out)[0]!;
-    return Array.from(tensor.data as Float32Array, Number);
+    return scoreRows(this.session, this.artifact, FEED_FEATURE_NAMES.length, rows);
   }
 
   async close(): Promise<void> {

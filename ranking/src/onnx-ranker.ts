@@ -1,7 +1,8 @@
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { FEATURE_NAMES, FEATURE_SPEC_SHA256 } from './feature-spec.js';
 import { extractFeatures } from './features.js';
 import type { ModelArtifact } from './model-registry.js';
+import { openScoringSession, scoreRows } from './onnx-scoring.js';
 import type { Candidate, QueryContext, RankOptions, RankResult, Ranker } from './types.js';
 
 /**
@@ -19,33 +20,12 @@ export class OnnxRanker implements Ranker {
   }
 
   static async load(artifact: ModelArtifact): Promise<OnnxRanker> {
-    const m = artifact.manifest;
-    if (m.feature_spec_sha256 !== FEATURE_SPEC_SHA256) {
-      throw new Error(
-        `model ${artifact.name}@${artifact.version} was trained on feature spec ${m.feature_spec_sha256.slice(0, 12)}, serving has ${FEATURE_SPEC_SHA256.slice(0, 12)}`,
-      );
-    }
-    if (m.feature_names.join(',') !== FEATURE_NAMES.join(','))
-      throw new Error(`model ${artifact.version}: feature names differ from the spec`);
-    const session = await InferenceSession.create(artifact.modelPath, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    if (!session.inputNames.includes(m.input_name))
-      throw new Error(`model ${artifact.version}: no input named ${m.input_name}`);
-    return new OnnxRanker(artifact, session);
+    const contract = { sha256: FEATURE_SPEC_SHA256, names: FEATURE_NAMES };
+    return new OnnxRanker(artifact, await openScoringSession(artifact, contract, 'model'));
   }
 
   async score(features: number[][]): Promise<number[]> {
-    if (features.length === 0) return [];
-    const width = FEATURE_NAMES.length;
-    const data = new Float32Array(features.length * width);
-    features.forEach((row, i) => data.set(row, i * width));
-    const input = new Tensor('float32', data, [features.length, width]);
-    const out = await this.session.run({ [this.artifact.manifest.input_name]: input });
-    const tensor = out[this.artifact.manifest.output_name] ?? Object.values(out)[0]!;
-    return Array.from(tensor.data as Float32Array, Number);
+    return scoreRows(this.session, this.artifact, FEATURE_NAMES.length, features);
   }
 
   async rank(candidates: Candidate[], ctx: QueryContext, opts: RankOptions = {}): Promise<RankResult> {
