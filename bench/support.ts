@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toListingDocument } from '../core/src/index.js';
+import { toListingDocument, type ListingDocument } from '../core/src/index.js';
+// Types only: the module loads onnxruntime's native code, which most benches never need.
+import type { TextEmbedder } from '../core/src/text-embedder.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -123,26 +125,50 @@ export function arg(name: string, fallback: number): number {
  * Loads `count` generated listings straight into an index with bulk requests (not through the queue:
  * a catalog to search, not an indexing measurement), then refreshes and merges it for searching.
  */
-export async function bulkLoadGenerated(es: Client, alias: string, count: number, seed: number): Promise<void> {
+export async function bulkLoadGenerated(
+  es: Client,
+  alias: string,
+  count: number,
+  seed: number,
+  embedder?: TextEmbedder,
+): Promise<void> {
   await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
   const started = performance.now();
-  const BATCH = 5000;
+  const BATCH = embedder ? 512 : 5000;
   const inFlight: Promise<unknown>[] = [];
   for (let i = 0; i < count; i += BATCH) {
-    const ops: unknown[] = [];
+    const docs = [];
     for (let k = i; k < Math.min(count, i + BATCH); k++) {
       const l = generateListing(k, seed);
-      ops.push({ index: { _index: alias, _id: l.id } }, toListingDocument(l, 1, l.updated_at));
+      docs.push(toListingDocument(l, 1, l.updated_at));
     }
-    inFlight.push(es.bulk({ operations: ops }));
+    if (embedder) await withEmbeddings(embedder, docs);
+    inFlight.push(es.bulk({ operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id } }, d]) }));
     if (inFlight.length >= 2) await inFlight.shift();
-    if (i % 100_000 === 0) log(`loaded ${i}`);
+    const every = embedder ? 10_000 : 100_000;
+    if (Math.floor((i + BATCH) / every) > Math.floor(i / every)) log(`loaded ${Math.min(count, i + BATCH)}`);
   }
   await Promise.all(inFlight);
   await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' } });
   await es.indices.refresh({ index: alias });
   await es.indices.forcemerge({ index: alias, max_num_segments: 5 }).catch(() => undefined);
   log(`loaded ${count} listings in ${round((performance.now() - started) / 1000, 1)} s`);
+}
+
+/**
+ * The vectors the indexer's embedding step would write (same model, same text, same fields), made here
+ * in batches: a catalog loaded with them starts in the steady state, where only new listings wait for
+ * a vector. The indexer's backfill of 100,000 listings takes most of an hour on this machine.
+ */
+async function withEmbeddings(embedder: TextEmbedder, docs: ListingDocument[]): Promise<void> {
+  const { listingEmbeddingText, quantizeEmbedding } = await import('../core/src/text-embedder.js');
+  for (let i = 0; i < docs.length; i += 64) {
+    const part = docs.slice(i, i + 64);
+    const vectors = await embedder.embed(part.map((d) => listingEmbeddingText(d)));
+    part.forEach((d, k) =>
+      Object.assign(d, { embedding: Array.from(vectors[k]!), embedding_int8: quantizeEmbedding(vectors[k]!) }),
+    );
+  }
 }
 
 /**

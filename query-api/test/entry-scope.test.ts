@@ -3,7 +3,7 @@ import { MatchMemo, scopeMatches, type EntryScope } from '../src/cache/entry-sco
 import { editDistanceWithin, listingTerms, mayMatchTerm, queryTerms } from '../src/search/index-analysis.js';
 import { changedListing as listing } from './changed-listing.js';
 
-const matches = (scope: EntryScope, l = listing()) => scopeMatches(scope, l, new MatchMemo());
+const matches = (scope: EntryScope, l = listing()) => scopeMatches(scope, l, new MatchMemo()) !== undefined;
 
 describe('index analysis, as the cache needs it', () => {
   it('stems, folds and keeps raw words beside stems', () => {

@@ -96,6 +96,10 @@ describe.skipIf(!hasModel)('freshness through the cache, kNN candidates', () => 
     }
     // Text indexed and refreshed, embedded, vector refreshed, announced, window recomputed: about 2-3 s.
     expect(lag, 'ms from the change event until the cached API showed it').toBeLessThan(5000);
+    // The correction says why: the kNN bound, not the words.
+    const metrics = (await t.app.inject({ url: '/metrics', headers: AS_OPERATOR })).body;
+    expect(metrics).toMatch(/api_cache_scope_matches_total\{cause="knn_bound"\} [1-9]/);
+    expect(metrics).not.toMatch(/api_cache_scope_matches_total\{cause="words"\}/);
 
     // It came in by kNN alone: not a BM25 hit, and the words-only scope would not have let it in.
     const explain = await t.app.inject({
@@ -112,6 +116,6 @@ describe.skipIf(!hasModel)('freshness through the cache, kNN candidates', () => 
     });
     const changed = toChangedListing(doc._source!);
     expect(changed.embedding).toBeDefined();
-    expect(scopeMatches({ status: 'on_sale', q: QUERY.q }, changed, new MatchMemo())).toBe(false);
+    expect(scopeMatches({ status: 'on_sale', q: QUERY.q }, changed, new MatchMemo())).toBeUndefined();
   });
 });

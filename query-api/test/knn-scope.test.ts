@@ -36,38 +36,38 @@ const matches = (s: EntryScope, l: ReturnType<typeof listing>) => scopeMatches(s
 
 describe('kNN scopes of relevance windows', () => {
   it('let a listing in by its vector when its cosine reaches the bound, not below it', () => {
-    expect(matches(scope(0.6), listing(0.65))).toBe(true);
-    expect(matches(scope(0.6), listing(0.55))).toBe(false);
+    expect(matches(scope(0.6), listing(0.65))).toBe('knn_bound');
+    expect(matches(scope(0.6), listing(0.55))).toBeUndefined();
     // At the bound: as close as the window's farthest kNN hit, both rounded to int8 (the margin covers it).
     const recorded = { ...scope(0), knn: knnScope(query, [hit(0.8), hit(0.6)], 2) };
-    expect(matches(recorded, listing(0.6))).toBe(true);
-    expect(matches(recorded, listing(0.6 - 2 * KNN_BOUND_MARGIN))).toBe(false);
-    expect(matches(scope('any'), listing(-0.5))).toBe(true); // kNN returned fewer than k: any vector joins
+    expect(matches(recorded, listing(0.6))).toBe('knn_bound');
+    expect(matches(recorded, listing(0.6 - 2 * KNN_BOUND_MARGIN))).toBeUndefined();
+    expect(matches(scope('any'), listing(-0.5))).toBe('knn_any'); // kNN returned fewer than k: any vector joins
   });
 
   it('still apply the filters first', () => {
-    expect(matches(scope(0.6, { status: 'sold' }), listing(0.9))).toBe(false);
-    expect(matches(scope(0.6, { categoryPath: ['Electronics'] }), listing(0.9))).toBe(false);
-    expect(matches(scope('any', { priceMax: 100 }), listing(0.9))).toBe(false);
-    expect(matches(scope(0.6, { brands: ['Nike'] }), listing(0.9))).toBe(true);
+    expect(matches(scope(0.6, { status: 'sold' }), listing(0.9))).toBeUndefined();
+    expect(matches(scope(0.6, { categoryPath: ['Electronics'] }), listing(0.9))).toBeUndefined();
+    expect(matches(scope('any', { priceMax: 100 }), listing(0.9))).toBeUndefined();
+    expect(matches(scope(0.6, { brands: ['Nike'] }), listing(0.9))).toBe('knn_bound');
   });
 
   it('need a vector: a listing the embedding step has not reached yet cannot be a kNN candidate', () => {
-    expect(matches(scope('any'), listing(undefined))).toBe(false);
+    expect(matches(scope('any'), listing(undefined))).toBeUndefined();
     // Words still let it in as before.
-    expect(matches(scope(0.6, { q: 'iphone' }), listing(undefined))).toBe(true);
+    expect(matches(scope(0.6, { q: 'iphone' }), listing(undefined))).toBe('words');
   });
 
   it('count a malformed vector as a possible match (a recomputation, never a hidden listing)', () => {
-    expect(matches({ ...scope(0.6), knn: { vector: 'AAAA', minCosine: 0.6 } }, listing(0.1))).toBe(true);
+    expect(matches({ ...scope(0.6), knn: { vector: 'AAAA', minCosine: 0.6 } }, listing(0.1))).toBe('knn_bound');
   });
 
   it('parse and match entries stored by older code (no kNN part) by their words alone', () => {
     const old = JSON.parse('{"status":"on_sale","q":"handheld communicator"}') as EntryScope;
-    expect(matches(old, listing(0.99))).toBe(false);
-    expect(matches({ ...old, q: 'smartphone' }, listing(0.99))).toBe(true);
+    expect(matches(old, listing(0.99))).toBeUndefined();
+    expect(matches({ ...old, q: 'smartphone' }, listing(0.99))).toBe('words');
     const memo = new MatchMemo();
-    expect(mayEnter([old, scope(0.5)], [listing(0.2), listing(0.7, { id: 'l2' })], memo)).toBe(true);
+    expect(mayEnter([old, scope(0.5)], [listing(0.2), listing(0.7, { id: 'l2' })], memo)).toBe('knn_bound');
   });
 
   it('match a listing whose vector alone is new by kNN only: its words were matched when its text was', () => {
@@ -75,11 +75,11 @@ describe('kNN scopes of relevance windows', () => {
       ...listing(cosine, { text: 'handheld communicator' }),
       vectorOnly: true,
     });
-    expect(matches(scope(0.6), listing(0.1, { text: 'handheld communicator' }))).toBe(true); // words, first pass
-    expect(matches(scope(0.6), vectorOnly(0.1))).toBe(false);
-    expect(matches(scope(0.6), vectorOnly(0.7))).toBe(true);
-    expect(matches({ status: 'on_sale', q: 'handheld communicator' }, vectorOnly(0.9))).toBe(false); // no kNN part
-    expect(matches({ status: 'on_sale' }, vectorOnly(0.9))).toBe(false); // browsing: no kNN candidates
+    expect(matches(scope(0.6), listing(0.1, { text: 'handheld communicator' }))).toBe('words'); // words, first pass
+    expect(matches(scope(0.6), vectorOnly(0.1))).toBeUndefined();
+    expect(matches(scope(0.6), vectorOnly(0.7))).toBe('knn_bound');
+    expect(matches({ status: 'on_sale', q: 'handheld communicator' }, vectorOnly(0.9))).toBeUndefined(); // no kNN part
+    expect(matches({ status: 'on_sale' }, vectorOnly(0.9))).toBeUndefined(); // browsing: no kNN candidates
   });
 
   it('remember each cosine per pass (entries of one query share it)', () => {

@@ -212,21 +212,29 @@ function dequantize(quantized: string): Float32Array | null {
 
 const lower = (s: string) => s.toLowerCase();
 
-/** Whether `listing` may now belong on a result with this scope (filters, then order bounds, then text). */
-export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: MatchMemo): boolean {
-  if (listing.status !== scope.status) return false;
+/**
+ * Why a listing may enter an entry (the `api_cache_scope_matches_total` label): `all`, too many changes
+ * to read one by one; `filters`, no query text (every listing passing the filters and page bounds);
+ * `words`, its text matches the query; `knn_any`, kNN found fewer than k under the filters;
+ * `knn_bound`, its cosine with the query reaches the window's kNN bound.
+ */
+export type EntryCause = 'all' | 'filters' | 'words' | 'knn_any' | 'knn_bound';
+
+/** Why `listing` may now belong on a result with this scope (filters, then order bounds, then text), or undefined. */
+export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: MatchMemo): EntryCause | undefined {
+  if (listing.status !== scope.status) return undefined;
   if (scope.categoryPath && !scope.categoryPath.every((name, level) => listing.categoryPath[level] === name))
-    return false;
-  if (scope.categoryName && !listing.categoryPath.includes(scope.categoryName)) return false;
-  if (scope.categoryLeaf && listing.categoryLeaf !== scope.categoryLeaf) return false;
-  if (scope.brands && !(listing.brand && scope.brands.map(lower).includes(lower(listing.brand)))) return false;
-  if (scope.conditions && !scope.conditions.includes(listing.condition)) return false;
-  if (scope.shippingPayer && listing.shippingPayer !== scope.shippingPayer) return false;
-  if (scope.priceMin !== undefined && listing.price < scope.priceMin) return false;
-  if (scope.priceMax !== undefined && listing.price > scope.priceMax) return false;
-  if (scope.order && !withinPage(scope.order, listing)) return false;
-  if (listing.vectorOnly) return scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo);
-  if (!scope.q) return true;
+    return undefined;
+  if (scope.categoryName && !listing.categoryPath.includes(scope.categoryName)) return undefined;
+  if (scope.categoryLeaf && listing.categoryLeaf !== scope.categoryLeaf) return undefined;
+  if (scope.brands && !(listing.brand && scope.brands.map(lower).includes(lower(listing.brand)))) return undefined;
+  if (scope.conditions && !scope.conditions.includes(listing.condition)) return undefined;
+  if (scope.shippingPayer && listing.shippingPayer !== scope.shippingPayer) return undefined;
+  if (scope.priceMin !== undefined && listing.price < scope.priceMin) return undefined;
+  if (scope.priceMax !== undefined && listing.price > scope.priceMax) return undefined;
+  if (scope.order && !withinPage(scope.order, listing)) return undefined;
+  if (listing.vectorOnly) return scope.knn === undefined ? undefined : knnCause(scope.knn, listing, memo);
+  if (!scope.q) return 'filters';
   // Either way of counting the query's words may be the one Elasticsearch matched by (index-analysis.ts).
   const byWords = parsedQuery(scope as EntryScope & { q: string }, memo).some(({ groups, required }) => {
     let matched = 0;
@@ -235,7 +243,8 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
     return false;
   });
   // The cosine last, and only past the filters: it is the costliest check and most entries stop earlier.
-  return byWords || (scope.knn !== undefined && mayEnterKnn(scope.knn, listing, memo));
+  if (byWords) return 'words';
+  return scope.knn === undefined ? undefined : knnCause(scope.knn, listing, memo);
 }
 
 /**
@@ -256,16 +265,30 @@ function parsedQuery(scope: EntryScope & { q: string }, memo: MatchMemo): TermGr
  * find it) and its cosine with the query reaches the window's bound. A malformed vector counts as a
  * match: a needless recomputation, never a hidden listing.
  */
-function mayEnterKnn(knn: NonNullable<EntryScope['knn']>, listing: ChangedListing, memo: MatchMemo): boolean {
-  if (listing.embedding === undefined) return false;
-  if (knn.minCosine === 'any') return true;
+function knnCause(
+  knn: NonNullable<EntryScope['knn']>,
+  listing: ChangedListing,
+  memo: MatchMemo,
+): 'knn_any' | 'knn_bound' | undefined {
+  if (listing.embedding === undefined) return undefined;
+  if (knn.minCosine === 'any') return 'knn_any';
   const cosine = memo.cosine(listing as ChangedListing & { embedding: string }, knn);
-  return Number.isNaN(cosine) || cosine >= knn.minCosine;
+  return Number.isNaN(cosine) || cosine >= knn.minCosine ? 'knn_bound' : undefined;
 }
 
-/** Whether any of these changed listings ('all': too many to read) may now belong on an entry with these scopes. */
-export function mayEnter(scopes: EntryScope[], listings: ChangedListing[] | 'all', memo: MatchMemo): boolean {
-  return listings === 'all' || listings.some((l) => scopes.some((s) => scopeMatches(s, l, memo)));
+/** Why one of these changed listings ('all': too many to read) may now belong on an entry with these scopes, or undefined. */
+export function mayEnter(
+  scopes: EntryScope[],
+  listings: ChangedListing[] | 'all',
+  memo: MatchMemo,
+): EntryCause | undefined {
+  if (listings === 'all') return 'all';
+  for (const l of listings)
+    for (const s of scopes) {
+      const cause = scopeMatches(s, l, memo);
+      if (cause) return cause;
+    }
+  return undefined;
 }
 
 /** Ties count as inside: the id tie-break could put the listing on either side. */

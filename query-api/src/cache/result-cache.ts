@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { redisKeys, type RedisKeys } from '../../../core/src/index.js';
-import { MatchMemo, mayEnter, type ChangedListing, type EntryScope } from './entry-scope.js';
+import { MatchMemo, mayEnter, type ChangedListing, type EntryCause, type EntryScope } from './entry-scope.js';
 import { RefreshScheduler, type RefreshJob } from './refresh-scheduler.js';
 
 export interface CachedValue<T> {
@@ -101,6 +101,8 @@ export interface CacheStats {
   scopeDrops?(count: number): void;
   /** Entries recomputed in the background (served as they were meanwhile) for the same reason. */
   scopeRefreshes?(count: number): void;
+  /** Why entries in memory were corrected: what tells a costly kind of scope (EntryCause). */
+  scopeMatches?(cause: EntryCause, count: number): void;
 }
 
 /**
@@ -374,9 +376,13 @@ export class ResultCache {
     change.searchableAt = searchableAt;
     const memo = new MatchMemo();
     const stale: Array<[string, MemoryEntry]> = [];
+    const causes = new Map<EntryCause, number>();
     for (const [key, entry] of this.memory.entries()) {
       if (!entry.scope || entry.scope.length === 0 || (entry.computedAt ?? 0) >= searchableAt) continue;
-      if (mayEnter(entry.scope, change.listings, memo)) stale.push([key, entry]);
+      const cause = mayEnter(entry.scope, change.listings, memo);
+      if (!cause) continue;
+      stale.push([key, entry]);
+      causes.set(cause, (causes.get(cause) ?? 0) + 1);
     }
     const now = Date.now();
     let refreshed = 0;
@@ -394,6 +400,7 @@ export class ResultCache {
     if (stale.length > 0) await this.redis.unlink(...stale.map(([k]) => this.redisKey(k))).catch(() => undefined);
     this.opts.stats?.scopeDrops?.(stale.length - refreshed);
     this.opts.stats?.scopeRefreshes?.(refreshed);
+    for (const [cause, count] of causes) this.opts.stats?.scopeMatches?.(cause, count);
     return stale.length;
   }
 

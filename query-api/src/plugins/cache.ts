@@ -58,6 +58,7 @@ export default fp(
         refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
         scopeDrops: (count) => app.metrics.cacheScopeDrops.inc(count),
         scopeRefreshes: (count) => app.metrics.cacheScopeRefreshes.inc(count),
+        scopeMatches: (cause, count) => app.metrics.cacheScopeMatches.inc({ cause }, count),
       },
     });
     app.decorate('cache', resultCache);

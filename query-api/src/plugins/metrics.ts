@@ -32,6 +32,12 @@ export function createApiMetrics() {
       help: 'Cached entries dropped because a new or changed listing may now belong on them',
       registers: [registry],
     }),
+    cacheScopeMatches: new Counter({
+      name: 'api_cache_scope_matches_total',
+      help: 'Cached entries corrected (dropped or refreshed) by why a change may enter them: all, filters, words, knn_any, knn_bound',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
     cacheScopeRefreshes: new Counter({
       name: 'api_cache_scope_refreshes_total',
       help: 'Hot cached entries recomputed in the background (served as they were meanwhile) because a new or changed listing may now belong on them',
