@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * core/synonyms/en.txt, a completion field for autocomplete and keyword fields for filters and facets.
  * Versioned index names sit behind an alias so a reindex can swap atomically.
  */
-export const INDEX_DEFINITION_VERSION = 3;
+export const INDEX_DEFINITION_VERSION = 4;
 
 /** Dimensions of the listing embedding (all-MiniLM-L6-v2; core/src/text-embedder.ts; the API checks its model against it). */
 export const EMBEDDING_DIMS = 384;
