@@ -89,6 +89,7 @@ async function cacheCounts(base: string): Promise<{
   scopeDrops: number;
   scopeRefreshes: number;
   scopeMatches: Record<string, number>;
+  bm25Checks: Record<string, number>;
 }> {
   const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
@@ -103,8 +104,17 @@ async function cacheCounts(base: string): Promise<{
     scopeMatches: Object.fromEntries(
       [...text.matchAll(/api_cache_scope_matches_total\{cause="(\w+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
     ),
+    bm25Checks: Object.fromEntries(
+      [...text.matchAll(/api_cache_scope_bm25_checks_total\{outcome="(\w+)"\} (\d+)/g)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    ),
   };
 }
+
+const delta = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]));
 
 const now = () => new Date().toISOString();
 let serial = 0;
@@ -214,9 +224,9 @@ async function phase(scopeInvalidation: boolean) {
       scope_drops_pod_a: after.scopeDrops - before.scopeDrops,
       scope_refreshes_pod_a: after.scopeRefreshes - before.scopeRefreshes,
       // Why pod A's entries were corrected (api_cache_scope_matches_total).
-      scope_matches_pod_a: Object.fromEntries(
-        Object.entries(after.scopeMatches).map(([cause, n]) => [cause, n - (before.scopeMatches[cause] ?? 0)]),
-      ),
+      scope_matches_pod_a: delta(before.scopeMatches, after.scopeMatches),
+      // Windows whose only matches were words under their BM25 cut, by what Elasticsearch scored.
+      bm25_checks_pod_a: delta(before.bm25Checks, after.bm25Checks),
       lag_ms: {
         through_api_relevance: summary(lags.relevance),
         through_api_newest: summary(lags.newest),

@@ -105,3 +105,26 @@ describe('knnScope: the bound a window records', () => {
     expect(knnScope(query, [], 1)!.vector.length).toBeLessThan(600);
   });
 });
+
+describe('BM25 cuts of relevance windows', () => {
+  const words = (patch: Partial<EntryScope> = {}): EntryScope => ({ status: 'on_sale', q: 'iphone', ...patch });
+
+  it('leave a word match to Elasticsearch when the window had a cut, unless kNN lets it in anyway', () => {
+    expect(matches(words(), listing(undefined))).toBe('words'); // no cut: any match enters
+    expect(matches(words({ bm25Cut: 7.5 }), listing(undefined))).toBe('bm25_cut');
+    expect(matches(words({ bm25Cut: 7.5, knn: scope(0.6).knn }), listing(0.1))).toBe('bm25_cut');
+    expect(matches(words({ bm25Cut: 7.5, knn: scope(0.6).knn }), listing(0.9))).toBe('knn_bound');
+    expect(matches(words({ bm25Cut: 7.5 }), listing(undefined, { text: 'garden hose' }))).toBeUndefined();
+  });
+
+  it('collect one check per listing under a cut, and return a certain cause as soon as one is found', () => {
+    const cut = words({ bm25Cut: 7.5 });
+    const both = [listing(undefined), listing(undefined, { id: 'l2' })];
+    expect(mayEnter([cut], both, new MatchMemo())).toEqual([
+      { q: 'iphone', cut: 7.5, id: both[0]!.id },
+      { q: 'iphone', cut: 7.5, id: 'l2' },
+    ]);
+    expect(mayEnter([cut, words()], both, new MatchMemo())).toBe('words');
+    expect(mayEnter([cut], [listing(undefined, { text: 'garden hose' })], new MatchMemo())).toBeUndefined();
+  });
+});

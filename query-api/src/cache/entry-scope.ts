@@ -36,6 +36,21 @@ export interface EntryScope {
    * windows): only words can let a listing in.
    */
   knn?: { vector: string; minCosine: number | 'any' };
+  /**
+   * Relevance windows whose BM25 list was cut (BM25 returned as many hits as it was asked for): the
+   * lowest BM25 score in it. A listing whose words match enters only if Elasticsearch scores it at least
+   * that high (ResultCache asks, batched, once per pass; a failed ask counts as entering) or by kNN. For
+   * a popular word thousands of listings match and a new one is rarely in the top few hundred, yet each
+   * used to cost every such window a full recomputation. Absent: any word match enters.
+   */
+  bm25Cut?: number;
+}
+
+/** A word match that enters only if Elasticsearch scores the listing at `cut` or above (EntryScope.bm25Cut). */
+export interface Bm25Check {
+  q: string;
+  cut: number;
+  id: string;
 }
 
 /** A changed listing as scopes see it: its filter fields, sort keys and every term its text may be indexed as. */
@@ -220,8 +235,15 @@ const lower = (s: string) => s.toLowerCase();
  */
 export type EntryCause = 'all' | 'filters' | 'words' | 'knn_any' | 'knn_bound';
 
-/** Why `listing` may now belong on a result with this scope (filters, then order bounds, then text), or undefined. */
-export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: MatchMemo): EntryCause | undefined {
+/**
+ * Why `listing` may now belong on a result with this scope (filters, then order bounds, then text), or
+ * undefined; `bm25_cut`: its words match a window with a BM25 cut, so it enters only if scored above it.
+ */
+export function scopeMatches(
+  scope: EntryScope,
+  listing: ChangedListing,
+  memo: MatchMemo,
+): EntryCause | 'bm25_cut' | undefined {
   if (listing.status !== scope.status) return undefined;
   if (scope.categoryPath && !scope.categoryPath.every((name, level) => listing.categoryPath[level] === name))
     return undefined;
@@ -243,8 +265,10 @@ export function scopeMatches(scope: EntryScope, listing: ChangedListing, memo: M
     return false;
   });
   // The cosine last, and only past the filters: it is the costliest check and most entries stop earlier.
-  if (byWords) return 'words';
-  return scope.knn === undefined ? undefined : knnCause(scope.knn, listing, memo);
+  if (byWords && scope.bm25Cut === undefined) return 'words';
+  const byKnn = scope.knn === undefined ? undefined : knnCause(scope.knn, listing, memo);
+  // Below the BM25 cut it may still come in by kNN, which is known here without asking Elasticsearch.
+  return byWords ? (byKnn ?? 'bm25_cut') : byKnn;
 }
 
 /**
@@ -276,19 +300,25 @@ function knnCause(
   return Number.isNaN(cosine) || cosine >= knn.minCosine ? 'knn_bound' : undefined;
 }
 
-/** Why one of these changed listings ('all': too many to read) may now belong on an entry with these scopes, or undefined. */
+/**
+ * Why one of these changed listings ('all': too many to read) may now belong on an entry with these
+ * scopes; the BM25 scores to ask for when only word matches below a cut remain (EntryScope.bm25Cut,
+ * entering if any is at its cut); undefined when none can.
+ */
 export function mayEnter(
   scopes: EntryScope[],
   listings: ChangedListing[] | 'all',
   memo: MatchMemo,
-): EntryCause | undefined {
+): EntryCause | Bm25Check[] | undefined {
   if (listings === 'all') return 'all';
+  let checks: Bm25Check[] | undefined;
   for (const l of listings)
     for (const s of scopes) {
       const cause = scopeMatches(s, l, memo);
-      if (cause) return cause;
+      if (cause === 'bm25_cut') (checks ??= []).push({ q: s.q!, cut: s.bm25Cut!, id: l.id });
+      else if (cause) return cause;
     }
-  return undefined;
+  return checks;
 }
 
 /** Ties count as inside: the id tie-break could put the listing on either side. */

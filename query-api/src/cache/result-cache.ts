@@ -6,7 +6,14 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { redisKeys, type RedisKeys } from '../../../core/src/index.js';
-import { MatchMemo, mayEnter, type ChangedListing, type EntryCause, type EntryScope } from './entry-scope.js';
+import {
+  MatchMemo,
+  mayEnter,
+  type Bm25Check,
+  type ChangedListing,
+  type EntryCause,
+  type EntryScope,
+} from './entry-scope.js';
 import { RefreshScheduler, type RefreshJob } from './refresh-scheduler.js';
 
 export interface CachedValue<T> {
@@ -103,7 +110,24 @@ export interface CacheStats {
   scopeRefreshes?(count: number): void;
   /** Why entries in memory were corrected: what tells a costly kind of scope (EntryCause). */
   scopeMatches?(cause: EntryCause, count: number): void;
+  /** Entries whose only matches were words under a BM25 cut, by what Elasticsearch's scores said. */
+  bm25Checks?(outcome: 'entered' | 'below_cut' | 'failed', count: number): void;
 }
+
+/**
+ * BM25 scores of listings for query texts (Elasticsearch, the window's own text query over just those
+ * ids): query text -> listing id -> score; a listing the query does not match is absent.
+ */
+export type Bm25Scorer = (idsByQuery: Map<string, string[]>) => Promise<Map<string, Map<string, number>>>;
+
+/**
+ * How far under a window's BM25 cut a changed listing's score may be and still count as entering: the
+ * cut was scored when the window was computed, the listing's score now, and index statistics (document
+ * counts, term frequencies, average lengths) move a little with every listing indexed in between. A few
+ * hundred new listings in a window's life move idf by well under 0.1 % at 100,000 listings; ties count
+ * as entering (the tie-break by internal document order can go either way after merges).
+ */
+const BM25_CUT_MARGIN = 0.01;
 
 /**
  * Two-layer result cache: a per-process LRU (sub-millisecond, lives as long as the Redis entry, capped)
@@ -143,6 +167,8 @@ export class ResultCache {
       changeVisibleAfterMs?: number;
       /** Background recomputations run at once per process (default 2); the rest wait their turn. */
       refreshConcurrency?: number;
+      /** Scores word matches against windows' BM25 cuts; without it every word match corrects (EntryScope.bm25Cut). */
+      bm25Scores?: Bm25Scorer;
       stats?: CacheStats;
     },
   ) {
@@ -370,19 +396,42 @@ export class ResultCache {
    * recomputed in the background at once (its reads meanwhile get the entry as it was, for at most
    * STALE_WHILE_REFRESHING_MS), any other is dropped. Either way its Redis copy goes. The cost is here,
    * once per change, not on hits; entries other pods hold go by their own pass, and entries only in
-   * Redis by matchesRecentChange. Returns how many entries were dropped or refreshed.
+   * Redis by matchesRecentChange. Word matches under a window's BM25 cut are scored first, one
+   * Elasticsearch request per pass (atOrAboveCut). Returns how many entries were dropped or refreshed.
    */
   async changeSearchable(change: RecordedChange, searchableAt = Date.now()): Promise<number> {
     change.searchableAt = searchableAt;
     const memo = new MatchMemo();
     const stale: Array<[string, MemoryEntry]> = [];
     const causes = new Map<EntryCause, number>();
+    const pending: Array<[string, MemoryEntry, Bm25Check[]]> = [];
     for (const [key, entry] of this.memory.entries()) {
       if (!entry.scope || entry.scope.length === 0 || (entry.computedAt ?? 0) >= searchableAt) continue;
-      const cause = mayEnter(entry.scope, change.listings, memo);
-      if (!cause) continue;
+      const match = mayEnter(entry.scope, change.listings, memo);
+      if (!match) continue;
+      if (Array.isArray(match)) {
+        pending.push([key, entry, match]);
+        continue;
+      }
       stale.push([key, entry]);
-      causes.set(cause, (causes.get(cause) ?? 0) + 1);
+      causes.set(match, (causes.get(match) ?? 0) + 1);
+    }
+    if (pending.length > 0) {
+      const entered = await this.atOrAboveCut(pending.flatMap(([, , checks]) => checks));
+      let below = 0;
+      for (const [key, entry, checks] of pending) {
+        // Recomputed or gone while Elasticsearch answered: nothing to correct.
+        if (this.memory.peek(key) !== entry) continue;
+        if (entered && !checks.some((c) => entered.has(c))) {
+          below++;
+          continue;
+        }
+        stale.push([key, entry]);
+        causes.set('words', (causes.get('words') ?? 0) + 1);
+      }
+      const corrected = pending.length - below;
+      this.opts.stats?.bm25Checks?.('below_cut', below);
+      this.opts.stats?.bm25Checks?.(entered ? 'entered' : 'failed', corrected);
     }
     const now = Date.now();
     let refreshed = 0;
@@ -402,6 +451,32 @@ export class ResultCache {
     this.opts.stats?.scopeRefreshes?.(refreshed);
     for (const [cause, count] of causes) this.opts.stats?.scopeMatches?.(cause, count);
     return stale.length;
+  }
+
+  /**
+   * The checks whose listing Elasticsearch scores at or above the window's cut (less BM25_CUT_MARGIN),
+   * one request per pass; null when it cannot say (no scorer, an error): then every check counts as
+   * entering, a needless recomputation at worst.
+   */
+  private async atOrAboveCut(checks: Bm25Check[]): Promise<Set<Bm25Check> | null> {
+    if (!this.opts.bm25Scores) return null;
+    const idsByQuery = new Map<string, string[]>();
+    for (const c of checks) {
+      const ids = idsByQuery.get(c.q) ?? [];
+      if (!ids.includes(c.id)) ids.push(c.id);
+      idsByQuery.set(c.q, ids);
+    }
+    try {
+      const scores = await this.opts.bm25Scores(idsByQuery);
+      return new Set(
+        checks.filter((c) => {
+          const score = scores.get(c.q)?.get(c.id);
+          return score !== undefined && score >= c.cut - Math.abs(c.cut) * BM25_CUT_MARGIN;
+        }),
+      );
+    } catch {
+      return null;
+    }
   }
 
   /**

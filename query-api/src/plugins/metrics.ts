@@ -38,6 +38,12 @@ export function createApiMetrics() {
       labelNames: ['cause'] as const,
       registers: [registry],
     }),
+    cacheScopeBm25Checks: new Counter({
+      name: 'api_cache_scope_bm25_checks_total',
+      help: 'Cached relevance windows whose only matches were words under their BM25 cut, by what Elasticsearch scored: entered, below_cut (kept), failed (corrected)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     cacheScopeRefreshes: new Counter({
       name: 'api_cache_scope_refreshes_total',
       help: 'Hot cached entries recomputed in the background (served as they were meanwhile) because a new or changed listing may now belong on them',

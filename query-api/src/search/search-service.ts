@@ -135,10 +135,11 @@ export class SearchService {
     if (cursor) return this.laterPage(p, hash, cursor.window, cursor.offset);
     const key = `search:${hash}:${p.user_id ?? ''}:${explain ? 'x' : ''}`;
     const compute = async () => {
-      const { window, knn } = await this.rankWindow(p, explain);
-      // Any listing matching the query may enter a relevance window (its score is not known here), and
-      // with kNN candidates any listing whose vector comes as close to the query as the farthest of them.
-      const scope = knn ? { ...resultScope(p), knn } : resultScope(p);
+      const { window, knn, bm25Cut } = await this.rankWindow(p, explain);
+      // A listing matching the query may enter a relevance window (scored at or above BM25's cut when
+      // there was one), and with kNN candidates any listing whose vector comes as close to the query as
+      // the farthest of them.
+      const scope = { ...resultScope(p), ...(knn ? { knn } : {}), ...(bm25Cut !== undefined ? { bm25Cut } : {}) };
       return { value: window, ids: window.items.map((i) => i.id), scope: [scope] };
     };
     const { value: window, layer } = explain
@@ -210,7 +211,7 @@ export class SearchService {
   private async rankWindow(
     p: SearchQuery & { q: string },
     explain: boolean,
-  ): Promise<{ window: RankedWindow; knn: EntryScope['knn'] }> {
+  ): Promise<{ window: RankedWindow; knn: EntryScope['knn']; bm25Cut: number | undefined }> {
     const { config } = this.app;
     const { aggs, level, parent } = buildAggs(p);
     // rank=bm25 is the pure baseline: BM25 retrieval in BM25 order, no embedding, no model.
@@ -283,7 +284,13 @@ export class SearchService {
     // Explain calls are debugging, not traffic: they stay out of the training logs.
     if (config.featureLogEnabled && !explain && ranked.features && !baseline)
       this.logFeatures(queryId, p, ranked, candidates, order);
-    return { window, knn: knnHits && vector ? knnScope(vector, knnHits, config.embedding.knnCandidates) : undefined };
+    // BM25 returned all it was asked for: a listing scored under the last of them would not be among them.
+    const last = hits.length >= config.model.candidates && !res.timed_out ? hits.at(-1)?._score : undefined;
+    return {
+      window,
+      knn: knnHits && vector ? knnScope(vector, knnHits, config.embedding.knnCandidates) : undefined,
+      bm25Cut: typeof last === 'number' ? last : undefined,
+    };
   }
 
   /** The query's embedding, or undefined (BM25 retrieval only) when there is no model or it fails. */
