@@ -14,6 +14,7 @@ import {
   type EntryCause,
   type EntryScope,
 } from './entry-scope.js';
+import { checksAtOrAboveCut, type Bm25Scorer } from './bm25-cut.js';
 import { RefreshScheduler, type RefreshJob } from './refresh-scheduler.js';
 
 export interface CachedValue<T> {
@@ -113,21 +114,6 @@ export interface CacheStats {
   /** Entries whose only matches were words under a BM25 cut, by what Elasticsearch's scores said. */
   bm25Checks?(outcome: 'entered' | 'below_cut' | 'failed', count: number): void;
 }
-
-/**
- * BM25 scores of listings for query texts (Elasticsearch, the window's own text query over just those
- * ids): query text -> listing id -> score; a listing the query does not match is absent.
- */
-export type Bm25Scorer = (idsByQuery: Map<string, string[]>) => Promise<Map<string, Map<string, number>>>;
-
-/**
- * How far under a window's BM25 cut a changed listing's score may be and still count as entering: the
- * cut was scored when the window was computed, the listing's score now, and index statistics (document
- * counts, term frequencies, average lengths) move a little with every listing indexed in between. A few
- * hundred new listings in a window's life move idf by well under 0.1 % at 100,000 listings; ties count
- * as entering (the tie-break by internal document order can go either way after merges).
- */
-const BM25_CUT_MARGIN = 0.01;
 
 /**
  * Two-layer result cache: a per-process LRU (sub-millisecond, lives as long as the Redis entry, capped)
@@ -397,7 +383,7 @@ export class ResultCache {
    * STALE_WHILE_REFRESHING_MS), any other is dropped. Either way its Redis copy goes. The cost is here,
    * once per change, not on hits; entries other pods hold go by their own pass, and entries only in
    * Redis by matchesRecentChange. Word matches under a window's BM25 cut are scored first, one
-   * Elasticsearch request per pass (atOrAboveCut). Returns how many entries were dropped or refreshed.
+   * Elasticsearch request per pass (bm25-cut.ts). Returns how many entries were dropped or refreshed.
    */
   async changeSearchable(change: RecordedChange, searchableAt = Date.now()): Promise<number> {
     change.searchableAt = searchableAt;
@@ -417,7 +403,10 @@ export class ResultCache {
       causes.set(match, (causes.get(match) ?? 0) + 1);
     }
     if (pending.length > 0) {
-      const entered = await this.atOrAboveCut(pending.flatMap(([, , checks]) => checks));
+      const entered = await checksAtOrAboveCut(
+        pending.flatMap(([, , checks]) => checks),
+        this.opts.bm25Scores,
+      );
       let below = 0;
       for (const [key, entry, checks] of pending) {
         // Recomputed or gone while Elasticsearch answered: nothing to correct.
@@ -451,32 +440,6 @@ export class ResultCache {
     this.opts.stats?.scopeRefreshes?.(refreshed);
     for (const [cause, count] of causes) this.opts.stats?.scopeMatches?.(cause, count);
     return stale.length;
-  }
-
-  /**
-   * The checks whose listing Elasticsearch scores at or above the window's cut (less BM25_CUT_MARGIN),
-   * one request per pass; null when it cannot say (no scorer, an error): then every check counts as
-   * entering, a needless recomputation at worst.
-   */
-  private async atOrAboveCut(checks: Bm25Check[]): Promise<Set<Bm25Check> | null> {
-    if (!this.opts.bm25Scores) return null;
-    const idsByQuery = new Map<string, string[]>();
-    for (const c of checks) {
-      const ids = idsByQuery.get(c.q) ?? [];
-      if (!ids.includes(c.id)) ids.push(c.id);
-      idsByQuery.set(c.q, ids);
-    }
-    try {
-      const scores = await this.opts.bm25Scores(idsByQuery);
-      return new Set(
-        checks.filter((c) => {
-          const score = scores.get(c.q)?.get(c.id);
-          return score !== undefined && score >= c.cut - Math.abs(c.cut) * BM25_CUT_MARGIN;
-        }),
-      );
-    } catch {
-      return null;
-    }
   }
 
   /**

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { indexGeneration } from '../../../core/src/pipeline/change-notifications.js';
@@ -7,7 +6,7 @@ import { redisKeys, type ListingDocument } from '../../../core/src/index.js';
 import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { foundSources } from '../search/mget.js';
-import { textQuery } from '../search/text-query.js';
+import { bm25Scores } from '../search/bm25-scores.js';
 
 /** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
 export function refreshIntervalMs(interval: string): number {
@@ -153,32 +152,3 @@ export default fp(
   },
   { name: 'cache', dependencies: ['redis', 'metrics', 'elasticsearch'] },
 );
-
-/**
- * What each listing scores for each query text, as the window's BM25 retrieval would score it (its text
- * query; filters do not score), over just those ids: one msearch, a few documents each.
- */
-async function bm25Scores(
-  app: FastifyInstance,
-  idsByQuery: Map<string, string[]>,
-): Promise<Map<string, Map<string, number>>> {
-  const queries = [...idsByQuery];
-  const res = await app.es.msearch({
-    searches: queries.flatMap(([q, ids]) => [
-      { index: app.config.elasticsearch.alias },
-      {
-        query: { bool: { must: [textQuery(q)], filter: [{ ids: { values: ids } }] } },
-        size: ids.length,
-        _source: false,
-        track_total_hits: false,
-      },
-    ]),
-  });
-  return new Map(
-    queries.map(([q], i) => {
-      const r = res.responses[i]!;
-      if (!('hits' in r)) throw new Error(`BM25 score check failed: ${r.error.reason ?? r.error.type}`);
-      return [q, new Map(r.hits.hits.map((h) => [h._id!, h._score ?? 0]))];
-    }),
-  );
-}
