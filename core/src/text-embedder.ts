@@ -118,8 +118,11 @@ export function cosineWithQuantized(query: ArrayLike<number>, quantized: string)
   const buf = Buffer.from(quantized, 'base64');
   if (buf.length !== 4 + query.length) return undefined;
   const scale = buf.readFloatLE(0) / 127;
+  // A typed view, not readInt8 per byte: this runs for every candidate of every uncached search (~300),
+  // and the checked reads were 3 % of an uncached search's API CPU (a CPU profile, 2026-12-03).
+  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, query.length);
   let s = 0;
-  for (let d = 0; d < query.length; d++) s += query[d]! * buf.readInt8(4 + d);
+  for (let d = 0; d < query.length; d++) s += query[d]! * bytes[d]!;
   return s * scale;
 }
 
