@@ -11,7 +11,10 @@
  * POST /v1/listings/changes at --new-rate a second (225k a day is 2.6/s; peaks of 10x) and the probes.
  * Each probe searches its unique word on pod B (relevance and newest; the empty answers are cached),
  * publishes a listing with that word, then polls both sorts through the API and Elasticsearch alone.
- * Hit rate is pod A's (memory + Redis hits over lookups, from its /metrics).
+ * Hit rate is pod A's (memory + Redis hits over lookups, from its /metrics), with why its entries were
+ * corrected and what the BM25 cut checks kept. The catalog is loaded with the vectors the indexer's
+ * embedding step would write (when the model is here; 100,000 in ~3 minutes), so the run starts in the
+ * steady state; `--keep-index` keeps it for the next run.
  */
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom } from '../core/src/index.js';
