@@ -72,37 +72,13 @@ try {
 // The window's BM25 request (search-service.ts rankWindow) and variants of its fetch, straight to Elasticsearch.
 const params = distinct.slice(100, 100 + searches).map(([, p]) => p);
 const size = config.model.candidates;
+type Params = Record<string, string>;
+const counted = (p: Params) => ({ query: buildQuery(p), aggs: buildAggs(p).aggs, track_total_hits: 10_000 });
 const variants = {
-  as_served: (p: Record<string, string>) => ({
-    query: buildQuery(p),
-    aggs: buildAggs(p).aggs,
-    track_total_hits: 10_000,
-    _source: SOURCE_FIELDS,
-    docvalue_fields: EMBEDDING_DOCVALUES,
-    size,
-  }),
-  no_source: (p: Record<string, string>) => ({
-    query: buildQuery(p),
-    aggs: buildAggs(p).aggs,
-    track_total_hits: 10_000,
-    _source: false,
-    size,
-  }),
-  no_stored_fields: (p: Record<string, string>) => ({
-    query: buildQuery(p),
-    aggs: buildAggs(p).aggs,
-    track_total_hits: 10_000,
-    _source: false,
-    stored_fields: '_none_',
-    size,
-  }),
-  query_and_aggs_only: (p: Record<string, string>) => ({
-    query: buildQuery(p),
-    aggs: buildAggs(p).aggs,
-    track_total_hits: 10_000,
-    size: 0,
-    request_cache: false,
-  }),
+  as_served: (p: Params) => ({ ...counted(p), _source: SOURCE_FIELDS, docvalue_fields: EMBEDDING_DOCVALUES, size }),
+  no_source: (p: Params) => ({ ...counted(p), _source: false, size }),
+  no_stored_fields: (p: Params) => ({ ...counted(p), _source: false, stored_fields: '_none_', size }),
+  query_and_aggs_only: (p: Params) => ({ ...counted(p), size: 0, request_cache: false }),
 };
 const elasticsearchAlone: Record<string, number> = {};
 for (const round of [0, 1])
