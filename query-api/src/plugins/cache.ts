@@ -62,7 +62,7 @@ export default fp(
         scopeMatches: (cause, count) => app.metrics.cacheScopeMatches.inc({ cause }, count),
         bm25Checks: (outcome, count) => app.metrics.cacheScopeBm25Checks.inc({ outcome }, count),
       },
-      bm25Scores: (idsByQuery) => bm25Scores(app, idsByQuery),
+      bm25Scores: (idsByQuery) => bm25Scores(app.es, app.config.elasticsearch.alias, idsByQuery),
     });
     app.decorate('cache', resultCache);
 

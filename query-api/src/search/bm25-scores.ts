@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Client } from '@elastic/elasticsearch';
 import { textQuery } from './text-query.js';
 
 /**
@@ -6,13 +6,14 @@ import { textQuery } from './text-query.js';
  * query; filters do not score), over just those ids: one msearch, a few documents each.
  */
 export async function bm25Scores(
-  app: FastifyInstance,
+  es: Client,
+  index: string,
   idsByQuery: Map<string, string[]>,
 ): Promise<Map<string, Map<string, number>>> {
   const queries = [...idsByQuery];
-  const res = await app.es.msearch({
+  const res = await es.msearch({
     searches: queries.flatMap(([q, ids]) => [
-      { index: app.config.elasticsearch.alias },
+      { index },
       {
         query: { bool: { must: [textQuery(q)], filter: [{ ids: { values: ids } }] } },
         size: ids.length,
