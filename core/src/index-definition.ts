@@ -81,9 +81,9 @@ export const indexMappings = {
    * The float embedding is indexed (HNSW and its vector storage) but not kept in the stored source: 384
    * floats as JSON are ~7 KB of a ~9 KB document, and every search decompressed and parsed them for each
    * of its ~300 candidates before filtering them out (Elasticsearch CPU per uncached search at 100,000
-   * listings: see docs/benchmarks.md, "What an uncached search costs"). Nothing reads it back: searches
-   * read `embedding_int8` doc values, and a reindex re-derives documents from the listing fields and
-   * embeds them again.
+   * listings: docs/benchmarks.md, "What a correction costs, and the BM25 cut"). Nothing reads it back:
+   * searches read `embedding_int8` doc values, and a reindex re-derives documents from the listing
+   * fields and embeds them again.
    */
   _source: { excludes: ['embedding'] },
   properties: {

@@ -113,17 +113,26 @@ export function quantizeEmbedding(v: ArrayLike<number>): string {
   return buf.toString('base64');
 }
 
+/**
+ * A quantizeEmbedding string read back: its bytes and the value of one step (byte x scale = the
+ * component); undefined unless it has `dims` of them. The bytes are a view on the decoded buffer, and
+ * small buffers share a pooled slab: copy them to keep them.
+ */
+export function readQuantized(quantized: string, dims: number): { bytes: Int8Array; scale: number } | undefined {
+  const buf = Buffer.from(quantized, 'base64');
+  if (buf.length !== 4 + dims) return undefined;
+  return { bytes: new Int8Array(buf.buffer, buf.byteOffset + 4, dims), scale: buf.readFloatLE(0) / 127 };
+}
+
 /** Cosine of a unit query embedding and a quantized unit listing embedding (quantizeEmbedding). */
 export function cosineWithQuantized(query: ArrayLike<number>, quantized: string): number | undefined {
-  const buf = Buffer.from(quantized, 'base64');
-  if (buf.length !== 4 + query.length) return undefined;
-  const scale = buf.readFloatLE(0) / 127;
   // A typed view, not readInt8 per byte: this runs for every candidate of every uncached search (~300),
   // and the checked reads were 3 % of an uncached search's API CPU (a CPU profile, 2026-12-03).
-  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, query.length);
+  const read = readQuantized(quantized, query.length);
+  if (!read) return undefined;
   let s = 0;
-  for (let d = 0; d < query.length; d++) s += query[d]! * bytes[d]!;
-  return s * scale;
+  for (let d = 0; d < query.length; d++) s += query[d]! * read.bytes[d]!;
+  return s * read.scale;
 }
 
 /** Dot product (the cosine of two unit vectors). */

@@ -1,5 +1,6 @@
 import type { ListingDocument } from '../../../core/src/index.js';
 import { EMBEDDING_DIMS } from '../../../core/src/index-definition.js';
+import { readQuantized } from '../../../core/src/text-embedder.js';
 import { listingTerms, mayMatchTerm, queryTerms, type TermGroups } from '../search/index-analysis.js';
 
 /**
@@ -203,12 +204,9 @@ const decodedQueries = new WeakMap<object, { bytes: Int8Array; scale: number } |
 function queryBytes(knn: NonNullable<EntryScope['knn']>): { bytes: Int8Array; scale: number } | null {
   let q = decodedQueries.get(knn);
   if (q === undefined) {
-    const buf = Buffer.from(knn.vector, 'base64');
+    const read = readQuantized(knn.vector, EMBEDDING_DIMS);
     // A copy: small Buffers share a pooled slab, which a view would keep alive.
-    q =
-      buf.length === 4 + EMBEDDING_DIMS
-        ? { bytes: new Int8Array(buf.subarray(4)), scale: buf.readFloatLE(0) / 127 }
-        : null;
+    q = read ? { bytes: read.bytes.slice(), scale: read.scale } : null;
     decodedQueries.set(knn, q);
   }
   return q;
@@ -216,13 +214,8 @@ function queryBytes(knn: NonNullable<EntryScope['knn']>): { bytes: Int8Array; sc
 
 /** An int8 embedding (quantizeEmbedding: float32 scale, then one signed byte per dimension) as floats; null if malformed. */
 function dequantize(quantized: string): Float32Array | null {
-  const buf = Buffer.from(quantized, 'base64');
-  if (buf.length !== 4 + EMBEDDING_DIMS) return null;
-  const scale = buf.readFloatLE(0) / 127;
-  const bytes = new Int8Array(buf.buffer, buf.byteOffset + 4, EMBEDDING_DIMS);
-  const out = new Float32Array(EMBEDDING_DIMS);
-  for (let d = 0; d < EMBEDDING_DIMS; d++) out[d] = bytes[d]! * scale;
-  return out;
+  const read = readQuantized(quantized, EMBEDDING_DIMS);
+  return read ? Float32Array.from(read.bytes, (b) => b * read.scale) : null;
 }
 
 const lower = (s: string) => s.toLowerCase();
