@@ -4,6 +4,8 @@ Shared by the search ranker (train.py) and the feed ranker (train_feed.py): one 
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -42,3 +44,20 @@ def check_parity(out: Path, sample: np.ndarray, lgb_scores: np.ndarray):
     assert max_diff < MAX_PARITY_DIFF, f"ONNX and LightGBM disagree by {max_diff}"
     (out / "parity.json").write_text(json.dumps({"features": sample.tolist(), "lightgbm_scores": lgb_scores.tolist()}))
     return session, max_diff
+
+
+def manifest_contract(name: str, version: str, spec_path: Path, names: list[str], session) -> dict:
+    """The manifest fields a service checks before it loads a model (ranking/src/onnx-scoring.ts).
+
+    The feature spec's hash and column names (a model trained on another spec is refused) and the ONNX
+    graph's input and output names; the caller adds its metrics and training data.
+    """
+    return {
+        "name": name,
+        "version": version,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "feature_spec_sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest(),
+        "feature_names": names,
+        "input_name": session.get_inputs()[0].name,
+        "output_name": session.get_outputs()[0].name,
+    }

@@ -1,9 +1,10 @@
+import hashlib
 import json
 
 import lightgbm as lgb
 import numpy as np
 
-from onnx_artifact import check_parity, export_lambdarank
+from onnx_artifact import check_parity, export_lambdarank, manifest_contract
 
 
 def test_a_lambdarank_booster_exports_to_onnx_that_reproduces_its_scores(tmp_path):
@@ -21,3 +22,10 @@ def test_a_lambdarank_booster_exports_to_onnx_that_reproduces_its_scores(tmp_pat
     # Named, not a random id: the same booster gives the same bytes.
     export_lambdarank(booster, 4, tmp_path / "again.onnx", "test@1")
     assert (tmp_path / "model.onnx").read_bytes() == (tmp_path / "again.onnx").read_bytes()
+    # What the services check before loading it (ranking/src/onnx-scoring.ts).
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"features": []}')
+    contract = manifest_contract("test", "1", spec, ["a", "b", "c", "d"], session)
+    assert contract["feature_spec_sha256"] == hashlib.sha256(spec.read_bytes()).hexdigest()
+    assert (contract["input_name"], contract["feature_names"]) == ("input", ["a", "b", "c", "d"])
+    assert contract["output_name"] == session.get_outputs()[0].name

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 
-from onnx_artifact import check_parity, export_lambdarank
+from onnx_artifact import check_parity, export_lambdarank, manifest_contract
 from cv_eval import Query, build_queries, cross_validate, perfect_order_gain, summarize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,13 +157,7 @@ def main() -> None:
     session, max_diff = check_parity(out, sample, booster.predict(features(rows[:50], names)))
 
     manifest = {
-        "name": args.name,
-        "version": args.version,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "feature_spec_sha256": hashlib.sha256(spec_path.read_bytes()).hexdigest(),
-        "feature_names": names,
-        "input_name": session.get_inputs()[0].name,
-        "output_name": session.get_outputs()[0].name,
+        **manifest_contract(args.name, args.version, spec_path, names, session),
         "metrics": {"cross_validation": report, "trees_by_cv": by_rounds, "onnx_max_abs_diff": max_diff, "trees": booster.num_trees()},
         "training_data": {
             "source": args.source,

@@ -41,7 +41,7 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
-from onnx_artifact import check_parity, export_lambdarank
+from onnx_artifact import check_parity, export_lambdarank, manifest_contract
 from recs_offline import fold_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,16 +157,13 @@ def fold_models(names: list[str], queries: list[dict], args) -> None:
     import onnxruntime as ort
     leaves, min_data, trees = (int(v) for v in args.fold_models.split(","))
     f = np.array([fold_of(q["user"], 0, args.folds) for q in queries])
-    spec_sha = hashlib.sha256(SPEC.read_bytes()).hexdigest()
     for k in range(args.folds):
         booster = fit([q for q, fk in zip(queries, f) if fk != k], {"num_leaves": leaves, "min_data_in_leaf": min_data}, trees)
         out = ROOT / ".data/cv-models" / f"{args.name}-cv" / f"fold-{k}"
         out.mkdir(parents=True, exist_ok=True)
         export_lambdarank(booster, len(names), out / "model.onnx", f"{args.name}-cv@fold-{k}")
         session = ort.InferenceSession(str(out / "model.onnx"))
-        manifest = {"name": f"{args.name}-cv", "version": f"fold-{k}", "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                    "feature_spec_sha256": spec_sha, "feature_names": names, "input_name": session.get_inputs()[0].name,
-                    "output_name": session.get_outputs()[0].name, "metrics": {},
+        manifest = {**manifest_contract(f"{args.name}-cv", f"fold-{k}", SPEC, names, session), "metrics": {},
                     "training_data": {"fold": k, "folds": args.folds, "seed": 0, "features_unused": args.drop_features.split(",") if args.drop_features else [], "users": int((f != k).sum()), "held_out_users": int((f == k).sum())}}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(json.dumps({"fold_models": str((ROOT / ".data/cv-models").relative_to(ROOT)), "setting": args.fold_models, "folds": args.folds}))
@@ -217,13 +214,7 @@ def main() -> None:
     session, max_diff = check_parity(out, sample, booster.predict(sample))
 
     manifest = {
-        "name": args.name,
-        "version": args.version,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "feature_spec_sha256": hashlib.sha256(SPEC.read_bytes()).hexdigest(),
-        "feature_names": names,
-        "input_name": session.get_inputs()[0].name,
-        "output_name": session.get_outputs()[0].name,
+        **manifest_contract(args.name, args.version, SPEC, names, session),
         "metrics": {"cross_validation_tuning_half": cv, "onnx_max_abs_diff": max_diff, "trees": booster.num_trees(),
                     "gain_share_pct": {n: round(100 * float(g / gain.sum()), 1) for n, g in sorted(zip(names, gain), key=lambda x: -x[1])}},
         "training_data": {
