@@ -2,7 +2,7 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--keep]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [-- NODE_FLAG ...]
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path).
@@ -16,21 +16,36 @@
  * Latency, with the open-loop generator at --rate: feeds of the simulated users (built by the quality
  * pass), feeds right after each user's profile changed (every request a fresh build, at a fifth of the
  * rate), and similar items of listings drawn with a long tail, in two windows: from an empty cache, then
- * the same stream continued (steady state).
+ * the same stream continued (steady state). One more feed window runs while new listings arrive at
+ * --arrivals a second (default 26: ten times the 225k a day, written as the indexer writes them: a bulk,
+ * then its change notification), so cached feeds merge the listings that reach the fresh list (issue 20);
+ * the listings are deleted afterwards, so a kept index stays as loaded.
  */
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
+import { notifyListingsChanged } from '../core/src/pipeline/change-notifications.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
-import { arg, BENCH_KEY_HEADERS, log, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import {
+  arg,
+  BENCH_KEY_HEADERS,
+  log,
+  nodeFlagsArg,
+  round,
+  startProcess,
+  stopProcess,
+  uniqueSuffix,
+  waitForHttp,
+} from './support.js';
 
 const listings = arg('listings', 1_000_000);
 const users = arg('users', 200);
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
 const keep = process.argv.includes('--keep');
+const arrivals = arg('arrivals', 26);
 const id = uniqueSuffix();
 const env = {
   ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`,
@@ -67,7 +82,61 @@ await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' 
 await es.indices.refresh({ index: alias });
 log(`${reuse ? 'reused' : 'loaded'} ${listings} listings`);
 
-const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) });
+const lateIds: string[] = [];
+/**
+ * Runs `window` while new listings are written every 100 ms (bulk, then the change notification, as the
+ * indexer does); returns its result with how many cached first pages merged late listings meanwhile.
+ */
+async function feedWhileListingsArrive<T extends object>(window: () => Promise<T>) {
+  const metricsRedis = new Redis(config.redis.url);
+  const merges = async () => {
+    const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
+    return Number(/^api_feed_late_fresh_merges_total (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const mergesBefore = await merges();
+  let carry = 0;
+  const tick = setInterval(() => {
+    carry += arrivals / 10;
+    const n = Math.floor(carry);
+    carry -= n;
+    if (n === 0) return;
+    const now = new Date().toISOString();
+    const docs = Array.from({ length: n }, () => {
+      const l = generateListing(listings + lateIds.length, 31);
+      const listing = {
+        ...l,
+        id: `late-${id}-${lateIds.length}`,
+        // New: nobody has seen or liked it yet.
+        like_count: 0,
+        view_count: 0,
+        status: 'on_sale' as const,
+        created_at: now,
+        updated_at: now,
+      };
+      lateIds.push(listing.id);
+      return toListingDocument(listing, 1, now);
+    });
+    void es
+      .bulk({ operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id } }, d]) })
+      .then(() =>
+        notifyListingsChanged(
+          metricsRedis,
+          config.redis.namespace,
+          docs.map((d) => d.id),
+        ),
+      )
+      .catch((err: Error) => log(`late listings: ${err.message}`));
+  }, 100);
+  try {
+    const result = await window();
+    return { ...result, new_listings: lateIds.length, late_fresh_merges: (await merges()) - mergesBefore };
+  } finally {
+    clearInterval(tick);
+    metricsRedis.disconnect();
+  }
+}
+
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlagsArg());
 try {
   await waitForHttp(`${base}/health/ready`);
   const r = seededRandom(9);
@@ -144,6 +213,9 @@ try {
   const load = (paths: string[]) => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds });
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
+  const arrivingRun = await feedWhileListingsArrive(() =>
+    load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`)),
+  );
   // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
   const viewAgain = (s: (typeof sim)[number]) => ({
     method: 'POST' as const,
@@ -198,6 +270,10 @@ try {
           'open loop (bench/open-loop.ts): fixed arrival rate, latency counted from when each request was due',
         latency_at_rate: {
           feed: feedRun,
+          feed_while_listings_arrive: {
+            ...arrivingRun,
+            note: `the cached feeds again while ${arrivals} new listings a second reach the fresh list; late_fresh_merges: cached first pages that merged them`,
+          },
           feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
           feed_with_profile_changes: {
             ...mixed,
@@ -217,6 +293,9 @@ try {
   );
 } finally {
   await stopProcess(api);
+  if (lateIds.length > 0) {
+    await es.bulk({ refresh: true, operations: lateIds.map((_id) => ({ delete: { _index: alias, _id } })) });
+  }
   if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
   const redis = new Redis(config.redis.url);
   const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);

@@ -4,7 +4,9 @@ import type { Config } from '../../core/src/index.js';
 import type { ChangeProducer } from '../../core/src/pipeline/change-producer.js';
 import type { FeedModel } from '../../ranking/src/feed-model.js';
 import type { RankingService } from '../../ranking/src/ranking-service.js';
+import type { EventEmitter } from 'node:events';
 import type { ResultCache } from './cache/result-cache.js';
+import type { FreshList } from './recommendations/fresh-list.js';
 import type { QueryEmbeddings } from './search/query-embeddings.js';
 import type { ApiMetrics } from './plugins/metrics.js';
 
@@ -20,6 +22,10 @@ declare module 'fastify' {
     embedder: QueryEmbeddings | null;
     metrics: ApiMetrics;
     cache: ResultCache;
+    /** The indexer's change notifications (ids of changed listings), as the cache plugin hears them. */
+    listingChanges: EventEmitter<{ changed: [ids: string[]] }>;
+    /** The newest listings on sale, shared by every feed (recommendations/fresh-list.ts). */
+    freshListings: FreshList;
     changeProducer: ChangeProducer;
     /** Set on SIGTERM: readiness fails so traffic moves away before the server closes. */
     lifecycle: { draining: boolean };

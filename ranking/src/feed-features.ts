@@ -35,6 +35,29 @@ export const FEED_FEATURE_NAMES: string[] = feedFeatureSpec.features.map((f) => 
 /** sha256 of the spec file's bytes; feed models record it and must match it. */
 export const FEED_FEATURE_SPEC_SHA256 = createHash('sha256').update(raw).digest('hex');
 
+/**
+ * The largest popularity and co-engagement score among a build's candidates: what both columns are scaled
+ * to. A listing scored after its feed was built (a new fresh listing merged into a cached feed) is scaled to
+ * its build's anchors, so its score compares with the scores the build gave.
+ */
+export interface ScaleAnchors {
+  popularity: number;
+  together: number;
+}
+
+/** The anchors of a set of candidates (at least those given). */
+export function scaleAnchors(
+  candidates: Array<{ doc: ListingDocument; together: number }>,
+  floor: ScaleAnchors = { popularity: 1e-9, together: 1e-9 },
+): ScaleAnchors {
+  let { popularity, together } = floor;
+  for (const c of candidates) {
+    popularity = Math.max(popularity, c.doc.popularity ?? 0);
+    together = Math.max(together, c.together);
+  }
+  return { popularity, together };
+}
+
 /** A feed candidate as feed.ts has it before ranking: the listing, why it is there, its summed neighbour score. */
 export interface FeedCandidate {
   doc: ListingDocument;
@@ -58,11 +81,16 @@ function sourceKind(source: string): (typeof SOURCES)[number] | undefined {
  * The feature rows (FEED_FEATURE_NAMES order) of a user's feed candidates. Pure: the same code computes
  * the training rows (bench/recommendations-real.ts --export-feed) and the served ones, so there is no
  * second implementation to drift. Popularity and co-engagement are scaled to the best candidate, as the
- * blend scales them (feed-score.ts), so a model sees what the blend sees.
+ * blend scales them (feed-score.ts), so a model sees what the blend sees; `anchors` only for
+ * candidates scored apart from their build.
  */
-export function feedFeatures(candidates: FeedCandidate[], user: UserProfile, now: Date): number[][] {
-  const maxPopularity = Math.max(...candidates.map((c) => c.doc.popularity ?? 0), 1e-9);
-  const maxTogether = Math.max(...candidates.map((c) => c.together), 1e-9);
+export function feedFeatures(
+  candidates: FeedCandidate[],
+  user: UserProfile,
+  now: Date,
+  anchors: ScaleAnchors = scaleAnchors(candidates),
+): number[][] {
+  const { popularity: maxPopularity, together: maxTogether } = anchors;
   const w = feedFeatureSpec.blend_weights;
   const liked = user.liked_listing_ids?.length ?? 0;
   const median = user.price_median;

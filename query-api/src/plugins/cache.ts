@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { indexGeneration } from '../../../core/src/pipeline/change-notifications.js';
 import { aliasTargets } from '../../../core/src/pipeline/index-admin.js';
@@ -65,6 +66,9 @@ export default fp(
       bm25Scores: (idsByQuery) => bm25Scores(app.es, app.config.elasticsearch.alias, idsByQuery),
     });
     app.decorate('cache', resultCache);
+    // What else keeps listings in memory hears of their changes here (one subscription per pod).
+    const listingChanges = new EventEmitter<{ changed: [ids: string[]] }>();
+    app.decorate('listingChanges', listingChanges);
 
     const readGeneration = async () => {
       const indices = await aliasTargets(app.es, app.config.elasticsearch.alias);
@@ -92,8 +96,10 @@ export default fp(
         return;
       }
       // New vectors (vectorsChannel) leave the text as it was: entries showing those listings stay.
-      if (ch === channel)
+      if (ch === channel) {
         resultCache.invalidateListings(ids).catch((err) => app.log.warn({ err }, 'cache invalidation failed'));
+        listingChanges.emit('changed', ids);
+      }
       if (!cache.scopeInvalidation) return;
       readChanged(ids)
         .then(async ({ listings, versions }) => {

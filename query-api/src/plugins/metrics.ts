@@ -85,6 +85,11 @@ export function createApiMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    feedLateFreshMerges: new Counter({
+      name: 'api_feed_late_fresh_merges_total',
+      help: 'Cached first feed pages that merged listings which reached the shared fresh list after the feed was built',
+      registers: [registry],
+    }),
     shedRequests: new Counter({
       name: 'api_shed_requests_total',
       help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason',

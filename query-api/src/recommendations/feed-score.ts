@@ -1,4 +1,5 @@
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
+import { scaleAnchors, type ScaleAnchors } from '../../../ranking/src/feed-features.js';
 import type { FeedWeights } from './weights.js';
 
 /** The n heaviest keys of a weight map (optionally only those passing pred). */
@@ -28,7 +29,8 @@ export function fitScore(user: UserProfile, doc: ListingDocument, w: FeedWeights
 /**
  * Scores feed entries in place: fit + co-engagement with the person's likes (summed neighbour scores,
  * scaled to the best candidate's) + popularity (scaled to the most popular candidate) + freshness
- * (linear over 60 days) + price fit. Without a profile only popularity and freshness count.
+ * (linear over 60 days) + price fit. Without a profile only popularity and freshness count. `anchors`
+ * (feed-features.ts) only for entries scored apart from their build.
  */
 export function scoreFeed(
   entries: Array<{ doc: ListingDocument; score: number }>,
@@ -36,9 +38,9 @@ export function scoreFeed(
   together: Map<string, number>,
   now: Date,
   w: FeedWeights,
+  anchors: ScaleAnchors = scaleAnchors(entries.map((e) => ({ doc: e.doc, together: together.get(e.doc.id) ?? 0 }))),
 ): void {
-  const maxPopularity = Math.max(...entries.map((e) => e.doc.popularity ?? 0), 1e-9);
-  const maxTogether = Math.max(...entries.map((e) => together.get(e.doc.id) ?? 0), 1e-9);
+  const { popularity: maxPopularity, together: maxTogether } = anchors;
   for (const e of entries) {
     const ageDays = (now.getTime() - Date.parse(e.doc.created_at)) / 86_400_000;
     const band = user?.price_band;

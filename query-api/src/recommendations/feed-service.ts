@@ -1,36 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { FEED_ORDER_TTL_S, redisKeys, ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { redisKeys, ValidationError, type ListingDocument } from '../../../core/src/index.js';
 import { CursorCodec, decodeFeedCursor, encodeFeedCursor } from '../cursor.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
-import type { ListingItem } from '../schemas/search.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
 import { SOURCE_FIELDS } from '../search/search-request.js';
-import { toItem } from '../search/search-service.js';
 import { buildFeed } from './feed.js';
+import { feedItem, FeedOrders, round4, type FeedPageItem, type FirstBuild, type Order } from './feed-order.js';
+import { LateFreshMerges } from './late-fresh.js';
 import { recsWeights } from './weights.js';
+
+export type { FeedPageItem } from './feed-order.js';
 
 const FEED_LENGTH = 200;
 /**
  * How long a user's first build is reused while their profile does not change (an event rebuilds it
- * at once): new listings reach a returning user's feed within this; sold ones leave by invalidation.
+ * at once): sold listings leave by invalidation, new ones on the fresh list are merged in (late-fresh.ts),
+ * and what else a new listing may enter (a personal source's list) reaches the feed within this.
  */
 const FIRST_BUILD_TTL_S = 300;
 /** Entries kept as full items in the cached first build: the pages a user opens first, served without a fetch. */
 const CACHED_ITEMS = 60;
-
-type Order = Array<{ id: string; score: number; source: string }>;
-
-const round4 = (score: number) => Math.round(score * 1e4) / 1e4;
-
-/** A feed item: a listing and the source that put it on the feed. */
-export type FeedPageItem = ListingItem & { source: string };
-
-const feedItem = (doc: ListingDocument, entry: { score: number; source: string }): FeedPageItem => ({
-  ...toItem(doc, entry.score),
-  source: entry.source,
-});
 
 /** One page of a feed, as the API answers it. */
 export interface FeedPage {
@@ -57,15 +48,20 @@ export interface ResumedFeed {
  * scrolling never repeats or skips, and re-check every item's status so a listing sold meanwhile is not
  * served. The first build is also cached per user and profile version with its first CACHED_ITEMS
  * items whole: those ids invalidate the entry when one of them changes, so a first page comes from the
- * cache without a fetch and still never shows a sold item.
+ * cache without a fetch and still never shows a sold item, and listings published since are merged in
+ * as they reach the fresh list (late-fresh.ts).
  */
 export class FeedService {
   // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
   private readonly cursors: CursorCodec;
+  private readonly orders: FeedOrders;
+  private readonly lateFresh: LateFreshMerges;
 
   constructor(private readonly app: FastifyInstance) {
     recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
     this.cursors = new CursorCodec(app.config.cursorSecrets);
+    this.orders = new FeedOrders(app.redis, app.config.redis.namespace);
+    this.lateFresh = new LateFreshMerges(app, this.orders, CACHED_ITEMS);
   }
 
   /** The first page of the feed for `userId` (the cold-start mix without one). */
@@ -80,21 +76,19 @@ export class FeedService {
       `feed:${userId ?? ''}:${version}`,
       async () => {
         const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
-        const { entries: feed, ranker } = await buildFeed(this.app, profile, FEED_LENGTH);
+        const { entries: feed, ranker, anchors, fresh } = await buildFeed(this.app, profile, FEED_LENGTH);
         const feedId = randomUUID();
         const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
         const personalized = profile !== undefined;
-        await redis.set(this.key(feedId), JSON.stringify({ order, personalized, ranker }), 'EX', FEED_ORDER_TTL_S);
+        await this.orders.store(feedId, { order, personalized, ranker });
         const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
-        return {
-          value: { feedId, personalized, ranker, items, length: order.length },
-          ids: items.map((i) => i.id),
-        };
+        const built: FirstBuild = { feedId, personalized, ranker, items, length: order.length, anchors, fresh };
+        return { value: built, ids: items.map((i) => i.id) };
       },
       { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined },
     );
     // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
-    const { feedId, personalized, ranker, items, length } = value;
+    const { feedId, personalized, ranker, items, length } = await this.lateFresh.serve(userId, value);
     const next_cursor = size < length ? this.cursorAt(feedId, size) : null;
     return { feed_id: feedId, personalized, ranker, items: items.slice(0, size), next_cursor };
   }
@@ -102,9 +96,9 @@ export class FeedService {
   /** The stored feed a cursor points into; a 400 for a cursor this API did not sign or whose feed expired. */
   async resume(cursor: string): Promise<ResumedFeed> {
     const { feed, offset } = decodeFeedCursor(this.cursors, cursor);
-    const raw = await this.app.redis.get(this.key(feed));
-    if (!raw) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
-    const { order, personalized, ranker } = JSON.parse(raw) as { order: Order; personalized: boolean; ranker?: string };
+    const stored = await this.orders.read(feed);
+    if (!stored) throw new ValidationError('cursor expired; reload the feed', [{ path: 'cursor', message: 'expired' }]);
+    const { order, personalized, ranker } = stored;
     return { feedId: feed, offset, order, personalized, ...(ranker ? { ranker } : {}) };
   }
 
@@ -118,10 +112,6 @@ export class FeedService {
       items: await this.freshItems(feed.order.slice(feed.offset, end)),
       next_cursor: end < feed.order.length ? this.cursorAt(feed.feedId, end) : null,
     };
-  }
-
-  private key(feedId: string): string {
-    return redisKeys(this.app.config.redis.namespace).feed(feedId);
   }
 
   private cursorAt(feedId: string, offset: number): string {

@@ -9,7 +9,7 @@ import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';
 import { scoreFeed, topKeys } from './feed-score.js';
 import { recsWeights } from './weights.js';
-import { feedFeatures } from '../../../ranking/src/feed-features.js';
+import { feedFeatures, scaleAnchors, type ScaleAnchors } from '../../../ranking/src/feed-features.js';
 
 export interface FeedEntry {
   doc: ListingDocument;
@@ -23,8 +23,6 @@ type Candidate = { doc: ListingDocument; source: string };
 /** Recent likes whose neighbours seed the feed, and neighbours read per like. */
 const SEEDS = 10;
 const NEIGHBOURS_PER_SEED = 30;
-/** Newest listings every feed may draw from. */
-const FRESH_SIZE = 60;
 
 /** Popular and recent first: the trending signal for cold start and for every feed's tail. */
 const TRENDING: Query = {
@@ -40,48 +38,35 @@ const TRENDING: Query = {
 };
 
 /**
- * Trending and fresh listings are the same for everyone: computed once a minute (and whenever one of
- * them changes, through the cache's per-listing invalidation, or a listing newer than the last fresh
- * one appears, through the entry's scope) instead of scoring every listing on sale for each feed.
- * Trending moves with popularity, which the minute's TTL follows.
+ * Trending listings are the same for everyone: computed once a minute instead of scoring every listing on
+ * sale for each feed (a function score over all of them, 36-43 ms in Elasticsearch at 1M listings), and
+ * dropped when one of them changes (the cache's per-listing invalidation). Trending moves with popularity,
+ * which new listings do not have and the minute's TTL follows. The fresh list is kept apart (fresh-list.ts).
  */
-async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
-  const index = app.config.elasticsearch.alias;
+async function trending(app: FastifyInstance): Promise<Candidate[]> {
   const { value } = await app.cache.getOrCompute(
-    'feed-shared-candidates',
+    'feed-trending',
     async () => {
-      const res = await esCall('msearch', () =>
-        app.es.msearch<ListingDocument>({
-          searches: [
-            { index },
-            { query: TRENDING, size: 100, _source: RECS_FIELDS, track_total_hits: false },
-            { index },
-            {
-              query: { bool: { filter: [ON_SALE] } },
-              sort: [{ created_at: 'desc' }],
-              size: FRESH_SIZE,
-              _source: RECS_FIELDS,
-              track_total_hits: false,
-            },
-          ],
+      const res = await esCall('search', () =>
+        app.es.search<ListingDocument>({
+          index: app.config.elasticsearch.alias,
+          query: TRENDING,
+          size: 100,
+          _source: RECS_FIELDS,
+          track_total_hits: false,
         }),
       );
-      const out: Candidate[] = [];
-      res.responses.forEach((r, i) => {
-        if ('hits' in r)
-          for (const h of r.hits.hits) out.push({ doc: h._source!, source: i === 0 ? 'trending' : 'fresh' });
-      });
-      const fresh = out.filter((o) => o.source === 'fresh');
-      const through = fresh.length === FRESH_SIZE ? Date.parse(fresh.at(-1)!.doc.created_at) : undefined;
-      return {
-        value: out,
-        ids: out.map((o) => o.doc.id),
-        scope: [{ status: 'on_sale', order: { field: 'created_at' as const, desc: true, through } }],
-      };
+      const out = res.hits.hits.map((h) => ({ doc: h._source!, source: 'trending' }));
+      return { value: out, ids: out.map((o) => o.doc.id) };
     },
     { ttlSeconds: 60 },
   );
   return value;
+}
+
+/** The shared fresh list as it is now (newest on sale first): a cached feed merges what reached it after the feed was built (late-fresh.ts). */
+export async function freshListings(app: FastifyInstance): Promise<ListingDocument[]> {
+  return app.freshListings.current();
 }
 
 /**
@@ -98,11 +83,16 @@ async function sharedCandidates(app: FastifyInstance): Promise<Candidate[]> {
 export async function feedCandidates(
   app: FastifyInstance,
   user: UserProfile | undefined,
-): Promise<{ entries: FeedEntry[]; together: Map<string, number> }> {
+): Promise<{ entries: FeedEntry[]; together: Map<string, number>; fresh: string[] }> {
   const index = app.config.elasticsearch.alias;
+  const fresh = freshListings(app);
+  const shared = Promise.all([trending(app), fresh]).then(([t, f]) => [
+    ...t,
+    ...f.map((doc) => ({ doc, source: 'fresh' })),
+  ]);
   const excluded = new Set([...(user?.purchased_listing_ids ?? []), ...(user?.liked_listing_ids ?? [])]);
   const mustNot: Query[] = excluded.size ? [{ ids: { values: [...excluded] } }] : [];
-  const lists: Array<Promise<Candidate[]>> = [sharedCandidates(app)];
+  const lists: Array<Promise<Candidate[]>> = [shared];
   const personal: Array<[string, Query]> = [];
   const together = new Map<string, { score: number; seed: string; best: number }>();
   if (user) {
@@ -199,7 +189,11 @@ export async function feedCandidates(
       candidates.set(c.doc.id, { doc: c.doc, score: 0, source: t ? `because_you_liked:${t.seed}` : c.source });
     }
   }
-  return { entries: [...candidates.values()], together: new Map([...together].map(([id, t]) => [id, t.score])) };
+  return {
+    entries: [...candidates.values()],
+    together: new Map([...together].map(([id, t]) => [id, t.score])),
+    fresh: (await fresh).map((d) => d.id),
+  };
 }
 
 /** What ordered a feed: `blend`, or the learned model's name (`onnx:feed-ltr@<version>`). */
@@ -216,6 +210,7 @@ async function scoreCandidates(
   user: UserProfile | undefined,
   together: Map<string, number>,
   now: Date,
+  anchors: ScaleAnchors,
 ): Promise<FeedRanker> {
   const model = app.feedModel;
   if (!model && user && app.config.feedRanker.mode === 'learned')
@@ -226,6 +221,7 @@ async function scoreCandidates(
         entries.map((e) => ({ doc: e.doc, source: e.source, together: together.get(e.doc.id) ?? 0 })),
         user,
         now,
+        anchors,
       );
       const scores = await model.score(rows);
       // A NaN would leave the sort's order to the engine: better the blend than an arbitrary feed.
@@ -240,24 +236,58 @@ async function scoreCandidates(
       );
     }
   }
-  scoreFeed(entries, user, together, now, recsWeights(app).feed);
+  scoreFeed(entries, user, together, now, recsWeights(app).feed, anchors);
   return 'blend';
 }
 
+/** A built feed: its entries in order, what ranked them, the anchors it scaled by, the fresh list it saw. */
+export interface BuiltFeed {
+  entries: FeedEntry[];
+  ranker: FeedRanker;
+  anchors: ScaleAnchors;
+  /** Ids of the shared fresh list the build drew from: a listing that joins the list later is new to it. */
+  fresh: string[];
+}
+
+/** Score order, ties by id: the order diversify starts from, for a build and for a merge into one. */
+export const byScore = (a: { score: number; id: string }, b: { score: number; id: string }) =>
+  b.score - a.score || a.id.localeCompare(b.id);
+
+/** The keys the diversity rule counts: leaf category and seller. */
+export const diversityKey = (doc: Pick<ListingDocument, 'category_path' | 'seller_id'>) => ({
+  category: doc.category_path.join(' > '),
+  seller: doc.seller_id,
+});
+
 /**
  * Builds a user's feed: the candidates (feedCandidates), ranked (scoreCandidates), then diversified by
- * category and seller (diversify.ts), which stays after any ranker. Returns the entries and the ranker.
+ * category and seller (diversify.ts), which stays after any ranker.
  */
 export async function buildFeed(
   app: FastifyInstance,
   user: UserProfile | undefined,
   limit: number,
-): Promise<{ entries: FeedEntry[]; ranker: FeedRanker }> {
-  const { entries, together } = await feedCandidates(app, user);
-  const ranker = await scoreCandidates(app, entries, user, together, new Date());
-  entries.sort((a, b) => b.score - a.score || a.doc.id.localeCompare(b.doc.id));
-  const feed = diversify(entries, (e) => ({ category: e.doc.category_path.join(' > '), seller: e.doc.seller_id }), {
-    limit,
-  });
-  return { entries: feed, ranker };
+): Promise<BuiltFeed> {
+  const { entries, together, fresh } = await feedCandidates(app, user);
+  const anchors = scaleAnchors(entries.map((e) => ({ doc: e.doc, together: together.get(e.doc.id) ?? 0 })));
+  const ranker = await scoreCandidates(app, entries, user, together, new Date(), anchors);
+  entries.sort((a, b) => byScore({ score: a.score, id: a.doc.id }, { score: b.score, id: b.doc.id }));
+  const feed = diversify(entries, (e) => diversityKey(e.doc), { limit });
+  return { entries: feed, ranker, anchors, fresh };
+}
+
+/**
+ * Scores listings that reached the shared fresh list after a feed was built, for the same person, by the
+ * same ranker and the build's anchors, so the scores compare with the build's. Nothing is known of them
+ * but what they are: their source is `fresh` and they have no co-engagement with the person's likes.
+ */
+export async function scoreLateFresh(
+  app: FastifyInstance,
+  user: UserProfile | undefined,
+  docs: ListingDocument[],
+  anchors: ScaleAnchors,
+): Promise<FeedEntry[]> {
+  const entries = docs.map((doc) => ({ doc, score: 0, source: 'fresh' }));
+  await scoreCandidates(app, entries, user, new Map(), new Date(), anchors);
+  return entries;
 }

@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { FEED_ORDER_TTL_S, redisKeys, type ListingDocument } from '../../../core/src/index.js';
+import type { ScaleAnchors } from '../../../ranking/src/feed-features.js';
+import type { ListingItem } from '../schemas/search.js';
+import { toItem } from '../search/search-service.js';
+
+/** A feed's ranked order as stored under its feed id: what cursors page through. */
+export type Order = Array<{ id: string; score: number; source: string }>;
+
+/** What is stored under a feed id. */
+export interface StoredFeed {
+  order: Order;
+  personalized: boolean;
+  /** Absent on orders stored before it was recorded. */
+  ranker?: string;
+}
+
+/** A feed item: a listing and the source that put it on the feed. */
+export type FeedPageItem = ListingItem & { source: string };
+
+export const round4 = (score: number) => Math.round(score * 1e4) / 1e4;
+
+export const feedItem = (doc: ListingDocument, entry: { score: number; source: string }): FeedPageItem => ({
+  ...toItem(doc, entry.score),
+  source: entry.source,
+});
+
+export const orderEntry = (item: FeedPageItem) => ({ id: item.id, score: item.score, source: item.source });
+
+/** A cached first build: its first items whole, and what a merge of later fresh listings needs (late-fresh.ts). */
+export interface FirstBuild {
+  feedId: string;
+  personalized: boolean;
+  ranker: string;
+  items: FeedPageItem[];
+  length: number;
+  /** Absent on entries cached before merges existed: those are served as built. */
+  anchors?: ScaleAnchors;
+  fresh?: string[];
+}
+
+/** The stored feeds of one Redis namespace: written once per build or merge, read by every later page. */
+export class FeedOrders {
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+  ) {}
+
+  async store(feedId: string, feed: StoredFeed): Promise<void> {
+    await this.redis.set(this.key(feedId), JSON.stringify(feed), 'EX', FEED_ORDER_TTL_S);
+  }
+
+  /** The stored feed, or undefined once it expired (FEED_ORDER_TTL_S). */
+  async read(feedId: string): Promise<StoredFeed | undefined> {
+    const raw = await this.redis.get(this.key(feedId));
+    return raw ? (JSON.parse(raw) as StoredFeed) : undefined;
+  }
+
+  private key(feedId: string): string {
+    return redisKeys(this.namespace).feed(feedId);
+  }
+}

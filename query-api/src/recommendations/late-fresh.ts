@@ -1,0 +1,144 @@
+import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { randomUUID } from 'node:crypto';
+import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
+import { loadUserProfile } from '../profiles/profile-store.js';
+import { diversify } from './diversify.js';
+import { diversityKey, freshListings, scoreLateFresh } from './feed.js';
+import { feedItem, orderEntry, round4, type FeedOrders, type FeedPageItem, type FirstBuild } from './feed-order.js';
+
+type Ranked = { id: string; score: number };
+
+/**
+ * `ordered` (a feed order: score-led, moved down where the diversity rule said so) with `added` put in by
+ * score: each before the first item of `ordered` that scores lower. The order of `ordered` is kept.
+ */
+export function insertByScore<T extends Ranked>(ordered: T[], added: T[]): T[] {
+  const incoming = [...added].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  const out: T[] = [];
+  let next = 0;
+  for (const item of ordered) {
+    while (next < incoming.length && incoming[next]!.score > item.score) out.push(incoming[next++]!);
+    out.push(item);
+  }
+  return out.concat(incoming.slice(next));
+}
+
+/**
+ * A cached feed's first items with listings scored after its build, diversified again. The first items
+ * are already a diversify output, and the greedy's pick at each step is the first allowed item, so with
+ * nothing added their order comes back unchanged: only what the added listings displace moves.
+ */
+export function mergeFirstItems<T extends Ranked & { category_path: string[]; seller_id: string }>(
+  first: T[],
+  added: T[],
+): T[] {
+  return diversify(insertByScore(first, added), diversityKey);
+}
+
+/**
+ * A build is merged again at most this often: at 26 new listings a second (ten times the expected peak)
+ * every request would otherwise see a new set of late listings. 500 ms of the 2 s freshness budget.
+ */
+export const MERGE_EVERY_MS = 500;
+/**
+ * Builds whose last merge is kept: each holds up to CACHED_ITEMS items of the merged first page and the
+ * scored late listings (at most the fresh list's 60), ~0.5 KB each, so ~30 MB at most.
+ */
+const MERGES_KEPT = 500;
+
+interface Merged {
+  build: FirstBuild;
+  /** The late listings scored for this person, by id: a later merge scores only newer ones. */
+  scored: Map<string, FeedPageItem>;
+}
+
+interface MergeState {
+  /** Ids of the late listings the merge took in, and when it started. */
+  late: string;
+  at: number;
+  merged: Promise<Merged>;
+}
+
+/**
+ * Cached first feed builds with the listings that reached the shared fresh list after they were built,
+ * scored for the person and merged into the first items (issue 20). The fresh list is corrected within
+ * the freshness budget (feed.ts), while a person's build is reused for minutes: rebuilding every cached
+ * build on every new listing would leave the feed uncached at 2.6 new listings a second, where a merge
+ * scores only the late listings (by the same ranker, scaled to the build's anchors) and writes the merged
+ * order under a new feed id, so pages through it stay gap- and duplicate-free. Listings the build had
+ * anywhere in its order stay where they were; what a late listing may also enter (a personal source's
+ * list) waits for the next build.
+ */
+export class LateFreshMerges {
+  private readonly kept = new LRUCache<string, MergeState>({ max: MERGES_KEPT });
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly orders: FeedOrders,
+    private readonly firstItems: number,
+  ) {}
+
+  /** `build` as it should be served now: unchanged when no listing reached the fresh list since it was built. */
+  async serve(userId: string | undefined, build: FirstBuild): Promise<FirstBuild> {
+    if (!build.anchors || !build.fresh) return build;
+    const seen = new Set([...build.fresh, ...build.items.map((i) => i.id)]);
+    const late = (await freshListings(this.app)).filter((doc) => !seen.has(doc.id));
+    if (late.length === 0) return build;
+    const lateIds = late.map((d) => d.id).join(',');
+    const last = this.kept.get(build.feedId);
+    if (last && (last.late === lateIds || Date.now() - last.at < MERGE_EVERY_MS)) {
+      const { build: merged } = await last.merged;
+      if (last.late === lateIds) return merged;
+      // Merged moments ago: served as it is, less any listing that has left the fresh list (sold) since.
+      const current = new Set(late.map((d) => d.id));
+      return { ...merged, items: merged.items.filter((i) => seen.has(i.id) || current.has(i.id)) };
+    }
+    const merged = this.merge(userId, build, late, last?.merged);
+    this.kept.set(build.feedId, { late: lateIds, at: Date.now(), merged });
+    return (await merged).build;
+  }
+
+  private async merge(
+    userId: string | undefined,
+    build: FirstBuild,
+    late: ListingDocument[],
+    previous: Promise<Merged> | undefined,
+  ): Promise<Merged> {
+    const { redis, config, metrics } = this.app;
+    const [profile, stored, before] = await Promise.all([
+      userId ? loadUserProfile(redis, config.redis.namespace, userId) : undefined,
+      this.orders.read(build.feedId),
+      previous?.catch(() => undefined),
+    ]);
+    // The stored order outlives the build (15 against 5 minutes): without it there is nothing to page.
+    if (!stored) return { build, scored: new Map() };
+    const placed = new Set(stored.order.map((o) => o.id));
+    const excluded = new Set([...(profile?.purchased_listing_ids ?? []), ...(profile?.liked_listing_ids ?? [])]);
+    const docs = late.filter((d) => !placed.has(d.id) && !excluded.has(d.id));
+    const scored = await this.scored(profile, build, docs, before?.scored);
+    if (scored.size === 0) return { build, scored };
+    const first = mergeFirstItems(build.items, [...scored.values()]);
+    const order = [
+      ...first.slice(0, this.firstItems).map(orderEntry),
+      ...insertByScore(stored.order.slice(build.items.length), first.slice(this.firstItems).map(orderEntry)),
+    ];
+    const feedId = randomUUID();
+    await this.orders.store(feedId, { order, personalized: build.personalized, ranker: build.ranker });
+    metrics.feedLateFreshMerges.inc();
+    return { build: { ...build, feedId, items: first.slice(0, this.firstItems), length: order.length }, scored };
+  }
+
+  /** `docs` scored for the person: those scored by an earlier merge of the same build are reused. */
+  private async scored(
+    profile: UserProfile | undefined,
+    build: FirstBuild,
+    docs: ListingDocument[],
+    earlier = new Map<string, FeedPageItem>(),
+  ): Promise<Map<string, FeedPageItem>> {
+    const fresh = docs.filter((d) => !earlier.has(d.id));
+    const entries = fresh.length > 0 ? await scoreLateFresh(this.app, profile, fresh, build.anchors!) : [];
+    const now = new Map(entries.map((e) => [e.doc.id, feedItem(e.doc, { score: round4(e.score), source: e.source })]));
+    return new Map(docs.map((d) => [d.id, earlier.get(d.id) ?? now.get(d.id)!]));
+  }
+}

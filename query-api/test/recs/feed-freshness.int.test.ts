@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Listing } from '../../../core/src/index.js';
+import { startIndexerWorker, type IndexerWorker } from '../../../indexer/src/worker.js';
+import { silentLogger } from '../../../indexer/test/support.js';
+import { generateListing } from '../../../indexer/src/sources/generator.js';
+import { loadUserProfile } from '../../src/profiles/profile-store.js';
+import { buildFeed } from '../../src/recommendations/feed.js';
+import { appWithCatalog, AS_APP, publishListing, type TestApp } from '../fixtures.js';
+
+// Issue 20 for the home feed: a listing published after a feed was built and cached reaches the person's
+// first page within the freshness budget (2 s) where a fresh build would put it, for a returning person
+// (learned ranker) and for the cold-start feed, and pages through the merged feed neither repeat nor skip.
+const shipped = resolve(import.meta.dirname, '../../../models');
+const catalog = Array.from({ length: 300 }, (_, i) => generateListing(i, 11));
+const toys = catalog.filter((l) => l.category_path[1] === 'Toys' && l.status === 'on_sale');
+const now = () => new Date().toISOString();
+
+let t: TestApp;
+let indexer: IndexerWorker;
+beforeAll(async () => {
+  t = await appWithCatalog(300, { FEED_RANKER: 'learned', MODEL_DIR: shipped, INDEXER_FLUSH_MS: '5' });
+  indexer = await startIndexerWorker(t.config, t.es, silentLogger);
+});
+afterAll(async () => {
+  await indexer.close();
+  await t.close();
+});
+
+type FeedBody = {
+  feed_id: string;
+  ranker: string;
+  items: Array<{ id: string; source: string }>;
+  next_cursor: string | null;
+};
+async function feed(query: string): Promise<FeedBody> {
+  const res = await t.app.inject({ url: `/v1/feed?${query}`, headers: AS_APP });
+  expect(res.statusCode).toBe(200);
+  return res.json() as FeedBody;
+}
+const ids = (body: FeedBody) => body.items.map((i) => i.id);
+
+/** Every id of a feed, following its cursor to the end. */
+async function allPages(first: FeedBody): Promise<string[]> {
+  const out = ids(first);
+  for (let cursor = first.next_cursor; cursor;) {
+    const page = await feed(`cursor=${encodeURIComponent(cursor)}&size=50`);
+    out.push(...ids(page));
+    cursor = page.next_cursor;
+  }
+  return out;
+}
+
+let version = 5000;
+/** Publishes a listing like `base`, new and liked by many (so a build ranks it high), and returns when. */
+async function publishLike(id: string, base: Listing, patch: Partial<Listing> = {}): Promise<number> {
+  const listing: Listing = {
+    ...base,
+    id,
+    seller_id: `seller-${id}`,
+    like_count: 500,
+    view_count: 5000,
+    status: 'on_sale',
+    created_at: now(),
+    updated_at: now(),
+    ...patch,
+  };
+  expect(await publishListing(t.app, listing, ++version)).toBe(202);
+  return Date.now();
+}
+
+/** Polls the feed's first page every 100 ms; how long after `since` `id` is on it (Infinity after 5 s). */
+async function msUntilOnFirstPage(query: string, id: string, since: number, present = true): Promise<number> {
+  while (Date.now() - since < 5000) {
+    if (ids(await feed(query)).includes(id) === present) return Date.now() - since;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Infinity;
+}
+
+const metric = async (name: string) =>
+  Number((await t.app.metrics.registry.metrics()).match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? 0);
+
+describe('new listings through a cached home feed', () => {
+  it('reach a returning person in 2 s where a fresh build ranks them, and the pages stay whole', async () => {
+    const user = 'fresh-feed-fan';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: AS_APP,
+      payload: { events: toys.slice(0, 5).map((l) => ({ user_id: user, type: 'like', listing_id: l.id, ts: now() })) },
+    });
+    expect(res.statusCode).toBe(202);
+    const query = `user_id=${user}&size=20`;
+    const before = await feed(query);
+    expect(before.ranker).toMatch(/^onnx:feed-ltr@/);
+    const beforeAll = await allPages(before);
+    // Cached: the same first page again, no rebuild.
+    expect((await feed(query)).feed_id).toBe(before.feed_id);
+
+    const merges = await metric('api_feed_late_fresh_merges_total');
+    const since = await publishLike('late-toy', toys[0]!);
+    expect(await msUntilOnFirstPage(query, 'late-toy', since)).toBeLessThan(2000);
+    expect(await metric('api_feed_late_fresh_merges_total')).toBeGreaterThan(merges);
+
+    // A fresh build of the same profile puts it on the first page too: the merge did not promote it.
+    const profile = await loadUserProfile(t.app.redis, t.config.redis.namespace, user);
+    const rebuilt = await buildFeed(t.app, profile, 200);
+    expect(rebuilt.entries.slice(0, 20).map((e) => e.doc.id)).toContain('late-toy');
+
+    // Paging through the merged feed: everything the build had, once, plus the new listing.
+    const after = await feed(query);
+    const afterAll = await allPages(after);
+    expect(new Set(afterAll).size).toBe(afterAll.length);
+    expect(afterAll.sort()).toEqual([...beforeAll, 'late-toy'].sort());
+  });
+
+  it('reach the cold-start feed in 2 s, and a late listing sold again leaves it in 2 s', async () => {
+    const query = 'size=20';
+    await feed(query);
+    const since = await publishLike(
+      'late-anon',
+      catalog.find((l) => l.status === 'on_sale')!,
+    );
+    expect(await msUntilOnFirstPage(query, 'late-anon', since)).toBeLessThan(2000);
+    const rebuilt = await buildFeed(t.app, undefined, 200);
+    expect(rebuilt.entries.slice(0, 20).map((e) => e.doc.id)).toContain('late-anon');
+
+    const sold = await publishLike(
+      'late-anon',
+      catalog.find((l) => l.status === 'on_sale')!,
+      { status: 'sold' },
+    );
+    expect(await msUntilOnFirstPage(query, 'late-anon', sold, false)).toBeLessThan(2000);
+  });
+
+  it('leaves a listing published sold off every feed', async () => {
+    const query = 'size=50';
+    await feed(query);
+    const since = await publishLike('late-sold', toys[1]!, { status: 'sold' });
+    // Give the indexer and the cache the whole budget, then check it never showed.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(Date.now() - since).toBeGreaterThanOrEqual(2000);
+    expect(ids(await feed(query))).not.toContain('late-sold');
+  });
+});
