@@ -89,10 +89,11 @@ const lateIds: string[] = [];
  */
 async function feedWhileListingsArrive<T extends object>(window: () => Promise<T>) {
   const metricsRedis = new Redis(config.redis.url);
-  const merges = async () => {
+  const checks = async (outcome: string) => {
     const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
-    return Number(/^api_feed_late_fresh_merges_total (\d+)/m.exec(text)?.[1] ?? 0);
+    return Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   };
+  const merges = async () => ({ merged: await checks('merged'), unchanged: await checks('unchanged') });
   const mergesBefore = await merges();
   let carry = 0;
   const tick = setInterval(() => {
@@ -129,7 +130,12 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   }, 100);
   try {
     const result = await window();
-    return { ...result, new_listings: lateIds.length, late_fresh_merges: (await merges()) - mergesBefore };
+    const after = await merges();
+    const late_fresh = {
+      merged: after.merged - mergesBefore.merged,
+      unchanged: after.unchanged - mergesBefore.unchanged,
+    };
+    return { ...result, new_listings: lateIds.length, late_fresh };
   } finally {
     clearInterval(tick);
     metricsRedis.disconnect();
@@ -272,7 +278,7 @@ try {
           feed: feedRun,
           feed_while_listings_arrive: {
             ...arrivingRun,
-            note: `the cached feeds again while ${arrivals} new listings a second reach the fresh list; late_fresh_merges: cached first pages that merged them`,
+            note: `the cached feeds again while ${arrivals} new listings a second reach the fresh list; late_fresh: cached first pages checked against them, by outcome (merged: a new order written; unchanged: none ranks among the first 60)`,
           },
           feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
           feed_with_profile_changes: {

@@ -85,9 +85,10 @@ export function createApiMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
-    feedLateFreshMerges: new Counter({
-      name: 'api_feed_late_fresh_merges_total',
-      help: 'Cached first feed pages that merged listings which reached the shared fresh list after the feed was built',
+    feedLateFresh: new Counter({
+      name: 'api_feed_late_fresh_total',
+      help: 'Cached first feed pages checked against listings that reached the shared fresh list after the feed was built, by outcome (merged: a new order written; unchanged: none ranks among the first items)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     shedRequests: new Counter({

@@ -5,7 +5,15 @@ import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
 import { diversityKey, freshListings, scoreLateFresh } from './feed.js';
-import { feedItem, orderEntry, round4, type FeedOrders, type FeedPageItem, type FirstBuild } from './feed-order.js';
+import {
+  feedItem,
+  orderEntry,
+  round4,
+  type FeedOrders,
+  type FeedPageItem,
+  type FirstBuild,
+  type StoredFeed,
+} from './feed-order.js';
 
 type Ranked = { id: string; score: number };
 
@@ -51,6 +59,9 @@ interface Merged {
   build: FirstBuild;
   /** The late listings scored for this person, by id: a later merge scores only newer ones. */
   scored: Map<string, FeedPageItem>;
+  /** The person's profile and the build's stored order, read once per build (its profile version is fixed). */
+  profile?: UserProfile;
+  stored?: StoredFeed;
 }
 
 interface MergeState {
@@ -106,27 +117,44 @@ export class LateFreshMerges {
     previous: Promise<Merged> | undefined,
   ): Promise<Merged> {
     const { redis, config, metrics } = this.app;
-    const [profile, stored, before] = await Promise.all([
-      userId ? loadUserProfile(redis, config.redis.namespace, userId) : undefined,
-      this.orders.read(build.feedId),
-      previous?.catch(() => undefined),
-    ]);
-    // The stored order outlives the build (15 against 5 minutes): without it there is nothing to page.
-    if (!stored) return { build, scored: new Map() };
-    const placed = new Set(stored.order.map((o) => o.id));
+    const before = await previous?.catch(() => undefined);
+    const profile = before
+      ? before.profile
+      : userId
+        ? await loadUserProfile(redis, config.redis.namespace, userId)
+        : undefined;
     const excluded = new Set([...(profile?.purchased_listing_ids ?? []), ...(profile?.liked_listing_ids ?? [])]);
-    const docs = late.filter((d) => !placed.has(d.id) && !excluded.has(d.id));
-    const scored = await this.scored(profile, build, docs, before?.scored);
-    if (scored.size === 0) return { build, scored };
-    const first = mergeFirstItems(build.items, [...scored.values()]);
+    const scored = await this.scored(
+      profile,
+      build,
+      late.filter((d) => !excluded.has(d.id)),
+      before?.scored,
+    );
+    // None scores above the lowest of the first items: appended after them, so the first items stay as they
+    // are and nothing is written. Most checks end here (a late listing is rarely among a person's best 60);
+    // it waits for the next build to show further down.
+    const floor = Math.min(...build.items.map((i) => i.score));
+    const full = build.items.length >= this.firstItems;
+    if (scored.size === 0 || (full && [...scored.values()].every((i) => i.score <= floor))) {
+      metrics.feedLateFresh.inc({ outcome: 'unchanged' });
+      return { build, scored, profile, stored: before?.stored };
+    }
+    // The stored order outlives the build (15 against 5 minutes): without it there is nothing to page.
+    const stored = before?.stored ?? (await this.orders.read(build.feedId));
+    if (!stored) return { build, scored, profile };
+    const placed = new Set(stored.order.map((o) => o.id));
+    const added = [...scored.values()].filter((i) => !placed.has(i.id));
+    if (added.length === 0) return { build, scored, profile, stored };
+    const first = mergeFirstItems(build.items, added);
     const order = [
       ...first.slice(0, this.firstItems).map(orderEntry),
       ...insertByScore(stored.order.slice(build.items.length), first.slice(this.firstItems).map(orderEntry)),
     ];
     const feedId = randomUUID();
     await this.orders.store(feedId, { order, personalized: build.personalized, ranker: build.ranker });
-    metrics.feedLateFreshMerges.inc();
-    return { build: { ...build, feedId, items: first.slice(0, this.firstItems), length: order.length }, scored };
+    metrics.feedLateFresh.inc({ outcome: 'merged' });
+    const merged = { ...build, feedId, items: first.slice(0, this.firstItems), length: order.length };
+    return { build: merged, scored, profile, stored };
   }
 
   /** `docs` scored for the person: those scored by an earlier merge of the same build are reused. */
