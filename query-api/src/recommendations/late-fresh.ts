@@ -68,6 +68,7 @@ interface MergeState {
   /** Ids of the late listings the merge took in, and when it started. */
   late: string;
   at: number;
+  /** Never rejects: a failed merge resolves to the build as it was. */
   merged: Promise<Merged>;
 }
 
@@ -105,7 +106,14 @@ export class LateFreshMerges {
       const current = new Set(late.map((d) => d.id));
       return { ...merged, items: merged.items.filter((i) => seen.has(i.id) || current.has(i.id)) };
     }
-    const merged = this.merge(userId, build, late, last?.merged);
+    // A failed merge (Redis or the ranker) serves the build as it was: late listings wait, the feed does not fail.
+    const merged = this.merge(userId, build, late, last?.merged).catch((err: Error): Merged => {
+      this.app.log.warn(
+        { component: 'feed', err: err.message },
+        'merging late fresh listings failed; feed served as built',
+      );
+      return { build, scored: new Map() };
+    });
     this.kept.set(build.feedId, { late: lateIds, at: Date.now(), merged });
     return (await merged).build;
   }
@@ -117,12 +125,9 @@ export class LateFreshMerges {
     previous: Promise<Merged> | undefined,
   ): Promise<Merged> {
     const { redis, config, metrics } = this.app;
-    const before = await previous?.catch(() => undefined);
-    const profile = before
-      ? before.profile
-      : userId
-        ? await loadUserProfile(redis, config.redis.namespace, userId)
-        : undefined;
+    const before = await previous;
+    const profile =
+      before?.profile ?? (userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined);
     const excluded = new Set([...(profile?.purchased_listing_ids ?? []), ...(profile?.liked_listing_ids ?? [])]);
     const scored = await this.scored(
       profile,
