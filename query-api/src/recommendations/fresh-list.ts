@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ListingDocument } from '../../../core/src/index.js';
+import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
 import { ON_SALE } from '../search/search-request.js';
 import { RECS_FIELDS } from './popular-in.js';
@@ -69,18 +70,21 @@ export class FreshList {
 
   private async read(): Promise<ListingDocument[]> {
     const startedAt = Date.now();
-    const res = await this.es.search({
-      index: this.alias,
-      query: { bool: { filter: [ON_SALE] } },
-      sort: [{ created_at: 'desc' }],
-      size: FRESH_SIZE + MARGIN,
-      _source: false,
-      track_total_hits: false,
-    });
+    // esCall: a first read that fails answers the feed request with a 503 and Retry-After, as any search does.
+    const res = await esCall('search', () =>
+      this.es.search({
+        index: this.alias,
+        query: { bool: { filter: [ON_SALE] } },
+        sort: [{ created_at: 'desc' }],
+        size: FRESH_SIZE + MARGIN,
+        _source: false,
+        track_total_hits: false,
+      }),
+    );
     const ids = res.hits.hits.map((h) => h._id!);
     const docs =
       ids.length > 0
-        ? await this.es.mget<ListingDocument>({ index: this.alias, ids, _source: RECS_FIELDS })
+        ? await esCall('mget', () => this.es.mget<ListingDocument>({ index: this.alias, ids, _source: RECS_FIELDS }))
         : undefined;
     for (const [id, at] of this.dropped) if (at < startedAt - DROPS_KEPT_MS) this.dropped.delete(id);
     // Changed while this read ran: the mget may have come before the change, so those wait for the next read.
