@@ -18,7 +18,13 @@ describe('bench/charts.ts', () => {
   it('renders the recorded benchmark outputs as SVG charts', () => {
     const out = mkdtempSync(join(tmpdir(), 'charts-'));
     const res = charts(['--in', 'bench/recorded', '--out', out]);
-    expect(res.written).toEqual(['latency-ranking.svg', 'freshness.svg', 'ndcg-per-query.svg', 'learning-curve.svg']);
+    expect(res.written).toEqual([
+      'latency-ranking.svg',
+      'latency-recommendations.svg',
+      'freshness.svg',
+      'ndcg-per-query.svg',
+      'learning-curve.svg',
+    ]);
     const ndcg = readFileSync(join(out, 'ndcg-per-query.svg'), 'utf8');
     expect(ndcg).toMatch(/^<svg /);
     expect(ndcg).toContain('model better on 5, worse on 1, tied on 17');
