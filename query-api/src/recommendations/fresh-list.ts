@@ -13,8 +13,6 @@ export const FRESH_POLL_MS = 250;
 const READ_WITHIN_MS = 5_000;
 /** Ids searched beyond the list's size, so the list stays full when the realtime read finds some no longer on sale. */
 const MARGIN = 20;
-/** Changes remembered against reads that were in flight when they were heard (a read takes milliseconds). */
-const DROPS_KEPT_MS = 10_000;
 
 /**
  * The newest listings on sale, the same for every feed: read every FRESH_POLL_MS while feeds read it (an
@@ -30,8 +28,12 @@ export class FreshList {
   private docs: ListingDocument[] | undefined;
   private readAt = 0;
   private loading: Promise<ListingDocument[]> | undefined;
-  /** When each recently changed listing was heard of: a read started before that may hold it as it was. */
-  private readonly dropped = new Map<string, number>();
+  /**
+   * Listings changed while a read is in flight: its mget may have come before the change. Only one read runs
+   * at a time and a later one sees the change, so this holds one read's worth and is cleared with it (an idle
+   * pod under a bulk load keeps nothing).
+   */
+  private readonly changedDuringRead = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -53,8 +55,7 @@ export class FreshList {
 
   /** Listings that changed: off the list until a read shows them as they are now. */
   drop(ids: string[]): void {
-    const now = Date.now();
-    for (const id of ids) this.dropped.set(id, now);
+    if (this.loading) for (const id of ids) this.changedDuringRead.add(id);
     const changed = new Set(ids);
     if (this.docs) this.docs = this.docs.filter((d) => !changed.has(d.id));
   }
@@ -64,12 +65,14 @@ export class FreshList {
   }
 
   private reload(): Promise<ListingDocument[]> {
-    this.loading ??= this.read().finally(() => (this.loading = undefined));
+    this.loading ??= this.read().finally(() => {
+      this.loading = undefined;
+      this.changedDuringRead.clear();
+    });
     return this.loading;
   }
 
   private async read(): Promise<ListingDocument[]> {
-    const startedAt = Date.now();
     // esCall: a first read that fails answers the feed request with a 503 and Retry-After, as any search does.
     const res = await esCall('search', () =>
       this.es.search({
@@ -86,11 +89,11 @@ export class FreshList {
       ids.length > 0
         ? await esCall('mget', () => this.es.mget<ListingDocument>({ index: this.alias, ids, _source: RECS_FIELDS }))
         : undefined;
-    for (const [id, at] of this.dropped) if (at < startedAt - DROPS_KEPT_MS) this.dropped.delete(id);
     // Changed while this read ran: the mget may have come before the change, so those wait for the next read.
-    const changedSince = (id: string) => (this.dropped.get(id) ?? -Infinity) >= startedAt;
     const list = (docs ? foundSources(docs) : [])
-      .filter((d): d is ListingDocument => d !== undefined && d.status === 'on_sale' && !changedSince(d.id))
+      .filter(
+        (d): d is ListingDocument => d !== undefined && d.status === 'on_sale' && !this.changedDuringRead.has(d.id),
+      )
       .slice(0, FRESH_SIZE);
     this.docs = list;
     return list;
