@@ -51,7 +51,8 @@ export function mergeFirstItems<T extends Ranked & { category_path: string[]; se
 export const MERGE_EVERY_MS = 500;
 /**
  * Builds whose last merge is kept: each holds up to CACHED_ITEMS items of the merged first page and the
- * scored late listings (at most the fresh list's 60), ~0.5 KB each, so ~30 MB at most.
+ * scored late listings (at most the fresh list's 60), ~0.5 KB each, the build's stored order (200 ids and
+ * scores, ~16 KB) and the person's profile: ~80 KB, so ~40 MB at most. A build not kept is merged again.
  */
 const MERGES_KEPT = 500;
 
