@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -137,5 +137,20 @@ describe('the CI validator', () => {
     const res = spawnSync(validator, [bad], { cwd: root, encoding: 'utf8' });
     expect(res.status).not.toBe(0);
     expect(res.stdout + res.stderr).toMatch(/Invalid: 1/);
+  });
+});
+
+describe('the alerts', () => {
+  it('name only metrics the services define', () => {
+    const alerts = readFileSync(join(root, 'k8s/components/monitoring/alerts.yaml'), 'utf8');
+    const named = new Set(
+      [...alerts.matchAll(/\b((?:api|indexer)_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')),
+    );
+    const sources = ['query-api/src/plugins/metrics.ts', 'indexer/src/metrics.ts', 'indexer/src/neighbours/metrics.ts']
+      .map((f) => readFileSync(join(root, f), 'utf8'))
+      .join('\n');
+    const defined = new Set([...sources.matchAll(/name: '([a-z0-9_]+)'/g)].map((m) => m[1]!));
+    expect(named.size).toBeGreaterThan(5);
+    expect([...named].filter((n) => !defined.has(n))).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ export default fp(
       app.es,
       app.config.elasticsearch.alias,
       (err) => {
+        app.metrics.freshListReadFailures.inc();
         if (!failing)
           app.log.warn({ component: 'fresh-list', err: err.message }, 'fresh list read failed; serving the last one');
         failing = true;

@@ -85,6 +85,11 @@ export function createApiMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    freshListReadFailures: new Counter({
+      name: 'api_fresh_list_read_failures_total',
+      help: "Failed reads of the home feed's shared fresh list (the last list is served meanwhile)",
+      registers: [registry],
+    }),
     feedLateFresh: new Counter({
       name: 'api_feed_late_fresh_total',
       help: 'Cached first feed pages checked against listings that reached the shared fresh list after the feed was built, by outcome (merged: a new order written; unchanged: none ranks among the first items)',
