@@ -1,5 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { watchModelDir } from './model-watch.js';
 import type { Logger } from 'pino';
 import { Bm25Ranker } from './bm25-ranker.js';
 import { FEATURE_NAMES } from './feature-spec.js';
@@ -50,8 +49,7 @@ export class RankingService {
   private canary: OnnxRanker | null = null;
   private loadError: string | undefined;
   private readonly bm25 = new Bm25Ranker();
-  private watcher: FSWatcher | undefined;
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopWatching: () => void = () => undefined;
 
   private constructor(private readonly opts: RankingServiceOptions) {}
 
@@ -150,21 +148,16 @@ export class RankingService {
   }
 
   private watchModels(): void {
-    try {
-      this.watcher = watch(join(this.opts.modelDir, this.opts.name), { recursive: true }, () => {
-        clearTimeout(this.reloadTimer);
-        // Debounce: a model is written as several files.
-        this.reloadTimer = setTimeout(() => void this.reload(), 300);
-      });
-      this.watcher.on('error', () => undefined);
-    } catch {
-      this.opts.logger?.warn('model directory not watchable; reload on restart or via reload()');
-    }
+    this.stopWatching = watchModelDir(
+      this.opts.modelDir,
+      this.opts.name,
+      () => void this.reload(),
+      () => this.opts.logger?.warn('model directory not watchable; reload on restart or via reload()'),
+    );
   }
 
   async close(): Promise<void> {
-    this.watcher?.close();
-    clearTimeout(this.reloadTimer);
+    this.stopWatching();
     await Promise.all([this.primary?.close(), this.canary?.close()]);
   }
 }

@@ -55,6 +55,19 @@ describe('RankingService', () => {
     expect(events[0]).toMatchObject({ ranker: `onnx:ltr@${version}`, version, candidates: 200 });
   });
 
+  it('serves a model put in its directory while running, a name with no version at start included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watched-'));
+    const { s } = await service(dir, { watch: true });
+    expect(s.versions().primary).toBeNull();
+    // Another model's files do not concern it; its own first version does.
+    cpSync(join(shipped, 'feed-ltr'), join(dir, 'feed-ltr'), { recursive: true });
+    cpSync(join(shipped, 'ltr', version), join(dir, 'ltr', version), { recursive: true });
+    const since = Date.now();
+    while (s.versions().primary === null && Date.now() - since < 5000) await new Promise((r) => setTimeout(r, 50));
+    expect(s.versions().primary).toBe(version);
+    expect((await s.rank(candidates, ctx)).ranker).toBe(`onnx:ltr@${version}`);
+  });
+
   it('falls back to BM25 order when there is no model', async () => {
     const { s } = await service(mkdtempSync(join(tmpdir(), 'empty-')));
     const r = await s.rank(candidates, ctx);

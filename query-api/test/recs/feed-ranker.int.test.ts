@@ -138,3 +138,39 @@ describe('home feed with FEED_RANKER=learned and no usable model', () => {
     });
   }
 });
+
+describe('a feed model put in place while the API runs', () => {
+  it('is served without a restart, and a newer one that fails to load leaves it serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'feed-models-'));
+    const t = await appWithCatalog(300, { FEED_RANKER: 'learned', MODEL_DIR: dir });
+    const until = async (check: () => boolean) => {
+      const since = Date.now();
+      while (!check() && Date.now() - since < 5000) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      expect(t.app.feedModel).toBeNull();
+      cpSync(join(shipped, 'feed-ltr', version!), join(dir, 'feed-ltr', version!), { recursive: true });
+      await until(() => t.app.feedModel !== null);
+      expect(t.app.feedModel?.name).toBe(`onnx:feed-ltr@${version}`);
+      const liked = catalog
+        .slice(0, 300)
+        .filter((l) => l.status === 'on_sale')
+        .slice(0, 3);
+      await engage(
+        t,
+        'reload-fan',
+        liked.map((listing) => ({ type: 'like', listing })),
+      );
+      expect((await feedOf(t, 'reload-fan', 10)).ranker).toBe(`onnx:feed-ltr@${version}`);
+
+      // A later version (what `latest` picks) whose model is broken: the loaded one keeps serving.
+      const broken = join(dir, 'feed-ltr', '2999-01-01.1');
+      cpSync(join(shipped, 'feed-ltr', version!), broken, { recursive: true });
+      writeFileSync(join(broken, 'model.onnx'), 'not an onnx model');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(t.app.feedModel?.name).toBe(`onnx:feed-ltr@${version}`);
+    } finally {
+      await t.close();
+    }
+  });
+});
