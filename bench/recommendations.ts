@@ -88,13 +88,15 @@ const lateIds: string[] = [];
  * indexer does); returns its result with how many cached first pages merged late listings meanwhile.
  */
 async function feedWhileListingsArrive<T extends object>(window: () => Promise<T>) {
-  const metricsRedis = new Redis(config.redis.url);
-  const checks = async (outcome: string) => {
+  const notifier = new Redis(config.redis.url);
+  // Cached first pages checked against late listings, by outcome (api_feed_late_fresh_total), from one scrape.
+  const checks = async () => {
     const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
-    return Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const count = (outcome: string) =>
+      Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { merged: count('merged'), unchanged: count('unchanged') };
   };
-  const merges = async () => ({ merged: await checks('merged'), unchanged: await checks('unchanged') });
-  const mergesBefore = await merges();
+  const checksBefore = await checks();
   let carry = 0;
   const tick = setInterval(() => {
     carry += arrivals / 10;
@@ -121,7 +123,7 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
       .bulk({ operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id } }, d]) })
       .then(() =>
         notifyListingsChanged(
-          metricsRedis,
+          notifier,
           config.redis.namespace,
           docs.map((d) => d.id),
         ),
@@ -130,15 +132,15 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   }, 100);
   try {
     const result = await window();
-    const after = await merges();
+    const after = await checks();
     const late_fresh = {
-      merged: after.merged - mergesBefore.merged,
-      unchanged: after.unchanged - mergesBefore.unchanged,
+      merged: after.merged - checksBefore.merged,
+      unchanged: after.unchanged - checksBefore.unchanged,
     };
     return { ...result, new_listings: lateIds.length, late_fresh };
   } finally {
     clearInterval(tick);
-    metricsRedis.disconnect();
+    notifier.disconnect();
   }
 }
 
@@ -218,10 +220,9 @@ try {
 
   const load = (paths: string[]) => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds });
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
-  const feedRun = await load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`));
-  const arrivingRun = await feedWhileListingsArrive(() =>
-    load(pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`)),
-  );
+  const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
+  const feedRun = await load(feedPaths);
+  const arrivingRun = await feedWhileListingsArrive(() => load(feedPaths));
   // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
   const viewAgain = (s: (typeof sim)[number]) => ({
     method: 'POST' as const,

@@ -64,11 +64,6 @@ async function trending(app: FastifyInstance): Promise<Candidate[]> {
   return value;
 }
 
-/** The shared fresh list as it is now (newest on sale first): a cached feed merges what reached it after the feed was built (late-fresh.ts). */
-export async function freshListings(app: FastifyInstance): Promise<ListingDocument[]> {
-  return app.freshListings.current();
-}
-
 /**
  * A user's feed candidates, unranked, and their summed co-engagement scores. Candidates: the co-engagement neighbours of their recent likes
  * (`because_you_liked:<id>`, one Redis round trip), what fits them (the popular listings of their top
@@ -85,7 +80,8 @@ export async function feedCandidates(
   user: UserProfile | undefined,
 ): Promise<{ entries: FeedEntry[]; together: Map<string, number>; fresh: string[] }> {
   const index = app.config.elasticsearch.alias;
-  const fresh = freshListings(app);
+  // The newest listings on sale, shared by every feed (fresh-list.ts).
+  const fresh = app.freshListings.current();
   const shared = Promise.all([trending(app), fresh]).then(([t, f]) => [
     ...t,
     ...f.map((doc) => ({ doc, source: 'fresh' })),

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
-import { diversityKey, freshListings, scoreLateFresh } from './feed.js';
+import { byScore, diversityKey, scoreLateFresh } from './feed.js';
 import {
   feedItem,
   orderEntry,
@@ -22,7 +22,7 @@ type Ranked = { id: string; score: number };
  * score: each before the first item of `ordered` that scores lower. The order of `ordered` is kept.
  */
 export function insertByScore<T extends Ranked>(ordered: T[], added: T[]): T[] {
-  const incoming = [...added].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  const incoming = [...added].sort(byScore);
   const out: T[] = [];
   let next = 0;
   for (const item of ordered) {
@@ -76,7 +76,7 @@ interface MergeState {
 /**
  * Cached first feed builds with the listings that reached the shared fresh list after they were built,
  * scored for the person and merged into the first items (issue 20). The fresh list is corrected within
- * the freshness budget (feed.ts), while a person's build is reused for minutes: rebuilding every cached
+ * the freshness budget (fresh-list.ts), while a person's build is reused for minutes: rebuilding every cached
  * build on every new listing would leave the feed uncached at 2.6 new listings a second, where a merge
  * scores only the late listings (by the same ranker, scaled to the build's anchors) and writes the merged
  * order under a new feed id, so pages through it stay gap- and duplicate-free. Listings the build had
@@ -96,7 +96,7 @@ export class LateFreshMerges {
   async serve(userId: string | undefined, build: FirstBuild): Promise<FirstBuild> {
     if (!build.anchors || !build.fresh) return build;
     const seen = new Set([...build.fresh, ...build.items.map((i) => i.id)]);
-    const late = (await freshListings(this.app)).filter((doc) => !seen.has(doc.id));
+    const late = (await this.app.freshListings.current()).filter((doc) => !seen.has(doc.id));
     if (late.length === 0) return build;
     const lateIds = late.map((d) => d.id).join(',');
     const last = this.kept.get(build.feedId);
