@@ -22,6 +22,7 @@ import { hotSearchPaths } from './query-mix.js';
 import {
   apiRootArg,
   arg,
+  BENCH_KEY_HEADERS,
   log,
   nodeFlagsArg,
   processCpuMs,
@@ -82,6 +83,7 @@ const sent: Array<{ at: number; ms: number }> = [];
 let result;
 let hitBytes: number | undefined;
 let apiCpuUsPerRequest: number | undefined;
+let refreshes: Record<string, number> | undefined;
 try {
   await waitForHttp(`${base}/health/ready`);
   const urls = hotSearchPaths().map((p) => `${base}${p}`);
@@ -91,6 +93,13 @@ try {
   const cpuBefore = processCpuMs(api.pid!);
   result = await vegetaAttack({ urls, rate, seconds, onResult: (at, ms) => sent.push({ at, ms }) });
   apiCpuUsPerRequest = round(((processCpuMs(api.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests), 1);
+  // What the hot entries cost while they were served: full recomputations, or checks that found them current.
+  const metrics = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
+  const started = Number(/api_cache_refreshes_total (\d+)/.exec(metrics)?.[1] ?? 0);
+  const checked = Object.fromEntries(
+    [...metrics.matchAll(/api_cache_revalidations_total\{outcome="(\w+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  refreshes = { started, ...checked };
 } finally {
   await stopProcess(api);
 }
@@ -158,6 +167,7 @@ process.stdout.write(
       latency_ms: result?.latency_ms,
       // The API process's user + system CPU over the timed attack, per request sent.
       api_cpu_us_per_request: apiCpuUsPerRequest,
+      background_refreshes: refreshes,
       floor_latency_ms: { response_bytes: hitBytes, ...floor.latency_ms },
       requests: sent.length,
       requests_over_5_ms: slow,

@@ -10,8 +10,8 @@ function harness(concurrency: number, due: (key: string) => boolean = () => true
     inFlight,
     concurrency,
     stillDue: due,
-    run: (key) => {
-      started.push(key);
+    run: (key, _job, correction) => {
+      started.push(correction ? `${key} (correction)` : key);
       return new Promise<string>((resolve) => releases.set(key, () => resolve(key)));
     },
   });
@@ -33,10 +33,11 @@ describe('refresh scheduler', () => {
     scheduler.schedule('correct-d', job, true);
     expect(started).toEqual(['a']);
     await release('a');
-    expect(started).toEqual(['a', 'correct-d']);
+    // Run as a correction (never merely revalidated: ResultCache.refresh), from the queue too.
+    expect(started).toEqual(['a', 'correct-d (correction)']);
     await release('correct-d');
     await release('refresh-b');
-    expect(started).toEqual(['a', 'correct-d', 'refresh-b', 'refresh-c']);
+    expect(started).toEqual(['a', 'correct-d (correction)', 'refresh-b', 'refresh-c']);
   });
 
   it('runs one computation per key: a key already running or queued is not added again', async () => {
@@ -60,7 +61,7 @@ describe('refresh scheduler', () => {
     expect(scheduler.correcting('c')).toBe(true);
     expect(scheduler.correcting('a')).toBe(true); // running
     await release('a');
-    expect(started).toEqual(['a', 'c']);
+    expect(started).toEqual(['a', 'c (correction)']);
   });
 
   it('skips a queued key that is no longer due when a slot frees (a miss recomputed it meanwhile)', async () => {

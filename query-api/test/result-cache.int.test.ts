@@ -120,6 +120,66 @@ describe('result cache', () => {
     expect(c.calls()).toBe(2);
   });
 
+  it('extends an entry near expiry that its revalidation finds current, a few times, then recomputes it', async () => {
+    const cache = cacheOf(60_000);
+    const c = counter();
+    const checks: Array<{ computedAt: number; since: number }> = [];
+    const revalidate = async (entry: { computedAt?: number }, since: number) => {
+      checks.push({ computedAt: entry.computedAt!, since });
+      return true;
+    };
+    const read = () => cache.getOrCompute('k-revalidate', c.compute, { ttlSeconds: 2, revalidate });
+    const firstComputed = Date.now();
+    await read();
+    for (let round = 1; round <= 3; round++) {
+      await new Promise((r) => setTimeout(r, 1850)); // under a tenth of its life left: always due
+      expect(await read()).toEqual({ value: 1, hit: true, layer: 'memory' });
+      await vi.waitFor(() => expect(checks).toHaveLength(round), { timeout: 300, interval: 5 });
+    }
+    expect(c.calls()).toBe(1); // 5.5 s on a 2 s TTL, computed once
+    // Each check looks back from the previous one (or the computation), never from later.
+    expect(checks[0]!.since).toBeLessThanOrEqual(firstComputed);
+    expect(checks[1]!.since).toBeLessThan(checks[1]!.computedAt);
+    expect(checks[1]!.computedAt).toBeGreaterThan(checks[0]!.computedAt);
+    // The shared copy lives on too: another process reads it from Redis.
+    expect((await cacheOf(60_000).getOrCompute('k-revalidate', c.compute, { ttlSeconds: 2 })).layer).toBe('redis');
+    await new Promise((r) => setTimeout(r, 1850));
+    await read(); // the fourth refresh in a row recomputes
+    await vi.waitFor(() => expect(c.calls()).toBe(2), { timeout: 300, interval: 5 });
+    expect(checks).toHaveLength(3);
+  });
+
+  it('recomputes an entry near expiry when its revalidation finds a write or fails', async () => {
+    for (const [key, revalidate] of [
+      ['k-written', async () => false],
+      ['k-check-failed', async () => Promise.reject(new Error('Elasticsearch down'))],
+    ] as const) {
+      const cache = cacheOf(60_000);
+      const c = counter();
+      await cache.getOrCompute(key, c.compute, { ttlSeconds: 2, revalidate });
+      await new Promise((r) => setTimeout(r, 1850));
+      expect((await cache.getOrCompute(key, c.compute, { ttlSeconds: 2, revalidate })).value).toBe(1);
+      await vi.waitFor(() => expect(c.calls()).toBe(2), { timeout: 300, interval: 5 });
+    }
+  });
+
+  it('never merely revalidates an entry a change may have entered: it is recomputed', async () => {
+    const cache = cacheOf(60_000);
+    let calls = 0;
+    let checks = 0;
+    const compute = async () => ({ value: ++calls, ids: ['l-r'], scope: [{ status: 'on_sale', q: 'tweed blazer' }] });
+    const revalidate = async () => (checks++, true);
+    await cache.getOrCompute('k-corrected', compute, { revalidate });
+    await cache.getOrCompute('k-corrected', compute, { revalidate }); // read: hot
+    const blazer = changedListing({ id: 'l-blazer', text: 'Tweed blazer, wool', createdAt: Date.now() });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await cache.changeSearchable(cache.noteChange([blazer]))).toBe(1);
+    await vi.waitFor(async () =>
+      expect((await cache.getOrCompute('k-corrected', compute, { revalidate })).value).toBe(2),
+    );
+    expect(checks).toBe(0);
+  });
+
   it("keeps a listing's index of entries as long as the longest entry showing it", async () => {
     const cache = cacheOf(60_000);
     const shows = (value: number) => async () => ({ value, ids: ['l-ttl'] });

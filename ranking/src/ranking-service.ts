@@ -60,6 +60,11 @@ export class RankingService {
     return service;
   }
 
+  /** What a ranking without a canary bucket says it was ranked by (RankResult.ranker) while nothing fails. */
+  primaryName(): string | null {
+    return this.primary?.name ?? null;
+  }
+
   versions(): { primary: string | null; canary: string | null } {
     return { primary: this.primary?.artifact.version ?? null, canary: this.canary?.artifact.version ?? null };
   }

@@ -1,7 +1,12 @@
-/** A background recomputation: the entry's own compute closure and its TTL. */
+/** A background recomputation: the entry's own compute closure, its TTL, and how to check it is still current. */
 export interface RefreshJob<V = unknown> {
   compute: () => Promise<V>;
   ttlMs: number;
+  /**
+   * Resolves true when nothing the value was computed from has been written since `since` (epoch ms):
+   * a refresh near expiry then extends the entry instead of recomputing it (see ResultCache.refresh).
+   */
+  revalidate?: (value: V, since: number) => Promise<boolean>;
 }
 
 /** Due entries beyond this many per queue wait for a read after a slot frees (or expire): the queues stay small. */
@@ -24,8 +29,8 @@ export class RefreshScheduler<V> {
     private readonly deps: {
       /** Computations in flight by key, shared with the cache's single flight. */
       inFlight: Map<string, Promise<V>>;
-      /** Computes and stores the entry. */
-      run: (key: string, job: RefreshJob<V>) => Promise<V>;
+      /** Computes and stores the entry; `correction`: a change may have entered it (never merely revalidated). */
+      run: (key: string, job: RefreshJob<V>, correction: boolean) => Promise<V>;
       /** Whether a queued key still needs it when a slot frees (a miss may have recomputed or dropped it). */
       stillDue: (key: string) => boolean;
       concurrency: number;
@@ -47,7 +52,7 @@ export class RefreshScheduler<V> {
     }
     this.running++;
     this.deps.onStart?.();
-    const task = this.deps.run(key, job);
+    const task = this.deps.run(key, job, correction);
     this.deps.inFlight.set(key, task);
     task
       .catch(() => undefined)
@@ -68,11 +73,14 @@ export class RefreshScheduler<V> {
   }
 
   private startQueued(): void {
-    for (const queue of [this.corrections, this.refreshes]) {
+    for (const [queue, correction] of [
+      [this.corrections, true],
+      [this.refreshes, false],
+    ] as const) {
       for (const [key, job] of queue) {
         if (this.running >= this.deps.concurrency) break;
         queue.delete(key);
-        if (this.deps.stillDue(key)) this.schedule(key, job); // schedule skips a key already in flight
+        if (this.deps.stillDue(key)) this.schedule(key, job, correction); // schedule skips a key already in flight
       }
     }
     this.deps.onQueueSize?.(this.queued());

@@ -53,6 +53,31 @@ const REFRESH_IF_READ_WITHIN_MS = 5_000;
  * behind by at most this much on top of the index's own refresh.
  */
 const STALE_WHILE_REFRESHING_MS = 500;
+/**
+ * A refresh near expiry first asks whether anything the entry was computed from was written since
+ * (RefreshJob.revalidate: one small Elasticsearch request on the index's write times) and only extends
+ * the entry when nothing was, at most this many times in a row before a full recomputation. Changes reach
+ * entries through the notifications (drops and corrections); the refresh only bounds what a lost
+ * notification or a change nothing can see costs (a listing that enters only as a kNN candidate, a
+ * listing's age in the features), and with revalidation that bound is this many TTLs. Recomputing every
+ * hot entry every TTL was a full search each (BM25 over the catalog, facets, re-ranking): on shared cores
+ * the cache-hit tail (docs/benchmarks.md, "Revalidating hot entries").
+ */
+const MAX_REVALIDATIONS = 3;
+/** Write times come from the indexer's clock: a revalidation looks this much further back for skew. */
+const WRITE_CLOCK_SKEW_MS = 500;
+
+/**
+ * Extends an entry and its per-listing index keys to a new TTL (seconds, ARGV[1]), keys as STORE_SCRIPT.
+ * Returns 0 when the entry is gone (dropped by another pod, evicted): it is then stored again in full.
+ */
+const EXTEND_SCRIPT = `
+local ttl = tonumber(ARGV[1])
+if redis.call('EXPIRE', KEYS[1], ttl) == 0 then return 0 end
+for i = 2, #KEYS do
+  if redis.call('TTL', KEYS[i]) < ttl then redis.call('EXPIRE', KEYS[i], ttl) end
+end
+return 1`;
 
 /**
  * Stores an entry and adds it to the per-listing index of every listing it shows, in one round trip
@@ -78,12 +103,17 @@ type MemoryEntry = CachedValue<unknown> & {
   refreshAt: number;
   /** How it is computed again (the caller's closure, kept while the entry lives in memory). */
   recompute: RefreshJob<CachedValue<unknown>>;
+  /** Its JSON length (the memory layer's budget counts it). */
+  bytes: number;
+  /** Refreshes that found it current since it was last computed (see MAX_REVALIDATIONS). */
+  revalidations?: number;
   readAt?: number;
   staleSince?: number;
 };
 
 type StoringRedis = Redis & {
   storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+  extendCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 };
 
 /**
@@ -103,6 +133,8 @@ export interface CacheStats {
   record(layer: 'memory' | 'redis', result: 'hit' | 'miss'): void;
   /** A hot entry near its expiry started its background recomputation. */
   refreshing?(): void;
+  /** A refresh asked whether the entry is still current: unchanged (extended), changed or failed (recomputed). */
+  revalidated?(outcome: 'unchanged' | 'changed' | 'failed'): void;
   /** How many due entries wait for a background recomputation slot. */
   refreshQueue?(size: number): void;
   /** Entries dropped because a new or changed listing may now belong on them. */
@@ -160,7 +192,7 @@ export class ResultCache {
   ) {
     this.refreshes = new RefreshScheduler({
       inFlight: this.inFlight,
-      run: (key, job) => this.computeAndStore(key, job.compute, job.ttlMs, true),
+      run: (key, job, correction) => (correction ? this.computeAndStore(key, job, true) : this.refresh(key, job)),
       stillDue: (key) => {
         const entry = this.memory.peek(key);
         return entry !== undefined && Date.now() >= entry.refreshAt;
@@ -180,6 +212,7 @@ export class ResultCache {
     });
     // ioredis sends it by SHA and loads it again when Redis does not know it (e.g. after a restart).
     if (!('storeCacheEntry' in redis)) redis.defineCommand('storeCacheEntry', { lua: STORE_SCRIPT });
+    if (!('extendCacheEntry' in redis)) redis.defineCommand('extendCacheEntry', { lua: EXTEND_SCRIPT });
   }
 
   /**
@@ -209,13 +242,18 @@ export class ResultCache {
   async getOrCompute<T>(
     requestKey: string,
     compute: () => Promise<CachedValue<T>>,
-    opts: { ttlSeconds?: number } = {},
+    opts: { ttlSeconds?: number; revalidate?: (value: CachedValue<T>, since: number) => Promise<boolean> } = {},
   ): Promise<{ value: T; hit: boolean; layer: CacheLayer }> {
     // Scoped to the index generation: a computation that started before a swap stores
     // under the old generation, where nothing reads any more.
     const key = `${this.generation}:${requestKey}`;
     const enabled = this.opts.ttlSeconds > 0;
     const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
+    const job: RefreshJob<CachedValue<unknown>> = {
+      compute,
+      ttlMs,
+      ...(opts.revalidate ? { revalidate: opts.revalidate as RefreshJob<CachedValue<unknown>>['revalidate'] } : {}),
+    };
     if (enabled && this.opts.memoryItems > 0) {
       let m = this.memory.get(key);
       const now = Date.now();
@@ -226,7 +264,7 @@ export class ResultCache {
       this.opts.stats?.record('memory', m ? 'hit' : 'miss');
       if (m) {
         m.readAt = now;
-        if (now >= m.refreshAt) this.refreshes.schedule(key, { compute, ttlMs });
+        if (now >= m.refreshAt) this.refreshes.schedule(key, job);
         return { value: m.value as T, hit: true, layer: 'memory' };
       }
     }
@@ -236,7 +274,7 @@ export class ResultCache {
       // Started before a listing on it changed: this caller computes its own, uncached if still unsettled.
       if (!this.showsRecentChange(shared)) return { value: shared.value as T, hit: true, layer: 'shared' };
       return {
-        value: (await this.computeAndStore(key, compute, ttlMs, enabled)).value as T,
+        value: (await this.computeAndStore(key, job, enabled)).value as T,
         hit: false,
         layer: 'miss',
       };
@@ -253,11 +291,11 @@ export class ResultCache {
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
         if (cached && !this.showsRecentChange(cached) && !this.matchesRecentChange(cached)) {
-          this.remember(key, cached, raw!.length, pttl, { compute, ttlMs });
+          this.remember(key, cached, raw!.length, pttl, job);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
       }
-      return this.computeAndStore(key, compute, ttlMs, enabled);
+      return this.computeAndStore(key, job, enabled);
     })();
     this.inFlight.set(key, task);
     try {
@@ -276,19 +314,59 @@ export class ResultCache {
    */
   private async computeAndStore(
     key: string,
-    compute: () => Promise<CachedValue<unknown>>,
-    ttlMs: number,
+    job: RefreshJob<CachedValue<unknown>>,
     store: boolean,
   ): Promise<CachedValue<unknown>> {
+    const { ttlMs } = job;
     const computedAt = Date.now();
-    const fresh = { ...(await compute()), computedAt };
+    const fresh = { ...(await job.compute()), computedAt };
     if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
       this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
       const json = JSON.stringify(fresh);
-      this.remember(key, fresh, json.length, ttlMs, { compute, ttlMs });
+      this.remember(key, fresh, json.length, ttlMs, job);
       await this.store(key, json, fresh.ids, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
     }
     return fresh;
+  }
+
+  /**
+   * A hot entry near its expiry: extended when its job says nothing it was computed from was written since
+   * it was last computed or checked (see MAX_REVALIDATIONS), recomputed otherwise. The check's time is the
+   * entry's new `computedAt`, so the usual guards apply from there: a change heard meanwhile (a correction
+   * came, `staleSince`), one noted and searchable since, or a shown listing changed too recently for the
+   * check to see it all mean a full recomputation.
+   */
+  private async refresh(key: string, job: RefreshJob<CachedValue<unknown>>): Promise<CachedValue<unknown>> {
+    const entry = this.memory.peek(key);
+    if (!job.revalidate || !entry || entry.staleSince !== undefined || (entry.revalidations ?? 0) >= MAX_REVALIDATIONS)
+      return this.computeAndStore(key, job, true);
+    const checkedAt = Date.now();
+    const since = (entry.computedAt ?? 0) - (this.opts.changeVisibleAfterMs ?? 0) - WRITE_CLOCK_SKEW_MS;
+    const unchanged = await job.revalidate(entry, since).catch(() => undefined);
+    this.opts.stats?.revalidated?.(unchanged === undefined ? 'failed' : unchanged ? 'unchanged' : 'changed');
+    const checked: MemoryEntry = { ...entry, computedAt: checkedAt, revalidations: (entry.revalidations ?? 0) + 1 };
+    const current =
+      unchanged === true &&
+      this.memory.peek(key) === entry &&
+      entry.staleSince === undefined &&
+      !this.showsRecentChange(checked) &&
+      !this.matchesRecentChange(checked);
+    if (current && (await this.extend(key, entry.ids, job.ttlMs))) {
+      // A drop while Redis answered wins: the extended copy only replaces the one that was checked.
+      if (this.memory.peek(key) === entry && entry.staleSince === undefined)
+        this.remember(key, checked, entry.bytes, job.ttlMs, job);
+      return checked;
+    }
+    return this.computeAndStore(key, job, true);
+  }
+
+  /** Extends the shared entry and its listings' index keys; false when the entry is gone or Redis fails. */
+  private async extend(key: string, ids: string[], ttlMs: number): Promise<boolean> {
+    const keys = [this.redisKey(key), ...ids.map((id) => this.idKey(id))];
+    const extended = await (this.redis as StoringRedis)
+      .extendCacheEntry(keys.length, ...keys, Math.round(ttlMs / 1000))
+      .catch(() => 0);
+    return extended === 1;
   }
 
   /**
@@ -462,7 +540,7 @@ export class ResultCache {
     const refreshAt = Date.now() + lifeLeftMs - ttlMs * share;
     this.memory.set(
       key,
-      { ...value, refreshAt, recompute },
+      { ...value, refreshAt, recompute, bytes: jsonBytes },
       {
         ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)),
         ...(this.opts.memoryBytes ? { size: Math.max(1, jsonBytes) } : {}),

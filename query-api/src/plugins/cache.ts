@@ -57,6 +57,7 @@ export default fp(
       stats: {
         record: (layer, result) => app.metrics.cacheRequests.inc({ layer, result }),
         refreshing: () => app.metrics.cacheRefreshes.inc(),
+        revalidated: (outcome) => app.metrics.cacheRevalidations.inc({ outcome }),
         refreshQueue: (size) => app.metrics.cacheRefreshQueue.set(size),
         scopeDrops: (count) => app.metrics.cacheScopeDrops.inc(count),
         scopeRefreshes: (count) => app.metrics.cacheScopeRefreshes.inc(count),

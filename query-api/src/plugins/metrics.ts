@@ -24,7 +24,13 @@ export function createApiMetrics() {
     }),
     cacheRefreshes: new Counter({
       name: 'api_cache_refreshes_total',
-      help: 'Background recomputations of hot entries near their expiry',
+      help: 'Background refreshes of hot entries near their expiry (revalidated or recomputed)',
+      registers: [registry],
+    }),
+    cacheRevalidations: new Counter({
+      name: 'api_cache_revalidations_total',
+      help: 'Hot entries near expiry checked against what was written since: unchanged (extended), changed or failed (recomputed)',
+      labelNames: ['outcome'] as const,
       registers: [registry],
     }),
     cacheScopeDrops: new Counter({

@@ -57,9 +57,12 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** Every filter of the request (all in filter context: cached by Elasticsearch, no effect on BM25). */
-export function buildFilters(p: SearchQuery): Query[] {
-  const filters: Query[] = [{ term: { status: p.status ?? 'on_sale' } }];
+/**
+ * Every filter of the request (all in filter context: cached by Elasticsearch, no effect on BM25).
+ * `anyStatus`: without the status filter (what may have left the result by a status change too).
+ */
+export function buildFilters(p: SearchQuery, opts: { anyStatus?: boolean } = {}): Query[] {
+  const filters: Query[] = opts.anyStatus ? [] : [{ term: { status: p.status ?? 'on_sale' } }];
   if (p.category) {
     const c = parseCategory(p.category);
     if ('path' in c) c.path.forEach((name, level) => filters.push({ term: { [CATEGORY_LEVEL_FIELDS[level]!]: name } }));
@@ -113,8 +116,32 @@ export function resultScope(
 }
 
 /** The query part: BM25 text relevance (filters apart) or, for browsing, everything. */
-export function buildQuery(p: SearchQuery): Query {
-  return { bool: { must: [textQuery(p.q ?? '')], filter: buildFilters(p) } };
+export function buildQuery(p: SearchQuery, opts: { anyStatus?: boolean } = {}): Query {
+  return { bool: { must: [textQuery(p.q ?? '')], filter: buildFilters(p, opts) } };
+}
+
+/**
+ * Whether any listing was written since `since` (epoch ms, the indexer's `indexed_at`; a deletion is
+ * written too) that a cached result of this request shows (`ids`) or whose query and filters match in any
+ * status: the request that tells a hot entry near expiry it is still current (ResultCache.refresh). Stops
+ * at the first such listing; led by the write-time range, it reads the few listings written since.
+ */
+export function writtenSinceQuery(p: SearchQuery, ids: string[], since: number): estypes.SearchRequest {
+  const matches = p.q?.trim()
+    ? buildQuery(p, { anyStatus: true })
+    : { bool: { filter: buildFilters(p, { anyStatus: true }) } };
+  return {
+    size: 0,
+    terminate_after: 1,
+    track_total_hits: true,
+    query: {
+      bool: {
+        filter: [{ range: { indexed_at: { gte: since, format: 'epoch_millis' } } }],
+        should: [matches, { ids: { values: ids } }],
+        minimum_should_match: 1,
+      },
+    },
+  };
 }
 
 /** Sort for the non-relevance orders; `id` breaks ties so search_after never skips or repeats. */

@@ -11,13 +11,21 @@ import {
 import type { Candidate, RankResult } from '../../../ranking/src/types.js';
 import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schemas/search.js';
 import type { EntryScope } from '../cache/entry-scope.js';
-import type { CacheLayer } from '../cache/result-cache.js';
+import type { CachedValue, CacheLayer } from '../cache/result-cache.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from '../cursor.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { EMBEDDING_DOCVALUES, knnScope, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
 import { foundSources } from './mget.js';
-import { buildAggs, buildFilters, buildQuery, buildSort, resultScope, SOURCE_FIELDS } from './search-request.js';
+import {
+  buildAggs,
+  buildFilters,
+  buildQuery,
+  buildSort,
+  resultScope,
+  SOURCE_FIELDS,
+  writtenSinceQuery,
+} from './search-request.js';
 
 type Hit = {
   _id?: string;
@@ -142,9 +150,16 @@ export class SearchService {
       const scope = { ...resultScope(p), ...(knn ? { knn } : {}), ...(bm25Cut !== undefined ? { bm25Cut } : {}) };
       return { value: window, ids: window.items.map((i) => i.id), scope: [scope] };
     };
+    // A personal window also depends on the person's profile, which no write time covers: recomputed.
+    const revalidate = p.user_id
+      ? undefined
+      : async (entry: CachedValue<RankedWindow>, since: number) =>
+          entry.value.ranker === this.expectedRanker(p) &&
+          entry.value.retrieval === this.expectedRetrieval(p) &&
+          !(await this.writtenSince(p, entry.ids, since));
     const { value: window, layer } = explain
       ? { value: (await compute()).value, layer: 'bypass' as const }
-      : await this.app.cache.getOrCompute(key, compute);
+      : await this.app.cache.getOrCompute(key, compute, { revalidate });
     const page = window.items.slice(0, p.size);
     const next =
       p.size < window.items.length
@@ -202,6 +217,33 @@ export class SearchService {
       next_cursor:
         end < stored.ids.length ? this.encodeCursor({ kind: 'offset', offset: end, window: queryId }, hash) : null,
     };
+  }
+
+  /** Who ranks a window of this request now, when nothing fails: a window ranked otherwise is recomputed. */
+  private expectedRanker(p: SearchQuery): string | null {
+    return p.rank === 'bm25' ? 'bm25' : this.app.ranking.primaryName();
+  }
+
+  private expectedRetrieval(p: SearchQuery): RankedWindow['retrieval'] {
+    const { embedder, config } = this.app;
+    return p.rank !== 'bm25' && embedder && config.embedding.knnCandidates > 0 ? 'hybrid' : 'bm25';
+  }
+
+  /** Whether a listing a cached result of `p` shows or may show was written since `since` (writtenSinceQuery). */
+  private async writtenSince(p: SearchQuery, ids: string[], since: number): Promise<boolean> {
+    const { config, es, metrics } = this.app;
+    const res = await esCall(
+      'revalidate',
+      () =>
+        es.search({
+          index: config.elasticsearch.alias,
+          ...writtenSinceQuery(p, ids, since),
+          timeout: `${config.elasticsearch.requestTimeoutMs}ms`,
+        }),
+      (op, s) => metrics.esDuration.observe({ op }, s),
+    );
+    const total = res.hits.total;
+    return (typeof total === 'number' ? total : (total?.value ?? 1)) > 0 || res.timed_out;
   }
 
   private windowKey(queryId: string) {
@@ -411,39 +453,43 @@ export class SearchService {
     const sortName = p.sort === 'relevance' ? 'popular' : (p.sort as 'newest' | 'price_asc' | 'price_desc' | 'popular');
     const sort = buildSort(sortName);
     const key = `sorted:${hash}:${p.size}:${p.cursor ?? ''}`;
-    const { value, layer } = await this.app.cache.getOrCompute(key, async () => {
-      const { aggs, level, parent } = buildAggs(p);
-      const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
-      const res = await this.retrieve(query, aggs, {
-        size: p.size,
-        sort,
-        ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}),
-      });
-      const hits = res.hits.hits as Hit[];
-      const last = hits.at(-1);
-      const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
-      const page = {
-        query_id: randomUUID(),
-        items: hits.map((h) =>
-          toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0)),
-        ),
-        total: { value: total.value, relation: total.relation },
-        facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
-        next_cursor:
-          hits.length === p.size && last?.sort
-            ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash)
-            : null,
-        ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
-        retrieval: null,
-      };
-      // A listing enters this page only between the cursor's position and the page's last item (a full page).
-      const stretch = {
-        sort: sortName,
-        after: cursor?.kind === 'after' ? cursor.after : undefined,
-        through: hits.length === p.size ? last?.sort : undefined,
-      };
-      return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
-    });
+    const { value, layer } = await this.app.cache.getOrCompute(
+      key,
+      async () => {
+        const { aggs, level, parent } = buildAggs(p);
+        const query = p.q ? buildQuery(p) : { bool: { filter: buildFilters(p) } };
+        const res = await this.retrieve(query, aggs, {
+          size: p.size,
+          sort,
+          ...(cursor?.kind === 'after' ? { search_after: cursor.after } : {}),
+        });
+        const hits = res.hits.hits as Hit[];
+        const last = hits.at(-1);
+        const total = res.hits.total as { value: number; relation: 'eq' | 'gte' };
+        const page = {
+          query_id: randomUUID(),
+          items: hits.map((h) =>
+            toItem(h._source!, typeof h.sort?.[0] === 'number' ? (h.sort[0] as number) : (h._score ?? 0)),
+          ),
+          total: { value: total.value, relation: total.relation },
+          facets: toFacets(res.aggregations as Record<string, unknown>, level, parent),
+          next_cursor:
+            hits.length === p.size && last?.sort
+              ? this.encodeCursor({ kind: 'after', after: last.sort as Array<string | number> }, hash)
+              : null,
+          ranker: `sort:${p.sort === 'relevance' ? 'popular' : p.sort}`,
+          retrieval: null,
+        };
+        // A listing enters this page only between the cursor's position and the page's last item (a full page).
+        const stretch = {
+          sort: sortName,
+          after: cursor?.kind === 'after' ? cursor.after : undefined,
+          through: hits.length === p.size ? last?.sort : undefined,
+        };
+        return { value: page, ids: page.items.map((i) => i.id), scope: [resultScope(p, stretch)] };
+      },
+      { revalidate: async (entry, since) => !(await this.writtenSince(p, entry.ids, since)) },
+    );
     return { ...value, cache: layer };
   }
 }
