@@ -93,6 +93,7 @@ async function cacheCounts(base: string): Promise<{
   scopeRefreshes: number;
   scopeMatches: Record<string, number>;
   bm25Checks: Record<string, number>;
+  revalidations: Record<string, number>;
 }> {
   const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
   const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
@@ -106,6 +107,9 @@ async function cacheCounts(base: string): Promise<{
     scopeRefreshes: value(/api_cache_scope_refreshes_total (\d+)/),
     scopeMatches: Object.fromEntries(
       [...text.matchAll(/api_cache_scope_matches_total\{cause="(\w+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+    ),
+    revalidations: Object.fromEntries(
+      [...text.matchAll(/api_cache_revalidations_total\{outcome="(\w+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
     ),
     bm25Checks: Object.fromEntries(
       [...text.matchAll(/api_cache_scope_bm25_checks_total\{outcome="(\w+)"\} (\d+)/g)].map((m) => [
@@ -230,6 +234,8 @@ async function phase(scopeInvalidation: boolean) {
       scope_matches_pod_a: delta(before.scopeMatches, after.scopeMatches),
       // Windows whose only matches were words under their BM25 cut, by what Elasticsearch scored.
       bm25_checks_pod_a: delta(before.bm25Checks, after.bm25Checks),
+      // Hot entries near expiry: extended (unchanged) or recomputed (changed, failed).
+      revalidations_pod_a: delta(before.revalidations, after.revalidations),
       lag_ms: {
         through_api_relevance: summary(lags.relevance),
         through_api_newest: summary(lags.newest),
