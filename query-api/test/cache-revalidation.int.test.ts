@@ -3,7 +3,7 @@ import { toListingDocument, type Listing } from '../../core/src/index.js';
 import { appWithCatalog, FIXED, search, type TestApp } from './fixtures.js';
 
 // A hot entry near expiry is checked against what was written since, not recomputed (result-cache.ts,
-// MAX_REVALIDATIONS). Nothing here goes through the indexer: every write below is one whose change
+// MAX_AGE_TTLS). Nothing here goes through the indexer: every write below is one whose change
 // notification was lost, which only the refresh at expiry can catch, and must still catch within a TTL.
 const TTL_MS = 2000;
 let t: TestApp;

@@ -56,14 +56,15 @@ const STALE_WHILE_REFRESHING_MS = 500;
 /**
  * A refresh near expiry first asks whether anything the entry was computed from was written since
  * (RefreshJob.revalidate: one small Elasticsearch request on the index's write times) and only extends
- * the entry when nothing was, at most this many times in a row before a full recomputation. Changes reach
- * entries through the notifications (drops and corrections); the refresh only bounds what a lost
- * notification or a change nothing can see costs (a listing that enters only as a kNN candidate, a
+ * the entry by a TTL when nothing was, as long as that keeps it within this many TTLs of its last full
+ * computation (whichever pod extends it: the stored value keeps that time); past it, it is recomputed.
+ * Changes reach entries through the notifications (drops and corrections); the refresh only bounds what a
+ * lost notification or a change nothing can see costs (a listing that enters only as a kNN candidate, a
  * listing's age in the features), and with revalidation that bound is this many TTLs. Recomputing every
  * hot entry every TTL was a full search each (BM25 over the catalog, facets, re-ranking): on shared cores
  * the cache-hit tail (docs/benchmarks.md, "Revalidating hot entries").
  */
-const MAX_REVALIDATIONS = 3;
+const MAX_AGE_TTLS = 4;
 /** Write times come from the indexer's clock: a revalidation looks this much further back for skew. */
 const WRITE_CLOCK_SKEW_MS = 500;
 
@@ -105,8 +106,8 @@ type MemoryEntry = CachedValue<unknown> & {
   recompute: RefreshJob<CachedValue<unknown>>;
   /** Its JSON length (the memory layer's budget counts it). */
   bytes: number;
-  /** Refreshes that found it current since it was last computed (see MAX_REVALIDATIONS). */
-  revalidations?: number;
+  /** When it was last computed in full (`computedAt` moves with each revalidation; see MAX_AGE_TTLS). */
+  computedInFullAt?: number;
   readAt?: number;
   staleSince?: number;
 };
@@ -331,20 +332,21 @@ export class ResultCache {
 
   /**
    * A hot entry near its expiry: extended when its job says nothing it was computed from was written since
-   * it was last computed or checked (see MAX_REVALIDATIONS), recomputed otherwise. The check's time is the
+   * it was last computed or checked, within MAX_AGE_TTLS of its last full computation; recomputed otherwise. The check's time is the
    * entry's new `computedAt`, so the usual guards apply from there: a change heard meanwhile (a correction
    * came, `staleSince`), one noted and searchable since, or a shown listing changed too recently for the
    * check to see it all mean a full recomputation.
    */
   private async refresh(key: string, job: RefreshJob<CachedValue<unknown>>): Promise<CachedValue<unknown>> {
     const entry = this.memory.peek(key);
-    if (!job.revalidate || !entry || entry.staleSince !== undefined || (entry.revalidations ?? 0) >= MAX_REVALIDATIONS)
-      return this.computeAndStore(key, job, true);
     const checkedAt = Date.now();
+    const extendable = checkedAt + job.ttlMs - (entry?.computedInFullAt ?? 0) <= MAX_AGE_TTLS * job.ttlMs;
+    if (!job.revalidate || !entry || entry.staleSince !== undefined || !extendable)
+      return this.computeAndStore(key, job, true);
     const since = (entry.computedAt ?? 0) - (this.opts.changeVisibleAfterMs ?? 0) - WRITE_CLOCK_SKEW_MS;
     const unchanged = await job.revalidate(entry, since).catch(() => undefined);
     this.opts.stats?.revalidated?.(unchanged === undefined ? 'failed' : unchanged ? 'unchanged' : 'changed');
-    const checked: MemoryEntry = { ...entry, computedAt: checkedAt, revalidations: (entry.revalidations ?? 0) + 1 };
+    const checked: MemoryEntry = { ...entry, computedAt: checkedAt };
     const current =
       unchanged === true &&
       this.memory.peek(key) === entry &&
@@ -540,7 +542,13 @@ export class ResultCache {
     const refreshAt = Date.now() + lifeLeftMs - ttlMs * share;
     this.memory.set(
       key,
-      { ...value, refreshAt, recompute, bytes: jsonBytes },
+      {
+        ...value,
+        refreshAt,
+        recompute,
+        bytes: jsonBytes,
+        computedInFullAt: (value as Partial<MemoryEntry>).computedInFullAt ?? value.computedAt,
+      },
       {
         ttl: Math.max(1, Math.min(this.opts.memoryTtlMs, lifeLeftMs)),
         ...(this.opts.memoryBytes ? { size: Math.max(1, jsonBytes) } : {}),
