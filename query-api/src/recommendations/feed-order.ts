@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { FEED_ORDER_TTL_S, redisKeys, type ListingDocument } from '../../../core/src/index.js';
 import type { ScaleAnchors } from '../../../ranking/src/feed-features.js';
 import type { ListingItem } from '../schemas/search.js';
+import type { TextSourceCuts } from './feed.js';
 import { toItem } from '../search/search-service.js';
 
 /** A feed's ranked order as stored under its feed id: what cursors page through. */
@@ -37,6 +38,7 @@ export interface FirstBuild {
   /** Absent on entries cached before merges existed: those are served as built. */
   anchors?: ScaleAnchors;
   fresh?: string[];
+  textCuts?: TextSourceCuts;
 }
 
 /** The stored feeds of one Redis namespace: written once per build or merge, read by every later page. */

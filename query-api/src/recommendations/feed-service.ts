@@ -76,13 +76,22 @@ export class FeedService {
       `feed:${userId ?? ''}:${version}`,
       async () => {
         const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
-        const { entries: feed, ranker, anchors, fresh } = await buildFeed(this.app, profile, FEED_LENGTH);
+        const { entries: feed, ranker, anchors, fresh, textCuts } = await buildFeed(this.app, profile, FEED_LENGTH);
         const feedId = randomUUID();
         const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
         const personalized = profile !== undefined;
         await this.orders.store(feedId, { order, personalized, ranker });
         const items = feed.slice(0, CACHED_ITEMS).map((e, i) => feedItem(e.doc, order[i]!));
-        const built: FirstBuild = { feedId, personalized, ranker, items, length: order.length, anchors, fresh };
+        const built: FirstBuild = {
+          feedId,
+          personalized,
+          ranker,
+          items,
+          length: order.length,
+          anchors,
+          fresh,
+          textCuts,
+        };
         return { value: built, ids: items.map((i) => i.id) };
       },
       { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined },

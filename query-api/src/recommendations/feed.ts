@@ -23,6 +23,90 @@ type Candidate = { doc: ListingDocument; source: string };
 /** Recent likes whose neighbours seed the feed, and neighbours read per like. */
 const SEEDS = 10;
 const NEIGHBOURS_PER_SEED = 30;
+/** Listings each personal text source (recent searches, text likeness of recent views) adds to a build. */
+const TEXT_SOURCE_SIZE = 20;
+
+/**
+ * The lowest score that put a listing on each personal text source of a build (its TEXT_SOURCE_SIZE-th
+ * hit), or null when the source had fewer: any match was in. A listing scored after the build enters
+ * the source where it scores this or more (late-fresh.ts).
+ */
+export type TextSourceCuts = Record<string, number | null>;
+
+/**
+ * A person's text sources as [source, search body]: their recent searches (`search:<q>`) and listings that
+ * read like what they viewed last (`similar`). One home for the build and for the merge of listings
+ * published after it, so a late listing is judged by the very queries the build ran.
+ */
+function textSources(user: UserProfile, index: string, catalog: number, mustNot: Query[]): Array<[string, Query]> {
+  const sources: Array<[string, Query]> = [];
+  for (const q of user.recent_queries.slice(0, 2))
+    sources.push([
+      `search:${q}`,
+      { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: TEXT_SOURCE_SIZE },
+    ]);
+  const liked = user.recent_listing_ids.slice(0, 2);
+  if (liked.length > 0) {
+    // Text likeness without the catalog's common terms: the costly ones, and the least telling.
+    const like = {
+      fields: ['title', 'category_text'],
+      like: liked.map((_id) => ({ _index: index, _id })),
+      min_term_freq: 1,
+      min_doc_freq: 1,
+      max_doc_freq: rareTermsCap(catalog),
+    };
+    sources.push([
+      'similar',
+      {
+        query: {
+          bool: {
+            must: [{ more_like_this: like }],
+            filter: [ON_SALE],
+            must_not: [...mustNot, { ids: { values: liked } }],
+          },
+        },
+        size: TEXT_SOURCE_SIZE,
+      },
+    ]);
+  }
+  return sources;
+}
+
+/**
+ * Which of `docs` (listings published after a build) each of the person's text sources would have put on
+ * it, by the build's cuts: one msearch, each source's query limited to these listings. The first source
+ * in the build's order wins, as in feedCandidates. Empty when the build had no text source.
+ */
+export async function lateTextSources(
+  app: FastifyInstance,
+  user: UserProfile | undefined,
+  docs: ListingDocument[],
+  cuts: TextSourceCuts,
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (!user || docs.length === 0 || Object.keys(cuts).length === 0) return found;
+  const index = app.config.elasticsearch.alias;
+  const only = { ids: { values: docs.map((d) => d.id) } };
+  const sources = textSources(user, index, await catalogSize(app), []).filter(([source]) => source in cuts);
+  if (sources.length === 0) return found;
+  const res = await esCall('msearch', () =>
+    app.es.msearch({
+      searches: sources.flatMap(([, body]) => {
+        const { query } = body as { query: { bool: Record<string, unknown[]> } };
+        const bool = { ...query.bool, filter: [...query.bool.filter!, only] };
+        return [{ index }, { query: { bool }, size: docs.length, _source: false, track_total_hits: false }];
+      }),
+    }),
+  );
+  res.responses.forEach((r, i) => {
+    const [source] = sources[i]!;
+    const cut = cuts[source];
+    if (!('hits' in r)) return;
+    for (const h of r.hits.hits)
+      if (h._id && !found.has(h._id) && (cut === null || (h._score ?? 0) >= cut!)) found.set(h._id, source);
+  });
+  return found;
+}
 
 /** Popular and recent first: the trending signal for cold start and for every feed's tail. */
 const TRENDING: Query = {
@@ -78,7 +162,7 @@ async function trending(app: FastifyInstance): Promise<Candidate[]> {
 export async function feedCandidates(
   app: FastifyInstance,
   user: UserProfile | undefined,
-): Promise<{ entries: FeedEntry[]; together: Map<string, number>; fresh: string[] }> {
+): Promise<{ entries: FeedEntry[]; together: Map<string, number>; fresh: string[]; textCuts: TextSourceCuts }> {
   const index = app.config.elasticsearch.alias;
   // The newest listings on sale, shared by every feed (fresh-list.ts).
   const fresh = app.freshListings.current();
@@ -91,6 +175,7 @@ export async function feedCandidates(
   const lists: Array<Promise<Candidate[]>> = [shared];
   const personal: Array<[string, Query]> = [];
   const together = new Map<string, { score: number; seed: string; best: number }>();
+  const textCuts: TextSourceCuts = {};
   if (user) {
     const tagged = (source: string, docs: Promise<ListingDocument[]>) =>
       docs.then((ds) => ds.map((doc) => ({ doc, source })));
@@ -130,35 +215,7 @@ export async function feedCandidates(
       lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
     for (const size of topKeys(user.size_affinity ?? {}, 2))
       lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
-    for (const q of user.recent_queries.slice(0, 2))
-      personal.push([
-        `search:${q}`,
-        { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: 20 },
-      ]);
-    const liked = user.recent_listing_ids.slice(0, 2);
-    if (liked.length > 0) {
-      // Text likeness without the catalog's common terms: the costly ones, and the least telling.
-      const like = {
-        fields: ['title', 'category_text'],
-        like: liked.map((_id) => ({ _index: index, _id })),
-        min_term_freq: 1,
-        min_doc_freq: 1,
-        max_doc_freq: rareTermsCap(catalog),
-      };
-      personal.push([
-        'similar',
-        {
-          query: {
-            bool: {
-              must: [{ more_like_this: like }],
-              filter: [ON_SALE],
-              must_not: [...mustNot, { ids: { values: liked } }],
-            },
-          },
-          size: 20,
-        },
-      ]);
-    }
+    personal.push(...textSources(user, index, catalog, mustNot));
   }
   if (personal.length > 0) {
     lists.unshift(
@@ -170,9 +227,14 @@ export async function feedCandidates(
           ]),
         }),
       ).then((res) =>
-        res.responses.flatMap((r, i) =>
-          'hits' in r ? r.hits.hits.map((h) => ({ doc: h._source!, source: personal[i]![0] })) : [],
-        ),
+        res.responses.flatMap((r, i) => {
+          const [source] = personal[i]!;
+          if (!('hits' in r)) return [];
+          const { hits } = r.hits;
+          if (source !== 'together')
+            textCuts[source] = hits.length >= TEXT_SOURCE_SIZE ? (hits.at(-1)?._score ?? null) : null;
+          return hits.map((h) => ({ doc: h._source!, source }));
+        }),
       ),
     );
   }
@@ -189,6 +251,7 @@ export async function feedCandidates(
     entries: [...candidates.values()],
     together: new Map([...together].map(([id, t]) => [id, t.score])),
     fresh: (await fresh).map((d) => d.id),
+    textCuts,
   };
 }
 
@@ -243,6 +306,8 @@ export interface BuiltFeed {
   anchors: ScaleAnchors;
   /** Ids of the shared fresh list the build drew from: a listing that joins the list later is new to it. */
   fresh: string[];
+  /** What it took to enter each personal text source: a later listing is judged by the same bar. */
+  textCuts: TextSourceCuts;
 }
 
 /** Score order, ties by id: the order diversify starts from, for a build and for a merge into one. */
@@ -264,12 +329,12 @@ export async function buildFeed(
   user: UserProfile | undefined,
   limit: number,
 ): Promise<BuiltFeed> {
-  const { entries, together, fresh } = await feedCandidates(app, user);
+  const { entries, together, fresh, textCuts } = await feedCandidates(app, user);
   const anchors = scaleAnchors(entries.map((e) => ({ doc: e.doc, together: together.get(e.doc.id) ?? 0 })));
   const ranker = await scoreCandidates(app, entries, user, together, new Date(), anchors);
   entries.sort((a, b) => byScore({ score: a.score, id: a.doc.id }, { score: b.score, id: b.doc.id }));
   const feed = diversify(entries, (e) => diversityKey(e.doc), { limit });
-  return { entries: feed, ranker, anchors, fresh };
+  return { entries: feed, ranker, anchors, fresh, textCuts };
 }
 
 /**
@@ -286,4 +351,36 @@ export async function scoreLateFresh(
   const entries = docs.map((doc) => ({ doc, score: 0, source: 'fresh' }));
   await scoreCandidates(app, entries, user, new Map(), new Date(), anchors);
   return entries;
+}
+
+/**
+ * Late listings (scored as `fresh` by scoreLateFresh) that one of the person's text sources would have
+ * found by the build's cuts (lateTextSources), with that source and the score it gives them. The check is
+ * an Elasticsearch request, so it is asked only for listings a text source would lift above `floor` (what a
+ * listing needs to reach the build's first items) and above their score as fresh; and callers run it off
+ * the request: awaited on the request, it took the cached feeds' p99 from 6-9 ms to 9-59 ms at 26 new
+ * listings a second (docs/benchmarks.md).
+ */
+export async function textSourceCorrections(
+  app: FastifyInstance,
+  user: UserProfile | undefined,
+  asFresh: FeedEntry[],
+  anchors: ScaleAnchors,
+  textCuts: TextSourceCuts,
+  floor: number,
+): Promise<FeedEntry[]> {
+  if (!user || asFresh.length === 0 || Object.keys(textCuts).length === 0) return [];
+  const asText = asFresh.map((e) => ({ doc: e.doc, score: 0, source: 'similar' }));
+  await scoreCandidates(app, asText, user, new Map(), new Date(), anchors);
+  const lifted = asText.filter((e, i) => e.score > floor && e.score > asFresh[i]!.score);
+  const sources = await lateTextSources(
+    app,
+    user,
+    lifted.map((e) => e.doc),
+    textCuts,
+  );
+  return lifted.flatMap((e) => {
+    const source = sources.get(e.doc.id);
+    return source ? [{ ...e, source }] : [];
+  });
 }

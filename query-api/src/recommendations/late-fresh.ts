@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
+import type { FeedEntry } from './feed.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
-import { byScore, diversityKey, scoreLateFresh } from './feed.js';
+import { byScore, diversityKey, scoreLateFresh, textSourceCorrections } from './feed.js';
 import {
   feedItem,
   orderEntry,
@@ -78,10 +79,10 @@ interface MergeState {
  * scored for the person and merged into the first items (issue 20). The fresh list is corrected within
  * the freshness budget (fresh-list.ts), while a person's build is reused for minutes: rebuilding every cached
  * build on every new listing would leave the feed uncached at 2.6 new listings a second, where a merge
- * scores only the late listings (by the same ranker, scaled to the build's anchors) and writes the merged
- * order under a new feed id, so pages through it stay gap- and duplicate-free. Listings the build had
- * anywhere in its order stay where they were; what a late listing may also enter (a personal source's
- * list) waits for the next build.
+ * scores only the late listings (by the same ranker, scaled to the build's anchors, each with the personal
+ * text source that would have found it by the build's cuts) and writes the merged order under a new feed
+ * id, so pages through it stay gap- and duplicate-free. Listings the build had anywhere in its order stay
+ * where they were.
  */
 export class LateFreshMerges {
   private readonly kept = new LRUCache<string, MergeState>({ max: MERGES_KEPT });
@@ -130,17 +131,18 @@ export class LateFreshMerges {
     const profile =
       before?.profile ?? (userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined);
     const excluded = new Set([...(profile?.purchased_listing_ids ?? []), ...(profile?.liked_listing_ids ?? [])]);
-    const scored = await this.scored(
-      profile,
-      build,
-      late.filter((d) => !excluded.has(d.id)),
-      before?.scored,
-    );
     // None scores above the lowest of the first items: appended after them, so the first items stay as they
     // are and nothing is written. Most checks end here (a late listing is rarely among a person's best 60);
     // it waits for the next build to show further down.
     const floor = Math.min(...build.items.map((i) => i.score));
     const full = build.items.length >= this.firstItems;
+    const scored = await this.scored(
+      profile,
+      build,
+      late.filter((d) => !excluded.has(d.id)),
+      full ? floor : -Infinity,
+      before?.scored,
+    );
     if (scored.size === 0 || (full && [...scored.values()].every((i) => i.score <= floor))) {
       metrics.feedLateFresh.inc({ outcome: 'unchanged' });
       return { build, scored, profile, stored: before?.stored };
@@ -164,15 +166,38 @@ export class LateFreshMerges {
   }
 
   /** `docs` scored for the person: those scored by an earlier merge of the same build are reused. */
+  /**
+   * `docs` scored for the person: those scored by an earlier merge of the same build are reused. Newly
+   * scored ones that a text source of the person would have found (textSourceCorrections) are corrected in
+   * the background, off the request: the returned map is updated in place and the build merged again at
+   * its next check.
+   */
   private async scored(
     profile: UserProfile | undefined,
     build: FirstBuild,
     docs: ListingDocument[],
+    floor: number,
     earlier = new Map<string, FeedPageItem>(),
   ): Promise<Map<string, FeedPageItem>> {
     const fresh = docs.filter((d) => !earlier.has(d.id));
     const entries = fresh.length > 0 ? await scoreLateFresh(this.app, profile, fresh, build.anchors!) : [];
-    const now = new Map(entries.map((e) => [e.doc.id, feedItem(e.doc, { score: round4(e.score), source: e.source })]));
-    return new Map(docs.map((d) => [d.id, earlier.get(d.id) ?? now.get(d.id)!]));
+    const item = (e: FeedEntry) => feedItem(e.doc, { score: round4(e.score), source: e.source });
+    const now = new Map(entries.map((e) => [e.doc.id, item(e)]));
+    const scored = new Map(docs.map((d) => [d.id, earlier.get(d.id) ?? now.get(d.id)!]));
+    if (build.textCuts && entries.length > 0)
+      textSourceCorrections(this.app, profile, entries, build.anchors!, build.textCuts, floor)
+        .then((corrected) => {
+          if (corrected.length === 0) return;
+          for (const e of corrected) scored.set(e.doc.id, item(e));
+          const state = this.kept.get(build.feedId);
+          if (state) Object.assign(state, { late: '', at: 0 }); // merged again at the next read
+        })
+        .catch((err: Error) =>
+          this.app.log.warn(
+            { component: 'feed', err: err.message },
+            'late listings kept as fresh: text source check failed',
+          ),
+        );
+    return scored;
   }
 }

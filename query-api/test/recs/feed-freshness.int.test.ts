@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Listing } from '../../../core/src/index.js';
 import { startIndexerWorker, type IndexerWorker } from '../../../indexer/src/worker.js';
 import { silentLogger } from '../../../indexer/test/support.js';
@@ -120,6 +120,49 @@ describe('new listings through a cached home feed', () => {
     const afterAll = await allPages(after);
     expect(new Set(afterAll).size).toBe(afterAll.length);
     expect(afterAll.sort()).toEqual([...beforeAll, 'late-toy'].sort());
+  });
+
+  it('come in through the personal text source a fresh build would find them by, not only as fresh', async () => {
+    const user = 'late-searcher';
+    await like(user, toys.slice(-3));
+    const searched = await t.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: AS_APP,
+      payload: { events: [{ user_id: user, type: 'search', query: 'glimbo kite', ts: now() }] },
+    });
+    expect(searched.statusCode, searched.body).toBe(202);
+    await vi.waitFor(async () => {
+      const profile = await loadUserProfile(t.app.redis, t.config.redis.namespace, user);
+      expect(profile?.recent_queries).toContain('glimbo kite');
+      expect(profile?.liked_listing_ids).toHaveLength(3);
+    });
+    const query = `user_id=${user}&size=20`;
+    expect(ids(await feed(query))).not.toContain('late-kite');
+    // Served from the cache (earlier tests' listings may still reach it as late ones first).
+    await vi.waitFor(
+      async () => {
+        const first = await feed(query);
+        await new Promise((r) => setTimeout(r, 300));
+        expect((await feed(query)).feed_id).toBe(first.feed_id);
+      },
+      { timeout: 5000 },
+    );
+
+    const mergesBefore = await merges();
+    const since = await publishLike('late-kite', toys.at(-1)!, { title: 'Glimbo stunt kite, dual line' });
+    expect(await msUntilOnFirstPage(query, 'late-kite', since)).toBeLessThan(2000);
+    expect(await merges()).toBeGreaterThan(mergesBefore); // merged into the cached build, not rebuilt
+    // First as fresh; within the same 2 s, by the person's search (checked off the request), as a fresh
+    // build of the same profile finds it.
+    const bySearch = async () => (await feed(query)).items.find((i) => i.id === 'late-kite')?.source;
+    await vi.waitFor(async () => expect(await bySearch()).toBe('search:glimbo kite'), {
+      timeout: Math.max(1, 2000 - (Date.now() - since)),
+      interval: 100,
+    });
+    const profile = await loadUserProfile(t.app.redis, t.config.redis.namespace, user);
+    const rebuilt = await buildFeed(t.app, profile, 200);
+    expect(rebuilt.entries.find((e) => e.doc.id === 'late-kite')?.source).toBe('search:glimbo kite');
   });
 
   it('leave a cached feed as it was when none ranks among its first items', async () => {
