@@ -45,12 +45,10 @@ export interface ScaleAnchors {
   together: number;
 }
 
-/** The anchors of a set of candidates (at least those given). */
-export function scaleAnchors(
-  candidates: Array<{ doc: ListingDocument; together: number }>,
-  floor: ScaleAnchors = { popularity: 1e-9, together: 1e-9 },
-): ScaleAnchors {
-  let { popularity, together } = floor;
+/** The anchors of a set of candidates (never 0: they divide). */
+export function scaleAnchors(candidates: Array<{ doc: ListingDocument; together: number }>): ScaleAnchors {
+  let popularity = 1e-9;
+  let together = 1e-9;
   for (const c of candidates) {
     popularity = Math.max(popularity, c.doc.popularity ?? 0);
     together = Math.max(together, c.together);

@@ -77,14 +77,14 @@ function textSources(user: UserProfile, index: string, catalog: number, mustNot:
  * it, by the build's cuts: one msearch, each source's query limited to these listings. The first source
  * in the build's order wins, as in feedCandidates. Empty when the build had no text source.
  */
-export async function lateTextSources(
+async function lateTextSources(
   app: FastifyInstance,
-  user: UserProfile | undefined,
+  user: UserProfile,
   docs: ListingDocument[],
   cuts: TextSourceCuts,
 ): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  if (!user || docs.length === 0 || Object.keys(cuts).length === 0) return found;
+  if (docs.length === 0) return found;
   const index = app.config.elasticsearch.alias;
   const only = { ids: { values: docs.map((d) => d.id) } };
   const sources = textSources(user, index, await catalogSize(app), []).filter(([source]) => source in cuts);
@@ -176,6 +176,7 @@ export async function feedCandidates(
   const personal: Array<[string, Query]> = [];
   const together = new Map<string, { score: number; seed: string; best: number }>();
   const textCuts: TextSourceCuts = {};
+  const textNames = new Set<string>();
   if (user) {
     const tagged = (source: string, docs: Promise<ListingDocument[]>) =>
       docs.then((ds) => ds.map((doc) => ({ doc, source })));
@@ -215,7 +216,9 @@ export async function feedCandidates(
       lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
     for (const size of topKeys(user.size_affinity ?? {}, 2))
       lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
-    personal.push(...textSources(user, index, catalog, mustNot));
+    const text = textSources(user, index, catalog, mustNot);
+    for (const [source] of text) textNames.add(source);
+    personal.push(...text);
   }
   if (personal.length > 0) {
     lists.unshift(
@@ -231,7 +234,7 @@ export async function feedCandidates(
           const [source] = personal[i]!;
           if (!('hits' in r)) return [];
           const { hits } = r.hits;
-          if (source !== 'together')
+          if (textNames.has(source))
             textCuts[source] = hits.length >= TEXT_SOURCE_SIZE ? (hits.at(-1)?._score ?? null) : null;
           return hits.map((h) => ({ doc: h._source!, source }));
         }),

@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
-import type { FeedEntry } from './feed.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
-import { byScore, diversityKey, scoreLateFresh, textSourceCorrections } from './feed.js';
+import { byScore, diversityKey, scoreLateFresh, textSourceCorrections, type FeedEntry } from './feed.js';
 import {
   feedItem,
   orderEntry,
@@ -165,7 +164,6 @@ export class LateFreshMerges {
     return { build: merged, scored, profile, stored };
   }
 
-  /** `docs` scored for the person: those scored by an earlier merge of the same build are reused. */
   /**
    * `docs` scored for the person: those scored by an earlier merge of the same build are reused. Newly
    * scored ones that a text source of the person would have found (textSourceCorrections) are corrected in
