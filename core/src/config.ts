@@ -126,6 +126,24 @@ export const EnvSchema = Type.Object({
     default: 1000,
     description: 'wait between embedding sweeps that found no listing without a vector',
   }),
+  CONTENT_STEP_BATCH: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 50,
+    description:
+      "listings the indexer's content step reads per sweep (their similar-items content candidates, one msearch)",
+  }),
+  CONTENT_STEP_IDLE_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600_000,
+    default: 500,
+    description: 'wait between content-candidate sweeps that found less than a batch',
+  }),
+  CONTENT_STEP_BACKFILL: Type.Boolean({
+    default: false,
+    description:
+      'on first start (no cursor in Redis), compute content candidates for every listing already indexed (~3 ms of Elasticsearch CPU each at 1M listings); off: from now on, older listings get theirs when their page is first viewed',
+  }),
   KNN_CANDIDATES: Type.Integer({
     minimum: 0,
     maximum: 1000,
@@ -259,6 +277,8 @@ export interface Config {
     candidates: number;
   };
   embedding: { modelDir: string; knnCandidates: number; batch: number; idleMs: number };
+  /** The indexer's content step (indexer/src/content-step.ts). */
+  contentStep: { batch: number; idleMs: number; backfill: boolean };
   cache: {
     ttlSeconds: number;
     memoryItems: number;
@@ -383,6 +403,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       batch: env.EMBEDDING_BATCH,
       idleMs: env.EMBEDDING_IDLE_MS,
     },
+    contentStep: {
+      batch: env.CONTENT_STEP_BATCH,
+      idleMs: env.CONTENT_STEP_IDLE_MS,
+      backfill: env.CONTENT_STEP_BACKFILL,
+    },
     cache: {
       ttlSeconds: env.CACHE_TTL_SECONDS,
       memoryItems: env.CACHE_MEMORY_ITEMS,
@@ -443,4 +468,11 @@ function splitList(s: string): string[] {
 /** The Elasticsearch node URLs of ES_URL (comma-separated): every client is given all of them. */
 export function esNodes(url: string): string[] {
   return splitList(url);
+}
+
+/** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
+export function refreshIntervalMs(interval: string): number {
+  const m = /^(\d+)(ms|s)$/.exec(interval);
+  if (!m) return 1000;
+  return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
 }

@@ -11,3 +11,4 @@ export * from './schemas/user-profile.js';
 export * from './redis-keys.js';
 export * from './seeded-random.js';
 export * from './co-engagement.js';
+export * from './similar-content.js';

@@ -62,6 +62,14 @@ export function redisKeys(namespace: string) {
       lease: `${ns}:${nb.lease}`,
     },
     /**
+     * A listing's content candidates for similar items (core/src/similar-content.ts): a JSON string of
+     * CONTENT_CANDIDATES_KEPT ids at most, written by the indexer's content step and by the query API,
+     * expiring CONTENT_CANDIDATES_TTL_S after the last write.
+     */
+    contentCandidates: (id: string) => `${ns}:similar-content:${id}`,
+    /** String: where the indexer's content step has swept to (JSON [indexed_at ms, listing id]). */
+    contentCandidatesCursor: `${ns}:similar-content-cursor`,
+    /**
      * A user's profile (query-api/src/profiles/profile-store.ts): lists and the sorted set trimmed to
      * PROFILE_BOUNDS on every write, the affinity hash to its strongest PROFILE_BOUNDS.affinityFields;
      * every key (and `version`, bumped by each event) expires PROFILE_TTL_S after the user's last event.

@@ -28,6 +28,8 @@ const PINNED: Record<string, string> = {
   featureLog: 'mkt:feature-log',
   interactions: 'mkt:interactions',
   'neighbours.list': 'mkt:nb:x1',
+  contentCandidates: 'mkt:similar-content:x1',
+  contentCandidatesCursor: 'mkt:similar-content-cursor',
   'neighbours.popularity': 'mkt:nb-pop',
   'neighbours.history': 'mkt:nb-hist:x1',
   'neighbours.gone': 'mkt:nb-gone',

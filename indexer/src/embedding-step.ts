@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { ListingDocument } from '../../core/src/index.js';
+import { SweepLoop } from './sweep-loop.js';
 import { listingEmbeddingText, quantizeEmbedding, type TextEmbedder } from '../../core/src/text-embedder.js';
 
 export interface EmbeddingStepOptions {
@@ -44,9 +45,7 @@ const MAX_ANNOUNCING = 8;
  * stay strictly `external`, so a replay of the version already stored is refused as before.
  */
 export class EmbeddingStep {
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: SweepLoop;
   private readonly announcing = new Set<Promise<void>>();
 
   constructor(
@@ -54,17 +53,18 @@ export class EmbeddingStep {
     private readonly embedder: TextEmbedder,
     private readonly opts: EmbeddingStepOptions,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    const { batch, idleMs, textBusy } = opts;
+    this.loop = new SweepLoop('embedding', () => this.sweep(), { batch, idleMs, busy: textBusy }, logger);
+  }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   /** Finishes the batch in flight, then stops; announcements still waiting for a refresh (about a second) go out first. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await Promise.allSettled(this.announcing);
   }
 
@@ -148,27 +148,5 @@ export class EmbeddingStep {
       if (waiting.size > 0) await new Promise((r) => setTimeout(r, SEARCHABLE_POLL_MS));
     }
     if (waiting.size > 0) await announce([...waiting]);
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let found = 0;
-      try {
-        const busy = this.opts.textBusy ? await this.opts.textBusy() : false;
-        if (!busy) found = await this.sweep();
-      } catch (err) {
-        this.logger?.warn({ err: (err as Error).message }, 'embedding sweep failed; retrying');
-      }
-      // A full batch means a backlog: go on at once. Otherwise wait (a new listing waits at most idleMs).
-      if (found < this.opts.batch && !this.stopped) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.opts.idleMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
-    }
   }
 }

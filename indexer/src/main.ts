@@ -2,7 +2,9 @@ import { createServer } from 'node:http';
 import { isAbsolute, resolve } from 'node:path';
 import { pino } from 'pino';
 import { createElasticsearchClient } from '../../core/src/elasticsearch-client.js';
-import { loadConfig, loggerOptions } from '../../core/src/index.js';
+import { Redis } from 'ioredis';
+import { loadConfig, loggerOptions, refreshIntervalMs } from '../../core/src/index.js';
+import { ContentStep } from './content-step.js';
 import { TextEmbedder } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from './embedding-step.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
@@ -47,6 +49,7 @@ const indexer = await startIndexerWorker(config, es, logger, { neighbours });
 registerNeighbourMetrics(indexer.metrics.registry, neighbours);
 neighbours.start();
 const embedding = await startEmbeddingStep();
+const content = startContentStep();
 ready = true;
 
 /**
@@ -94,6 +97,37 @@ async function startEmbeddingStep(): Promise<EmbeddingStep | undefined> {
   }
 }
 
+/**
+ * The content step (content-step.ts): similar items' content candidates of each new or re-worded
+ * listing, kept in Redis, on a Redis connection of its own.
+ */
+function startContentStep(): { step: ContentStep; redis: Redis } {
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const { metrics } = indexer;
+  const step = new ContentStep(
+    es,
+    redis,
+    {
+      alias: config.elasticsearch.alias,
+      namespace: config.redis.namespace,
+      ...config.contentStep,
+      // A bulk's listings are searchable after the next refresh; two seconds more for slow bulks and
+      // clock skew between workers. A listing the sweep passes before it is searchable only loses its
+      // precomputation: its first similar list scores the leaf and stores the record itself.
+      settleMs: refreshIntervalMs(config.elasticsearch.refreshInterval) + 2000,
+      onBatch: (s) => {
+        metrics.contentCandidates.inc({ outcome: 'computed' }, s.computed);
+        metrics.contentCandidates.inc({ outcome: 'unchanged' }, s.unchanged);
+        metrics.contentCandidates.inc({ outcome: 'removed' }, s.removed);
+        for (const lag of s.lagsMs) metrics.contentCandidatesLag.observe(Math.max(0, lag) / 1000);
+      },
+    },
+    logger.child({ component: 'content' }),
+  );
+  step.start();
+  return { step, redis };
+}
+
 const server = createServer(async (req, res) => {
   if (req.url === '/metrics') {
     res.setHeader('content-type', indexer.metrics.registry.contentType);
@@ -118,6 +152,8 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'draining: finishing in-flight batches');
   await embedding?.stop();
+  await content.step.stop();
+  content.redis.disconnect();
   await indexer.close();
   await neighbours.close();
   await es.close();

@@ -55,6 +55,18 @@ export function createIndexerMetrics(collect?: {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const contentCandidates = new Counter({
+    name: 'indexer_content_candidates_total',
+    help: 'Listings swept by the content step, by outcome (computed: their similar-items content candidates stored; unchanged: title, brand, size and leaf as recorded; removed: deleted, record dropped)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const contentCandidatesLag = new Histogram({
+    name: 'indexer_content_candidates_lag_seconds',
+    help: 'From a listing indexed to its content candidates stored (until then its first similar list scores the leaf)',
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
   new Gauge({
     name: 'indexer_queue_depth',
     help: 'Jobs in the listing-changes queue by state (each job carries up to 500 events)',
@@ -83,6 +95,8 @@ export function createIndexerMetrics(collect?: {
     embeddingLag,
     embeddings,
     embeddingBatchDuration,
+    contentCandidates,
+    contentCandidatesLag,
   };
 }
 export type IndexerMetrics = ReturnType<typeof createIndexerMetrics>;

@@ -3,18 +3,11 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { indexGeneration } from '../../../core/src/pipeline/change-notifications.js';
 import { aliasTargets } from '../../../core/src/pipeline/index-admin.js';
-import { redisKeys, type ListingDocument } from '../../../core/src/index.js';
+import { redisKeys, refreshIntervalMs, type ListingDocument } from '../../../core/src/index.js';
 import { CHANGED_LISTING_FIELDS, toChangedListing } from '../cache/entry-scope.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { foundSources } from '../search/mget.js';
 import { bm25Scores } from '../search/bm25-scores.js';
-
-/** "1s" / "500ms" in milliseconds; "-1" (refresh off) counts as the default second. */
-export function refreshIntervalMs(interval: string): number {
-  const m = /^(\d+)(ms|s)$/.exec(interval);
-  if (!m) return 1000;
-  return m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
-}
 
 /** How often the API re-reads the alias itself, in case it missed a swap notification (e.g. Redis reconnecting). */
 const GENERATION_CHECK_MS = 15_000;

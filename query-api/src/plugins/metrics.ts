@@ -102,6 +102,12 @@ export function createApiMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    similarContent: new Counter({
+      name: 'api_similar_content_total',
+      help: "Similar lists computed, by where their content candidates came from (record: the listing's stored candidates plus listings written since; computed: the leaf scored in full, then stored)",
+      labelNames: ['source'],
+      registers: [registry],
+    }),
     shedRequests: new Counter({
       name: 'api_shed_requests_total',
       help: 'Requests answered 503 at once because the process was overloaded (event loop lag), by reason',

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
+import { rareTermsCap, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
 import { ON_SALE } from '../search/search-request.js';
 import { textQuery } from '../search/text-query.js';
-import { catalogSize, rareTermsCap } from './catalog-size.js';
+import { catalogSize } from './catalog-size.js';
 import { diversify } from './diversify.js';
 import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS } from './popular-in.js';

@@ -1,0 +1,124 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  computeContentCandidates,
+  contentKey,
+  readContentCandidates,
+  redisKeys,
+  storeContentCandidates,
+  type ListingDocument,
+} from '../../core/src/index.js';
+import { SweepLoop } from './sweep-loop.js';
+
+export interface ContentStepOptions {
+  alias: string;
+  namespace: string;
+  /** Listings read per sweep (and content queries per msearch). */
+  batch: number;
+  idleMs: number;
+  /**
+   * How long after its `indexed_at` a change is searchable for certain (the index refresh plus clock
+   * skew): the sweep stops that far behind now, so a change it passed can no longer appear behind it.
+   */
+  settleMs: number;
+  /** Without a cursor yet: sweep the whole index (true), or start from now (false: existing listings get their records when their page is first viewed). */
+  backfill: boolean;
+  onBatch?: (stats: { computed: number; unchanged: number; removed: number; lagsMs: number[] }) => void;
+}
+
+const SUBJECT_FIELDS = ['id', 'title', 'brand', 'size', 'category_leaf', 'status', 'indexed_at'];
+const CATALOG_SIZE_TTL_MS = 60_000;
+
+/**
+ * The indexer's content step: keeps each listing's content candidates (core/src/similar-content.ts)
+ * in Redis, so the query API's first similar list for a listing reads them instead of scoring the
+ * listing's whole leaf category. It follows the index in `indexed_at` order from a cursor kept in
+ * Redis (restart-safe, and it needs no queue of its own); for each listing written since, it runs the
+ * content query only when what the query reads (title, brand, size, leaf) changed or was never
+ * recorded, so price and status changes cost a Redis read. A deleted listing's record goes.
+ *
+ * The records say when they were computed; readers look for listings written after that with the same
+ * query, so a record never hides a newer listing, and this step need not revisit old records when new
+ * listings arrive.
+ */
+export class ContentStep {
+  private readonly loop: SweepLoop;
+  private catalog: { count: number; at: number } | undefined;
+
+  constructor(
+    private readonly es: Client,
+    private readonly redis: Redis,
+    private readonly opts: ContentStepOptions,
+    private readonly logger?: Logger,
+  ) {
+    this.loop = new SweepLoop('content candidates', () => this.sweep(), opts, logger);
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** One sweep: up to `batch` listings written after the cursor. Returns how many it read. */
+  async sweep(): Promise<number> {
+    const { alias, namespace, batch, settleMs } = this.opts;
+    const cursorKey = redisKeys(namespace).contentCandidatesCursor;
+    const stored = await this.redis.get(cursorKey);
+    const cursor = stored
+      ? (JSON.parse(stored) as [number, string])
+      : ([this.opts.backfill ? 0 : Date.now() - settleMs, ''] as [number, string]);
+    const res = await this.es.search<ListingDocument>({
+      index: alias,
+      size: batch,
+      _source: SUBJECT_FIELDS,
+      query: { range: { indexed_at: { gte: cursor[0], lte: Date.now() - settleMs, format: 'epoch_millis' } } },
+      sort: [{ indexed_at: 'asc' }, { id: 'asc' }],
+      ...(cursor[1] ? { search_after: cursor } : {}),
+    });
+    const hits = res.hits.hits.filter((h) => h._source);
+    if (hits.length === 0) {
+      if (!stored) await this.redis.set(cursorKey, JSON.stringify(cursor));
+      return 0;
+    }
+    const docs = hits.map((h) => h._source!);
+    const removed = docs.filter((d) => (d.status as string) === 'deleted').map((d) => d.id);
+    const live = docs.filter((d) => (d.status as string) !== 'deleted');
+    const records = await readContentCandidates(
+      this.redis,
+      namespace,
+      live.map((d) => d.id),
+    );
+    const changed = live.filter((d) => records.get(d.id)?.key !== contentKey(d));
+    const computed = await computeContentCandidates(this.es, alias, changed, await this.catalogSize());
+    await storeContentCandidates(
+      this.redis,
+      namespace,
+      computed.map((r, i) => [changed[i]!.id, r]),
+    );
+    const keys = redisKeys(namespace);
+    const tx = this.redis.multi();
+    for (const id of removed) tx.del(keys.contentCandidates(id));
+    tx.set(cursorKey, JSON.stringify(hits.at(-1)!.sort));
+    await tx.exec();
+    const now = Date.now();
+    this.opts.onBatch?.({
+      computed: changed.length,
+      unchanged: live.length - changed.length,
+      removed: removed.length,
+      lagsMs: changed.map((d) => now - Date.parse(d.indexed_at)).filter(Number.isFinite),
+    });
+    return hits.length;
+  }
+
+  /** Listings in the index (more_like_this's rare-terms cap depends on it), counted at most once a minute. */
+  private async catalogSize(): Promise<number> {
+    if (this.catalog && Date.now() - this.catalog.at < CATALOG_SIZE_TTL_MS) return this.catalog.count;
+    const { count } = await this.es.count({ index: this.opts.alias });
+    this.catalog = { count, at: Date.now() };
+    return count;
+  }
+}
