@@ -2,7 +2,7 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [-- NODE_FLAG ...]
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path).
@@ -33,6 +33,7 @@ import {
   BENCH_KEY_HEADERS,
   log,
   nodeFlagsArg,
+  recordContentCandidates,
   round,
   startProcess,
   stopProcess,
@@ -45,6 +46,7 @@ const users = arg('users', 200);
 const rate = arg('rate', 500);
 const seconds = arg('seconds', 10);
 const keep = process.argv.includes('--keep');
+const contentRecords = !process.argv.includes('--no-content-records');
 const arrivals = arg('arrivals', 26);
 const id = uniqueSuffix();
 const env = {
@@ -258,6 +260,11 @@ try {
   const zr = seededRandom(5);
   const zipfId = () => `g-31-${Math.min(listings - 1, Math.floor(Math.pow(listings, Math.pow(zr(), 1.3))) - 1)}`;
   const windows = [0, 1].map(() => Array.from({ length: rate * seconds }, zipfId));
+  // What the indexer's content step would have stored when these listings were written (not for all of
+  // the loaded catalog: see recordContentCandidates). The result cache stays empty.
+  const recorded = contentRecords
+    ? await recordContentCandidates(es, alias, config.redis, new Set(windows.flat()), 31, listings)
+    : 0;
   const similarPath = (x: string) => `/v1/listings/${x}/similar?size=12`;
   const fromEmpty = await load(windows[0]!.map(similarPath));
   const steady = await load(windows[1]!.map(similarPath));
@@ -289,6 +296,7 @@ try {
           similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[1]!, before) },
           similar_from_empty_cache: {
             ...fromEmpty,
+            content_candidates_recorded: recorded,
             share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[0]!),
           },
         },

@@ -8,6 +8,9 @@
  *   npx tsx bench/recs-cost.ts [--listings 1000000] [--requests 1500] [--users 300] [--seed 1] [--root DIR] [-- NODE_FLAG ...]
  *   FEED_RANKER=learned npx tsx bench/recs-cost.ts ...   (the API inherits the environment: the learned feed ranker)
  *
+ * A third similar pass asks lists never asked before whose content candidates were stored first (as the
+ * indexer's content step stores them for every new listing): the cost of a first list with a record.
+ *
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
  * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
  * Elasticsearch's CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
@@ -22,6 +25,7 @@ import {
   log,
   nodeFlagsArg,
   processCpuMs,
+  recordContentCandidates,
   round,
   startProcess,
   stopProcess,
@@ -44,9 +48,9 @@ const env = {
   LOG_LEVEL: 'warn',
   FEATURE_LOG_ENABLED: 'false',
 };
-const es = createElasticsearchClient(loadConfig({ ...process.env, ...env }).elasticsearch);
-const found = await es.indices.existsAlias({ name: env.ES_INDEX_ALIAS });
-await es.close();
+const config = loadConfig({ ...process.env, ...env });
+const esClient = createElasticsearchClient(config.elasticsearch);
+const found = await esClient.indices.existsAlias({ name: env.ES_INDEX_ALIAS });
 if (!found) {
   log(`no index ${env.ES_INDEX_ALIAS}: run npx tsx bench/recommendations.ts --listings ${listings} --keep first`);
   process.exit(3);
@@ -112,6 +116,10 @@ try {
   const ids = similar(draw(requests));
   const cold = await pass(ids);
   const hot = await pass(ids);
+  // Lists never asked before whose content candidates the indexer's content step had stored.
+  const recordedIds = draw(requests);
+  await recordContentCandidates(esClient, env.ES_INDEX_ALIAS, config.redis, new Set(recordedIds), 31, listings);
+  const coldFromRecords = await pass(similar(recordedIds));
   const people = Array.from({ length: users }, (_, u) => `cost-${seed}-${u}`);
   for (const user of people) await postEvents(user, draw(9));
   const feeds = people.map((user) => `/v1/feed?user_id=${user}&size=20`);
@@ -126,7 +134,7 @@ try {
         listings,
         seed,
         concurrency: CONCURRENCY,
-        similar: { cold, hot },
+        similar: { cold, hot, cold_from_content_records: coldFromRecords },
         feed: { fresh_build: freshFeeds, cached: cachedFeeds },
       },
       null,
@@ -135,4 +143,5 @@ try {
   );
 } finally {
   await stopProcess(api);
+  await esClient.close();
 }

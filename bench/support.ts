@@ -3,7 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toListingDocument, type ListingDocument } from '../core/src/index.js';
+import { Redis } from 'ioredis';
+import {
+  computeContentCandidates,
+  storeContentCandidates,
+  toListingDocument,
+  type ListingDocument,
+} from '../core/src/index.js';
 // Types only: the module loads onnxruntime's native code, which most benches never need.
 import type { TextEmbedder } from '../core/src/text-embedder.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
@@ -182,4 +188,38 @@ export function histogram(values: number[], width: number): Array<{ from: number
     counts.set(from, (counts.get(from) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => a[0] - b[0]).map(([from, count]) => ({ from, count }));
+}
+
+/**
+ * Stores the content candidates (core/src/similar-content.ts) of generated listings `g-<seed>-<n>`, as
+ * the indexer's content step would have when they were written: for the listings a benchmark will ask
+ * about, not for a whole loaded catalog (at ~2-3 ms of Elasticsearch CPU each, 1M listings take about an
+ * hour; what a list costs does not depend on other listings having records). Returns how many.
+ */
+export async function recordContentCandidates(
+  es: Client,
+  index: string,
+  redisConfig: { url: string; namespace: string },
+  ids: Set<string>,
+  seed: number,
+  catalog: number,
+): Promise<number> {
+  const redis = new Redis(redisConfig.url);
+  const docs = [...ids].map((x) => toListingDocument(generateListing(Number(x.split('-').at(-1)), seed), 1, ''));
+  const started = Date.now();
+  try {
+    for (let i = 0; i < docs.length; i += 50) {
+      const batch = docs.slice(i, i + 50);
+      const records = await computeContentCandidates(es, index, batch, catalog);
+      await storeContentCandidates(
+        redis,
+        redisConfig.namespace,
+        records.map((r, k) => [batch[k]!.id, r]),
+      );
+    }
+  } finally {
+    redis.disconnect();
+  }
+  log(`content candidates of ${docs.length} listings recorded in ${Date.now() - started} ms`);
+  return docs.length;
 }

@@ -66,10 +66,13 @@ export function contentCandidatesQuery(doc: ContentSubject, catalog: number, ext
  * A listing's content candidates as computed at `at`: the best `kept` hits of contentCandidatesQuery,
  * best first, each [id, score, 1 when its text matched]. `key` fingerprints what the query read of the
  * listing (contentKey): a re-worded, re-sized or re-categorised listing no longer matches its record.
+ * ~1.2 KB of JSON with 48 candidates.
  * Fewer than `kept` candidates means the leaf had no more.
  */
 export interface ContentCandidates {
   key: string;
+  /** What the query read of the listing: a reader builds the query for listings written since from it. */
+  subject: ContentSubject;
   at: number;
   kept: number;
   c: Array<[string, number, 0 | 1]>;
@@ -78,7 +81,7 @@ export interface ContentCandidates {
 /** Candidates the indexer keeps per listing: enough for a similar list of up to 24 items (2 per item). */
 export const CONTENT_CANDIDATES_KEPT = 48;
 /**
- * A record expires a week after it was written (bounded memory: ~1 KB per listing, so ~1 GB at 1M
+ * A record expires a week after it was written (bounded memory: ~1.2 KB per listing, so ~1.2 GB at 1M
  * listings with every one recorded); a page viewed later computes its candidates again and stores them.
  */
 export const CONTENT_CANDIDATES_TTL_S = 7 * 86_400;
@@ -101,7 +104,8 @@ export function candidatesFromHits(doc: ContentSubject, hits: Hit[], kept: numbe
     const names = Array.isArray(h.matched_queries) ? h.matched_queries : Object.keys(h.matched_queries ?? {});
     c.push([h._id, Math.round((h._score ?? 0) * 1e4) / 1e4, names.includes('similar_text') ? 1 : 0]);
   }
-  return { key: contentKey(doc), at, kept, c };
+  const { id, title, brand, size, category_leaf } = doc;
+  return { key: contentKey(doc), subject: { id, title, brand, size, category_leaf }, at, kept, c };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   readContentCandidates,
   storeContentCandidates,
   toListingDocument,
+  toTombstone,
   type Listing,
 } from '../../../core/src/index.js';
 import { generateListings } from '../../../indexer/src/sources/generator.js';
@@ -119,5 +120,22 @@ describe('similar items from stored content candidates', () => {
     expect((await computed('computed')) - full).toBe(1);
     // ...and stores the new wording's record.
     expect((await records([subject.id])).get(subject.id)!.at).toBeGreaterThan(Date.now() - 5000);
+  });
+
+  it('answers 404 for a deleted listing that still has a record', async () => {
+    const subject = onSale[41]!;
+    await similar(subject.id);
+    expect((await records([subject.id])).has(subject.id)).toBe(true);
+    await t.es.index({
+      index: t.config.elasticsearch.alias,
+      id: subject.id,
+      document: toTombstone(subject.id, 50, new Date().toISOString()),
+      version: 50,
+      version_type: 'external',
+      refresh: true,
+    });
+    await t.app.cache.invalidateListings([subject.id]);
+    const res = await t.app.inject({ url: `/v1/listings/${subject.id}/similar`, headers: AS_APP });
+    expect(res.statusCode).toBe(404);
   });
 });
