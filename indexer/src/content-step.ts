@@ -34,9 +34,10 @@ const CATALOG_SIZE_TTL_MS = 60_000;
  * The indexer's content step: keeps each listing's content candidates (core/src/similar-content.ts)
  * in Redis, so the query API's first similar list for a listing reads them instead of scoring the
  * listing's whole leaf category. It follows the index in `indexed_at` order from a cursor kept in
- * Redis (restart-safe, and it needs no queue of its own); for each listing written since, it runs the
- * content query only when what the query reads (title, brand, size, leaf) changed or was never
- * recorded, so price and status changes cost a Redis read. A deleted listing's record goes.
+ * Redis (restart-safe, and it needs no queue of its own); for each listing on sale written since, it
+ * runs the content query only when what the query reads (title, brand, size, leaf) changed or has no
+ * record (a record expires after an hour: CONTENT_CANDIDATES_MAX_AGE_MS), so a price change of a listing
+ * recorded within the hour costs a Redis read. A deleted listing's record goes.
  *
  * The records say when they were computed; readers look for listings written after that with the same
  * query, so a record never hides a newer listing, and this step need not revisit old records when new
@@ -86,7 +87,8 @@ export class ContentStep {
     }
     const docs = hits.map((h) => h._source!);
     const removed = docs.filter((d) => (d.status as string) === 'deleted').map((d) => d.id);
-    const live = docs.filter((d) => (d.status as string) !== 'deleted');
+    // Only listings on sale: a sold listing's page is rarely viewed; its list scores the leaf if it is.
+    const live = docs.filter((d) => d.status === 'on_sale');
     const records = await readContentCandidates(
       this.redis,
       namespace,

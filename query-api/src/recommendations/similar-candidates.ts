@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   candidatesFromHits,
   contentCandidatesQuery,
+  CONTENT_CANDIDATES_MAX_AGE_MS,
   contentKey,
   NotFoundError,
   storeContentCandidates,
@@ -32,12 +33,6 @@ export interface SimilarCandidates {
 }
 
 /**
- * A record stands for the leaf's scoring for an hour: after that the leaf is scored in full again and
- * the record rewritten, which bounds both the search for listings written since (it grows with the
- * record's age) and how far the record's scores drift from the catalog's current term statistics.
- */
-const RECORD_MAX_AGE_MS = 3_600_000;
-/**
  * Listings written this long before a record was computed may not have been searchable yet: the
  * index refresh (1 s by default) plus clock skew between the indexer and the API.
  */
@@ -65,7 +60,9 @@ export async function similarCandidates(
   n: number,
 ): Promise<SimilarCandidates> {
   const usable =
-    record && Date.now() - record.at <= RECORD_MAX_AGE_MS && (record.kept >= n || record.c.length < record.kept);
+    record &&
+    Date.now() - record.at <= CONTENT_CANDIDATES_MAX_AGE_MS &&
+    (record.kept >= n || record.c.length < record.kept);
   if (!usable) return candidatesOfLeaf(app, id, undefined, neighbours, catalog, n);
   const viaRecord = await candidatesFromRecord(app, id, record, neighbours, catalog, n);
   return 'content' in viaRecord ? viaRecord : candidatesOfLeaf(app, id, viaRecord.doc, neighbours, catalog, n);
