@@ -69,6 +69,8 @@ export function redisKeys(namespace: string) {
     contentCandidates: (id: string) => `${ns}:similar-content:${id}`,
     /** String: where the indexer's content step has swept to (JSON [indexed_at ms, listing id]). */
     contentCandidatesCursor: `${ns}:similar-content-cursor`,
+    /** String: the indexer pod running the content step; expires 15 s after its last renewal. */
+    contentCandidatesLease: `${ns}:similar-content-lease`,
     /**
      * A user's profile (query-api/src/profiles/profile-store.ts): lists and the sorted set trimmed to
      * PROFILE_BOUNDS on every write, the affinity hash to its strongest PROFILE_BOUNDS.affinityFields;

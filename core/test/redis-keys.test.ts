@@ -30,6 +30,7 @@ const PINNED: Record<string, string> = {
   'neighbours.list': 'mkt:nb:x1',
   contentCandidates: 'mkt:similar-content:x1',
   contentCandidatesCursor: 'mkt:similar-content-cursor',
+  contentCandidatesLease: 'mkt:similar-content-lease',
   'neighbours.popularity': 'mkt:nb-pop',
   'neighbours.history': 'mkt:nb-hist:x1',
   'neighbours.gone': 'mkt:nb-gone',

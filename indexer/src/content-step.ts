@@ -9,6 +9,7 @@ import {
   storeContentCandidates,
   type ListingDocument,
 } from '../../core/src/index.js';
+import { Lease } from './lease.js';
 import { SweepLoop } from './sweep-loop.js';
 
 export interface ContentStepOptions {
@@ -29,6 +30,11 @@ export interface ContentStepOptions {
 
 const SUBJECT_FIELDS = ['id', 'title', 'brand', 'size', 'category_leaf', 'status', 'indexed_at'];
 const CATALOG_SIZE_TTL_MS = 60_000;
+/**
+ * Every indexer pod runs the step; one at a time sweeps (a lease), the others take over within this long
+ * of it stopping. Should two ever overlap, they store the same records twice: harmless.
+ */
+const CONTENT_STEP_LEASE_MS = 15_000;
 
 /**
  * The indexer's content step: keeps each listing's content candidates (core/src/similar-content.ts)
@@ -45,6 +51,7 @@ const CATALOG_SIZE_TTL_MS = 60_000;
  */
 export class ContentStep {
   private readonly loop: SweepLoop;
+  private readonly lease: Lease;
   private catalog: { count: number; at: number } | undefined;
 
   constructor(
@@ -54,6 +61,7 @@ export class ContentStep {
     private readonly logger?: Logger,
   ) {
     this.loop = new SweepLoop('content candidates', () => this.sweep(), opts, logger);
+    this.lease = new Lease(redis, redisKeys(opts.namespace).contentCandidatesLease, CONTENT_STEP_LEASE_MS);
   }
 
   start(): void {
@@ -62,10 +70,12 @@ export class ContentStep {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.lease.release();
   }
 
-  /** One sweep: up to `batch` listings written after the cursor. Returns how many it read. */
+  /** One sweep: up to `batch` listings written after the cursor. Returns how many it read (0 while another pod holds the lease). */
   async sweep(): Promise<number> {
+    if (!(await this.lease.hold())) return 0;
     const { alias, namespace, batch, settleMs } = this.opts;
     const cursorKey = redisKeys(namespace).contentCandidatesCursor;
     const stored = await this.redis.get(cursorKey);

@@ -69,6 +69,7 @@ describe('indexer content step', () => {
       }),
     );
     while ((await s.sweep()) > 0);
+    await s.stop();
     return seen;
   };
 
@@ -122,8 +123,22 @@ describe('indexer content step', () => {
     await new Promise((r) => setTimeout(r, 5));
     await write([upsert(shoe(30))]);
     expect(await s.sweep()).toBe(1);
+    await s.stop();
     const records = await readContentCandidates(redis, fresh.namespace, ['c-0', 'c-30']);
     expect([...records.keys()]).toEqual(['c-30']);
     await redis.del(`${fresh.namespace}:similar-content-cursor`, `${fresh.namespace}:similar-content:c-30`);
+  });
+
+  it('sweeps in one process at a time: a second step waits while the first holds the lease', async () => {
+    await drain(); // what earlier tests wrote
+    const first = new ContentStep(es, redis, options());
+    const second = new ContentStep(es, redis, options());
+    await write([upsert(shoe(40)), upsert(shoe(41))]);
+    expect(await first.sweep()).toBe(2);
+    await write([upsert(shoe(42))]);
+    expect(await second.sweep()).toBe(0);
+    await first.stop();
+    expect(await second.sweep()).toBe(1);
+    await second.stop();
   });
 });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -15,6 +14,7 @@ import {
   redisKeys,
   type InteractionEvent,
 } from '../../../core/src/index.js';
+import { Lease } from '../lease.js';
 import { APPLY_BATCH, FORGET } from './scripts.js';
 
 /** Stream entries applied per script call: about 40 ZINCRBYs each, so a batch holds Redis a few ms. */
@@ -56,11 +56,11 @@ export class NeighbourJob {
   private readonly reader: Redis;
   private readonly keys;
   private readonly stream: string;
-  private readonly owner = randomUUID();
   private running = false;
   private loop?: Promise<void>;
 
   /** `clock` is for tests: scores depend on when events are applied (popularity is read decayed to now). */
+  private readonly lease: Lease;
   constructor(
     redisUrl: string,
     private readonly namespace: string,
@@ -73,6 +73,7 @@ export class NeighbourJob {
     this.redis.defineCommand('nbForget', { lua: FORGET });
     this.keys = redisKeys(namespace).neighbours;
     this.stream = redisKeys(namespace).interactions;
+    this.lease = new Lease(this.redis, this.keys.lease, NEIGHBOUR_LEASE_MS);
   }
 
   /** Starts the loop in the background. */
@@ -86,14 +87,7 @@ export class NeighbourJob {
   async close(): Promise<void> {
     this.running = false;
     await this.loop;
-    await this.redis
-      .eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-        1,
-        this.keys.lease,
-        this.owner,
-      )
-      .catch(() => 0);
+    await this.lease.release();
     await Promise.allSettled([this.redis.quit(), this.reader.quit()]);
   }
 
@@ -133,7 +127,7 @@ export class NeighbourJob {
     let batches = 0;
     while (this.running) {
       try {
-        if (!(await this.holdLease())) {
+        if (!(await this.lease.hold())) {
           await new Promise((r) => setTimeout(r, BLOCK_MS));
           continue;
         }
@@ -154,14 +148,6 @@ export class NeighbourJob {
         await new Promise((r) => setTimeout(r, BLOCK_MS));
       }
     }
-  }
-
-  private async holdLease(): Promise<boolean> {
-    const got = await this.redis.set(this.keys.lease, this.owner, 'PX', NEIGHBOUR_LEASE_MS, 'NX');
-    if (got === 'OK') return true;
-    if ((await this.redis.get(this.keys.lease)) !== this.owner) return false;
-    await this.redis.pexpire(this.keys.lease, NEIGHBOUR_LEASE_MS);
-    return true;
   }
 
   /** Applies stream entries in order; those at or below the mark (already applied) are skipped. */
