@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  CONTENT_CANDIDATES_MAX_AGE_MS,
   computeContentCandidates,
   contentKey,
   readContentCandidates,
@@ -23,12 +24,22 @@ export interface ContentStepOptions {
    * skew): the sweep stops that far behind now, so a change it passed can no longer appear behind it.
    */
   settleMs: number;
-  /** Without a cursor yet: sweep the whole index (true), or start from now (false: existing listings get their records when their page is first viewed). */
+  /**
+   * Without a cursor yet: sweep the whole index (true), or start from now (false: existing listings get
+   * their records when their page is first viewed). While true, every listing without a record is
+   * computed, not only new ones.
+   */
   backfill: boolean;
-  onBatch?: (stats: { computed: number; unchanged: number; removed: number; lagsMs: number[] }) => void;
+  onBatch?: (stats: {
+    computed: number;
+    unchanged: number;
+    skipped: number;
+    removed: number;
+    lagsMs: number[];
+  }) => void;
 }
 
-const SUBJECT_FIELDS = ['id', 'title', 'brand', 'size', 'category_leaf', 'status', 'indexed_at'];
+const SUBJECT_FIELDS = ['id', 'title', 'brand', 'size', 'category_leaf', 'status', 'created_at', 'indexed_at'];
 const CATALOG_SIZE_TTL_MS = 60_000;
 /**
  * Every indexer pod runs the step; one at a time sweeps (a lease), the others take over within this long
@@ -41,9 +52,9 @@ const CONTENT_STEP_LEASE_MS = 15_000;
  * in Redis, so the query API's first similar list for a listing reads them instead of scoring the
  * listing's whole leaf category. It follows the index in `indexed_at` order from a cursor kept in
  * Redis (restart-safe, and it needs no queue of its own); for each listing on sale written since, it
- * runs the content query only when what the query reads (title, brand, size, leaf) changed or has no
- * record (a record expires after an hour: CONTENT_CANDIDATES_MAX_AGE_MS), so a price change of a listing
- * recorded within the hour costs a Redis read. A deleted listing's record goes.
+ * runs the content query only when what the query reads (title, brand, size, leaf) changed since its
+ * record, or when it is new (created within CONTENT_CANDIDATES_MAX_AGE_MS, an hour, the records' life)
+ * and has none: so a price or like-count change costs a Redis read. A deleted listing's record goes.
  *
  * The records say when they were computed; readers look for listings written after that with the same
  * query, so a record never hides a newer listing, and this step need not revisit old records when new
@@ -104,7 +115,15 @@ export class ContentStep {
       namespace,
       live.map((d) => d.id),
     );
-    const changed = live.filter((d) => records.get(d.id)?.key !== contentKey(d));
+    // A listing without a record is computed only when new (or when backfilling): an update of an older
+    // listing (a price, a like count: the most frequent changes) would otherwise cost a query each time its
+    // record has expired, for a page that may never be viewed; its first list computes and stores one.
+    const recent = (d: ListingDocument) =>
+      this.opts.backfill || Date.now() - Date.parse(d.created_at) <= CONTENT_CANDIDATES_MAX_AGE_MS;
+    const changed = live.filter((d) => {
+      const record = records.get(d.id);
+      return record ? record.key !== contentKey(d) : recent(d);
+    });
     const computed = await computeContentCandidates(this.es, alias, changed, await this.catalogSize());
     await storeContentCandidates(
       this.redis,
@@ -119,7 +138,8 @@ export class ContentStep {
     const now = Date.now();
     this.opts.onBatch?.({
       computed: changed.length,
-      unchanged: live.length - changed.length,
+      unchanged: live.filter((d) => records.has(d.id)).length - changed.filter((d) => records.has(d.id)).length,
+      skipped: live.filter((d) => !records.has(d.id) && !recent(d)).length,
       removed: removed.length,
       lagsMs: changed.map((d) => now - Date.parse(d.indexed_at)).filter(Number.isFinite),
     });

@@ -118,6 +118,7 @@ function startContentStep(): { step: ContentStep; redis: Redis } {
       onBatch: (s) => {
         metrics.contentCandidates.inc({ outcome: 'computed' }, s.computed);
         metrics.contentCandidates.inc({ outcome: 'unchanged' }, s.unchanged);
+        metrics.contentCandidates.inc({ outcome: 'skipped' }, s.skipped);
         metrics.contentCandidates.inc({ outcome: 'removed' }, s.removed);
         for (const lag of s.lagsMs) metrics.contentCandidatesLag.observe(Math.max(0, lag) / 1000);
       },

@@ -57,7 +57,7 @@ export function createIndexerMetrics(collect?: {
   });
   const contentCandidates = new Counter({
     name: 'indexer_content_candidates_total',
-    help: 'Listings swept by the content step, by outcome (computed: their similar-items content candidates stored; unchanged: title, brand, size and leaf as recorded; removed: deleted, record dropped)',
+    help: 'Listings swept by the content step, by outcome (computed: their similar-items content candidates stored; unchanged: title, brand, size and leaf as recorded; skipped: no record and not new, left to the API; removed: deleted, record dropped)',
     labelNames: ['outcome'],
     registers: [registry],
   });

@@ -56,7 +56,7 @@ describe('indexer content step', () => {
   });
   /** A new step (as after a restart) sweeping until it reaches now; what its sweeps reported, summed. */
   const drain = async () => {
-    const seen = { computed: 0, unchanged: 0, removed: 0 };
+    const seen = { computed: 0, unchanged: 0, skipped: 0, removed: 0 };
     const s = new ContentStep(
       es,
       redis,
@@ -64,6 +64,7 @@ describe('indexer content step', () => {
         onBatch: (b) => {
           seen.computed += b.computed;
           seen.unchanged += b.unchanged;
+          seen.skipped += b.skipped;
           seen.removed += b.removed;
         },
       }),
@@ -85,7 +86,7 @@ describe('indexer content step', () => {
   });
 
   it('records every listing from a backfill, each as the content query answers it', async () => {
-    expect(await drain()).toEqual({ computed: 20, unchanged: 0, removed: 0 });
+    expect(await drain()).toEqual({ computed: 20, unchanged: 0, skipped: 0, removed: 0 });
     const ids = Array.from({ length: 20 }, (_, i) => `c-${i}`);
     const records = await readContentCandidates(redis, namespace, ids);
     expect([...records.keys()].sort()).toEqual([...ids].sort());
@@ -101,32 +102,40 @@ describe('indexer content step', () => {
   });
 
   it('goes on from its cursor after a restart: nothing is computed twice, and a price change costs no query', async () => {
-    expect(await drain()).toEqual({ computed: 0, unchanged: 0, removed: 0 });
+    expect(await drain()).toEqual({ computed: 0, unchanged: 0, skipped: 0, removed: 0 });
     await write([upsert(shoe(1, { price: 500 }))]);
-    expect(await drain()).toEqual({ computed: 0, unchanged: 1, removed: 0 });
+    expect(await drain()).toEqual({ computed: 0, unchanged: 1, skipped: 0, removed: 0 });
   });
 
   it('computes a re-worded listing again and drops a deleted listing`s record', async () => {
     const before = (await readContentCandidates(redis, namespace, ['c-2'])).get('c-2')!;
     await write([upsert(shoe(2, { title: 'suede ankle boots' })), toTombstone('c-3', 9, new Date().toISOString())]);
-    expect(await drain()).toEqual({ computed: 1, unchanged: 0, removed: 1 });
+    expect(await drain()).toEqual({ computed: 1, unchanged: 0, skipped: 0, removed: 1 });
     const after = await readContentCandidates(redis, namespace, ['c-2', 'c-3']);
     expect(after.get('c-2')!.key).not.toBe(before.key);
     expect(after.get('c-2')!.at).toBeGreaterThan(before.at);
     expect(after.has('c-3')).toBe(false);
   });
 
-  it('without a backfill starts from now: listings indexed before its first sweep are left to the API', async () => {
-    const fresh = { namespace: `${namespace}-nobackfill` };
-    const s = new ContentStep(es, redis, options({ namespace: fresh.namespace, backfill: false }));
+  it('without a backfill starts from now and records new listings only: an update of an older one is left to the API', async () => {
+    const ns = `${namespace}-nobackfill`;
+    let skipped = 0;
+    const s = new ContentStep(
+      es,
+      redis,
+      options({ namespace: ns, backfill: false, onBatch: (b) => (skipped += b.skipped) }),
+    );
     expect(await s.sweep()).toBe(0);
     await new Promise((r) => setTimeout(r, 5));
-    await write([upsert(shoe(30))]);
-    expect(await s.sweep()).toBe(1);
+    const now = new Date().toISOString();
+    // c-30 is new; c-5 was created long ago and only changes its price.
+    await write([upsert(shoe(30, { created_at: now })), upsert(shoe(5, { price: 700 }))]);
+    expect(await s.sweep()).toBe(2);
     await s.stop();
-    const records = await readContentCandidates(redis, fresh.namespace, ['c-0', 'c-30']);
+    const records = await readContentCandidates(redis, ns, ['c-0', 'c-5', 'c-30']);
     expect([...records.keys()]).toEqual(['c-30']);
-    await redis.del(`${fresh.namespace}:similar-content-cursor`, `${fresh.namespace}:similar-content:c-30`);
+    expect(skipped).toBe(1);
+    await redis.del(`${ns}:similar-content-cursor`, `${ns}:similar-content:c-30`);
   });
 
   it('sweeps in one process at a time: a second step waits while the first holds the lease', async () => {
