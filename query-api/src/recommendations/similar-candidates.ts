@@ -72,7 +72,8 @@ export async function similarCandidates(
  * From the stored record: one msearch reads the listing itself, the record's best candidates and the
  * neighbours by id, and scores only the listings written since the record was computed (the refresh and
  * clock skew before it included) with the very same query, so a record never hides a newer listing.
- * When the listing no longer reads as recorded (re-worded, re-sized, moved), only the listing comes back.
+ * When the listing no longer reads as recorded (re-worded, re-sized, moved), or fewer than half the
+ * candidates needed are still on sale, only the listing comes back.
  */
 async function candidatesFromRecord(
   app: FastifyInstance,
@@ -108,6 +109,8 @@ async function candidatesFromRecord(
     if (h) merged.set(x, { ...h, score, matched_queries: text ? ['similar_text'] : [] });
   }
   for (const h of sinceHits) if (h._id) merged.set(h._id, { ...h, score: h._score ?? 0 });
+  // A record whose candidates mostly sold since (the leaf had more than it kept) no longer stands for it.
+  if (merged.size < n / 2 && record.c.length >= record.kept) return { doc };
   const content = [...merged.values()].sort((a, b) => b.score - a.score).slice(0, n);
   const together = new Set(neighbours.map((x) => x.id));
   const neighbourHits = [...onSale.values()].filter((h) => together.has(h._id ?? ''));

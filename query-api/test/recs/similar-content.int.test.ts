@@ -122,6 +122,18 @@ describe('similar items from stored content candidates', () => {
     expect((await records([subject.id])).get(subject.id)!.at).toBeGreaterThan(Date.now() - 5000);
   });
 
+  it('scores the leaf again when most of the record sold since', async () => {
+    const subject = onSale[42]!;
+    await similar(subject.id);
+    const record = (await records([subject.id])).get(subject.id)!;
+    expect(record.c.length).toBe(record.kept);
+    const members = record.c.map(([x]) => catalog.find((l) => l.id === x)).filter((l) => l && l.id !== subject.id);
+    for (const l of members.slice(0, Math.ceil(record.kept / 2) + 1)) await write({ ...l!, status: 'sold' });
+    const full = await computed('computed');
+    await again(subject.id);
+    expect((await computed('computed')) - full).toBe(1);
+  });
+
   it('answers 404 for a deleted listing that still has a record', async () => {
     const subject = onSale[41]!;
     await similar(subject.id);
