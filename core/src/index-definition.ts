@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
  */
 export const INDEX_DEFINITION_VERSION = 4;
 
+/** Listings on sale (the filter of every recommendation: feed, similar items, popular lists). */
+export const ON_SALE: estypes.QueryDslQueryContainer = { term: { status: 'on_sale' } };
+
 /** Dimensions of the listing embedding (all-MiniLM-L6-v2; core/src/text-embedder.ts; the API checks its model against it). */
 export const EMBEDDING_DIMS = 384;
 

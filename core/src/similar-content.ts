@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
+import { ON_SALE } from './index-definition.js';
 import type { ListingDocument } from './listing-document.js';
 import { redisKeys } from './redis-keys.js';
 
@@ -28,9 +29,6 @@ const MAX_DOC_FREQ_SHARE = 0.01;
 
 /** more_like_this's max_doc_freq for a catalog of this size (never below 50, for small catalogs). */
 export const rareTermsCap = (catalog: number) => Math.max(50, Math.round(catalog * MAX_DOC_FREQ_SHARE));
-
-/** On sale: the only status a similar list shows. */
-const ON_SALE: Query = { term: { status: 'on_sale' } };
 
 /** Text likeness of a listing's title and brand, named `similar_text` so a hit says it matched. */
 export function similarTextQuery(doc: ContentSubject, catalog: number): Query {
