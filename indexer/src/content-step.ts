@@ -120,10 +120,15 @@ export class ContentStep {
     // record has expired, for a page that may never be viewed; its first list computes and stores one.
     const recent = (d: ListingDocument) =>
       this.opts.backfill || Date.now() - Date.parse(d.created_at) <= CONTENT_CANDIDATES_MAX_AGE_MS;
-    const changed = live.filter((d) => {
+    const changed: ListingDocument[] = [];
+    let unchanged = 0;
+    let skipped = 0;
+    for (const d of live) {
       const record = records.get(d.id);
-      return record ? record.key !== contentKey(d) : recent(d);
-    });
+      if (record ? record.key !== contentKey(d) : recent(d)) changed.push(d);
+      else if (record) unchanged++;
+      else skipped++;
+    }
     const computed = await computeContentCandidates(this.es, alias, changed, await this.catalogSize());
     await storeContentCandidates(
       this.redis,
@@ -134,12 +139,13 @@ export class ContentStep {
     const tx = this.redis.multi();
     for (const id of removed) tx.del(keys.contentCandidates(id));
     tx.set(cursorKey, JSON.stringify(hits.at(-1)!.sort));
-    await tx.exec();
+    const failed = (await tx.exec())?.find(([err]) => err);
+    if (failed) throw failed[0]!;
     const now = Date.now();
     this.opts.onBatch?.({
       computed: changed.length,
-      unchanged: live.filter((d) => records.has(d.id)).length - changed.filter((d) => records.has(d.id)).length,
-      skipped: live.filter((d) => !records.has(d.id) && !recent(d)).length,
+      unchanged,
+      skipped,
       removed: removed.length,
       lagsMs: changed.map((d) => now - Date.parse(d.indexed_at)).filter(Number.isFinite),
     });
