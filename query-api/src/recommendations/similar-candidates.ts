@@ -6,6 +6,7 @@ import {
   CONTENT_CANDIDATES_MAX_AGE_MS,
   contentKey,
   NotFoundError,
+  refreshIntervalMs,
   storeContentCandidates,
   type ContentCandidates,
   type ListingDocument,
@@ -33,10 +34,11 @@ export interface SimilarCandidates {
 }
 
 /**
- * Listings written this long before a record was computed may not have been searchable yet: the
- * index refresh (1 s by default) plus clock skew between the indexer and the API.
+ * Listings written this long before a record was computed may not have been searchable yet: the index
+ * refresh (ES_REFRESH_INTERVAL, 1 s by default) and the refresh itself, plus clock skew between the
+ * writers and the process that computed the record.
  */
-const RECORD_LOOKBACK_MS = 2_500;
+const lookbackMs = (app: FastifyInstance) => refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 1500;
 /** The record's best candidates read per list: 1.5 per one needed, for those sold since. */
 const RECORD_READ_SHARE = 1.5;
 
@@ -86,7 +88,7 @@ async function candidatesFromRecord(
   const index = app.config.elasticsearch.alias;
   const recordIds = record.c.slice(0, Math.ceil(n * RECORD_READ_SHARE)).map(([x]) => x);
   const ids = [...new Set([id, ...recordIds, ...neighbours.map((x) => x.id)])];
-  const since = { range: { indexed_at: { gte: new Date(record.at - RECORD_LOOKBACK_MS).toISOString() } } };
+  const since = { range: { indexed_at: { gte: new Date(record.at - lookbackMs(app)).toISOString() } } };
   const res = await esCall('msearch', () =>
     app.es.msearch<ListingDocument>({
       searches: [
