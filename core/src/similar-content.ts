@@ -134,7 +134,7 @@ export async function computeContentCandidates(
   });
 }
 
-/** Stored records by listing id (one MGET); missing or unreadable ones are absent. */
+/** Stored records by listing id (one MGET); missing or unreadable ones are absent (their lists score the leaf). */
 export async function readContentCandidates(
   redis: Redis,
   namespace: string,
@@ -145,9 +145,26 @@ export async function readContentCandidates(
   const keys = redisKeys(namespace);
   const values = await redis.mget(ids.map((id) => keys.contentCandidates(id)));
   values.forEach((v, i) => {
-    if (v) out.set(ids[i]!, JSON.parse(v) as ContentCandidates);
+    const record = v ? parseRecord(v) : undefined;
+    if (record) out.set(ids[i]!, record);
   });
   return out;
+}
+
+/** A stored record, or undefined for one that is not (a format of another version): read as missing. */
+function parseRecord(json: string): ContentCandidates | undefined {
+  try {
+    const r = JSON.parse(json) as Partial<ContentCandidates>;
+    const ok =
+      typeof r.key === 'string' &&
+      typeof r.at === 'number' &&
+      typeof r.kept === 'number' &&
+      typeof r.subject?.category_leaf === 'string' &&
+      Array.isArray(r.c);
+    return ok ? (r as ContentCandidates) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stores records (one pipeline), each expiring when it is CONTENT_CANDIDATES_MAX_AGE_MS old. */

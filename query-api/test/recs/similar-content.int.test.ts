@@ -138,6 +138,18 @@ describe('similar items from stored content candidates', () => {
     expect((await computed('computed')) - full).toBe(1);
   });
 
+  it('reads a record it cannot use (not JSON, or another format) as missing: the leaf is scored and the record rewritten', async () => {
+    const [a, b] = [onSale[43]!, onSale[44]!];
+    const key = (x: string) => `${t.config.redis.namespace}:similar-content:${x}`;
+    await t.app.redis.set(key(a.id), 'not json');
+    await t.app.redis.set(key(b.id), JSON.stringify({ key: 'x', at: Date.now(), kept: 48, c: [] }));
+    const full = await computed('computed');
+    expect((await similar(a.id)).length).toBeGreaterThan(0);
+    expect((await similar(b.id)).length).toBeGreaterThan(0);
+    expect((await computed('computed')) - full).toBe(2);
+    expect([...(await records([a.id, b.id])).keys()].sort()).toEqual([a.id, b.id].sort());
+  });
+
   it('answers 404 for a deleted listing that still has a record', async () => {
     const subject = onSale[41]!;
     await similar(subject.id);
