@@ -64,7 +64,7 @@ export function redisKeys(namespace: string) {
     /**
      * A listing's content candidates for similar items (core/src/similar-content.ts): a JSON string of
      * CONTENT_CANDIDATES_KEPT ids at most, written by the indexer's content step and by the query API,
-     * expiring when CONTENT_CANDIDATES_MAX_AGE_MS old (an hour).
+     * expiring when CONTENT_CANDIDATES_MAX_AGE_MS old (ten minutes).
      */
     contentCandidates: (id: string) => `${ns}:similar-content:${id}`,
     /** String: where the indexer's content step has swept to (JSON [indexed_at ms, listing id]). */

@@ -78,14 +78,15 @@ export interface ContentCandidates {
 /** Candidates the indexer keeps per listing: enough for a similar list of up to 24 items (2 per item). */
 export const CONTENT_CANDIDATES_KEPT = 48;
 /**
- * A record stands for scoring the leaf for an hour, then expires. Readers score the listings written
- * since the record, and that search costs more the older the record: at 1M listings (bench index, 300
- * listings, Elasticsearch CPU per query) 1.8 ms when it covers 0.1 % of the catalog, 2.6 ms at 1 %
- * (about an hour of 225k new listings a day), as much as the whole leaf (3.2 ms) from 5 %. An hour also
- * bounds how far the record's scores drift from the catalog's current term statistics, and the memory:
- * records written in the last hour, ~1.7 KB each with 48 candidates (~1.1 KB with 24).
+ * A record stands for scoring the leaf for ten minutes, then expires. Readers search the listings
+ * written since the record, and that search costs with the number of listings written since, index-wide
+ * (the `indexed_at` range is collected before the leaf narrows it): at 1M listings (bench/content-record-age.ts,
+ * three runs) about half of scoring the whole leaf when 0.1 % of the index was written since, 70-100 %
+ * of it at 1 %. Ten minutes of 225k new listings a day is ~1,600 listings, 0.16 % of 1M. It also bounds
+ * how far the record's scores drift from the catalog's term statistics, and the memory: records written
+ * in the last ten minutes, ~1.7 KB each with 48 candidates (~1.1 KB with 24).
  */
-export const CONTENT_CANDIDATES_MAX_AGE_MS = 3_600_000;
+export const CONTENT_CANDIDATES_MAX_AGE_MS = 600_000;
 
 /** Fingerprint of what contentCandidatesQuery reads of a listing. */
 export function contentKey(doc: ContentSubject): string {

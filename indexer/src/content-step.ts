@@ -53,7 +53,7 @@ const CONTENT_STEP_LEASE_MS = 15_000;
  * listing's whole leaf category. It follows the index in `indexed_at` order from a cursor kept in
  * Redis (restart-safe, and it needs no queue of its own); for each listing on sale written since, it
  * runs the content query only when what the query reads (title, brand, size, leaf) changed since its
- * record, or when it is new (created within CONTENT_CANDIDATES_MAX_AGE_MS, an hour, the records' life)
+ * record, or when it is new (created within CONTENT_CANDIDATES_MAX_AGE_MS, ten minutes, the records' life)
  * and has none: so a price or like-count change costs a Redis read. A deleted listing's record goes.
  *
  * The records say when they were computed; readers look for listings written after that with the same
