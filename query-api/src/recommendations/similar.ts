@@ -46,13 +46,22 @@ export async function similarListings(
   ]);
   const neighbours = neighbourLists.get(id) ?? [];
   const n = size * OVERFETCH;
-  const found = await similarCandidates(app, id, records.get(id), neighbours, catalog, n);
+  const popular = (of: { size?: string; brand?: string }) =>
+    Promise.all([
+      of.size ? popularIn(app, `size:${of.size}`, [{ term: { size: of.size } }], n) : Promise.resolve([]),
+      of.brand ? popularIn(app, `brand:${of.brand}`, [{ term: { brand: of.brand } }], n) : Promise.resolve([]),
+    ]);
+  // With a record, its size and brand are the listing's (unless it changed since): the shared popular
+  // lists are read beside the candidates, not after them.
+  const record = records.get(id);
+  const early = record ? popular(record.subject) : undefined;
+  // Awaited below when it applies; otherwise a failure of it must not go unhandled.
+  early?.catch(() => undefined);
+  const found = await similarCandidates(app, id, record, neighbours, catalog, n);
   app.metrics.similarContent.inc({ source: found.source });
   const { doc } = found;
-  const [bySize, byBrand] = await Promise.all([
-    doc.size ? popularIn(app, `size:${doc.size}`, [{ term: { size: doc.size } }], n) : Promise.resolve([]),
-    doc.brand ? popularIn(app, `brand:${doc.brand}`, [{ term: { brand: doc.brand } }], n) : Promise.resolve([]),
-  ]);
+  const sameSubject = record?.subject.size === doc.size && record?.subject.brand === doc.brand;
+  const [bySize, byBrand] = early && sameSubject ? await early : await popular(doc);
   const hits: Hit[] = [...found.content, ...found.neighbourHits];
   for (const d of [...bySize, ...byBrand]) hits.push({ _id: d.id, _source: d });
   let items = blend(doc, hits, neighbours, recsWeights(app).similar);
