@@ -52,6 +52,7 @@ const notFound = (doc: ListingDocument | undefined): doc is undefined => !doc ||
 /**
  * The `n` best content candidates of listing `id` (a 404 when it is unknown or deleted) and its
  * neighbours on sale: from its stored record when there is a usable one, else by scoring its leaf.
+ * `onDoc` hears the listing as soon as it is read on the way to scoring its leaf, before that search.
  */
 export async function similarCandidates(
   app: FastifyInstance,
@@ -60,14 +61,15 @@ export async function similarCandidates(
   neighbours: Neighbours,
   catalog: number,
   n: number,
+  onDoc: (doc: ListingDocument) => void = () => undefined,
 ): Promise<SimilarCandidates> {
   const usable =
     record &&
     Date.now() - record.at <= CONTENT_CANDIDATES_MAX_AGE_MS &&
     (record.kept >= n || record.c.length < record.kept);
-  if (!usable) return candidatesOfLeaf(app, id, undefined, neighbours, catalog, n);
+  if (!usable) return candidatesOfLeaf(app, id, undefined, neighbours, catalog, n, onDoc);
   const viaRecord = await candidatesFromRecord(app, id, record, neighbours, catalog, n);
-  return 'content' in viaRecord ? viaRecord : candidatesOfLeaf(app, id, viaRecord.doc, neighbours, catalog, n);
+  return 'content' in viaRecord ? viaRecord : candidatesOfLeaf(app, id, viaRecord.doc, neighbours, catalog, n, onDoc);
 }
 
 /**
@@ -130,6 +132,7 @@ async function candidatesOfLeaf(
   neighbours: Neighbours,
   catalog: number,
   n: number,
+  onDoc: (doc: ListingDocument) => void,
 ): Promise<SimilarCandidates> {
   const index = app.config.elasticsearch.alias;
   const doc =
@@ -138,6 +141,7 @@ async function candidatesOfLeaf(
       await esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
     )[0];
   if (notFound(doc)) throw new NotFoundError(`listing ${id}`);
+  onDoc(doc);
   const searches: estypes.MsearchRequestItem[] = [
     { index },
     { ...FETCH, size: n, query: contentCandidatesQuery(doc, catalog) },

@@ -51,17 +51,21 @@ export async function similarListings(
       of.size ? popularIn(app, `size:${of.size}`, [{ term: { size: of.size } }], n) : Promise.resolve([]),
       of.brand ? popularIn(app, `brand:${of.brand}`, [{ term: { brand: of.brand } }], n) : Promise.resolve([]),
     ]);
-  // With a record, its size and brand are the listing's (unless it changed since): the shared popular
-  // lists are read beside the candidates, not after them.
+  // The shared popular lists are read beside the candidates, not after them: from the record's size and
+  // brand (the listing's, unless it changed since), or from the listing as soon as it is read.
   const record = records.get(id);
-  const early = record ? popular(record.subject) : undefined;
-  // Awaited below when it applies; otherwise a failure of it must not go unhandled.
-  early?.catch(() => undefined);
-  const found = await similarCandidates(app, id, record, neighbours, catalog, n);
+  let early: { of: { size?: string; brand?: string }; lists: ReturnType<typeof popular> } | undefined;
+  const startPopular = (of: { size?: string; brand?: string }) => {
+    early ??= { of, lists: popular(of) };
+    // Awaited below when it applies; otherwise a failure of it must not go unhandled.
+    early.lists.catch(() => undefined);
+  };
+  if (record) startPopular(record.subject);
+  const found = await similarCandidates(app, id, record, neighbours, catalog, n, startPopular);
   app.metrics.similarContent.inc({ source: found.source });
   const { doc } = found;
-  const sameSubject = record?.subject.size === doc.size && record?.subject.brand === doc.brand;
-  const [bySize, byBrand] = early && sameSubject ? await early : await popular(doc);
+  const [bySize, byBrand] =
+    early && early.of.size === doc.size && early.of.brand === doc.brand ? await early.lists : await popular(doc);
   const hits: Hit[] = [...found.content, ...found.neighbourHits];
   for (const d of [...bySize, ...byBrand]) hits.push({ _id: d.id, _source: d });
   let items = blend(doc, hits, neighbours, recsWeights(app).similar);
