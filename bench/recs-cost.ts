@@ -16,7 +16,7 @@
  * Elasticsearch's CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
  */
 import { execSync } from 'node:child_process';
-import { loadConfig } from '../core/src/index.js';
+import { loadConfig, seededRandom } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import {
   apiRootArg,
@@ -57,9 +57,9 @@ if (!found) {
 }
 const esPid = Number(execSync('pgrep -x java | head -1').toString().trim());
 
-// Ids drawn with a seeded LCG, so two checkouts can be given the same or different lists.
-let state = seed;
-const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+// Ids drawn from a seeded generator, so two checkouts can be given the same or different lists. (It was
+// an LCG in floating point, which lost precision: seed 9 cycled through 280 ids, so its "cold" lists were hits.)
+const next = seededRandom(seed);
 const draw = (n: number) => Array.from({ length: n }, () => `g-31-${Math.floor(next() * listings)}`);
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
