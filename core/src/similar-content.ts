@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { ON_SALE } from './index-definition.js';
 import type { ListingDocument } from './listing-document.js';
 import { redisKeys } from './redis-keys.js';
+import { execPipeline } from './redis-pipeline.js';
 
 /**
  * The content side of similar items: which listings of the same leaf category read alike (text,
@@ -29,6 +30,19 @@ const MAX_DOC_FREQ_SHARE = 0.01;
 
 /** more_like_this's max_doc_freq for a catalog of this size (never below 50, for small catalogs). */
 export const rareTermsCap = (catalog: number) => Math.max(50, Math.round(catalog * MAX_DOC_FREQ_SHARE));
+
+/**
+ * The catalog's size as rareTermsCap needs it: `count` (listings in the index) asked at most once per
+ * `ttlMs`. A minute old is close enough for a cap on term frequency, and saves a count per query.
+ */
+export function catalogCounter(count: () => Promise<number>, ttlMs = 60_000): () => Promise<number> {
+  let known: { count: number; at: number } | undefined;
+  return async () => {
+    if (known && Date.now() - known.at < ttlMs) return known.count;
+    known = { count: await count(), at: Date.now() };
+    return known.count;
+  };
+}
 
 /** Text likeness of a listing's title and brand, named `similar_text` so a hit says it matched. */
 export function similarTextQuery(doc: ContentSubject, catalog: number): Query {
@@ -184,7 +198,5 @@ export async function storeContentCandidates(
       'PX',
       Math.max(1, r.at + CONTENT_CANDIDATES_MAX_AGE_MS - Date.now()),
     );
-  const res = await tx.exec();
-  const failed = res?.find(([err]) => err);
-  if (failed) throw failed[0]!;
+  await execPipeline(tx);
 }

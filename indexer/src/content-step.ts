@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
+  catalogCounter,
   CONTENT_CANDIDATES_MAX_AGE_MS,
   computeContentCandidates,
   contentKey,
@@ -10,6 +11,7 @@ import {
   storeContentCandidates,
   type ListingDocument,
 } from '../../core/src/index.js';
+import { execPipeline } from '../../core/src/redis-pipeline.js';
 import { Lease } from './lease.js';
 import { SweepLoop } from './sweep-loop.js';
 
@@ -40,7 +42,6 @@ export interface ContentStepOptions {
 }
 
 const SUBJECT_FIELDS = ['id', 'title', 'brand', 'size', 'category_leaf', 'status', 'created_at', 'indexed_at'];
-const CATALOG_SIZE_TTL_MS = 60_000;
 /**
  * Every indexer pod runs the step; one at a time sweeps (a lease), the others take over within this long
  * of it stopping. Should two ever overlap, they store the same records twice: harmless.
@@ -63,7 +64,8 @@ const CONTENT_STEP_LEASE_MS = 15_000;
 export class ContentStep {
   private readonly loop: SweepLoop;
   private readonly lease: Lease;
-  private catalog: { count: number; at: number } | undefined;
+  /** Listings in the index (more_like_this's rare-terms cap depends on it). */
+  private readonly catalogSize: () => Promise<number>;
 
   constructor(
     private readonly es: Client,
@@ -73,6 +75,7 @@ export class ContentStep {
   ) {
     this.loop = new SweepLoop('content candidates', () => this.sweep(), opts, logger);
     this.lease = new Lease(redis, redisKeys(opts.namespace).contentCandidatesLease, CONTENT_STEP_LEASE_MS);
+    this.catalogSize = catalogCounter(async () => (await es.count({ index: opts.alias })).count);
   }
 
   start(): void {
@@ -88,7 +91,8 @@ export class ContentStep {
   async sweep(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
     const { alias, namespace, batch, settleMs } = this.opts;
-    const cursorKey = redisKeys(namespace).contentCandidatesCursor;
+    const keys = redisKeys(namespace);
+    const cursorKey = keys.contentCandidatesCursor;
     const stored = await this.redis.get(cursorKey);
     const cursor = stored
       ? (JSON.parse(stored) as [number, string])
@@ -135,12 +139,10 @@ export class ContentStep {
       namespace,
       computed.map((r, i) => [changed[i]!.id, r]),
     );
-    const keys = redisKeys(namespace);
     const tx = this.redis.multi();
     for (const id of removed) tx.del(keys.contentCandidates(id));
     tx.set(cursorKey, JSON.stringify(hits.at(-1)!.sort));
-    const failed = (await tx.exec())?.find(([err]) => err);
-    if (failed) throw failed[0]!;
+    await execPipeline(tx);
     const now = Date.now();
     this.opts.onBatch?.({
       computed: changed.length,
@@ -150,13 +152,5 @@ export class ContentStep {
       lagsMs: changed.map((d) => now - Date.parse(d.indexed_at)).filter(Number.isFinite),
     });
     return hits.length;
-  }
-
-  /** Listings in the index (more_like_this's rare-terms cap depends on it), counted at most once a minute. */
-  private async catalogSize(): Promise<number> {
-    if (this.catalog && Date.now() - this.catalog.at < CATALOG_SIZE_TTL_MS) return this.catalog.count;
-    const { count } = await this.es.count({ index: this.opts.alias });
-    this.catalog = { count, at: Date.now() };
-    return count;
   }
 }

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Redis, type ChainableCommander } from 'ioredis';
+import { Redis } from 'ioredis';
 import { UnavailableError } from '../../../core/src/index.js';
 
 /**
@@ -59,14 +59,5 @@ export function asRedisError(err: unknown): unknown {
   return down ? new UnavailableError('redis', 'not reachable', { cause: err, retryAfterSeconds: 1 }) : err;
 }
 
-/**
- * Runs a pipeline and throws the first command's error. ioredis resolves `pipeline().exec()` with a
- * per-command `[error, result]` list even when nothing reached Redis (connection down, offline queue
- * off): a caller that only awaits it would answer 202 for writes that never happened.
- */
-export async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([err]) => err);
-  if (failed) throw failed[0];
-  return replies.map(([, value]) => value);
-}
+/** Runs a pipeline and throws the first command's error (one home: core, shared with the indexer). */
+export { execPipeline } from '../../../core/src/redis-pipeline.js';
