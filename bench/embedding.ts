@@ -34,12 +34,12 @@ const embedder = await TextEmbedder.load({
   threads: Number(values.threads),
 });
 const queries = [...new Set((await readJudgments(join(dataDir, 'judgments-dev.csv'))).map((j) => j.query))];
-await embedder.embed(queries.slice(0, 8)); // warm-up: the first runs allocate
+await embedder.embed(queries.slice(0, 8), 'query'); // warm-up: the first runs allocate
 const perQuery: number[] = [];
 for (let r = 0; r < Number(values.rounds); r++) {
   for (const q of queries) {
     const t = performance.now();
-    await embedder.embed([q]);
+    await embedder.embed([q], 'query');
     perQuery.push(performance.now() - t);
   }
 }
@@ -52,7 +52,7 @@ for await (const row of readIcecatProducts(
 }
 const batch = Number(values.batch);
 const started = performance.now();
-for (let i = 0; i < texts.length; i += batch) await embedder.embed(texts.slice(i, i + batch));
+for (let i = 0; i < texts.length; i += batch) await embedder.embed(texts.slice(i, i + batch), 'listing');
 const perListingMs = (performance.now() - started) / texts.length;
 const sorted = perQuery.sort((a, b) => a - b);
 process.stdout.write(

@@ -35,7 +35,7 @@ while ((await step.sweep()) > 0) await es.indices.refresh({ index: alias });
 const gaps: number[] = [];
 const texts = [...new Set(queryMix(queries * 3, 9).map((m) => m.params.q!))].slice(0, queries);
 for (const q of texts) {
-  const [v] = await embedder.embed([q]);
+  const [v] = await embedder.embed([q], 'query');
   const res = await es.search({
     index: alias,
     knn: { field: 'embedding', query_vector: Array.from(v!), k: 100, num_candidates: 300 },

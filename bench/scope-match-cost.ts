@@ -17,7 +17,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toListingDocument } from '../core/src/index.js';
-import { quantizeEmbedding, listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
+import {
+  quantizeEmbedding,
+  listingEmbeddingText,
+  TextEmbedder,
+  type EmbeddingRole,
+} from '../core/src/text-embedder.js';
 import { generateListings } from '../indexer/src/sources/generator.js';
 import {
   MatchMemo,
@@ -42,22 +47,25 @@ if (!existsSync(join(modelDir, 'model.onnx'))) {
   process.exit(3);
 }
 const embedder = await TextEmbedder.load({ dir: modelDir, threads: 1 });
-const embedAll = async (texts: string[]) => {
+const embedAll = async (texts: string[], role: EmbeddingRole) => {
   const out: Float32Array[] = [];
-  for (let i = 0; i < texts.length; i += 64) out.push(...(await embedder.embed(texts.slice(i, i + 64))));
+  for (let i = 0; i < texts.length; i += 64) out.push(...(await embedder.embed(texts.slice(i, i + 64), role)));
   return out;
 };
 
 const mix = queryMix(entries, 5);
 const distinctQueries = [...new Set(mix.map((m) => m.params.q!))];
 log(`embedding ${distinctQueries.length} distinct queries and ${catalogSize + passes * batch} listings`);
-const queryVectors = new Map((await embedAll(distinctQueries)).map((v, i) => [distinctQueries[i]!, v]));
-const catalog = await embedAll([...generateListings({ count: catalogSize, seed: 21 })].map(listingEmbeddingText));
+const queryVectors = new Map((await embedAll(distinctQueries, 'query')).map((v, i) => [distinctQueries[i]!, v]));
+const catalog = await embedAll(
+  [...generateListings({ count: catalogSize, seed: 21 })].map(listingEmbeddingText),
+  'listing',
+);
 const changedRaw = [...generateListings({ count: passes * batch, seed: 22 })].map((l) => ({
   ...l,
   status: 'on_sale' as const,
 }));
-const changedVectors = await embedAll(changedRaw.map(listingEmbeddingText));
+const changedVectors = await embedAll(changedRaw.map(listingEmbeddingText), 'listing');
 const changed: ChangedListing[] = changedRaw.map((l, i) => ({
   ...toChangedListing({
     ...toListingDocument(l, 1, l.updated_at),

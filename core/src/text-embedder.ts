@@ -9,6 +9,37 @@ import { EMBEDDING_DIMS } from './index-definition.js';
  */
 export const MAX_TOKENS = 64;
 
+/** What a text stands for: models trained for retrieval encode a query and a passage differently. */
+export type EmbeddingRole = 'query' | 'listing';
+
+/**
+ * How a model family turns its hidden states into one vector, and the prefix it was trained to see before
+ * a query and before a passage (each model card's own usage). Keyed by the model directory's name
+ * (scripts/fetch-embedding-model.sh names it after the artifact).
+ */
+export interface EmbeddingProfile {
+  pooling: 'mean' | 'cls';
+  queryPrefix: string;
+  listingPrefix: string;
+}
+
+const PROFILES: Array<[RegExp, EmbeddingProfile]> = [
+  // BAAI/bge-small-en-v1.5: the [CLS] state; the instruction goes before short queries, not passages.
+  [
+    /^bge-/,
+    { pooling: 'cls', queryPrefix: 'Represent this sentence for searching relevant passages: ', listingPrefix: '' },
+  ],
+  // intfloat/e5-small-v2: mean pooling, and "query: " / "passage: " before every text.
+  [/^e5-/, { pooling: 'mean', queryPrefix: 'query: ', listingPrefix: 'passage: ' }],
+  // sentence-transformers/all-MiniLM-L6-v2 (and any other sentence-transformers model): mean pooling, no prefix.
+  [/(?:)/, { pooling: 'mean', queryPrefix: '', listingPrefix: '' }],
+];
+
+/** The profile of a model directory's name (the last one matches every name). */
+export function embeddingProfile(name: string): EmbeddingProfile {
+  return PROFILES.find(([pattern]) => pattern.test(name))![1];
+}
+
 export interface TextEmbedderOptions {
   /** Directory with model.onnx and tokenizer.json (scripts/fetch-embedding-model.sh). */
   dir: string;
@@ -33,6 +64,7 @@ export class TextEmbedder {
     private readonly tokenizer: Tokenizer,
     /** Model directory name, e.g. "all-minilm-l6-v2": said in manifests and /explain. */
     readonly name: string,
+    private readonly profile: EmbeddingProfile = embeddingProfile(name),
   ) {}
 
   /** Loads the model; throws when its files are missing or unreadable (callers fall back to BM25). */
@@ -52,11 +84,12 @@ export class TextEmbedder {
   }
 
   /** Unit-length embeddings, one per text, in order. A batch is padded to its longest text. */
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  async embed(texts: string[], role: EmbeddingRole): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
+    const prefix = role === 'query' ? this.profile.queryPrefix : this.profile.listingPrefix;
     // [CLS] ... [SEP]: a text cut short keeps its closing [SEP], as the model saw in training.
     const encoded = texts.map((t): number[] => {
-      const ids: number[] = this.tokenizer.encode(t).ids;
+      const ids: number[] = this.tokenizer.encode(prefix + t).ids;
       return ids.length <= MAX_TOKENS ? ids : [...ids.slice(0, MAX_TOKENS - 1), ids.at(-1)!];
     });
     const len = Math.max(...encoded.map((ids) => ids.length));
@@ -76,7 +109,8 @@ export class TextEmbedder {
       token_type_ids: new ort.Tensor('int64', new BigInt64Array(n * len), dims),
     });
     const hidden = out.last_hidden_state!.data as Float32Array;
-    return encoded.map((ids, i) => meanPoolNormalized(hidden, i, len, ids.length));
+    // [CLS] pooling is the first state alone: the mean over one token.
+    return encoded.map((ids, i) => meanPoolNormalized(hidden, i, len, this.profile.pooling === 'cls' ? 1 : ids.length));
   }
 
   async close(): Promise<void> {

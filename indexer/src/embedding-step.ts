@@ -81,7 +81,10 @@ export class EmbeddingStep {
     const hits = res.hits.hits.filter((h) => h._source && typeof h._version === 'number');
     if (hits.length === 0) return 0;
     const started = performance.now();
-    const vectors = await this.embedder.embed(hits.map((h) => listingEmbeddingText(h._source!)));
+    const vectors = await this.embedder.embed(
+      hits.map((h) => listingEmbeddingText(h._source!)),
+      'listing',
+    );
     const embedMs = performance.now() - started;
     const bulk = await this.es.bulk({
       operations: hits.flatMap((h, i) => [

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toListingDocument, type Listing, type ListingDocument } from '../../core/src/index.js';
-import { TextEmbedder } from '../../core/src/text-embedder.js';
+import { TextEmbedder, type EmbeddingRole } from '../../core/src/text-embedder.js';
 import { EmbeddingStep } from '../src/embedding-step.js';
 import { ensureListingsIndex } from '../../core/src/pipeline/index-admin.js';
 import { dropIndices, esClient, testConfig } from '../../test/support/services.js';
@@ -79,12 +79,12 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
     // The embedder is real; it only lets a newer version of the listing land mid-batch, as a racing
     // bulk write would.
     const racing = {
-      embed: async (texts: string[]) => {
-        const vectors = await embedder.embed(texts);
+      embed: async (texts: string[], role: EmbeddingRole) => {
+        const vectors = await embedder.embed(texts, role);
         await write(listing('e-2', 'Gaming mouse pad XXL'), 2);
         return vectors;
       },
-    } as TextEmbedder;
+    } as unknown as TextEmbedder;
     const outcomes: number[] = [];
     const step = new EmbeddingStep(es, racing, {
       alias,
@@ -130,7 +130,7 @@ describe.skipIf(!hasModel)('indexer embedding step', () => {
       batch: 8,
       idleMs: 50,
       onSearchable: async (ids) => {
-        const [vector] = await embedder.embed(['Mechanical keyboard']);
+        const [vector] = await embedder.embed(['Mechanical keyboard'], 'query');
         const res = await es.search({
           index: alias,
           knn: {

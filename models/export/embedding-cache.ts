@@ -40,7 +40,10 @@ export async function cachedEmbeddings(
   mkdirSync(dirname(file), { recursive: true });
   for (let start = 0; start < todo.length; start += BATCH) {
     const batch = todo.slice(start, start + BATCH);
-    const vectors = await embedder.embed(batch.map((i) => texts[i]!));
+    const vectors = await embedder.embed(
+      batch.map((i) => texts[i]!),
+      'listing',
+    );
     const lines = batch.map((i, j) => {
       cache.set(keys[i]!, vectors[j]!);
       return JSON.stringify({ k: keys[i], v: Buffer.from(vectors[j]!.buffer).toString('base64') });

@@ -129,7 +129,7 @@ const found = { bm25: 0, knn: 0, union: 0 };
 let judgedCandidates = 0;
 const filters = [{ term: { status: 'on_sale' } }];
 const queries = [...byQuery.keys()];
-const queryVectors = embedder ? await embedder.embed(queries) : [];
+const queryVectors = embedder ? await embedder.embed(queries, 'query') : [];
 for (const [qi, query] of queries.entries()) {
   const ratings = byQuery.get(query)!;
   const vector = queryVectors[qi];

@@ -17,7 +17,7 @@ export default fp(
     if (dir) {
       try {
         embedder = await TextEmbedder.load({ dir: isAbsolute(dir) ? dir : resolve(process.cwd(), dir), threads: 1 });
-        const [probe] = await embedder.embed(['probe']);
+        const [probe] = await embedder.embed(['probe'], 'query');
         if (probe?.length !== EMBEDDING_DIMS)
           throw new Error(`embedding model gives ${probe?.length} dimensions, the index holds ${EMBEDDING_DIMS}`);
         app.log.info({ model: embedder.name }, 'embedding model loaded');

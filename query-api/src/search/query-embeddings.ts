@@ -26,7 +26,7 @@ export class QueryEmbeddings {
       max,
       fetchMethod: async (text) => {
         const started = performance.now();
-        const [vector] = await this.embedder.embed([text]);
+        const [vector] = await this.embedder.embed([text], 'query');
         onEmbedded(performance.now() - started);
         if (vector?.length !== EMBEDDING_DIMS) throw new Error(`embedding of ${vector?.length} dimensions`);
         return vector;
