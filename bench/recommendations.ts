@@ -2,10 +2,11 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--root DIR] [-- NODE_FLAG ...]
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
- * --listings reuses it instead of loading again (for iterating on the query path).
+ * --listings reuses it instead of loading again (for iterating on the query path). --root runs the API of
+ * another checkout (a worktree of an older commit) on the same index, to compare code.
  *
  * Each simulated user prefers one leaf category and one brand of it. They view and like items drawn
  * from that taste (popular items more likely); their last likes are held out. We report, over users:
@@ -29,6 +30,7 @@ import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop } from './open-loop.js';
 import {
+  apiRootArg,
   arg,
   BENCH_KEY_HEADERS,
   log,
@@ -146,7 +148,7 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   }
 }
 
-const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlagsArg());
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlagsArg(), apiRootArg());
 try {
   await waitForHttp(`${base}/health/ready`);
   const r = seededRandom(9);

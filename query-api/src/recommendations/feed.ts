@@ -6,7 +6,7 @@ import { textQuery } from '../search/text-query.js';
 import { catalogSize } from './catalog-size.js';
 import { diversify } from './diversify.js';
 import { readNeighbours } from './neighbours.js';
-import { popularIn, RECS_FIELDS } from './popular-in.js';
+import { popularIn, RECS_FIELDS, type PopularOf } from './popular-in.js';
 import { scoreFeed, topKeys } from './feed-score.js';
 import { recsWeights } from './weights.js';
 import { feedFeatures, scaleAnchors, type ScaleAnchors } from '../../../ranking/src/feed-features.js';
@@ -199,23 +199,12 @@ export async function feedCandidates(
         'together',
         { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length },
       ]);
-    for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2)) {
-      lists.push(
-        tagged(
-          `category:${path}`,
-          popularIn(
-            app,
-            `category:${path}`,
-            path.split(' > ').map((name, i) => ({ term: { [`category_l${i}`]: name } })),
-            40,
-          ),
-        ),
-      );
-    }
-    for (const brand of topKeys(user.brand_affinity, 3))
-      lists.push(tagged(`brand:${brand}`, popularIn(app, `brand:${brand}`, [{ term: { brand } }], 40)));
-    for (const size of topKeys(user.size_affinity ?? {}, 2))
-      lists.push(tagged(`size:${size}`, popularIn(app, `size:${size}`, [{ term: { size } }], 100)));
+    const popular = (kind: PopularOf['kind'], value: string, take: number) =>
+      lists.push(tagged(`${kind}:${value}`, popularIn(app, { kind, value }, take)));
+    for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2))
+      popular('category', path, 40);
+    for (const brand of topKeys(user.brand_affinity, 3)) popular('brand', brand, 40);
+    for (const size of topKeys(user.size_affinity ?? {}, 2)) popular('size', size, 100);
     const text = textSources(user, index, catalog, mustNot);
     for (const [source] of text) textNames.add(source);
     personal.push(...text);

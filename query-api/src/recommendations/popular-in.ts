@@ -7,28 +7,43 @@ import { ON_SALE, SOURCE_FIELDS } from '../search/search-request.js';
 /** What the feed and similar items fetch and blend on: what search fetches but the description, plus the dedup key. */
 export const RECS_FIELDS = [...SOURCE_FIELDS.filter((f) => f !== 'description'), 'dedup_key'];
 
+/** Whose popular listings: a size, a brand, or a category path (names joined by " > "). */
+export interface PopularOf {
+  kind: 'size' | 'brand' | 'category';
+  value: string;
+}
+
 /**
- * The most popular listings on sale matching a filter (a category, a brand, a size): the same for
- * every user and every listing page, so shared and cached a minute (a change to one of them drops it).
+ * How long each kind of shared list is: the longest a caller takes by default (the feed's), so the feed
+ * and similar items read one list per size, brand or category instead of one each (similar items take
+ * their first 24). At 1M listings a list costs 5-10 ms of Elasticsearch CPU to compute (100 listings
+ * ~50 % more than 24, docs/benchmarks.md), and the 185 lists of a cold start were most of its first second.
  */
-export async function popularIn(
-  app: FastifyInstance,
-  key: string,
-  filter: estypes.QueryDslQueryContainer[],
-  size: number,
-): Promise<ListingDocument[]> {
-  const index = app.config.elasticsearch.alias;
+const LIST_LENGTH: Record<PopularOf['kind'], number> = { size: 100, brand: 40, category: 40 };
+
+function filterOf(of: PopularOf): estypes.QueryDslQueryContainer[] {
+  if (of.kind === 'category')
+    return of.value.split(' > ').map((name, level) => ({ term: { [`category_l${level}`]: name } }));
+  return [{ term: { [of.kind]: of.value } }];
+}
+
+/**
+ * The `take` most popular listings on sale of a size, brand or category: the same for every user and
+ * every listing page, so shared and cached a minute (a change to one of them drops it).
+ */
+export async function popularIn(app: FastifyInstance, of: PopularOf, take: number): Promise<ListingDocument[]> {
+  const length = Math.max(take, LIST_LENGTH[of.kind]);
   const { value } = await app.cache.getOrCompute(
-    `popular:${size}:${key}`,
+    `popular:${length}:${of.kind}:${of.value}`,
     async () => {
       // A filter sorted by popularity: Elasticsearch skips what cannot make the top, and counts nothing.
       const res = await esCall('search', () =>
         app.es.search<ListingDocument>({
-          index,
-          size,
+          index: app.config.elasticsearch.alias,
+          size: length,
           track_total_hits: false,
           _source: RECS_FIELDS,
-          query: { bool: { filter: [ON_SALE, ...filter] } },
+          query: { bool: { filter: [ON_SALE, ...filterOf(of)] } },
           sort: [{ popularity: 'desc' }, { created_at: 'desc' }],
         }),
       );
@@ -37,5 +52,5 @@ export async function popularIn(
     },
     { ttlSeconds: 60 },
   );
-  return value;
+  return value.length > take ? value.slice(0, take) : value;
 }

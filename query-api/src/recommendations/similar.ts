@@ -48,8 +48,8 @@ export async function similarListings(
   const n = size * OVERFETCH;
   const popular = (of: { size?: string; brand?: string }) =>
     Promise.all([
-      of.size ? popularIn(app, `size:${of.size}`, [{ term: { size: of.size } }], n) : Promise.resolve([]),
-      of.brand ? popularIn(app, `brand:${of.brand}`, [{ term: { brand: of.brand } }], n) : Promise.resolve([]),
+      of.size ? popularIn(app, { kind: 'size', value: of.size }, n) : Promise.resolve([]),
+      of.brand ? popularIn(app, { kind: 'brand', value: of.brand }, n) : Promise.resolve([]),
     ]);
   // The shared popular lists are read beside the candidates, not after them: from the record's size and
   // brand (the listing's, unless it changed since), or from the listing as soon as it is read.

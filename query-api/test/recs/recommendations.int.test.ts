@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
 import { notifyListingsChanged } from '../../../core/src/pipeline/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
@@ -159,5 +159,40 @@ describe('similar items', () => {
     await sell(listing, 7);
     const after = await t.app.inject({ url: '/v1/listings/fx-1/similar?size=10' });
     expect(after.json().items.map((i: { id: string }) => i.id)).not.toContain(target);
+  });
+});
+
+describe('popular lists', () => {
+  /** Popularity-sorted searches (the shared popular lists) Elasticsearch gets while `run` runs. */
+  async function popularSearches(run: () => Promise<unknown>): Promise<string[]> {
+    const search = vi.spyOn(t.app.es, 'search');
+    try {
+      await run();
+      return search.mock.calls.map((c) => JSON.stringify(c[0])).filter((body) => body.includes('"popularity":"desc"'));
+    } finally {
+      search.mockRestore();
+    }
+  }
+
+  it('are one list per size and brand, read by the feed and by similar items alike', async () => {
+    const catalog = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11));
+    const onSale = catalog.filter((l) => l.status === 'on_sale' && l.size && l.brand);
+    const subject = onSale[0]!;
+    const liked = onSale.filter((l) => l.size === subject.size && l.brand === subject.brand && l.id !== subject.id);
+    expect(liked.length).toBeGreaterThan(1);
+    const user = 'popular-lists-fan';
+    expect(
+      (await post(liked.map((l) => ({ user_id: user, type: 'like', listing_id: l.id, ts: now() })))).statusCode,
+    ).toBe(202);
+    const feed = await t.app.inject({ url: `/v1/feed?user_id=${user}&size=10`, headers: AS_APP });
+    expect(feed.statusCode).toBe(200);
+
+    // The feed computed its size and brand lists; a listing page of that size and brand reads them.
+    const asked = await popularSearches(() => t.app.inject({ url: `/v1/listings/${subject.id}/similar?size=10` }));
+    expect(asked).toEqual([]);
+    // A listing of another size and brand computes its own.
+    const other = onSale.find((l) => l.size !== subject.size && l.brand !== subject.brand)!;
+    const fresh = await popularSearches(() => t.app.inject({ url: `/v1/listings/${other.id}/similar?size=10` }));
+    expect(fresh.length).toBe(2);
   });
 });
