@@ -199,8 +199,9 @@ export async function feedCandidates(
         'together',
         { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length },
       ]);
-    const popular = (kind: PopularOf['kind'], value: string, take: number) =>
+    const popular = (kind: PopularOf['kind'], value: string, take: number) => {
       lists.push(tagged(`${kind}:${value}`, popularIn(app, { kind, value }, take)));
+    };
     for (const path of topKeys(user.category_affinity, 3, (k) => k.split(' > ').length >= 2))
       popular('category', path, 40);
     for (const brand of topKeys(user.brand_affinity, 3)) popular('brand', brand, 40);

@@ -17,7 +17,7 @@ export interface PopularOf {
  * How long each kind of shared list is: the longest a caller takes by default (the feed's), so the feed
  * and similar items read one list per size, brand or category instead of one each (similar items take
  * their first 24). At 1M listings a list costs 5-10 ms of Elasticsearch CPU to compute (100 listings
- * ~50 % more than 24, docs/benchmarks.md), and the 185 lists of a cold start were most of its first second.
+ * ~50 % more than 24, docs/benchmarks.md), and a cold start computes its ~185 lists all at once.
  */
 const LIST_LENGTH: Record<PopularOf['kind'], number> = { size: 100, brand: 40, category: 40 };
 
