@@ -133,7 +133,9 @@ export class ContentStep {
       else if (record) unchanged++;
       else skipped++;
     }
-    const computed = await computeContentCandidates(this.es, alias, changed, await this.catalogSize());
+    // The catalog's size (a count, once a minute) only when there is a query to cap.
+    const catalog = changed.length > 0 ? await this.catalogSize() : 0;
+    const computed = await computeContentCandidates(this.es, alias, changed, catalog);
     await storeContentCandidates(
       this.redis,
       namespace,

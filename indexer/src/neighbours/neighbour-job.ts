@@ -56,11 +56,11 @@ export class NeighbourJob {
   private readonly reader: Redis;
   private readonly keys;
   private readonly stream: string;
+  private readonly lease: Lease;
   private running = false;
   private loop?: Promise<void>;
 
   /** `clock` is for tests: scores depend on when events are applied (popularity is read decayed to now). */
-  private readonly lease: Lease;
   constructor(
     redisUrl: string,
     private readonly namespace: string,
