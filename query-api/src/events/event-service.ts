@@ -8,7 +8,7 @@ import {
   type FieldIssue,
   type ListingDocument,
 } from '../../../core/src/index.js';
-import { execPipeline } from '../plugins/redis.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 import { recordEvents, type ListingFacts } from '../profiles/profile-store.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';

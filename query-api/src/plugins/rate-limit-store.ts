@@ -1,7 +1,7 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { execPipeline } from './redis.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 
 /** One caller's count in one window: what Redis last said all pods let through, and this pod's since. */
 interface WindowCount {

@@ -58,6 +58,3 @@ export function asRedisError(err: unknown): unknown {
     UNAVAILABLE_MESSAGES.some((m) => e.message?.startsWith(m));
   return down ? new UnavailableError('redis', 'not reachable', { cause: err, retryAfterSeconds: 1 }) : err;
 }
-
-/** Runs a pipeline and throws the first command's error (one home: core, shared with the indexer). */
-export { execPipeline } from '../../../core/src/redis-pipeline.js';

@@ -6,7 +6,7 @@ import {
   type InteractionEvent,
   type UserProfile,
 } from '../../../core/src/index.js';
-import { execPipeline } from '../plugins/redis.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 
 /** How much each kind of engagement says about taste. */
 export const EVENT_WEIGHTS: Record<InteractionEvent['type'], number> = {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { rareTermsCap, type ListingDocument, type UserProfile } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
-import { ON_SALE } from '../search/search-request.js';
+import { ON_SALE } from '../../../core/src/index.js';
 import { textQuery } from '../search/text-query.js';
 import { catalogSize } from './catalog-size.js';
 import { diversify } from './diversify.js';

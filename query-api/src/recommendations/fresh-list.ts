@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
-import { ON_SALE } from '../search/search-request.js';
+import { ON_SALE } from '../../../core/src/index.js';
 import { RECS_FIELDS } from './popular-in.js';
 
 /** Newest listings every feed may draw from. */

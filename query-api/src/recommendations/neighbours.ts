@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { NEIGHBOURS_KEPT, redisKeys } from '../../../core/src/index.js';
-import { execPipeline } from '../plugins/redis.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 
 /** A listing's co-engagement neighbours, best first, scores divided by the best (1 = the strongest). */
 export type Neighbours = Array<{ id: string; score: number }>;

@@ -2,7 +2,8 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import type { ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
-import { ON_SALE, SOURCE_FIELDS } from '../search/search-request.js';
+import { ON_SALE } from '../../../core/src/index.js';
+import { SOURCE_FIELDS } from '../search/search-request.js';
 
 /** What the feed and similar items fetch and blend on: what search fetches but the description, plus the dedup key. */
 export const RECS_FIELDS = [...SOURCE_FIELDS.filter((f) => f !== 'description'), 'dedup_key'];

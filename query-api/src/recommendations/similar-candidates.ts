@@ -13,7 +13,7 @@ import {
 } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
 import { foundSources } from '../search/mget.js';
-import { ON_SALE } from '../search/search-request.js';
+import { ON_SALE } from '../../../core/src/index.js';
 import type { Neighbours } from './neighbours.js';
 import { RECS_FIELDS } from './popular-in.js';
 

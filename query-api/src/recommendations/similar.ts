@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readContentCandidates, similarTextQuery, type ListingDocument } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
-import { ON_SALE } from '../search/search-request.js';
+import { ON_SALE } from '../../../core/src/index.js';
 import { catalogSize } from './catalog-size.js';
 import { readNeighbours, type Neighbours } from './neighbours.js';
 import { popularIn } from './popular-in.js';

@@ -6,8 +6,6 @@ import { textQuery } from './text-query.js';
 
 type Query = estypes.QueryDslQueryContainer;
 export const CATEGORY_LEVEL_FIELDS = ['category_l0', 'category_l1', 'category_l2'] as const;
-/** Recommendations only ever show listings on sale (one home: core, shared with the indexer's content step). */
-export { ON_SALE } from '../../../core/src/index.js';
 
 /** What an item in a response shows (see toItem). */
 const SHOWN_FIELDS = [
