@@ -4,7 +4,8 @@
  * requests lined up, per 100 ms window, with the API's event-loop delay and GC pauses in that window.
  * A slow window with a long loop delay is a stall inside the API (a GC, a background refresh's work);
  * one without is the machine or the generator. `floor_latency_ms` is vegeta at the same rate against a
- * server answering prepared bytes of a hit's size, right after: the part that is not the API.
+ * server answering prepared bytes of a hit's size, right after: the part that is not the API, and
+ * `floor_cpu_us_per_request` that server's CPU per answer, the machine's speed that day.
  *
  *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [--built] [-- NODE_FLAG ...]
  *
@@ -106,7 +107,13 @@ try {
 
 // The same generator at the same rate against prepared bytes of a hit's size, right after: what the
 // machine and vegeta add (its p99 swung from 1.3 to 12.9 ms between hours of one day).
-const floor = await withStaticServer(hitBytes ?? 8000, (base) => vegetaAttack({ urls: [`${base}/`], rate, seconds }));
+// Its CPU per request says how fast the machine is that day: the API's own cost per hit is best read
+// against it (on 2026-12-03 the same code cost 74-100 us a hit one afternoon and 153-159 us that night).
+const floor = await withStaticServer(hitBytes ?? 8000, async (base, pid) => {
+  const cpuBefore = processCpuMs(pid);
+  const res = await vegetaAttack({ urls: [`${base}/`], rate, seconds });
+  return { ...res, cpuUsPerRequest: round(((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, res.requests), 1) };
+});
 
 const records = existsSync(monitorFile)
   ? readFileSync(monitorFile, 'utf8')
@@ -169,6 +176,8 @@ process.stdout.write(
       api_cpu_us_per_request: apiCpuUsPerRequest,
       background_refreshes: refreshes,
       floor_latency_ms: { response_bytes: hitBytes, ...floor.latency_ms },
+      // The same for the static server: the machine's cost of answering at all.
+      floor_cpu_us_per_request: floor.cpuUsPerRequest,
       requests: sent.length,
       requests_over_5_ms: slow,
       windows_with_requests_over_5_ms: [...windows.values()].filter((ms) => ms.some((x) => x > SLOW_MS)).length,

@@ -74,14 +74,15 @@ export function startProcess(
 
 /**
  * Runs `use` against bench/static-server.ts answering `bytes` of prepared JSON: the load generator's
- * floor, i.e. what the machine and the generator add to a measurement at the same rate.
+ * floor, i.e. what the machine and the generator add to a measurement at the same rate. `use` gets the
+ * server's pid too, for its CPU (processCpuMs): what answering anything costs on the machine that day.
  */
-export async function withStaticServer<T>(bytes: number, use: (base: string) => Promise<T>): Promise<T> {
+export async function withStaticServer<T>(bytes: number, use: (base: string, pid: number) => Promise<T>): Promise<T> {
   const port = 17_000 + Math.floor(Math.random() * 1000);
   const server = startProcess('bench/static-server.ts', { PORT: String(port) }, [String(port), String(bytes)]);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);
-    return await use(`http://127.0.0.1:${port}`);
+    return await use(`http://127.0.0.1:${port}`, server.pid!);
   } finally {
     await stopProcess(server);
   }
