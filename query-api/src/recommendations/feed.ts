@@ -47,9 +47,12 @@ function textSources(user: UserProfile, index: string, catalog: number, mustNot:
     ]);
   const liked = user.recent_listing_ids.slice(0, 2);
   if (liked.length > 0) {
-    // Text likeness without the catalog's common terms: the costly ones, and the least telling.
+    // Text likeness of the titles, without the catalog's common terms: the costly ones, and the least
+    // telling. Not of the category text: the person's categories have their own sources and features, and
+    // at 1M listings it cost a quarter of this query's Elasticsearch CPU while changing 5 % of what it found
+    // (docs/benchmarks.md, "Title likeness for the feed").
     const like = {
-      fields: ['title', 'category_text'],
+      fields: ['title'],
       like: liked.map((_id) => ({ _index: index, _id })),
       min_term_freq: 1,
       min_doc_freq: 1,
