@@ -177,6 +177,19 @@ export const EnvSchema = Type.Object({
     default: 2,
     description: 'background recomputations of hot entries near expiry run at once per pod; the rest queue',
   }),
+  POPULAR_LISTS_KEEP_MS: Type.Integer({
+    minimum: 0,
+    default: 40_000,
+    description:
+      'how often one query API pod recomputes the shared popular-by-size and by-brand lists that would expire before its next round (0: off, computed on demand only)',
+  }),
+  POPULAR_LISTS_KEEP_TOP: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 500,
+    description:
+      'sizes and brands (each, most listings on sale first) whose popular lists are kept; the rest are computed on demand',
+  }),
   RECS_WEIGHTS: Type.String({
     default: '',
     pattern: '^((feed|similar)\\.[a-z_]+=\\d+(\\.\\d+)?(,|$))*$',
@@ -287,6 +300,8 @@ export interface Config {
     refreshConcurrency: number;
     scopeInvalidation: boolean;
   };
+  /** The shared popular lists kept warm (query-api/src/recommendations/popular-keeper.ts). */
+  popularLists: { keepMs: number; keepTop: number };
   /** Blend weight overrides by name ("feed.size"); the query API rejects unknown names at boot. */
   recsWeights: Record<string, number>;
   /** The home feed's ranker: a learned model (under model.dir) or the blend. */
@@ -416,6 +431,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       refreshConcurrency: env.CACHE_REFRESH_CONCURRENCY,
       scopeInvalidation: env.CACHE_SCOPE_INVALIDATION,
     },
+    popularLists: { keepMs: env.POPULAR_LISTS_KEEP_MS, keepTop: env.POPULAR_LISTS_KEEP_TOP },
     recsWeights: Object.fromEntries(
       splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])]),
     ),

@@ -71,6 +71,8 @@ export function redisKeys(namespace: string) {
     contentCandidatesCursor: `${ns}:similar-content-cursor`,
     /** String: the indexer pod running the content step; expires 15 s after its last renewal. */
     contentCandidatesLease: `${ns}:similar-content-lease`,
+    /** String: the query API pod keeping the shared popular lists warm (popular-keeper.ts); expires after its last renewal. */
+    popularListsLease: `${ns}:popular-lists-lease`,
     /**
      * A user's profile (query-api/src/profiles/profile-store.ts): lists and the sorted set trimmed to
      * PROFILE_BOUNDS on every write, the affinity hash to its strongest PROFILE_BOUNDS.affinityFields;

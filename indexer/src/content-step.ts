@@ -12,7 +12,7 @@ import {
   type ListingDocument,
 } from '../../core/src/index.js';
 import { execPipeline } from '../../core/src/redis-pipeline.js';
-import { Lease } from './lease.js';
+import { Lease } from '../../core/src/lease.js';
 import { SweepLoop } from './sweep-loop.js';
 
 export interface ContentStepOptions {

@@ -7,6 +7,7 @@ import { loggerOptions, type Config } from '../../core/src/index.js';
 import auth from './plugins/auth.js';
 import cache from './plugins/cache.js';
 import freshListings from './plugins/fresh-listings.js';
+import popularLists from './plugins/popular-lists.js';
 import elasticsearch from './plugins/elasticsearch.js';
 import errorHandler, { sendFrameworkError } from './plugins/error-handler.js';
 import finiteNumbers from './plugins/finite-numbers.js';
@@ -80,6 +81,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(embedder);
   await app.register(cache);
   await app.register(freshListings);
+  await app.register(popularLists);
   await app.register(producer);
   await registerRoutes(app);
   return app;

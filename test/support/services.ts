@@ -28,6 +28,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     RATE_LIMIT_KEY_PER_MINUTE: '0',
     // BM25 retrieval unless a test asks for the embedding model (loading it costs every app a few hundred ms).
     EMBEDDING_MODEL_DIR: '',
+    // Popular lists on demand, so a test counts its own Elasticsearch requests; the keeper has its own test.
+    POPULAR_LISTS_KEEP_MS: '0',
     ...overrides,
   });
 }

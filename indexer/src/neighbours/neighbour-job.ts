@@ -14,7 +14,7 @@ import {
   redisKeys,
   type InteractionEvent,
 } from '../../../core/src/index.js';
-import { Lease } from '../lease.js';
+import { Lease } from '../../../core/src/lease.js';
 import { APPLY_BATCH, FORGET } from './scripts.js';
 
 /** Stream entries applied per script call: about 40 ZINCRBYs each, so a batch holds Redis a few ms. */

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { redisKeys, type RedisKeys } from '../../../core/src/index.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 import {
   MatchMemo,
   mayEnter,
@@ -303,6 +304,39 @@ export class ResultCache {
       const result = await task;
       const fromRedis = 'hitFromRedis' in result;
       return { value: result.value as T, hit: fromRedis, layer: fromRedis ? 'redis' : 'miss' };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /**
+   * How long each of `requestKeys` has left in Redis (ms; 0 when absent), in one round trip: for a keeper
+   * that recomputes shared entries before they expire (popular-keeper.ts).
+   */
+  async remainingTtlMs(requestKeys: string[]): Promise<number[]> {
+    if (requestKeys.length === 0) return [];
+    const tx = this.redis.pipeline();
+    for (const k of requestKeys) tx.pttl(this.redisKey(`${this.generation}:${k}`));
+    const res = await execPipeline(tx);
+    return requestKeys.map((_, i) => Math.max(0, Number(res[i] ?? 0)));
+  }
+
+  /**
+   * Computes `requestKey`'s value now and caches it in both layers, whatever is cached: an entry warmed
+   * before anyone asks. Nothing happens while a computation of it is already running.
+   */
+  async recompute<T>(
+    requestKey: string,
+    compute: () => Promise<CachedValue<T>>,
+    opts: { ttlSeconds?: number } = {},
+  ): Promise<void> {
+    const key = `${this.generation}:${requestKey}`;
+    if (this.opts.ttlSeconds <= 0 || this.inFlight.has(key)) return;
+    const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
+    const task = this.computeAndStore(key, { compute, ttlMs }, true);
+    this.inFlight.set(key, task);
+    try {
+      await task;
     } finally {
       this.inFlight.delete(key);
     }

@@ -102,6 +102,12 @@ export function createApiMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    popularListsKept: new Counter({
+      name: 'api_popular_lists_kept_total',
+      help: 'Shared popular lists (by size and brand) looked at by the keeping round, by outcome: computed (would have expired before the next round), current, or failed (a whole round)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     similarContent: new Counter({
       name: 'api_similar_content_total',
       help: "Similar lists computed, by where their content candidates came from (record: the listing's stored candidates plus listings written since; computed: the leaf scored in full, then stored)",

@@ -28,30 +28,44 @@ function filterOf(of: PopularOf): estypes.QueryDslQueryContainer[] {
   return [{ term: { [of.kind]: of.value } }];
 }
 
+/** How long a list is kept for callers that take `take`: its kind's length, or longer for a caller that needs more. */
+const lengthFor = (of: PopularOf, take = 0) => Math.max(take, LIST_LENGTH[of.kind]);
+
+/** The result-cache key of a shared list (popularIn reads it, popular-keeper.ts warms those of default length). */
+export const popularListKey = (of: PopularOf, take = 0) => `popular:${lengthFor(of, take)}:${of.kind}:${of.value}`;
+
+/** Shared lists live a minute: a change to one of their listings drops them sooner. */
+export const POPULAR_LIST_TTL_S = 60;
+
+/** Computes a shared list (its kind's length, or `take` when longer): a filter sorted by popularity. */
+export async function computePopularList(
+  app: FastifyInstance,
+  of: PopularOf,
+  take = 0,
+): Promise<{ value: ListingDocument[]; ids: string[] }> {
+  // Elasticsearch skips what cannot make the top, and counts nothing.
+  const res = await esCall('search', () =>
+    app.es.search<ListingDocument>({
+      index: app.config.elasticsearch.alias,
+      size: lengthFor(of, take),
+      track_total_hits: false,
+      _source: RECS_FIELDS,
+      query: { bool: { filter: [ON_SALE, ...filterOf(of)] } },
+      sort: [{ popularity: 'desc' }, { created_at: 'desc' }],
+    }),
+  );
+  const docs = res.hits.hits.map((h) => h._source!);
+  return { value: docs, ids: docs.map((d) => d.id) };
+}
+
 /**
  * The `take` most popular listings on sale of a size, brand or category: the same for every user and
- * every listing page, so shared and cached a minute (a change to one of them drops it).
+ * every listing page, so shared and cached (popular-keeper.ts recomputes the sizes' and brands' before
+ * they expire, so a request rarely computes one).
  */
 export async function popularIn(app: FastifyInstance, of: PopularOf, take: number): Promise<ListingDocument[]> {
-  const length = Math.max(take, LIST_LENGTH[of.kind]);
-  const { value } = await app.cache.getOrCompute(
-    `popular:${length}:${of.kind}:${of.value}`,
-    async () => {
-      // A filter sorted by popularity: Elasticsearch skips what cannot make the top, and counts nothing.
-      const res = await esCall('search', () =>
-        app.es.search<ListingDocument>({
-          index: app.config.elasticsearch.alias,
-          size: length,
-          track_total_hits: false,
-          _source: RECS_FIELDS,
-          query: { bool: { filter: [ON_SALE, ...filterOf(of)] } },
-          sort: [{ popularity: 'desc' }, { created_at: 'desc' }],
-        }),
-      );
-      const docs = res.hits.hits.map((h) => h._source!);
-      return { value: docs, ids: docs.map((d) => d.id) };
-    },
-    { ttlSeconds: 60 },
-  );
+  const { value } = await app.cache.getOrCompute(popularListKey(of, take), () => computePopularList(app, of, take), {
+    ttlSeconds: POPULAR_LIST_TTL_S,
+  });
   return value.length > take ? value.slice(0, take) : value;
 }

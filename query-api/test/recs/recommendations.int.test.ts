@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toListingDocument, type Listing } from '../../../core/src/index.js';
 import { notifyListingsChanged } from '../../../core/src/pipeline/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
+import { PopularListsKeeper } from '../../src/recommendations/popular-keeper.js';
+import { popularIn } from '../../src/recommendations/popular-in.js';
 import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
 
 let t: TestApp;
@@ -194,5 +196,28 @@ describe('popular lists', () => {
     const other = onSale.find((l) => l.size !== subject.size && l.brand !== subject.brand)!;
     const fresh = await popularSearches(() => t.app.inject({ url: `/v1/listings/${other.id}/similar?size=10` }));
     expect(fresh.length).toBe(2);
+  });
+
+  it('are kept computed before anyone asks, by one pod, and again once a change drops one', async () => {
+    const keeper = new PopularListsKeeper(t.app, { keepMs: 40_000, keepTop: 500 });
+    const otherPod = new PopularListsKeeper(t.app, { keepMs: 40_000, keepTop: 500 });
+    try {
+      expect(await keeper.round()).toBeGreaterThan(0);
+      // A listing page nobody asked for yet, of a size and brand nobody read: its lists are there.
+      const catalog = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).reverse();
+      const page = catalog.find((l) => l.status === 'on_sale' && l.size && l.brand)!;
+      expect(await popularSearches(() => t.app.inject({ url: `/v1/listings/${page.id}/similar?size=10` }))).toEqual([]);
+      // Nothing about to expire, and the lease is held: neither pod computes anything.
+      expect(await keeper.round()).toBe(0);
+      expect(await otherPod.round()).toBe(0);
+      // A change drops the lists that show the listing: the holder computes them at its next round.
+      const [shown] = await popularIn(t.app, { kind: 'size', value: page.size! }, 1);
+      await t.app.cache.invalidateListings([shown!.id]);
+      expect(await otherPod.round()).toBe(0);
+      expect(await keeper.round()).toBeGreaterThan(0);
+    } finally {
+      await keeper.close();
+      await otherPod.close();
+    }
   });
 });
