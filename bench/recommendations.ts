@@ -257,7 +257,8 @@ try {
     },
   });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
-  // The first window starts from an empty cache; the second continues the same stream, as a service
+  // The first window starts from an empty cache (but the shared popular lists, which the API's keeper
+  // computes from its start, as it does in production); the second continues the same stream, as a service
   // that has been up for a while sees it (a share of its ids are still new).
   const zr = seededRandom(5);
   const zipfId = () => `g-31-${Math.min(listings - 1, Math.floor(Math.pow(listings, Math.pow(zr(), 1.3))) - 1)}`;
