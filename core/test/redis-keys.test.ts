@@ -32,6 +32,7 @@ const PINNED: Record<string, string> = {
   contentCandidatesCursor: 'mkt:similar-content-cursor',
   contentCandidatesLease: 'mkt:similar-content-lease',
   'neighbours.popularity': 'mkt:nb-pop',
+  popularListsLease: 'mkt:popular-lists-lease',
   'neighbours.history': 'mkt:nb-hist:x1',
   'neighbours.gone': 'mkt:nb-gone',
   'neighbours.highWater': 'mkt:nb-hwm',
