@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 
 /**
  * A lease in Redis: one process at a time does a job that every pod of a Deployment runs (indexer pods
- * scale from 2 to 20; query API pods keep the shared popular lists), so they do not all repeat the same work. The holder renews it on every round; another process
- * takes over once it lapses (the holder died or stalled past `ttlMs`). It saves repeated work, it does
- * not guarantee exclusion: a holder paused past the lease may briefly overlap with the next, so what it
- * guards must be safe to run twice.
+ * scale from 2 to 20; query API pods keep the shared popular lists), so they do not all repeat the same
+ * work. The holder renews it on every round; another process takes over once it lapses (the holder died
+ * or stalled past `ttlMs`). It saves repeated work, it does not guarantee exclusion: a holder paused past
+ * the lease may briefly overlap with the next, so what it guards must be safe to run twice.
  */
 export class Lease {
   readonly owner = randomUUID();

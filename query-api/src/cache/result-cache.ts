@@ -246,9 +246,7 @@ export class ResultCache {
     compute: () => Promise<CachedValue<T>>,
     opts: { ttlSeconds?: number; revalidate?: (value: CachedValue<T>, since: number) => Promise<boolean> } = {},
   ): Promise<{ value: T; hit: boolean; layer: CacheLayer }> {
-    // Scoped to the index generation: a computation that started before a swap stores
-    // under the old generation, where nothing reads any more.
-    const key = `${this.generation}:${requestKey}`;
+    const key = this.scoped(requestKey);
     const enabled = this.opts.ttlSeconds > 0;
     const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
     const job: RefreshJob<CachedValue<unknown>> = {
@@ -299,11 +297,24 @@ export class ResultCache {
       }
       return this.computeAndStore(key, job, enabled);
     })();
+    const result = await this.awaitShared(key, task);
+    const fromRedis = 'hitFromRedis' in result;
+    return { value: result.value as T, hit: fromRedis, layer: fromRedis ? 'redis' : 'miss' };
+  }
+
+  /**
+   * The cache key of a request key, scoped to the index generation: a computation that started before a
+   * swap stores under the old generation, where nothing reads any more.
+   */
+  private scoped(requestKey: string): string {
+    return `${this.generation}:${requestKey}`;
+  }
+
+  /** Awaits `task`, which other callers for `key` share (inFlight) until it settles. */
+  private async awaitShared(key: string, task: Promise<CachedValue<unknown>>): Promise<CachedValue<unknown>> {
     this.inFlight.set(key, task);
     try {
-      const result = await task;
-      const fromRedis = 'hitFromRedis' in result;
-      return { value: result.value as T, hit: fromRedis, layer: fromRedis ? 'redis' : 'miss' };
+      return await task;
     } finally {
       this.inFlight.delete(key);
     }
@@ -316,7 +327,7 @@ export class ResultCache {
   async remainingTtlMs(requestKeys: string[]): Promise<number[]> {
     if (requestKeys.length === 0) return [];
     const tx = this.redis.pipeline();
-    for (const k of requestKeys) tx.pttl(this.redisKey(`${this.generation}:${k}`));
+    for (const k of requestKeys) tx.pttl(this.redisKey(this.scoped(k)));
     const res = await execPipeline(tx);
     return requestKeys.map((_, i) => Math.max(0, Number(res[i] ?? 0)));
   }
@@ -330,16 +341,10 @@ export class ResultCache {
     compute: () => Promise<CachedValue<T>>,
     opts: { ttlSeconds?: number } = {},
   ): Promise<void> {
-    const key = `${this.generation}:${requestKey}`;
+    const key = this.scoped(requestKey);
     if (this.opts.ttlSeconds <= 0 || this.inFlight.has(key)) return;
     const ttlMs = (opts.ttlSeconds ?? this.opts.ttlSeconds) * 1000;
-    const task = this.computeAndStore(key, { compute, ttlMs }, true);
-    this.inFlight.set(key, task);
-    try {
-      await task;
-    } finally {
-      this.inFlight.delete(key);
-    }
+    await this.awaitShared(key, this.computeAndStore(key, { compute, ttlMs }, true));
   }
 
   /**
