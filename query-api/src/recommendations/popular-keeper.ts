@@ -67,8 +67,8 @@ export class PopularListsKeeper {
       left[i]! > this.opts.keepMs + MARGIN_MS ? [] : [{ of, key: keys[i]!, left: left[i]! }],
     );
     this.app.metrics.popularListsKept.inc({ outcome: 'current' }, lists.length - due.length);
-    // Missing lists first and at once (a cold cache); lists still cached are refreshed spread over a quarter of the
-    // interval, so a round does not take Elasticsearch's CPU in one burst (~185 lists at 1M listings).
+    // Missing lists first and at once (a cold cache); lists still cached are refreshed spread over a
+    // quarter of the interval, so a round does not take Elasticsearch's CPU in one burst (~185 lists at 1M).
     due.sort((a, b) => a.left - b.left);
     // At most a second between two, so a closing pod is not held up by a long pause.
     const pace = due.length > 0 ? Math.min(1000, this.opts.keepMs / 4 / due.length) : 0;

@@ -203,7 +203,7 @@ describe('popular lists', () => {
     const otherPod = new PopularListsKeeper(t.app, { keepMs: 40_000, keepTop: 500 });
     try {
       expect(await keeper.round()).toBeGreaterThan(0);
-      // A listing page nobody asked for yet, of a size and brand nobody read: its lists are there.
+      // A listing page nobody asked for yet: its size's and brand's lists are already there.
       const catalog = Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).reverse();
       const page = catalog.find((l) => l.status === 'on_sale' && l.size && l.brand)!;
       expect(await popularSearches(() => t.app.inject({ url: `/v1/listings/${page.id}/similar?size=10` }))).toEqual([]);
