@@ -115,6 +115,7 @@ def report(res: dict, qs: dict) -> dict:
     return {
         "standard": s["ndcg@10_standard"],
         "condensed": s["ndcg@10_condensed"],
+        "imputed": s["ndcg@10_imputed"],
         "judged@10": s["judged@10"],
         "ungraded_in_top10": ungraded,
         "per_query_standard": {n: v["model.standard"] for n, v in pq.items()},
@@ -173,7 +174,9 @@ def main() -> None:
             out[view][name] = {**report(res, qs), **info}
             st = out[view][name]["standard"]["model"]
             classes = {k: v["gain"] for k, v in st["by_class"].items()}
-            print(view, name, st["ndcg@10"], st["gain"], st["gain_ci95"], classes, flush=True)
+            imp = out[view][name]["imputed"]["model"]
+            print(view, name, st["ndcg@10"], st["gain"], st["gain_ci95"], classes,
+                  "imputed", imp["ndcg@10"], imp["gain"], imp["gain_ci95"], flush=True)
         if "shipped_model" in out[view]:
             ref = out[view]["shipped_model"]["per_query_standard"]
             for name, entry in out[view].items():

@@ -4,7 +4,9 @@ The standard NDCG@10 ranks every retrieved candidate; an item no rater graded co
 the ideal order is built from every grade of the query, retrieved or not (so a retriever that finds more
 relevant products scores higher). The condensed figure drops unjudged items from the ranked list before
 cutting at 10 (what earlier sessions reported; it flatters a ranker that surfaces unjudged items).
-judged@10 says how much of each top 10 was graded.
+judged@10 says how much of each top 10 was graded. The imputed figure is an estimate of what grades
+would say: every ungraded item of a ranked list counts at the graded pool's mean gain (the pool graded
+exactly such items: unjudged ones that a ranker put in its top 10), in the list and in its ideal.
 
 Every figure can be computed with or without a graded judging pool (judgments-pool-llm.csv): without
 it, the pool's grades are treated as absent, in training and in evaluation.
@@ -28,7 +30,11 @@ def gain(r: float) -> float:
 
 
 def dcg(ratings: Sequence[float], k: int = K) -> float:
-    return sum(gain(r) / math.log2(i + 2) for i, r in enumerate(ratings[:k]))
+    return dcg_of_gains([gain(r) for r in ratings[:k]], k)
+
+
+def dcg_of_gains(gains: Sequence[float], k: int = K) -> float:
+    return sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
 
 
 @dataclass
@@ -39,6 +45,8 @@ class Query:
     rows: list[dict]
     grades: dict[str, float]
     classes: list[str] = field(default_factory=list)
+    # What an ungraded item is expected to be worth (the graded pool's mean gain); None without a pool.
+    ungraded_gain: float | None = None
 
     def ratings(self, order: Sequence[int]) -> list[float | None]:
         return [self.grades.get(self.rows[i]["docid"]) for i in order]
@@ -52,6 +60,18 @@ def standard_ndcg(q: Query, order: Sequence[int]) -> float:
 def condensed_ndcg(q: Query, order: Sequence[int]) -> float:
     ideal = dcg(sorted(q.grades.values(), reverse=True))
     return dcg([r for r in q.ratings(order) if r is not None]) / ideal if ideal > 0 else 0.0
+
+
+def imputed_ndcg(q: Query, order: Sequence[int]) -> float:
+    """Standard NDCG@10 with each ungraded item of the top 10 at the pool's mean gain instead of 0; the ideal
+    is built from the graded items and those imputed ones (an estimate, not a measurement: the pool's
+    items were what two rankers surfaced, other rankers may surface better or worse ones)."""
+    if q.ungraded_gain is None:
+        return standard_ndcg(q, order)
+    top = [gain(r) if r is not None else q.ungraded_gain for r in q.ratings(order)[:K]]
+    imputed = [g for g, r in zip(top, q.ratings(order)[:K]) if r is None]
+    ideal = dcg_of_gains(sorted([gain(r) for r in q.grades.values()] + imputed, reverse=True))
+    return dcg_of_gains(top) / ideal if ideal > 0 else 0.0
 
 
 def judged_at_k(q: Query, order: Sequence[int]) -> float:
@@ -82,12 +102,14 @@ def build_queries(rows: list[dict], judgments: dict, with_pool: bool, pool_sourc
     for r in rows:
         by_query[r["query"]].append(r)
     out = {}
+    pool = [gain(float(g)) for grades in judgments["grades"].values() for _, g, src in grades if src in pool_sources]
+    ungraded_gain = float(np.mean(pool)) if pool else None
     for text, grades in judgments["grades"].items():
         kept = {d: float(g) for d, g, src in grades if with_pool or src not in pool_sources}
         if not any(g > 0 for g in kept.values()) or text not in by_query:
             continue
         qrows = [dict(r, rating=kept.get(r["docid"])) for r in by_query[text]]
-        out[text] = Query(text, qrows, kept, judgments.get("classes", {}).get(text, []))
+        out[text] = Query(text, qrows, kept, judgments.get("classes", {}).get(text, []), ungraded_gain)
     return out
 
 
@@ -117,7 +139,8 @@ def cross_validate(queries: dict[str, Query], train_and_score: Scorer, folds: in
         for q in test_q:
             orders = {"bm25": bm25_order(q), "hybrid_rrf": rrf_order(q), "model": score_order(scores[q.text])}
             for name, order in orders.items():
-                for metric, fn in (("standard", standard_ndcg), ("condensed", condensed_ndcg), ("judged", judged_at_k)):
+                metrics = (("standard", standard_ndcg), ("condensed", condensed_ndcg), ("judged", judged_at_k), ("imputed", imputed_ndcg))
+                for metric, fn in metrics:
                     v = fn(q, order)
                     per_seed[seed][name][metric].append(v)
                     per_query[q.text][f"{name}.{metric}"].append(v)
@@ -131,7 +154,7 @@ def summarize(result: dict, queries: dict[str, Query], boot: int = 2000, seed: i
     names = sorted(pq)
     rng = np.random.default_rng(seed)
     out: dict = {"queries": len(names), "repeats": len(result["per_seed"])}
-    for metric in ("standard", "condensed"):
+    for metric in ("standard", "condensed", "imputed"):
         m = {}
         bm = np.array([pq[n][f"bm25.{metric}"] for n in names])
         for ranker in ("bm25", "hybrid_rrf", "model"):

@@ -1,6 +1,8 @@
 import json
+import math
 
-from cv_eval import bm25_order, build_queries, condensed_ndcg, fold_splits, judged_at_k, rrf_order, standard_ndcg
+from cv_eval import (bm25_order, build_queries, condensed_ndcg, fold_splits, gain, imputed_ndcg, judged_at_k, rrf_order,
+                     standard_ndcg)
 from train import load
 
 ROWS = [
@@ -30,6 +32,21 @@ def test_standard_counts_unjudged_as_irrelevant_and_condensed_skips_them():
     assert judged_at_k(q, unjudged_second) == 2 / 3
     # The ideal holds the unretrieved grade 1 too: even the best order of the candidates is below 1.
     assert standard_ndcg(q, [0, 3, 2]) < 1.0
+
+
+def test_imputed_values_an_ungraded_item_at_the_pools_mean_gain():
+    # The pool's one grade is a 3: an ungraded item is expected to be worth gain(3), in the list and the ideal.
+    q = build_queries(ROWS, JUDGMENTS, True, {1})["tv"]
+    assert q.ungraded_gain == gain(3)
+    unjudged_second = [0, 1, 2]
+    assert standard_ndcg(q, unjudged_second) < imputed_ndcg(q, unjudged_second) < 1.0
+    # Worth a 3 in the list [7, 7, 3], and in the ideal beside the graded 7, 7, 3, 1.
+    dcg = lambda gains: sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    assert math.isclose(imputed_ndcg(q, unjudged_second), dcg([7, 7, 3]) / dcg([7, 7, 7, 3, 1]))
+    # With every item of the list graded, it is the standard figure; with no pool, nothing is imputed.
+    assert imputed_ndcg(q, [0, 3, 2]) == standard_ndcg(q, [0, 3, 2])
+    no_pool = build_queries(ROWS, JUDGMENTS, True, set())["tv"]
+    assert no_pool.ungraded_gain is None and imputed_ndcg(no_pool, unjudged_second) == standard_ndcg(no_pool, unjudged_second)
 
 
 def test_without_pool_its_grades_are_absent():
