@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, toListingDocument, type ListingDocument } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
-import { listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
+import { embeddingFields, listingEmbeddingText, TextEmbedder } from '../core/src/text-embedder.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { readIcecatProducts, readJudgments } from '../indexer/src/sources/icecat.js';
 import { cachedEmbeddings } from '../models/export/embedding-cache.js';
@@ -73,7 +73,7 @@ async function load(): Promise<number> {
     const res = await es.bulk({
       operations: batch.flatMap((d, j) => [
         { index: { _index: alias, _id: d.id } },
-        { ...d, embedding: Array.from(vectors[i + j]!) },
+        { ...d, ...embeddingFields(vectors[i + j]!) },
       ]),
     });
     if (res.errors) throw new Error('bulk load failed');

@@ -168,16 +168,14 @@ export async function bulkLoadGenerated(
  * a vector. The indexer's backfill of 100,000 listings takes most of an hour on this machine.
  */
 async function withEmbeddings(embedder: TextEmbedder, docs: ListingDocument[]): Promise<void> {
-  const { listingEmbeddingText, quantizeEmbedding } = await import('../core/src/text-embedder.js');
+  const { listingEmbeddingText, embeddingFields } = await import('../core/src/text-embedder.js');
   for (let i = 0; i < docs.length; i += 64) {
     const part = docs.slice(i, i + 64);
     const vectors = await embedder.embed(
       part.map((d) => listingEmbeddingText(d)),
       'listing',
     );
-    part.forEach((d, k) =>
-      Object.assign(d, { embedding: Array.from(vectors[k]!), embedding_int8: quantizeEmbedding(vectors[k]!) }),
-    );
+    part.forEach((d, k) => Object.assign(d, embeddingFields(vectors[k]!)));
   }
 }
 

@@ -132,6 +132,23 @@ function meanPoolNormalized(hidden: Float32Array, i: number, len: number, tokens
   return v;
 }
 
+/** Decimal places a listing's vector keeps in the documents written to Elasticsearch. */
+const INDEXED_DECIMALS = 1e4;
+
+/**
+ * The embedding fields of a listing document: the vector for the kNN index and its int8 copy for the
+ * query path. Components are rounded to 4 decimals. The `embedding` field is excluded from `_source`,
+ * and Elasticsearch then keeps the whole document, vector included, in a `_recovery_source` stored
+ * field until a merge after the shard's retention lease drops it. At full float precision the vector's
+ * JSON (~8 KB a listing) made that field 64 % of the index and a fetch of 100 hits ~7x slower
+ * (docs/benchmarks.md, "The hidden copy of every vector"). 1e-4 is far below the int8 step of the
+ * HNSW index (about 0.002), so kNN answers do not change.
+ */
+export function embeddingFields(v: ArrayLike<number>): { embedding: number[]; embedding_int8: string } {
+  const embedding = Array.from(v, (x) => Math.round(x * INDEXED_DECIMALS) / INDEXED_DECIMALS);
+  return { embedding, embedding_int8: quantizeEmbedding(v) };
+}
+
 /**
  * A compact copy of an embedding for the query path: a float32 scale, then one signed byte per
  * dimension (v / scale * 127), base64. Stored as a `binary` doc-values field beside the dense_vector,

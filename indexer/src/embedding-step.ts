@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { ListingDocument } from '../../core/src/index.js';
 import { SweepLoop } from './sweep-loop.js';
-import { listingEmbeddingText, quantizeEmbedding, type TextEmbedder } from '../../core/src/text-embedder.js';
+import { embeddingFields, listingEmbeddingText, type TextEmbedder } from '../../core/src/text-embedder.js';
 
 export interface EmbeddingStepOptions {
   alias: string;
@@ -89,7 +89,7 @@ export class EmbeddingStep {
     const bulk = await this.es.bulk({
       operations: hits.flatMap((h, i) => [
         { index: { _index: h._index, _id: h._id, version: h._version, version_type: 'external_gte' as const } },
-        { ...h._source, embedding: Array.from(vectors[i]!), embedding_int8: quantizeEmbedding(vectors[i]!) },
+        { ...h._source, ...embeddingFields(vectors[i]!) },
       ]),
     });
     let skippedNewer = 0;

@@ -40,7 +40,7 @@ import {
 } from '../../query-api/src/search/hybrid-retrieval.js';
 import { textQuery } from '../../query-api/src/search/text-query.js';
 import { extractFeatures } from '../../ranking/src/features.js';
-import { listingEmbeddingText, quantizeEmbedding, TextEmbedder } from '../../core/src/text-embedder.js';
+import { embeddingFields, listingEmbeddingText, TextEmbedder } from '../../core/src/text-embedder.js';
 import { tokens } from '../../ranking/src/text.js';
 import { cachedEmbeddings } from './embedding-cache.js';
 import { queryClasses } from './query-classes.js';
@@ -109,10 +109,7 @@ if (embedder) {
       if (done % 2048 < 64 || done === todo) process.stderr.write(`embedded ${done}/${todo} products\n`);
     },
   );
-  docs.forEach((d, i) => {
-    d.embedding = Array.from(vectors[i]!);
-    d.embedding_int8 = quantizeEmbedding(vectors[i]!);
-  });
+  docs.forEach((d, i) => Object.assign(d, embeddingFields(vectors[i]!)));
 }
 let imported = 0;
 for (let start = 0; start < docs.length; start += 500) {
