@@ -143,6 +143,9 @@ const INDEXED_DECIMALS = 1e4;
  * JSON (~8 KB a listing) made that field 62 % of the index, and fetching 100 hits took 7 ms instead of
  * 1 ms with it merged away; rounded, 4-5 ms (docs/benchmarks.md, "The hidden copy of every vector").
  * 1e-4 is far below the int8 step of the HNSW index (about 0.002), so kNN answers do not change.
+ * Elasticsearch refuses a dot_product vector whose squared length is off 1 by more than about 1e-3
+ * (measured: 1e-3 passes, 2e-3 fails); rounding moves it by 6e-5 (one standard deviation), at most
+ * 2.3e-4 over 20,000 random unit vectors, and none of the 19,406 icecat products was refused.
  */
 export function embeddingFields(v: ArrayLike<number>): { embedding: number[]; embedding_int8: string } {
   const embedding = Array.from(v, (x) => Math.round(x * INDEXED_DECIMALS) / INDEXED_DECIMALS);

@@ -20,6 +20,8 @@ describe('embeddingFields', () => {
     expect(embedding).toHaveLength(384);
     for (const c of embedding) expect(Math.abs(c * 1e4 - Math.round(c * 1e4))).toBeLessThan(1e-6);
     expect(JSON.stringify(embedding).length).toBeLessThan(JSON.stringify(Array.from(v)).length / 2);
+    // Still a unit vector for Elasticsearch's dot_product check (refused beyond about 1e-3).
+    expect(Math.abs(dot(embedding, embedding) - 1)).toBeLessThan(3e-4);
   });
 
   it('changes no cosine by more than a thousandth, and keeps the int8 copy of the unrounded vector', () => {
