@@ -68,8 +68,9 @@ def imputed_ndcg(q: Query, order: Sequence[int]) -> float:
     items were what two rankers surfaced, other rankers may surface better or worse ones)."""
     if q.ungraded_gain is None:
         return standard_ndcg(q, order)
-    top = [gain(r) if r is not None else q.ungraded_gain for r in q.ratings(order)[:K]]
-    imputed = [g for g, r in zip(top, q.ratings(order)[:K]) if r is None]
+    ratings = q.ratings(order)[:K]
+    top = [gain(r) if r is not None else q.ungraded_gain for r in ratings]
+    imputed = [q.ungraded_gain for r in ratings if r is None]
     ideal = dcg_of_gains(sorted([gain(r) for r in q.grades.values()] + imputed, reverse=True))
     return dcg_of_gains(top) / ideal if ideal > 0 else 0.0
 
