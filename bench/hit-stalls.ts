@@ -7,14 +7,17 @@
  * server answering prepared bytes of a hit's size, right after: the part that is not the API, and
  * `floor_cpu_us_per_request` that server's CPU per answer, the machine's speed that day.
  *
- *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [--built] [-- NODE_FLAG ...]
+ *   npx tsx bench/hit-stalls.ts [--listings 1000000] [--seconds 30] [--rate 5000] [--root DIR] [--built] [--pin] [-- NODE_FLAG ...]
  *
  * Needs the index `bench/search.ts --keep-index` leaves (alias bench-search-<listings>) and vegeta
  * (scripts/bench.sh installs it). Node flags after `--` go to the API process (e.g. --max-semi-space-size=64);
- * `--root` runs the API of another checkout (a worktree of an older commit), to compare code.
+ * `--root` runs the API of another checkout (a worktree of an older commit), to compare code. `--pin`
+ * gives the API (and the floor's static server) core 0 to itself and puts everything else on core 1
+ * (this process, vegeta, Elasticsearch, Redis; put back on every core at the end), as a pod with its
+ * own CPU has it: the API's own tail, told apart from the machine's contention. Linux, needs taskset.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
@@ -66,6 +69,14 @@ if (!vegetaAvailable()) {
   process.exit(3);
 }
 
+const pin = process.argv.includes('--pin');
+const sharedPids = pin ? [process.pid, ...servicePids()] : [];
+if (pin) {
+  for (const pid of sharedPids) pinToCores(pid, '1');
+  // Elasticsearch and Redis get every core back however the run ends.
+  process.on('exit', () => sharedPids.slice(1).forEach((pid) => pinToCores(pid, '0,1')));
+}
+
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
 // `--built`: the compiled build (scripts/build.sh, what the image runs) instead of the sources through tsx,
@@ -79,6 +90,7 @@ const api = startProcess(
   ['--import', './bench/event-loop-monitor.ts', ...nodeFlags],
   apiRoot,
 );
+if (pin) pinToCores(api.pid!, '0');
 const base = `http://127.0.0.1:${port}`;
 const sent: Array<{ at: number; ms: number }> = [];
 let result;
@@ -87,6 +99,7 @@ let apiCpuUsPerRequest: number | undefined;
 let refreshes: Record<string, number> | undefined;
 try {
   await waitForHttp(`${base}/health/ready`);
+  if (pin) pinToCores(api.pid!, '0'); // again: threads started while it booted
   const urls = hotSearchPaths().map((p) => `${base}${p}`);
   for (const u of urls) await fetch(u); // the hot set into the cache
   hitBytes = (await (await fetch(urls[0]!)).arrayBuffer()).byteLength;
@@ -110,6 +123,7 @@ try {
 // Its CPU per request says how fast the machine is that day: the API's own cost per hit is best read
 // against it (on 2026-12-03 the same code cost 74-100 us a hit one afternoon and 153-159 us that night).
 const floor = await withStaticServer(hitBytes ?? 8000, async (base, pid) => {
+  if (pin) pinToCores(pid, '0');
   const cpuBefore = processCpuMs(pid);
   const res = await vegetaAttack({ urls: [`${base}/`], rate, seconds });
   return { ...res, cpuUsPerRequest: round(((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, res.requests), 1) };
@@ -171,6 +185,7 @@ process.stdout.write(
       node_flags: nodeFlags,
       api_root: apiRoot,
       api_build: built ? 'compiled' : 'tsx',
+      pinned: pin ? 'API and static server on core 0, everything else on core 1' : false,
       latency_ms: result?.latency_ms,
       // The API process's user + system CPU over the timed attack, per request sent.
       api_cpu_us_per_request: apiCpuUsPerRequest,
@@ -190,3 +205,24 @@ process.stdout.write(
     2,
   )}\n`,
 );
+
+/** Elasticsearch's and Redis's running processes, from the pid files their scripts write under .data. */
+function servicePids(): number[] {
+  const data = join(root, '.data');
+  const files = readdirSync(data).flatMap((name) =>
+    /^elasticsearch-\d+(-node\d+)?\.pid$/.test(name)
+      ? [join(data, name)]
+      : /^redis-\d+$/.test(name)
+        ? [join(data, name, 'redis.pid')]
+        : [],
+  );
+  return files
+    .filter((f) => existsSync(f))
+    .map((f) => Number(readFileSync(f, 'utf8').trim()))
+    .filter((pid) => existsSync(`/proc/${pid}`));
+}
+
+/** Every thread of `pid` onto `cores` (threads it starts later inherit it). */
+function pinToCores(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
