@@ -17,7 +17,7 @@
  * own CPU has it: the API's own tail, told apart from the machine's contention. Linux, needs taskset.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
@@ -206,20 +206,11 @@ process.stdout.write(
   )}\n`,
 );
 
-/** Elasticsearch's and Redis's running processes, from the pid files their scripts write under .data. */
+/** Elasticsearch's (one-JVM cluster) and Redis's processes, as their start scripts know them. */
 function servicePids(): number[] {
-  const data = join(root, '.data');
-  const files = readdirSync(data).flatMap((name) =>
-    /^elasticsearch-\d+(-node\d+)?\.pid$/.test(name)
-      ? [join(data, name)]
-      : /^redis-\d+$/.test(name)
-        ? [join(data, name, 'redis.pid')]
-        : [],
+  return ['scripts/elasticsearch.sh', 'scripts/redis.sh'].map((script) =>
+    Number(execFileSync(script, ['pid'], { cwd: root, encoding: 'utf8' }).trim()),
   );
-  return files
-    .filter((f) => existsSync(f))
-    .map((f) => Number(readFileSync(f, 'utf8').trim()))
-    .filter((pid) => existsSync(`/proc/${pid}`));
 }
 
 /** Every thread of `pid` onto `cores` (threads it starts later inherit it). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real Redis from Debian's redis-server, started when none answers on the port.
-#   scripts/redis.sh start | stop | status      Env: REDIS_PORT (6379), REDIS_BASE (.data/redis-PORT)
+#   scripts/redis.sh start | stop | status | pid      Env: REDIS_PORT (6379), REDIS_BASE (.data/redis-PORT)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${REDIS_PORT:-6379}
@@ -39,5 +39,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) ping && echo "redis up on :$port" || { echo "redis down on :$port"; exit 1; } ;;
-  *) echo "usage: $0 start | stop | status" >&2; exit 2 ;;
+  pid) cat "$base/redis.pid" ;;
+  *) echo "usage: $0 start | stop | status | pid" >&2; exit 2 ;;
 esac
