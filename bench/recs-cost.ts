@@ -10,6 +10,8 @@
  *
  * A third similar pass asks lists never asked before whose content candidates were stored first (as the
  * indexer's content step stores them for every new listing): the cost of a first list with a record.
+ * Last, what bench/recommendations.ts's window with profile changes asks: each person opens a listing page
+ * (its similar items, then the view event), then their feed, rebuilt because the view changed their profile.
  *
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
  * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
@@ -56,6 +58,7 @@ if (!found) {
   process.exit(3);
 }
 const esPid = Number(execSync('pgrep -x java | head -1').toString().trim());
+const redisPid = Number(execSync('scripts/redis.sh pid').toString().trim());
 
 // Ids drawn from a seeded generator, so two checkouts can be given the same or different lists. (It was
 // an LCG in floating point, which lost precision: seed 9 cycled through 280 ids, so its "cold" lists were hits.)
@@ -66,27 +69,46 @@ const port = 19_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlags, apiRoot);
 
-async function pass(paths: string[]) {
-  const [api0, es0, t0] = [processCpuMs(api.pid!), processCpuMs(esPid), performance.now()];
+/** A request of a pass: a path to GET, or a path and the JSON body to POST to it. */
+type PassRequest = string | { path: string; body: unknown };
+
+async function pass(requests: PassRequest[]) {
+  const [api0, es0, redis0, t0] = [
+    processCpuMs(api.pid!),
+    processCpuMs(esPid),
+    processCpuMs(redisPid),
+    performance.now(),
+  ];
   const latencies: number[] = [];
   let i = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (i < paths.length) {
-        const path = paths[i++]!;
+      while (i < requests.length) {
+        const req = requests[i++]!;
+        const path = typeof req === 'string' ? req : req.path;
+        const init =
+          typeof req === 'string'
+            ? { headers: BENCH_KEY_HEADERS }
+            : {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
+                body: JSON.stringify(req.body),
+              };
         const started = performance.now();
-        const res = await fetch(`${base}${path}`, { headers: BENCH_KEY_HEADERS });
+        const res = await fetch(`${base}${path}`, init);
         if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
         await res.arrayBuffer();
         latencies.push(performance.now() - started);
       }
     }),
   );
+  const n = requests.length;
   return {
-    requests: paths.length,
-    api_cpu_ms_per_request: round((processCpuMs(api.pid!) - api0) / paths.length, 3),
-    elasticsearch_cpu_ms_per_request: round((processCpuMs(esPid) - es0) / paths.length, 3),
-    wall_ms_per_request: round((performance.now() - t0) / paths.length, 3),
+    requests: n,
+    api_cpu_ms_per_request: round((processCpuMs(api.pid!) - api0) / n, 3),
+    elasticsearch_cpu_ms_per_request: round((processCpuMs(esPid) - es0) / n, 3),
+    redis_cpu_ms_per_request: round((processCpuMs(redisPid) - redis0) / n, 3),
+    wall_ms_per_request: round((performance.now() - t0) / n, 3),
     latency_ms: summarizeLatencies(latencies),
   };
 }
@@ -125,6 +147,18 @@ try {
   const feeds = people.map((user) => `/v1/feed?user_id=${user}&size=20`);
   const freshFeeds = await pass(feeds);
   const cachedFeeds = await pass(feeds);
+  // As the latency bench's mixed window: a person opens a listing page (its similar items, never asked
+  // before, then the view event), and their next feed is rebuilt.
+  const opened = people.map(() => draw(1)[0]!);
+  const pages = await pass(similar(opened));
+  const views = people.map((user, u) => ({
+    path: '/v1/events',
+    body: {
+      events: [{ user_id: user, type: 'view', listing_id: opened[u], ts: new Date(Date.now() + u).toISOString() }],
+    },
+  }));
+  const viewEvents = await pass(views);
+  const rebuilds = await pass(feeds);
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -135,7 +169,13 @@ try {
         seed,
         concurrency: CONCURRENCY,
         similar: { cold, hot, cold_from_content_records: coldFromRecords },
-        feed: { fresh_build: freshFeeds, cached: cachedFeeds },
+        feed: {
+          fresh_build: freshFeeds,
+          cached: cachedFeeds,
+          listing_page: pages,
+          view_event: viewEvents,
+          rebuild_after_view: rebuilds,
+        },
       },
       null,
       2,
