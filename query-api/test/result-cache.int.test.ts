@@ -40,6 +40,21 @@ describe('result cache', () => {
     expect(c.calls()).toBe(2);
   });
 
+  it('peeks at what it would serve without computing: in memory, from another process through Redis, gone once dropped', async () => {
+    const cache = cacheOf(60_000);
+    const other = cacheOf(60_000);
+    const c = counter();
+    expect(await cache.peek('k-peek')).toBeUndefined();
+    await cache.getOrCompute('k-peek', c.compute);
+    expect(await cache.peek('k-peek')).toBe(1);
+    expect(await other.peek('k-peek')).toBe(1);
+    await cache.invalidateListings(['l-1']);
+    await other.invalidateListings(['l-1']);
+    expect(await cache.peek('k-peek')).toBeUndefined();
+    expect(await other.peek('k-peek')).toBeUndefined();
+    expect(c.calls()).toBe(1);
+  });
+
   it('drops an entry from memory and Redis when a listing on it changes', async () => {
     const cache = cacheOf(60_000);
     const other = cacheOf(60_000);

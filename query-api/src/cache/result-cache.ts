@@ -303,6 +303,28 @@ export class ResultCache {
   }
 
   /**
+   * The value cached for `requestKey` when there is one that getOrCompute would serve (in memory, being
+   * computed, or in Redis), without computing it: for a caller that has a cheaper way of its own when
+   * nothing is cached (the feed reads a listing page's similar items this way, feed.ts). Not counted in the
+   * hit-rate stats, which are about requests.
+   */
+  async peek<T>(requestKey: string): Promise<T | undefined> {
+    if (this.opts.ttlSeconds <= 0) return undefined;
+    const key = this.scoped(requestKey);
+    const m = this.opts.memoryItems > 0 ? this.memory.get(key) : undefined;
+    if (m && !this.showsRecentChange(m) && (m.staleSince === undefined || this.refreshingSince(key, m, Date.now())))
+      return m.value as T;
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      const shared = await pending.catch(() => undefined);
+      return shared && !this.showsRecentChange(shared) ? (shared.value as T) : undefined;
+    }
+    const raw = await this.redis.get(this.redisKey(key)).catch(() => null);
+    const cached = raw ? (JSON.parse(raw) as CachedValue<T>) : undefined;
+    return cached && !this.showsRecentChange(cached) && !this.matchesRecentChange(cached) ? cached.value : undefined;
+  }
+
+  /**
    * The cache key of a request key, scoped to the index generation: a computation that started before a
    * swap stores under the old generation, where nothing reads any more.
    */
