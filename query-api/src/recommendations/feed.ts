@@ -8,6 +8,7 @@ import { diversify } from './diversify.js';
 import { readNeighbours } from './neighbours.js';
 import { popularIn, RECS_FIELDS, type PopularOf } from './popular-in.js';
 import { scoreFeed, topKeys } from './feed-score.js';
+import { SIMILAR_PAGE_SIZE, SimilarService } from './similar-service.js';
 import { recsWeights } from './weights.js';
 import { feedFeatures, scaleAnchors, type ScaleAnchors } from '../../../ranking/src/feed-features.js';
 
@@ -23,7 +24,7 @@ type Candidate = { doc: ListingDocument; source: string };
 /** Recent likes whose neighbours seed the feed, and neighbours read per like. */
 const SEEDS = 10;
 const NEIGHBOURS_PER_SEED = 30;
-/** Listings each personal text source (recent searches, text likeness of recent views) adds to a build. */
+/** Listings each personal text source (recent searches, text likeness of the last viewed listing) adds to a build. */
 const TEXT_SOURCE_SIZE = 20;
 
 /**
@@ -34,26 +35,33 @@ const TEXT_SOURCE_SIZE = 20;
 export type TextSourceCuts = Record<string, number | null>;
 
 /**
- * A person's text sources as [source, search body]: their recent searches (`search:<q>`) and listings that
- * read like what they viewed last (`similar`). One home for the build and for the merge of listings
- * published after it, so a late listing is judged by the very queries the build ran.
+ * A person's text sources as [source, search body]: their recent searches (`search:<q>`) and, with
+ * `likeness`, listings that read like the one they viewed (or liked) last (`similar`; see shownSimilar for
+ * when). One home for the build and for the merge of listings published after it, so a late listing is
+ * judged by the very queries the build ran.
  */
-function textSources(user: UserProfile, index: string, catalog: number, mustNot: Query[]): Array<[string, Query]> {
+function textSources(
+  user: UserProfile,
+  index: string,
+  catalog: number,
+  mustNot: Query[],
+  likeness: boolean,
+): Array<[string, Query]> {
   const sources: Array<[string, Query]> = [];
   for (const q of user.recent_queries.slice(0, 2))
     sources.push([
       `search:${q}`,
       { query: { bool: { must: [textQuery(q)], filter: [ON_SALE], must_not: mustNot } }, size: TEXT_SOURCE_SIZE },
     ]);
-  const liked = user.recent_listing_ids.slice(0, 2);
-  if (liked.length > 0) {
-    // Text likeness of the titles, without the catalog's common terms: the costly ones, and the least
+  const last = user.recent_listing_ids[0];
+  if (likeness && last) {
+    // Text likeness of the title, without the catalog's common terms: the costly ones, and the least
     // telling. Not of the category text: the person's categories have their own sources and features, and
     // at 1M listings it cost a quarter of this query's Elasticsearch CPU while changing 5 % of what it found
     // (docs/benchmarks.md, "Title likeness for the feed").
     const like = {
       fields: ['title'],
-      like: liked.map((_id) => ({ _index: index, _id })),
+      like: [{ _index: index, _id: last }],
       min_term_freq: 1,
       min_doc_freq: 1,
       max_doc_freq: rareTermsCap(catalog),
@@ -65,7 +73,7 @@ function textSources(user: UserProfile, index: string, catalog: number, mustNot:
           bool: {
             must: [{ more_like_this: like }],
             filter: [ON_SALE],
-            must_not: [...mustNot, { ids: { values: liked } }],
+            must_not: [...mustNot, { ids: { values: [last] } }],
           },
         },
         size: TEXT_SOURCE_SIZE,
@@ -73,6 +81,21 @@ function textSources(user: UserProfile, index: string, catalog: number, mustNot:
     ]);
   }
   return sources;
+}
+
+/**
+ * The ids of the similar items the page of the listing the person viewed (or liked) last showed, while
+ * that list is cached (similar-service.ts): after a listing page, the person's next feed reads what the
+ * page showed instead of searching for listings that read like it (textSources' `similar`, which a build
+ * runs when the list is no longer cached: a person back after a while). The search was most of a
+ * rebuild's Elasticsearch CPU at 1M listings; computing the page's list instead costs more than it does
+ * (docs/benchmarks.md, "The feed reads what a listing page shows"). Undefined when not cached.
+ */
+async function shownSimilar(app: FastifyInstance, user: UserProfile): Promise<string[] | undefined> {
+  const last = user.recent_listing_ids[0];
+  if (!last) return undefined;
+  const shown = await new SimilarService(app).shown(last, SIMILAR_PAGE_SIZE);
+  return shown?.items.map((i) => i.id);
 }
 
 /**
@@ -90,7 +113,7 @@ async function lateTextSources(
   if (docs.length === 0) return found;
   const index = app.config.elasticsearch.alias;
   const only = { ids: { values: docs.map((d) => d.id) } };
-  const sources = textSources(user, index, await catalogSize(app), []).filter(([source]) => source in cuts);
+  const sources = textSources(user, index, await catalogSize(app), [], true).filter(([source]) => source in cuts);
   if (sources.length === 0) return found;
   const res = await esCall('msearch', () =>
     app.es.msearch({
@@ -156,10 +179,9 @@ async function trending(app: FastifyInstance): Promise<Candidate[]> {
  * (`because_you_liked:<id>`, one Redis round trip), what fits them (the popular listings of their top
  * sizes, categories and brands: lists shared by everyone and cached, so a fresh build queries
  * Elasticsearch only for its own sources; a per-user query weighting all of them at once cost ~10x
- * the feed's latency under fresh builds), their recent searches, items that read like theirs, and
- * trending/fresh listings. Sold,
- * suspended, purchased and already liked items are excluded. Unknown users get the cold-start mix:
- * trending and fresh listings. The training export (bench/recommendations-real.ts --export-feed) reads
+ * the feed's latency under fresh builds), their recent searches, the similar items of what they viewed
+ * last (shownSimilar, or textSources' likeness), and trending/fresh listings. Sold, suspended, purchased
+ * and already liked items are excluded. Unknown users get the cold-start mix: trending and fresh listings. The training export (bench/recommendations-real.ts --export-feed) reads
  * candidates here too, so a model learns on the pool it ranks.
  */
 export async function feedCandidates(
@@ -184,9 +206,10 @@ export async function feedCandidates(
     const tagged = (source: string, docs: Promise<ListingDocument[]>) =>
       docs.then((ds) => ds.map((doc) => ({ doc, source })));
     const seeds = (user.liked_listing_ids ?? []).slice(0, SEEDS);
-    const [neighbours, catalog] = await Promise.all([
+    const [neighbours, catalog, shown] = await Promise.all([
       readNeighbours(app.redis, app.config.redis.namespace, seeds, NEIGHBOURS_PER_SEED),
       catalogSize(app),
+      shownSimilar(app, user),
     ]);
     for (const [seed, list] of neighbours) {
       for (const { id, score } of list) {
@@ -209,9 +232,15 @@ export async function feedCandidates(
       popular('category', path, 40);
     for (const brand of topKeys(user.brand_affinity, 3)) popular('brand', brand, 40);
     for (const size of topKeys(user.size_affinity ?? {}, 2)) popular('size', size, 100);
-    const text = textSources(user, index, catalog, mustNot);
+    const text = textSources(user, index, catalog, mustNot, !shown);
     for (const [source] of text) textNames.add(source);
     personal.push(...text);
+    const similar = shown?.filter((id) => !excluded.has(id)) ?? [];
+    if (similar.length > 0)
+      personal.push([
+        'similar',
+        { query: { bool: { filter: [ON_SALE, { ids: { values: similar } }] } }, size: similar.length },
+      ]);
   }
   if (personal.length > 0) {
     lists.unshift(

@@ -6,6 +6,12 @@ import { similarListings } from './similar.js';
 /** Similar lists change only when their listings do, and those changes drop them: keep them long. */
 const SIMILAR_TTL_S = 600;
 
+/** How many similar items a listing page shows unless it asks otherwise; the home feed reads the same lists. */
+export const SIMILAR_PAGE_SIZE = 12;
+
+/** The result-cache key of a listing page's similar items. */
+const similarKey = (id: string, size: number) => `similar:${id}:${size}`;
+
 /** A similar listing, with every reason it was picked. */
 export type SimilarPageItem = ListingItem & { reasons: string[] };
 
@@ -16,7 +22,7 @@ export class SimilarService {
   /** Up to `size` listings similar to listing `id`; a 404 when it is unknown or deleted. */
   async similar(id: string, size: number): Promise<{ items: SimilarPageItem[] }> {
     const { value } = await this.app.cache.getOrCompute(
-      `similar:${id}:${size}`,
+      similarKey(id, size),
       async () => {
         const similar = await similarListings(this.app, id, size);
         const items = similar.items.map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
@@ -28,5 +34,10 @@ export class SimilarService {
       { ttlSeconds: SIMILAR_TTL_S },
     );
     return value;
+  }
+
+  /** The similar items a listing page was shown, while they are cached; undefined when they are not. */
+  async shown(id: string, size: number): Promise<{ items: SimilarPageItem[] } | undefined> {
+    return this.app.cache.peek<{ items: SimilarPageItem[] }>(similarKey(id, size));
   }
 }

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { SimilarService } from '../recommendations/similar-service.js';
+import { SIMILAR_PAGE_SIZE, SimilarService } from '../recommendations/similar-service.js';
 import { Problem } from '../schemas/problem.js';
 import { ListingItem } from '../schemas/search.js';
 
 const SimilarParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }) });
 const SimilarQuery = Type.Object(
-  { size: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 12 })) },
+  { size: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: SIMILAR_PAGE_SIZE })) },
   { additionalProperties: false },
 );
 const SimilarItem = Type.Intersect([ListingItem, Type.Object({ reasons: Type.Array(Type.String()) })]);
@@ -26,6 +26,6 @@ export const similarRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SimilarResponse, 400: Problem, 404: Problem, 503: Problem },
       },
     },
-    async (req) => service.similar(req.params.id, req.query.size ?? 12),
+    async (req) => service.similar(req.params.id, req.query.size ?? SIMILAR_PAGE_SIZE),
   );
 };

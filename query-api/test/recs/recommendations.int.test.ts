@@ -164,6 +164,75 @@ describe('similar items', () => {
   });
 });
 
+describe("the feed's similar source", () => {
+  /** The bodies of the searches Elasticsearch gets while `run` runs. */
+  async function searchesDuring(run: () => Promise<unknown>): Promise<string[]> {
+    const msearch = vi.spyOn(t.app.es, 'msearch');
+    const search = vi.spyOn(t.app.es, 'search');
+    try {
+      await run();
+      return [...msearch.mock.calls, ...search.mock.calls].map((c) => JSON.stringify(c[0]));
+    } finally {
+      msearch.mockRestore();
+      search.mockRestore();
+    }
+  }
+
+  it('is what the page of the listing a person viewed last shows, read without a search once shown', async () => {
+    const user = 'page-browser';
+    const page = async (id: string): Promise<string[]> =>
+      (await t.app.inject({ url: `/v1/listings/${id}/similar` })).json().items.map((i: { id: string }) => i.id);
+    const shown = new Set(await page('fx-1'));
+    expect(shown.size).toBeGreaterThan(0);
+    // Until the page is served from the cache: a list showing a listing changed in the last seconds (an
+    // earlier test sold one) is not stored until the change is searchable.
+    await vi.waitFor(async () => expect(await searchesDuring(() => page('fx-1'))).toEqual([]), {
+      timeout: 5000,
+      interval: 200,
+    });
+    const views = ['fx-5', 'fx-1'].map((listing_id) => ({ user_id: user, type: 'view', listing_id, ts: now() }));
+    expect((await post(views)).statusCode).toBe(202);
+
+    let items: Array<{ id: string; source: string }> = [];
+    const asked = await searchesDuring(async () => {
+      const feed = await t.app.inject({ url: `/v1/feed?user_id=${user}&size=50`, headers: AS_APP });
+      expect(feed.statusCode).toBe(200);
+      items = feed.json().items;
+    });
+    const fromPage = items.filter((i) => i.source === 'similar');
+    expect(fromPage.length).toBeGreaterThan(0);
+    for (const i of fromPage) expect(shown.has(i.id)).toBe(true);
+    // The build scored no listing's likeness to another: it read the page's list.
+    expect(asked.filter((b) => b.includes('more_like_this'))).toEqual([]);
+  });
+
+  it('without a page shown lately, finds listings that read like the last one viewed, and skips a deleted one', async () => {
+    const user = 'page-skipper';
+    const view = async (listing_id: string) =>
+      expect((await post([{ user_id: user, type: 'view', listing_id, ts: now() }])).statusCode).toBe(202);
+    let items: Array<{ id: string; source: string }> = [];
+    const feed = () =>
+      searchesDuring(async () => {
+        const res = await t.app.inject({ url: `/v1/feed?user_id=${user}&size=50`, headers: AS_APP });
+        expect(res.statusCode).toBe(200);
+        items = res.json().items;
+      });
+    await view('fx-5');
+    const asked = await feed();
+    expect(asked.filter((b) => b.includes('more_like_this') && b.includes('"_id":"fx-5"'))).toHaveLength(1);
+    expect(items.filter((i) => i.source === 'similar').length).toBeGreaterThan(0);
+    // The build computed no listing page's list: the page still computes its own.
+    expect(await searchesDuring(() => t.app.inject({ url: '/v1/listings/fx-5/similar' }))).not.toEqual([]);
+
+    const gone = generateListing(1499, 11);
+    await view(gone.id);
+    await t.es.delete({ index: t.config.elasticsearch.alias, id: gone.id, refresh: true });
+    await notifyListingsChanged(t.app.redis, t.config.redis.namespace, [gone.id]);
+    await feed();
+    expect(items.filter((i) => i.source === 'similar')).toEqual([]);
+  });
+});
+
 describe('popular lists', () => {
   /** Popularity-sorted searches (the shared popular lists) Elasticsearch gets while `run` runs. */
   async function popularSearches(run: () => Promise<unknown>): Promise<string[]> {
