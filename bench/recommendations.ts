@@ -16,8 +16,9 @@
  *
  * Latency, with the open-loop generator at --rate: feeds of the simulated users (built by the quality
  * pass), feeds right after each user's profile changed (every request a fresh build, at a fifth of the
- * rate), and similar items of listings drawn with a long tail, in two windows: from an empty cache, then
- * the same stream continued (steady state). One more feed window runs while new listings arrive at
+ * rate), feeds mixed with profile changes, the same with the listing pages that send them (similar items,
+ * then the view event), and similar items of listings drawn with a long tail, in two windows: from an empty
+ * cache, then the same stream continued (steady state). One more feed window runs while new listings arrive at
  * --arrivals a second (default 26: ten times the 225k a day, written as the indexer writes them: a bulk,
  * then its change notification), so cached feeds merge the listings that reach the fresh list (issue 20);
  * the listings are deleted afterwards, so a kept index stays as loaded.
@@ -28,7 +29,7 @@ import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { notifyListingsChanged } from '../core/src/pipeline/change-notifications.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
-import { openLoop } from './open-loop.js';
+import { openLoop, type LoadRequest } from './open-loop.js';
 import {
   apiRootArg,
   arg,
@@ -153,7 +154,8 @@ try {
   await waitForHttp(`${base}/health/ready`);
   const r = seededRandom(9);
   const tastes = [...byTaste.entries()].filter(([, items]) => items.length >= 15);
-  const sim: Array<{ user: string; leaf: string; heldOut: Set<string>; last: string }> = [];
+  // `taste`: the listings of the person's taste, most viewed first, which they browse on (see pageVisit).
+  const sim: Array<{ user: string; leaf: string; heldOut: Set<string>; last: string; taste: string[] }> = [];
   for (let u = 0; u < users; u++) {
     const [taste, items] = tastes[Math.floor(r() * tastes.length)]!;
     // Popular items are likelier to be seen and liked (sort by views, draw with a skew).
@@ -177,7 +179,13 @@ try {
       body: JSON.stringify({ events }),
     });
     if (res.status !== 202) throw new Error(`events rejected: ${await res.text()}`);
-    sim.push({ user, leaf: taste.split('|')[0]!, heldOut: new Set(held.map((l) => l.id)), last: train.at(-1)!.id });
+    sim.push({
+      user,
+      leaf: taste.split('|')[0]!,
+      heldOut: new Set(held.map((l) => l.id)),
+      last: train.at(-1)!.id,
+      taste: sorted.map((l) => l.id),
+    });
   }
   const popular = await es.search<{ id: string; category_path: string[] }>({
     index: alias,
@@ -256,6 +264,36 @@ try {
       return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
     },
   });
+  // The same with listing pages, as the app sends a view: in cycles of five requests a person opens a
+  // listing page of their taste, another each time (its similar items, then the view event), then asks for
+  // their feed three times (the first a fresh build, which reads what the page showed). Most of these
+  // pages' lists are first lists: heavier than the window above.
+  const vr = seededRandom(13);
+  const browse = (s: (typeof sim)[number]) => s.taste[Math.floor(Math.pow(vr(), 2) * s.taste.length)]!;
+  const pageVisit = (s: (typeof sim)[number], listing: string): [LoadRequest, LoadRequest] => [
+    { tag: 'similar', path: `/v1/listings/${listing}/similar?size=12` },
+    {
+      tag: 'event',
+      path: '/v1/events',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
+      body: JSON.stringify({
+        events: [{ user_id: s.user, type: 'view', listing_id: listing, ts: new Date().toISOString() }],
+      }),
+    },
+  ];
+  const visits: Array<[LoadRequest, LoadRequest]> = [];
+  const withPages = await openLoop({
+    base,
+    rate,
+    seconds,
+    request: (i) => {
+      const s = sim[Math.floor(i / 5) % sim.length]!;
+      if (i % 5 === 0) visits[i / 5] = pageVisit(s, browse(s));
+      if (i % 5 < 2) return visits[Math.floor(i / 5)]![i % 5]!;
+      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
+    },
+  });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
   // The first window starts from an empty cache (but the shared popular lists, which the API's keeper
   // computes from its start, as it does in production); the second continues the same stream, as a service
@@ -295,6 +333,10 @@ try {
           feed_with_profile_changes: {
             ...mixed,
             note: 'one request in five is an event for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)',
+          },
+          feed_with_listing_pages: {
+            ...withPages,
+            note: 'cycles of five requests: a person opens a listing page of their taste, another each time (its similar items, then the view event), then asks for their feed three times (the first a fresh build: about 100 a second)',
           },
           similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[1]!, before) },
           similar_from_empty_cache: {
