@@ -42,6 +42,7 @@ import {
   stopProcess,
   uniqueSuffix,
   waitForHttp,
+  withGcPauses,
 } from './support.js';
 
 const listings = arg('listings', 1_000_000);
@@ -230,7 +231,8 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const load = (paths: string[]) => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds });
+  const load = (paths: string[]) =>
+    withGcPauses(base, () => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
   const feedRun = await load(feedPaths);
@@ -245,25 +247,29 @@ try {
   });
   for (const s of sim) await fetch(`${base}/v1/events`, viewAgain(s));
   const rebuildRate = Math.max(1, Math.round(rate / 5));
-  const feedRebuilds = await openLoop({
-    base,
-    paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`),
-    headers: BENCH_KEY_HEADERS,
-    rate: rebuildRate,
-    seconds: sim.length / rebuildRate,
-  });
+  const feedRebuilds = await withGcPauses(base, () =>
+    openLoop({
+      base,
+      paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`),
+      headers: BENCH_KEY_HEADERS,
+      rate: rebuildRate,
+      seconds: sim.length / rebuildRate,
+    }),
+  );
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
-  const mixed = await openLoop({
-    base,
-    rate,
-    seconds,
-    request: (i) => {
-      const s = sim[Math.floor(i / 5) % sim.length]!;
-      if (i % 5 === 0) return { tag: 'event', path: '/v1/events', ...viewAgain(s) };
-      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
-    },
-  });
+  const mixed = await withGcPauses(base, () =>
+    openLoop({
+      base,
+      rate,
+      seconds,
+      request: (i) => {
+        const s = sim[Math.floor(i / 5) % sim.length]!;
+        if (i % 5 === 0) return { tag: 'event', path: '/v1/events', ...viewAgain(s) };
+        return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
+      },
+    }),
+  );
   // The same with listing pages, as the app sends a view: in cycles of five requests a person opens a
   // listing page of their taste, another each time (its similar items, then the view event), then asks for
   // their feed three times (the first a fresh build, which reads what the page showed). Most of these
@@ -283,17 +289,19 @@ try {
     },
   ];
   const visits: Array<[LoadRequest, LoadRequest]> = [];
-  const withPages = await openLoop({
-    base,
-    rate,
-    seconds,
-    request: (i) => {
-      const s = sim[Math.floor(i / 5) % sim.length]!;
-      if (i % 5 === 0) visits[i / 5] = pageVisit(s, browse(s));
-      if (i % 5 < 2) return visits[Math.floor(i / 5)]![i % 5]!;
-      return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
-    },
-  });
+  const withPages = await withGcPauses(base, () =>
+    openLoop({
+      base,
+      rate,
+      seconds,
+      request: (i) => {
+        const s = sim[Math.floor(i / 5) % sim.length]!;
+        if (i % 5 === 0) visits[i / 5] = pageVisit(s, browse(s));
+        if (i % 5 < 2) return visits[Math.floor(i / 5)]![i % 5]!;
+        return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
+      },
+    }),
+  );
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
   // The first window starts from an empty cache (but the shared popular lists, which the API's keeper
   // computes from its start, as it does in production); the second continues the same stream, as a service

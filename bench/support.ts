@@ -225,3 +225,36 @@ export async function recordContentCandidates(
   log(`content candidates of ${docs.length} listings recorded in ${Date.now() - started} ms`);
   return docs.length;
 }
+
+/** GC pauses of the API (prom-client's api_nodejs_gc_duration_seconds, one scrape): total ms, and how many took 100 ms or more. */
+async function gcPauses(base: string): Promise<{ ms: number; over100ms: number }> {
+  const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
+  let ms = 0;
+  let over100ms = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('api_nodejs_gc_duration_seconds_sum')) ms += Number(line.split(' ').at(-1)) * 1000;
+    const bucket = /^api_nodejs_gc_duration_seconds_bucket\{(.*)\} (\d+)/.exec(line);
+    if (!bucket) continue;
+    // Pauses of 100 ms or more: the +Inf bucket's count less the 0.1 s bucket's.
+    if (bucket[1]!.includes('le="+Inf"')) over100ms += Number(bucket[2]);
+    if (bucket[1]!.includes('le="0.1"')) over100ms -= Number(bucket[2]);
+  }
+  return { ms: round(ms, 1), over100ms };
+}
+
+/**
+ * Runs a latency window and adds the API's GC pauses during it: a second of 100-200 ms in a window's p99
+ * per second is often one long GC, which the window alone cannot tell from Elasticsearch or the machine.
+ */
+export async function withGcPauses<T extends object>(
+  base: string,
+  run: () => Promise<T>,
+): Promise<T & { api_gc: { ms: number; pauses_over_100ms: number } }> {
+  const before = await gcPauses(base);
+  const result = await run();
+  const after = await gcPauses(base);
+  return {
+    ...result,
+    api_gc: { ms: round(after.ms - before.ms, 1), pauses_over_100ms: after.over100ms - before.over100ms },
+  };
+}
