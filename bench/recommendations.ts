@@ -42,7 +42,7 @@ import {
   stopProcess,
   uniqueSuffix,
   waitForHttp,
-  withGcPauses,
+  withBackgroundWork,
 } from './support.js';
 
 const listings = arg('listings', 1_000_000);
@@ -151,6 +151,8 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
 }
 
 const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlagsArg(), apiRootArg());
+// Redis's INFO, for what ran beside each window (withBackgroundWork).
+const stats = new Redis(config.redis.url);
 try {
   await waitForHttp(`${base}/health/ready`);
   const r = seededRandom(9);
@@ -231,8 +233,9 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
+  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(base, stats, run);
   const load = (paths: string[]) =>
-    withGcPauses(base, () => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
+    background(() => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
   const feedRun = await load(feedPaths);
@@ -247,7 +250,7 @@ try {
   });
   for (const s of sim) await fetch(`${base}/v1/events`, viewAgain(s));
   const rebuildRate = Math.max(1, Math.round(rate / 5));
-  const feedRebuilds = await withGcPauses(base, () =>
+  const feedRebuilds = await background(() =>
     openLoop({
       base,
       paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`),
@@ -258,7 +261,7 @@ try {
   );
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
-  const mixed = await withGcPauses(base, () =>
+  const mixed = await background(() =>
     openLoop({
       base,
       rate,
@@ -289,7 +292,7 @@ try {
     },
   ];
   const visits: Array<[LoadRequest, LoadRequest]> = [];
-  const withPages = await withGcPauses(base, () =>
+  const withPages = await background(() =>
     openLoop({
       base,
       rate,
@@ -361,6 +364,7 @@ try {
   );
 } finally {
   await stopProcess(api);
+  stats.disconnect();
   if (lateIds.length > 0) {
     await es.bulk({ refresh: true, operations: lateIds.map((_id) => ({ delete: { _index: alias, _id } })) });
   }

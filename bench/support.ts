@@ -242,19 +242,27 @@ async function gcPauses(base: string): Promise<{ ms: number; over100ms: number }
   return { ms: round(ms, 1), over100ms };
 }
 
+/** Forks Redis has made since it started (INFO stats total_forks): each AOF rewrite is one. */
+async function redisForks(redis: Redis): Promise<number> {
+  return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+}
+
 /**
- * Runs a latency window and adds the API's GC pauses during it: a second of 100-200 ms in a window's p99
- * per second is often one long GC, which the window alone cannot tell from Elasticsearch or the machine.
+ * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses, and
+ * Redis's forks (AOF rewrites: a child that takes a core for up to a second, on a machine that shares its
+ * cores; docs/benchmarks.md, "The one slow second per run").
  */
-export async function withGcPauses<T extends object>(
+export async function withBackgroundWork<T extends object>(
   base: string,
+  redis: Redis,
   run: () => Promise<T>,
-): Promise<T & { api_gc: { ms: number; pauses_over_100ms: number } }> {
-  const before = await gcPauses(base);
+): Promise<T & { api_gc: { ms: number; pauses_over_100ms: number }; redis_forks: number }> {
+  const [before, forks] = [await gcPauses(base), await redisForks(redis)];
   const result = await run();
   const after = await gcPauses(base);
   return {
     ...result,
     api_gc: { ms: round(after.ms - before.ms, 1), pauses_over_100ms: after.over100ms - before.over100ms },
+    redis_forks: (await redisForks(redis)) - forks,
   };
 }
