@@ -259,19 +259,27 @@ try {
       seconds: sim.length / rebuildRate,
     }),
   );
+  /**
+   * The app at the full rate in cycles of five requests for one person: `lead(s, cycle, k)` is the cycle's
+   * k-th request, or undefined for a feed request of that person.
+   */
+  const inCycles = (lead: (s: (typeof sim)[number], cycle: number, k: number) => LoadRequest | undefined) =>
+    background(() =>
+      openLoop({
+        base,
+        rate,
+        seconds,
+        request: (i) => {
+          const s = sim[Math.floor(i / 5) % sim.length]!;
+          const feed = { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
+          return lead(s, Math.floor(i / 5), i % 5) ?? feed;
+        },
+      }),
+    );
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
-  const mixed = await background(() =>
-    openLoop({
-      base,
-      rate,
-      seconds,
-      request: (i) => {
-        const s = sim[Math.floor(i / 5) % sim.length]!;
-        if (i % 5 === 0) return { tag: 'event', path: '/v1/events', ...viewAgain(s) };
-        return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
-      },
-    }),
+  const mixed = await inCycles((s, _, k) =>
+    k === 0 ? { tag: 'event', path: '/v1/events', ...viewAgain(s) } : undefined,
   );
   // The same with listing pages, as the app sends a view: in cycles of five requests a person opens a
   // listing page of their taste, another each time (its similar items, then the view event), then asks for
@@ -292,19 +300,10 @@ try {
     },
   ];
   const visits: Array<[LoadRequest, LoadRequest]> = [];
-  const withPages = await background(() =>
-    openLoop({
-      base,
-      rate,
-      seconds,
-      request: (i) => {
-        const s = sim[Math.floor(i / 5) % sim.length]!;
-        if (i % 5 === 0) visits[i / 5] = pageVisit(s, browse(s));
-        if (i % 5 < 2) return visits[Math.floor(i / 5)]![i % 5]!;
-        return { tag: 'feed', path: `/v1/feed?user_id=${s.user}&size=20`, headers: BENCH_KEY_HEADERS };
-      },
-    }),
-  );
+  const withPages = await inCycles((s, cycle, k) => {
+    if (k === 0) visits[cycle] = pageVisit(s, browse(s));
+    return k < 2 ? visits[cycle]![k] : undefined;
+  });
   // Listing pages are viewed with a long tail (a few listings get most views): ids drawn Zipf-like.
   // The first window starts from an empty cache (but the shared popular lists, which the API's keeper
   // computes from its start, as it does in production); the second continues the same stream, as a service
