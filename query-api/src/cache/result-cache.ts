@@ -257,7 +257,7 @@ export class ResultCache {
     if (enabled && this.opts.memoryItems > 0) {
       let m = this.memory.get(key);
       const now = Date.now();
-      if (m && (this.showsRecentChange(m) || (m.staleSince !== undefined && !this.refreshingSince(key, m, now)))) {
+      if (m && !this.servableFromMemory(key, m, now)) {
         this.memory.delete(key);
         m = undefined;
       }
@@ -290,7 +290,7 @@ export class ResultCache {
           .catch((): [string | null, number] => [null, -1]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
-        if (cached && !this.showsRecentChange(cached) && !this.matchesRecentChange(cached)) {
+        if (cached && this.untouchedByChanges(cached)) {
           this.remember(key, cached, raw!.length, pttl, job);
           return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
         }
@@ -312,8 +312,7 @@ export class ResultCache {
     if (this.opts.ttlSeconds <= 0) return undefined;
     const key = this.scoped(requestKey);
     const m = this.opts.memoryItems > 0 ? this.memory.get(key) : undefined;
-    if (m && !this.showsRecentChange(m) && (m.staleSince === undefined || this.refreshingSince(key, m, Date.now())))
-      return m.value as T;
+    if (m && this.servableFromMemory(key, m, Date.now())) return m.value as T;
     const pending = this.inFlight.get(key);
     if (pending) {
       const shared = await pending.catch(() => undefined);
@@ -321,7 +320,20 @@ export class ResultCache {
     }
     const raw = await this.redis.get(this.redisKey(key)).catch(() => null);
     const cached = raw ? (JSON.parse(raw) as CachedValue<T>) : undefined;
-    return cached && !this.showsRecentChange(cached) && !this.matchesRecentChange(cached) ? cached.value : undefined;
+    return cached && this.untouchedByChanges(cached) ? cached.value : undefined;
+  }
+
+  /** Whether an entry in memory may be served: no listing on it changed since, and no correction overdue. */
+  private servableFromMemory(key: string, m: MemoryEntry, now: number): boolean {
+    return !this.showsRecentChange(m) && (m.staleSince === undefined || this.refreshingSince(key, m, now));
+  }
+
+  /**
+   * Whether no change this process heard of may be on `value` (a listing on it changed, or a change may enter
+   * it): what a value read from Redis, about to be stored, or just revalidated must satisfy.
+   */
+  private untouchedByChanges(value: CachedValue<unknown>): boolean {
+    return !this.showsRecentChange(value) && !this.matchesRecentChange(value);
   }
 
   /**
@@ -382,7 +394,7 @@ export class ResultCache {
     const { ttlMs } = job;
     const computedAt = Date.now();
     const fresh = { ...(await job.compute()), computedAt };
-    if (store && !this.showsRecentChange(fresh) && !this.matchesRecentChange(fresh)) {
+    if (store && this.untouchedByChanges(fresh)) {
       this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
       const json = JSON.stringify(fresh);
       this.remember(key, fresh, json.length, ttlMs, job);
@@ -412,8 +424,7 @@ export class ResultCache {
       unchanged === true &&
       this.memory.peek(key) === entry &&
       entry.staleSince === undefined &&
-      !this.showsRecentChange(checked) &&
-      !this.matchesRecentChange(checked);
+      this.untouchedByChanges(checked);
     if (current && (await this.extend(key, entry.ids, job.ttlMs))) {
       // A drop while Redis answered wins: the extended copy only replaces the one that was checked.
       if (this.memory.peek(key) === entry && entry.staleSince === undefined)
