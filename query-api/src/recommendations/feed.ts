@@ -21,6 +21,12 @@ export interface FeedEntry {
 type Query = Record<string, unknown>;
 type Candidate = { doc: ListingDocument; source: string };
 
+/** A personal source of known listings (co-engaged, or shown on a page): those of `ids` still on sale. */
+const onSaleOf = (ids: string[]): Query => ({
+  query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } },
+  size: ids.length,
+});
+
 /** Recent likes whose neighbours seed the feed, and neighbours read per like. */
 const SEEDS = 10;
 const NEIGHBOURS_PER_SEED = 30;
@@ -181,8 +187,9 @@ async function trending(app: FastifyInstance): Promise<Candidate[]> {
  * Elasticsearch only for its own sources; a per-user query weighting all of them at once cost ~10x
  * the feed's latency under fresh builds), their recent searches, the similar items of what they viewed
  * last (shownSimilar, or textSources' likeness), and trending/fresh listings. Sold, suspended, purchased
- * and already liked items are excluded. Unknown users get the cold-start mix: trending and fresh listings. The training export (bench/recommendations-real.ts --export-feed) reads
- * candidates here too, so a model learns on the pool it ranks.
+ * and already liked items are excluded. Unknown users get the cold-start mix: trending and fresh listings.
+ * The training export (bench/recommendations-real.ts --export-feed) reads candidates here too, so a model
+ * learns on the pool it ranks.
  */
 export async function feedCandidates(
   app: FastifyInstance,
@@ -220,11 +227,7 @@ export async function feedCandidates(
       }
     }
     const ids = [...together.keys()].filter((id) => !excluded.has(id));
-    if (ids.length > 0)
-      personal.push([
-        'together',
-        { query: { bool: { filter: [ON_SALE, { ids: { values: ids } }] } }, size: ids.length },
-      ]);
+    if (ids.length > 0) personal.push(['together', onSaleOf(ids)]);
     const popular = (kind: PopularOf['kind'], value: string, take: number) => {
       lists.push(tagged(`${kind}:${value}`, popularIn(app, { kind, value }, take)));
     };
@@ -236,11 +239,7 @@ export async function feedCandidates(
     for (const [source] of text) textNames.add(source);
     personal.push(...text);
     const similar = shown?.filter((id) => !excluded.has(id)) ?? [];
-    if (similar.length > 0)
-      personal.push([
-        'similar',
-        { query: { bool: { filter: [ON_SALE, { ids: { values: similar } }] } }, size: similar.length },
-      ]);
+    if (similar.length > 0) personal.push(['similar', onSaleOf(similar)]);
   }
   if (personal.length > 0) {
     lists.unshift(
