@@ -40,8 +40,8 @@ es-up:
 es-cluster:      ## a 3-node cluster on ES_PORT, one process per node (for failure tests)
 	scripts/elasticsearch.sh start 3
 
-redis-up:
-	scripts/redis.sh start
+redis-up:        ## the queue Redis (:6379, AOF) and the cache Redis (:6380, no persistence; CACHE_REDIS_URL)
+	scripts/redis.sh start && REDIS_ROLE=cache scripts/redis.sh start
 
 k8s:             ## render and validate the Kubernetes manifests
 	scripts/validate-k8s.sh

@@ -2,7 +2,12 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--root DIR] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [-- NODE_FLAG ...]
+ *
+ * The API runs as deployed: the Deployment's Node flags (NODE_OPTIONS, k8s/base/query-api.yaml) unless
+ * flags follow a bare `--` (a bare `--` alone: Node's defaults), and a cache Redis of its own
+ * (CACHE_REDIS_URL, started on :6380 when none answers) unless --one-redis puts the cache in the queue
+ * Redis as runs before 2026-12-04 did.
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path). --root runs the API of
@@ -35,9 +40,11 @@ import {
   arg,
   BENCH_KEY_HEADERS,
   log,
+  deployedNodeFlags,
   nodeFlagsArg,
   recordContentCandidates,
   round,
+  startCacheRedis,
   startProcess,
   stopProcess,
   uniqueSuffix,
@@ -53,11 +60,14 @@ const keep = process.argv.includes('--keep');
 const contentRecords = !process.argv.includes('--no-content-records');
 const arrivals = arg('arrivals', 26);
 const id = uniqueSuffix();
+const nodeFlags = process.argv.includes('--') ? nodeFlagsArg() : deployedNodeFlags();
+const cacheRedisUrl = process.argv.includes('--one-redis') ? undefined : startCacheRedis();
 const env = {
   ES_INDEX_ALIAS: keep ? `bench-recs-${listings}` : `bench-recs-${id}`,
   REDIS_NAMESPACE: `brecs${id}`,
   LOG_LEVEL: 'warn',
   FEATURE_LOG_ENABLED: 'false',
+  ...(cacheRedisUrl ? { CACHE_REDIS_URL: cacheRedisUrl } : {}),
 };
 const config = loadConfig({ ...process.env, ...env });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
@@ -150,7 +160,7 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   }
 }
 
-const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlagsArg(), apiRootArg());
+const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
 // Redis's INFO, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
 try {
@@ -329,6 +339,7 @@ try {
         benchmark: 'recommendations',
         machine: '2 cores; Elasticsearch, Redis, the API and the load generator on the same host',
         listings,
+        api: { node_flags: nodeFlags, cache_redis: cacheRedisUrl ?? 'the queue Redis (--one-redis)' },
         simulated_users: sim.length,
         offline,
         load_generator:
@@ -368,9 +379,11 @@ try {
     await es.bulk({ refresh: true, operations: lateIds.map((_id) => ({ delete: { _index: alias, _id } })) });
   }
   if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
-  const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  for (const url of new Set([config.redis.url, config.redis.cacheUrl])) {
+    const redis = new Redis(url);
+    const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  }
   await es.close();
 }

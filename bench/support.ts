@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -118,6 +118,28 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 /** Everything after a bare `--`: flags for the node process of the service a benchmark starts. */
 export const nodeFlagsArg = (): string[] =>
   process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
+
+/** The query API's Node flags as its Deployment sets them (NODE_OPTIONS in k8s/base/query-api.yaml). */
+export function deployedNodeFlags(): string[] {
+  const manifest = readFileSync(resolve(root, 'k8s/base/query-api.yaml'), 'utf8');
+  const flags = /name: NODE_OPTIONS\s+value: (.+)/.exec(manifest)?.[1];
+  if (!flags) throw new Error('k8s/base/query-api.yaml sets no NODE_OPTIONS');
+  return flags.trim().split(/\s+/);
+}
+
+/**
+ * Starts the cache Redis (scripts/redis.sh, REDIS_ROLE=cache: no persistence, evicting) unless one
+ * answers, and returns its URL for CACHE_REDIS_URL: what the API can recompute stays off the queue
+ * Redis's AOF, as deployed (docs/operations.md, "Two Redis").
+ */
+export function startCacheRedis(): string {
+  execFileSync('scripts/redis.sh', ['start'], {
+    cwd: root,
+    env: { ...process.env, REDIS_ROLE: 'cache', REDIS_PORT: '6380' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return 'redis://127.0.0.1:6380';
+}
 
 /** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
 export const apiRootArg = (): string =>

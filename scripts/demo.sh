@@ -17,6 +17,9 @@ mkdir -p "$run"
 
 scripts/bootstrap.sh
 scripts/redis.sh start
+# The result cache, search windows and feed orders in a Redis of their own, as deployed (CACHE_REDIS_URL).
+REDIS_ROLE=cache scripts/redis.sh start
+export CACHE_REDIS_URL=${CACHE_REDIS_URL:-redis://127.0.0.1:6380}
 scripts/elasticsearch.sh start
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what `make demo` started: query API, indexer, Elasticsearch, Redis. Data stays in .data/.
+# Stops what `make demo` started: query API, indexer, Elasticsearch, both Redis. Data stays in .data/.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,3 +14,4 @@ for name in query-api indexer; do
 done
 scripts/elasticsearch.sh stop
 scripts/redis.sh stop
+REDIS_ROLE=cache scripts/redis.sh stop

@@ -45,6 +45,13 @@ export const EnvSchema = Type.Object({
   ES_REPLICAS: Type.Integer({ minimum: 0, maximum: 5, default: 0 }),
   ES_REFRESH_INTERVAL: Type.String({ pattern: '^(-1|\\d+(ms|s))$', default: '1s' }),
   REDIS_URL: Type.String({ format: 'uri', default: 'redis://127.0.0.1:6379' }),
+  CACHE_REDIS_URL: Type.Optional(
+    Type.String({
+      format: 'uri',
+      description:
+        'a Redis for what the query API can recompute (result cache, search windows, feed orders): no persistence, an eviction policy (docs/operations.md, "Two Redis"); default REDIS_URL',
+    }),
+  ),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
     minimum: 10,
     maximum: 60_000,
@@ -266,8 +273,13 @@ export interface Config {
     replicas: number;
     refreshInterval: string;
   };
-  /** `namespace` starts every Redis key, BullMQ queue and channel of the project (core/src/redis-keys.ts). */
-  redis: { url: string; commandTimeoutMs: number; namespace: string };
+  /**
+   * `namespace` starts every Redis key, BullMQ queue and channel of the project (core/src/redis-keys.ts).
+   * `cacheUrl` holds what the query API can recompute (result cache, search windows, feed orders), `url`
+   * everything that must survive (queue, profiles, streams, neighbours); the same Redis unless
+   * CACHE_REDIS_URL is set.
+   */
+  redis: { url: string; cacheUrl: string; commandTimeoutMs: number; namespace: string };
   queue: { name: string };
   /** Service keys with their scopes (INGEST_API_KEYS become keys with the ingest scope). */
   apiKeys: ApiKey[];
@@ -387,7 +399,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       replicas: env.ES_REPLICAS,
       refreshInterval: env.ES_REFRESH_INTERVAL,
     },
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, namespace: env.REDIS_NAMESPACE },
+    redis: {
+      url: env.REDIS_URL,
+      cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      namespace: env.REDIS_NAMESPACE,
+    },
     queue: { name: env.QUEUE_NAME },
     apiKeys,
     rateLimit: {

@@ -52,6 +52,15 @@ describe('loadConfig', () => {
     expect((err as ConfigError).message).toContain('PORT');
   });
 
+  it('puts the cache in the one Redis unless CACHE_REDIS_URL names another, and refuses one that is not a URL', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://queue:6379' }).redis.cacheUrl).toBe('redis://queue:6379');
+    expect(loadConfig({ CACHE_REDIS_URL: 'redis://cache:6380' }).redis).toMatchObject({
+      url: 'redis://127.0.0.1:6379',
+      cacheUrl: 'redis://cache:6380',
+    });
+    expect(() => loadConfig({ CACHE_REDIS_URL: 'not a url' })).toThrow(/CACHE_REDIS_URL/);
+  });
+
   it('keeps the Redis namespace default and refuses the renamed QUEUE_PREFIX, naming REDIS_NAMESPACE', () => {
     expect(loadConfig({}).redis.namespace).toBe('mkt');
     expect(loadConfig({ REDIS_NAMESPACE: 'shop1' }).redis.namespace).toBe('shop1');

@@ -24,7 +24,9 @@ beforeAll(() => {
 }, 600_000);
 
 function workloads(docs: Doc[]) {
-  return docs.filter((d) => ['Deployment', 'Job', 'StatefulSet'].includes(d.kind) && d.metadata.name !== 'redis');
+  return docs.filter(
+    (d) => ['Deployment', 'Job', 'StatefulSet'].includes(d.kind) && !['redis', 'redis-cache'].includes(d.metadata.name),
+  );
 }
 
 function containersOf(doc: Doc): Container[] {

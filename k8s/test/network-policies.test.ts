@@ -24,11 +24,12 @@ beforeAll(() => {
 
 /** Which workloads each policy is for. A policy not listed here fails the test: say what it is for. */
 const INTENT: Record<string, string[]> = {
-  'default-deny': ['query-api', 'indexer', 'index-setup', 'redis'],
+  'default-deny': ['query-api', 'indexer', 'index-setup', 'redis', 'redis-cache'],
   'backends-egress': ['query-api', 'indexer', 'index-setup'],
   'query-api-ingress': ['query-api'],
   'indexer-metrics-ingress': ['indexer'],
   'redis-ingress': ['redis'],
+  'redis-cache-ingress': ['redis-cache'],
 };
 /** Workloads that talk to Redis (the index-setup Job only creates the index). */
 const REDIS_CLIENTS = ['query-api', 'indexer'];
@@ -110,7 +111,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
 
   it('lets each workload reach what its config points at: Elasticsearch, Redis, DNS', () => {
     const { policies, pods, pod, target, dns } = setup(overlay);
-    for (const p of pods.filter((x) => x.ours && x.workload !== 'redis')) {
+    for (const p of pods.filter((x) => x.ours && !x.workload.startsWith('redis'))) {
       const es = target(p.env.ES_URL!);
       expect(allowed(policies, p, es.to, es.port, 'TCP'), `${p.workload} -> Elasticsearch :${es.port}`).toBe(true);
       expect(allowed(policies, p, dns, 53, 'UDP'), `${p.workload} -> DNS`).toBe(true);
@@ -119,6 +120,9 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const redis = target(pod(name).env.REDIS_URL!);
       expect(allowed(policies, pod(name), redis.to, redis.port, 'TCP'), `${name} -> Redis :${redis.port}`).toBe(true);
     }
+    // The cache Redis is the query API's alone.
+    const cache = target(pod('query-api').env.CACHE_REDIS_URL!);
+    expect(allowed(policies, pod('query-api'), cache.to, cache.port, 'TCP'), `query-api -> cache Redis`).toBe(true);
     // Tracing, when an overlay turns it on: the collector must be reachable too.
     for (const p of pods.filter((x) => x.env.OTEL_EXPORTER_OTLP_ENDPOINT)) {
       const otlp = target(p.env.OTEL_EXPORTER_OTLP_ENDPOINT!);
@@ -144,6 +148,12 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(allowed(policies, stranger, redis.to, redis.port, 'TCP'), 'stranger -> Redis').toBe(false);
       expect(allowed(policies, pod('index-setup'), redis.to, redis.port, 'TCP'), 'index-setup -> Redis').toBe(false);
     }
+    const cache = target(pod('query-api').env.CACHE_REDIS_URL!);
+    if (!('external' in cache.to)) {
+      expect(cache.to, 'the cache Redis is a pod of its own').not.toBe(redis.to);
+      for (const from of [stranger, pod('indexer'), pod('index-setup')])
+        expect(allowed(policies, from, cache.to, cache.port, 'TCP'), `${from.workload} -> cache Redis`).toBe(false);
+    }
   });
 
   it('takes the traffic the services serve: clients to the API, Prometheus to the indexer', () => {
@@ -156,7 +166,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     const { policies, pods } = setup(overlay);
     const configPorts = new Set(
       pods.flatMap((p) =>
-        [p.env.REDIS_URL, p.env.ES_URL, p.env.OTEL_EXPORTER_OTLP_ENDPOINT]
+        [p.env.REDIS_URL, p.env.CACHE_REDIS_URL, p.env.ES_URL, p.env.OTEL_EXPORTER_OTLP_ENDPOINT]
           .filter(Boolean)
           .map((u) => Number(new URL(u!).port)),
       ),

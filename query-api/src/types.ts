@@ -14,7 +14,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     es: Client;
+    /** Profiles, events, the feature log, neighbours: what must survive (REDIS_URL). */
     redis: Redis;
+    /** Result cache, search windows, feed orders: what can be recomputed (CACHE_REDIS_URL; else `redis` itself). */
+    cacheRedis: Redis;
     ranking: RankingService;
     /** The learned home-feed ranker; null when FEED_RANKER=blend or its model did not load (the blend orders feeds). */
     feedModel: FeedModel | null;

@@ -43,12 +43,14 @@ export function esClient(config: Config): Client {
   return createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
 }
 
-/** Deletes every Redis key of a test's namespace (its queues, profiles, cache entries, counters). */
+/** Deletes every Redis key of a test's namespace (its queues, profiles, cache entries, counters), in both Redis. */
 export async function cleanupRedis(config: Config): Promise<void> {
-  const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.redis.namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  for (const url of new Set([config.redis.url, config.redis.cacheUrl])) {
+    const redis = new Redis(url);
+    const keys = await redis.keys(`${config.redis.namespace}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
 }
 
 /** Removes every index behind a test alias (and the alias itself). */

@@ -8,17 +8,24 @@ export interface Readiness {
 }
 
 /**
- * Elasticsearch (not red, within a second), Redis (a ping) and the ranker. A missing model is not "not
- * ready": BM25 serves. It is reported so deploys can alert on it.
+ * Elasticsearch (not red, within a second), Redis (a ping; the cache Redis too when it is its own) and
+ * the ranker. A missing model is not "not ready": BM25 serves. It is reported so deploys can alert on it.
  */
 export async function checkReadiness(app: FastifyInstance): Promise<Readiness> {
   const checks: Record<string, string> = {};
-  const [es, redis] = await Promise.allSettled([app.es.cluster.health({ timeout: '1s' }), app.redis.ping()]);
+  const ownCache = app.cacheRedis !== app.redis;
+  const [es, redis, cacheRedis] = await Promise.allSettled([
+    app.es.cluster.health({ timeout: '1s' }),
+    app.redis.ping(),
+    ownCache ? app.cacheRedis.ping() : Promise.resolve('PONG'),
+  ]);
   checks.elasticsearch = es.status === 'fulfilled' && es.value.status !== 'red' ? 'ok' : 'down';
   checks.redis = redis.status === 'fulfilled' ? 'ok' : 'down';
+  if (ownCache) checks.cache_redis = cacheRedis.status === 'fulfilled' ? 'ok' : 'down';
   const versions = app.ranking.versions();
   checks.ranker = versions.primary ? `onnx@${versions.primary}` : 'bm25-fallback';
   const draining = app.lifecycle.draining;
-  const ready = !draining && checks.elasticsearch === 'ok' && checks.redis === 'ok';
+  const backendsUp = checks.elasticsearch === 'ok' && checks.redis === 'ok' && checks.cache_redis !== 'down';
+  const ready = !draining && backendsUp;
   return { ready, status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks };
 }

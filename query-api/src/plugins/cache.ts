@@ -39,7 +39,7 @@ export default fp(
     const { cache, redis } = app.config;
     // A change is searchable after the next index refresh; half a second more for the refresh itself.
     const settleMs = refreshIntervalMs(app.config.elasticsearch.refreshInterval) + 500;
-    const resultCache = new ResultCache(app.redis, {
+    const resultCache = new ResultCache(app.cacheRedis, {
       namespace: redis.namespace,
       ttlSeconds: cache.ttlSeconds,
       memoryItems: cache.memoryItems,

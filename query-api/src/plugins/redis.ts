@@ -3,7 +3,13 @@ import { Redis } from 'ioredis';
 import { UnavailableError } from '../../../core/src/index.js';
 
 /**
- * One Redis client for the request path; boot fails when Redis does not answer; closed on close.
+ * The request path's Redis clients: `redis` for what must survive (profiles, events, the queue) and
+ * `cacheRedis` for what can be recomputed (result cache, search windows, feed orders), one client when
+ * CACHE_REDIS_URL is not set. Boot fails when either does not answer; both are closed on close.
+ *
+ * Why a second Redis: the first runs `noeviction` with AOF for BullMQ's queue, so cache entries there
+ * are written to disk, make Redis rewrite its AOF several times a minute, and could fill the memory the
+ * queue needs; a cache Redis without persistence evicts instead (docs/operations.md, "Two Redis").
  *
  * A request must never wait for Redis to come back: with the offline queue off, a command issued while
  * the connection is down fails at once (the cache is bypassed, the route answers 503); `commandTimeout`
@@ -13,20 +19,26 @@ import { UnavailableError } from '../../../core/src/index.js';
  */
 export default fp(
   async (app) => {
-    const redis = new Redis(app.config.redis.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: app.config.redis.commandTimeoutMs,
-    });
-    // Without a listener ioredis logs every failed reconnect attempt as an unhandled error event.
-    redis.on('error', (err) => app.log.debug({ err: err.message }, 'redis connection error'));
-    await redis.connect();
-    await redis.ping();
+    const { url, cacheUrl, commandTimeoutMs } = app.config.redis;
+    const connect = async (to: string) => {
+      const redis = new Redis(to, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: commandTimeoutMs,
+      });
+      // Without a listener ioredis logs every failed reconnect attempt as an unhandled error event.
+      redis.on('error', (err) => app.log.debug({ err: err.message }, 'redis connection error'));
+      app.addHook('onClose', async () => {
+        await redis.quit().catch(() => redis.disconnect());
+      });
+      await redis.connect();
+      await redis.ping();
+      return redis;
+    };
+    const redis = await connect(url);
     app.decorate('redis', redis);
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
+    app.decorate('cacheRedis', cacheUrl === url ? redis : await connect(cacheUrl));
   },
   { name: 'redis' },
 );

@@ -60,7 +60,7 @@ export class FeedService {
   constructor(private readonly app: FastifyInstance) {
     recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
     this.cursors = new CursorCodec(app.config.cursorSecrets);
-    this.orders = new FeedOrders(app.redis, app.config.redis.namespace);
+    this.orders = new FeedOrders(app.cacheRedis, app.config.redis.namespace);
     this.lateFresh = new LateFreshMerges(app, this.orders, CACHED_ITEMS);
   }
 

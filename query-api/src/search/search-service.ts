@@ -180,7 +180,7 @@ export class SearchService {
 
   /** Pages after the first read the window's order by query id, then fresh documents (sold ones dropped). */
   private async laterPage(p: SearchQuery & { size: number }, hash: string, queryId: string, offset: number) {
-    const raw = await this.app.redis.get(this.windowKey(queryId));
+    const raw = await this.app.cacheRedis.get(this.windowKey(queryId));
     if (!raw)
       throw new ValidationError('cursor expired; start the search again', [{ path: 'cursor', message: 'expired' }]);
     const stored = JSON.parse(raw) as {
@@ -308,7 +308,7 @@ export class SearchService {
       });
     }
     // The window by query id: later pages read it (stable order), clicks join the feature log by it.
-    await this.app.redis
+    await this.app.cacheRedis
       .set(
         this.windowKey(queryId),
         JSON.stringify({
