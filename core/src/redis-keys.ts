@@ -89,6 +89,9 @@ export function redisKeys(namespace: string) {
       version: `${ns}:profile:${user}:v`,
     }),
     /**
+     * The next four live in the cache Redis (config.redis.cacheUrl; docs/operations.md, "Two Redis"):
+     * everything there has a TTL and can be recomputed, so that Redis may evict.
+     *
      * Result cache (query-api/src/cache/result-cache.ts): an entry expires after CACHE_TTL_SECONDS or
      * its caller's override (at most 600 s, similar items); the per-listing index set of entries showing a
      * listing lives as long as its longest entry.

@@ -8,8 +8,10 @@ export interface Readiness {
 }
 
 /**
- * Elasticsearch (not red, within a second), Redis (a ping; the cache Redis too when it is its own) and
- * the ranker. A missing model is not "not ready": BM25 serves. It is reported so deploys can alert on it.
+ * Elasticsearch (not red, within a second), Redis (a ping) and the ranker. A missing model is not "not
+ * ready": BM25 serves. It is reported so deploys can alert on it. So is a cache Redis of its own that is
+ * down: searches and similar items still answer, uncached, and taking every pod out of the load balancer
+ * for it would turn a cache outage into a full one.
  */
 export async function checkReadiness(app: FastifyInstance): Promise<Readiness> {
   const checks: Record<string, string> = {};
@@ -25,7 +27,6 @@ export async function checkReadiness(app: FastifyInstance): Promise<Readiness> {
   const versions = app.ranking.versions();
   checks.ranker = versions.primary ? `onnx@${versions.primary}` : 'bm25-fallback';
   const draining = app.lifecycle.draining;
-  const backendsUp = checks.elasticsearch === 'ok' && checks.redis === 'ok' && checks.cache_redis !== 'down';
-  const ready = !draining && backendsUp;
+  const ready = !draining && checks.elasticsearch === 'ok' && checks.redis === 'ok';
   return { ready, status: ready ? 'ready' : draining ? 'draining' : 'not_ready', checks };
 }
