@@ -28,6 +28,8 @@
  * then its change notification), so cached feeds merge the listings that reach the fresh list (issue 20);
  * the listings are deleted afterwards, so a kept index stays as loaded.
  */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
@@ -43,6 +45,7 @@ import {
   deployedNodeFlags,
   nodeFlagsArg,
   recordContentCandidates,
+  root,
   round,
   startCacheRedis,
   startProcess,
@@ -161,8 +164,16 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
 }
 
 const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
-// Redis's INFO, for what ran beside each window (withBackgroundWork).
+// Redis's INFO and the processes' CPU, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
+const pidOf = (script: string, role = 'queue') =>
+  Number(execFileSync(resolve(root, script), ['pid'], { env: { ...process.env, REDIS_ROLE: role } }).toString().trim());
+const processes = {
+  api: api.pid!,
+  elasticsearch: pidOf('scripts/elasticsearch.sh'),
+  redis: pidOf('scripts/redis.sh'),
+  ...(cacheRedisUrl ? { cache_redis: pidOf('scripts/redis.sh', 'cache') } : {}),
+};
 try {
   await waitForHttp(`${base}/health/ready`);
   const r = seededRandom(9);
@@ -243,7 +254,7 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(base, stats, run);
+  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(base, stats, processes, run);
   const load = (paths: string[]) =>
     background(() => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);

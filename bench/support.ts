@@ -269,22 +269,59 @@ async function redisForks(redis: Redis): Promise<number> {
   return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }
 
+/** CPU ms of a process and of its children it has waited for (a Redis's AOF rewrite children). */
+function processTreeCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** CPU ms the whole machine spent busy (all cores; /proc/stat, everything but idle and iowait). */
+function machineBusyMs(): number {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return (total - ticks[3]! - ticks[4]!) * 10;
+}
+
 /**
- * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses, and
+ * Cores each process kept busy while `run` ran, and the machine as a whole: on 2 cores a window whose
+ * `machine` is near 2 asked for more CPU than there is, so its tail is queueing, not a stall.
+ */
+async function coresBusy<T>(processes: Record<string, number>, run: () => Promise<T>) {
+  const read = () => ({
+    ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, processTreeCpuMs(pid)])),
+    load_generator: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+    machine: machineBusyMs(),
+  });
+  const [before, started] = [read(), performance.now()];
+  const result = await run();
+  const [after, wallMs] = [read(), performance.now() - started];
+  const cores = Object.fromEntries(
+    Object.entries(after).map(([name, ms]) => [name, round((ms - before[name as keyof typeof before]!) / wallMs, 2)]),
+  );
+  return { result, cores };
+}
+
+/**
+ * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses,
  * Redis's forks (AOF rewrites: a child that takes a core for up to a second, on a machine that shares its
- * cores; docs/benchmarks.md, "The one slow second per run").
+ * cores; docs/benchmarks.md, "The one slow second per run"), and the cores each of `processes` (name ->
+ * pid), the load generator and the machine kept busy.
  */
 export async function withBackgroundWork<T extends object>(
   base: string,
   redis: Redis,
+  processes: Record<string, number>,
   run: () => Promise<T>,
-): Promise<T & { api_gc: { ms: number; pauses_over_100ms: number }; redis_forks: number }> {
+): Promise<
+  T & { api_gc: { ms: number; pauses_over_100ms: number }; redis_forks: number; cores_busy: Record<string, number> }
+> {
   const [before, forks] = [await gcPauses(base), await redisForks(redis)];
-  const result = await run();
+  const { result, cores } = await coresBusy(processes, run);
   const after = await gcPauses(base);
   return {
     ...result,
     api_gc: { ms: round(after.ms - before.ms, 1), pauses_over_100ms: after.over100ms - before.over100ms },
     redis_forks: (await redisForks(redis)) - forks,
+    cores_busy: cores,
   };
 }
