@@ -167,7 +167,11 @@ const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }
 // Redis's INFO and the processes' CPU, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
 const pidOf = (script: string, role = 'queue') =>
-  Number(execFileSync(resolve(root, script), ['pid'], { env: { ...process.env, REDIS_ROLE: role } }).toString().trim());
+  Number(
+    execFileSync(resolve(root, script), ['pid'], { env: { ...process.env, REDIS_ROLE: role } })
+      .toString()
+      .trim(),
+  );
 const processes = {
   api: api.pid!,
   elasticsearch: pidOf('scripts/elasticsearch.sh'),
