@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import {
   computeContentCandidates,
@@ -302,8 +303,33 @@ async function coresBusy<T>(processes: Record<string, number>, run: () => Promis
 }
 
 /**
- * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses,
- * Redis's forks (AOF rewrites: a child that takes a core for up to a second, on a machine that shares its
+ * GC pauses of this process (the benchmark, i.e. the load generator) while `run` ran: total and longest
+ * ms. An open loop counts latency from when a request was due, so a pause here shows as the API's latency.
+ */
+async function ownGcPauses<T>(run: () => Promise<T>) {
+  let ms = 0;
+  let longest = 0;
+  const add = (entries: PerformanceEntry[]) => {
+    for (const e of entries) {
+      ms += e.duration;
+      longest = Math.max(longest, e.duration);
+    }
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    const result = await run();
+    // Entries not yet delivered to the callback.
+    add(observer.takeRecords());
+    return { result, gc: { ms: round(ms, 1), longest_ms: round(longest, 1) } };
+  } finally {
+    observer.disconnect();
+  }
+}
+
+/**
+ * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses and
+ * the load generator's own, Redis's forks (AOF rewrites: a child that takes a core for up to a second, on a machine that shares its
  * cores; docs/benchmarks.md, "The one slow second per run"), and the cores each of `processes` (name ->
  * pid), the load generator and the machine kept busy.
  */
@@ -313,14 +339,21 @@ export async function withBackgroundWork<T extends object>(
   processes: Record<string, number>,
   run: () => Promise<T>,
 ): Promise<
-  T & { api_gc: { ms: number; pauses_over_100ms: number }; redis_forks: number; cores_busy: Record<string, number> }
+  T & {
+    api_gc: { ms: number; pauses_over_100ms: number };
+    load_generator_gc: { ms: number; longest_ms: number };
+    redis_forks: number;
+    cores_busy: Record<string, number>;
+  }
 > {
   const [before, forks] = [await gcPauses(base), await redisForks(redis)];
-  const { result, cores } = await coresBusy(processes, run);
+  const { result: measured, gc } = await ownGcPauses(() => coresBusy(processes, run));
+  const { result, cores } = measured;
   const after = await gcPauses(base);
   return {
     ...result,
     api_gc: { ms: round(after.ms - before.ms, 1), pauses_over_100ms: after.over100ms - before.over100ms },
+    load_generator_gc: gc,
     redis_forks: (await redisForks(redis)) - forks,
     cores_busy: cores,
   };
