@@ -66,6 +66,13 @@ describe('redis keys', () => {
     expect(k.rateLimit.nameSpace + k.rateLimit.forAddress('10.0.0.1')).toBe('shop-2:rate-limit:ip:10.0.0.1');
   });
 
+  it('builds the keys of a namespace once, and each namespace its own', () => {
+    expect(redisKeys('mkt')).toBe(redisKeys('mkt'));
+    expect(redisKeys('shop1').feed('x1')).toBe('shop1:feed:x1');
+    expect(redisKeys('mkt').feed('x1')).toBe('mkt:feed:x1');
+    expect(Object.isFrozen(redisKeys('mkt'))).toBe(true);
+  });
+
   it('names the BullMQ queues as before, under the default namespace mkt', () => {
     const config = loadConfig({});
     expect(config.redis.namespace).toBe('mkt');
