@@ -85,8 +85,8 @@ if (!reuse) await ensureListingsIndex(es, config.elasticsearch);
 await es.indices.putSettings({ index: alias, settings: { refresh_interval: '-1' } });
 /**
  * What the simulated users need of a listing of their taste. Only this is kept: whole listings of a 1M
- * catalog made this process's heap ~1 GB, and its collections stalled the load generator, which an open
- * loop counts as the API's latency.
+ * catalog made this process's heap 595-650 MB, and runs with it had windows where the load generator
+ * took half a core, which an open loop counts as the API's latency (docs/benchmarks.md, "Two Redis").
  */
 type TasteItem = Pick<Listing, 'id' | 'view_count'>;
 const byTaste = new Map<string, TasteItem[]>();

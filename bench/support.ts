@@ -89,11 +89,16 @@ export async function withStaticServer<T>(bytes: number, use: (base: string, pid
   }
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
-export function processCpuMs(pid: number): number {
-  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); with `withChildren`, also
+ * that of the children it has waited for (a Redis's AOF rewrite children).
+ */
+export function processCpuMs(pid: number, { withChildren = false } = {}): number {
+  // Fields after the command name: utime and stime are the 12th and 13th, cutime and cstime the 14th and
+  // 15th, in clock ticks (100 a second).
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (withChildren ? own + Number(fields[13]) + Number(fields[14]) : own) * 10;
 }
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
@@ -270,12 +275,6 @@ async function redisForks(redis: Redis): Promise<number> {
   return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }
 
-/** CPU ms of a process and of its children it has waited for (a Redis's AOF rewrite children). */
-function processTreeCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
-}
-
 /** CPU ms the whole machine spent busy (all cores; /proc/stat, everything but idle and iowait). */
 function machineBusyMs(): number {
   const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -288,11 +287,16 @@ function machineBusyMs(): number {
  * `machine` is near 2 asked for more CPU than there is, so its tail is queueing, not a stall.
  */
 async function coresBusy<T>(processes: Record<string, number>, run: () => Promise<T>) {
-  const read = () => ({
-    ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, processTreeCpuMs(pid)])),
-    load_generator: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
-    machine: machineBusyMs(),
-  });
+  const read = () => {
+    const own = process.cpuUsage();
+    return {
+      ...Object.fromEntries(
+        Object.entries(processes).map(([name, pid]) => [name, processCpuMs(pid, { withChildren: true })]),
+      ),
+      load_generator: (own.user + own.system) / 1000,
+      machine: machineBusyMs(),
+    };
+  };
   const [before, started] = [read(), performance.now()];
   const result = await run();
   const [after, wallMs] = [read(), performance.now() - started];
@@ -329,9 +333,9 @@ async function ownGcPauses<T>(run: () => Promise<T>) {
 
 /**
  * Runs a latency window and adds what ran beside it that can make a slow second: the API's GC pauses and
- * the load generator's own, Redis's forks (AOF rewrites: a child that takes a core for up to a second, on a machine that shares its
- * cores; docs/benchmarks.md, "The one slow second per run"), and the cores each of `processes` (name ->
- * pid), the load generator and the machine kept busy.
+ * the load generator's own, Redis's forks (AOF rewrites: a child that takes a core for up to a second, on
+ * a machine that shares its cores; docs/benchmarks.md, "The one slow second per run"), and the cores each
+ * of `processes` (name -> pid), the load generator and the machine kept busy.
  */
 export async function withBackgroundWork<T extends object>(
   base: string,
