@@ -67,6 +67,18 @@ const port = 19_000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const headers = { 'content-type': 'application/json', 'x-api-key': appKey };
 const redis = new Redis(config.redis.url);
+// Where the API keeps its cache (CACHE_REDIS_URL, when the environment sets it).
+const cacheRedis = config.redis.cacheUrl === config.redis.url ? redis : new Redis(config.redis.cacheUrl);
+
+/** Unlinks every key of `client` that matches `pattern`, by SCAN (never KEYS on a shared Redis). */
+async function unlinkMatching(client: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [c, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = c;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
 
 /** One API call; a 503 (Elasticsearch timing out on the shared 2 cores) is retried a few times with backoff. */
 async function call(path: string, init: RequestInit = {}): Promise<unknown> {
@@ -160,14 +172,8 @@ function summarise(rs: Row[]) {
 /** Drops the API's cached feeds and similar lists (our namespace only), so a variant computes its own. */
 async function clearCaches(): Promise<void> {
   const k = redisKeys(config.redis.namespace);
-  for (const pattern of [k.cacheEntry('*'), k.cacheByListing('*'), k.feed('*')]) {
-    let cursor = '0';
-    do {
-      const [c, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = c;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for (const pattern of [k.cacheEntry('*'), k.cacheByListing('*'), k.feed('*')])
+    await unlinkMatching(cacheRedis, pattern);
 }
 
 /**
@@ -379,12 +385,7 @@ try {
   await Promise.allSettled([stopProcess(api), stopProcess(indexer)]);
   if (!process.argv.includes('--keep')) {
     await fetch(`${config.elasticsearch.url}/${alias}-*`, { method: 'DELETE' }).catch(() => undefined);
-    let cursor = '0';
-    do {
-      const [c, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.namespace}:*`, 'COUNT', 1000);
-      cursor = c;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    for (const client of new Set([redis, cacheRedis])) await unlinkMatching(client, `${config.redis.namespace}:*`);
   }
-  redis.disconnect();
+  for (const client of new Set([redis, cacheRedis])) client.disconnect();
 }
