@@ -154,6 +154,9 @@ describe('bad input is a 400 problem+json naming the parameter', () => {
       'api_es_duration_seconds',
     ])
       expect(metrics).toContain(name);
+    // The search above is held in the in-process layer: the gauges read the cache at the scrape.
+    expect(Number(/^api_cache_memory_entries (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^api_cache_memory_bytes (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(100);
   });
 
   it('answers 503 with Retry-After when Elasticsearch is gone, never a 500', async () => {

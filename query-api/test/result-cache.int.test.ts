@@ -115,6 +115,12 @@ describe('result cache', () => {
     const oldest = await cache.getOrCompute('k-budget-1', big(0));
     expect(oldest).toEqual({ value: 'x'.repeat(1000) + 1, hit: true, layer: 'redis' }); // evicted from memory, still shared in Redis
     expect(layers).toEqual(['memory miss', 'redis hit']);
+    // What api_cache_memory_* report: within the byte budget, fewer entries than were computed.
+    const usage = cache.memoryUsage();
+    expect(usage.bytes).toBeGreaterThan(2000);
+    expect(usage.bytes).toBeLessThanOrEqual(3500);
+    expect(usage.entries).toBeGreaterThanOrEqual(2);
+    expect(usage.entries).toBeLessThan(5);
   });
 
   it('recomputes a value read near its expiry in the background, serving the current one meanwhile', async () => {

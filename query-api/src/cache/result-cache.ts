@@ -674,6 +674,11 @@ export class ResultCache {
     await tx.exec();
   }
 
+  /** What the in-process layer holds: entries, and their JSON bytes as counted against CACHE_MEMORY_MB. */
+  memoryUsage(): { entries: number; bytes: number } {
+    return { entries: this.memory.size, bytes: this.memory.calculatedSize ?? 0 };
+  }
+
   clearMemory(): void {
     this.memory.clear();
   }

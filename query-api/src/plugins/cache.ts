@@ -60,6 +60,7 @@ export default fp(
       bm25Scores: (idsByQuery) => bm25Scores(app.es, app.config.elasticsearch.alias, idsByQuery),
     });
     app.decorate('cache', resultCache);
+    app.metrics.readCacheMemoryFrom(() => resultCache.memoryUsage());
     // What else keeps listings in memory hears of their changes here (one subscription per pod).
     const listingChanges = new EventEmitter<{ changed: [ids: string[]] }>();
     app.decorate('listingChanges', listingChanges);

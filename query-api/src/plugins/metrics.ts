@@ -7,8 +7,31 @@ type Observer = { observe(value: number): void };
 export function createApiMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'api_' });
+  // Read at each scrape; the cache plugin points it at the result cache once that exists.
+  let cacheMemory = () => ({ entries: 0, bytes: 0 });
   return {
     registry,
+    readCacheMemoryFrom(source: () => { entries: number; bytes: number }) {
+      cacheMemory = source;
+    },
+    // The in-process layer's size beside the heap's (api_nodejs_heap_size_used_bytes): its entries are most
+    // of what the old generation keeps, so they set what a major GC marks (docs/benchmarks.md).
+    cacheMemoryEntries: new Gauge({
+      name: 'api_cache_memory_entries',
+      help: 'Entries in the in-process layer of the result cache (CACHE_MEMORY_ITEMS at most)',
+      registers: [registry],
+      collect() {
+        this.set(cacheMemory().entries);
+      },
+    }),
+    cacheMemoryBytes: new Gauge({
+      name: 'api_cache_memory_bytes',
+      help: 'JSON bytes of the in-process layer of the result cache, as counted against CACHE_MEMORY_MB',
+      registers: [registry],
+      collect() {
+        this.set(cacheMemory().bytes);
+      },
+    }),
     requestDuration: new Histogram({
       name: 'api_request_duration_seconds',
       help: 'HTTP request latency by route and status',
