@@ -24,6 +24,7 @@ import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import type { MonitorRecord } from './event-loop-monitor.js';
 import { hotSearchPaths } from './query-mix.js';
 import {
+  apiEntry,
   apiRootArg,
   arg,
   BENCH_KEY_HEADERS,
@@ -79,12 +80,9 @@ if (pin) {
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
-// `--built`: the compiled build (scripts/build.sh, what the image runs) instead of the sources through tsx,
-// whose transform adds a helper call per closure created (esbuild's keepNames) and source-mapped stacks.
-const built = process.argv.includes('--built');
-if (built) execFileSync('scripts/build.sh', { cwd: apiRoot, stdio: 'ignore' });
+const { entry, build } = apiEntry(apiRoot);
 const api = startProcess(
-  built ? 'dist/query-api/src/main.js' : 'query-api/src/main.ts',
+  entry,
   { ...env, PORT: String(port), EVENT_LOOP_MONITOR_FILE: monitorFile, SHUTDOWN_DELAY_MS: '0' },
   [],
   ['--import', './bench/event-loop-monitor.ts', ...nodeFlags],
@@ -184,7 +182,7 @@ process.stdout.write(
       seconds,
       node_flags: nodeFlags,
       api_root: apiRoot,
-      api_build: built ? 'compiled' : 'tsx',
+      api_build: build,
       pinned: pin ? 'API and static server on core 0, everything else on core 1' : false,
       latency_ms: result?.latency_ms,
       // The API process's user + system CPU over the timed attack, per request sent.

@@ -2,12 +2,13 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [--built] [-- NODE_FLAG ...]
  *
  * The API runs as deployed: the Deployment's Node flags (NODE_OPTIONS, k8s/base/query-api.yaml) unless
  * flags follow a bare `--` (a bare `--` alone: Node's defaults), and a cache Redis of its own
  * (CACHE_REDIS_URL, started on :6380 when none answers) unless --one-redis puts the cache in the queue
- * Redis as runs before 2026-12-04 did.
+ * Redis as runs before 2026-12-04 did. --built runs the compiled build the image runs instead of the
+ * sources through tsx (support.ts, apiEntry).
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path). --root runs the API of
@@ -38,6 +39,7 @@ import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import {
+  apiEntry,
   apiRootArg,
   arg,
   BENCH_KEY_HEADERS,
@@ -169,7 +171,8 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   }
 }
 
-const api = startProcess('query-api/src/main.ts', { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
+const { entry, build } = apiEntry(apiRootArg());
+const api = startProcess(entry, { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
 // Redis's INFO and the processes' CPU, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
 const pidOf = (script: string, role = 'queue') =>
@@ -360,7 +363,11 @@ try {
         benchmark: 'recommendations',
         machine: '2 cores; Elasticsearch, Redis, the API and the load generator on the same host',
         listings,
-        api: { node_flags: nodeFlags, cache_redis: cacheRedisUrl ?? 'the queue Redis (--one-redis)' },
+        api: {
+          build,
+          node_flags: nodeFlags,
+          cache_redis: cacheRedisUrl ?? 'the queue Redis (--one-redis)',
+        },
         load_generator_heap_mb: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
         simulated_users: sim.length,
         offline,

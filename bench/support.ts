@@ -147,6 +147,17 @@ export function startCacheRedis(): string {
   return 'redis://127.0.0.1:6380';
 }
 
+/**
+ * The query API's entry point in `apiRoot`: with `--built`, the compiled build (scripts/build.sh, built
+ * here first), which is what the image runs; else its sources through tsx, whose transform adds a helper
+ * call per closure created (esbuild's keepNames) and source-mapped stacks: ~3 % more CPU per cache hit.
+ */
+export function apiEntry(apiRoot: string): { entry: string; build: 'compiled' | 'tsx' } {
+  if (!process.argv.includes('--built')) return { entry: 'query-api/src/main.ts', build: 'tsx' };
+  execFileSync('scripts/build.sh', { cwd: apiRoot, stdio: 'ignore' });
+  return { entry: 'dist/query-api/src/main.js', build: 'compiled' };
+}
+
 /** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
 export const apiRootArg = (): string =>
   process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
@@ -284,7 +295,10 @@ function machineBusyMs(): number {
 
 /**
  * Cores each process kept busy while `run` ran, and the machine as a whole: on 2 cores a window whose
- * `machine` is near 2 asked for more CPU than there is, so its tail is queueing, not a stall.
+ * `machine` is near 2 asked for more CPU than there is, so its tail is queueing, not a stall. `bySecond`
+ * has the same per second of the window (beside p99_ms_by_second): a slow second whose API took more
+ * than a core was the API's GC helper threads, not its event loop, taking the cores Elasticsearch needed
+ * (docs/benchmarks.md, "The slow seconds: the API's major GCs").
  */
 async function coresBusy<T>(processes: Record<string, number>, run: () => Promise<T>) {
   const read = () => {
@@ -297,13 +311,31 @@ async function coresBusy<T>(processes: Record<string, number>, run: () => Promis
       machine: machineBusyMs(),
     };
   };
-  const [before, started] = [read(), performance.now()];
-  const result = await run();
-  const [after, wallMs] = [read(), performance.now() - started];
-  const cores = Object.fromEntries(
-    Object.entries(after).map(([name, ms]) => [name, round((ms - before[name as keyof typeof before]!) / wallMs, 2)]),
-  );
-  return { result, cores };
+  type Snapshot = ReturnType<typeof read> & { at: number };
+  const snapshot = (): Snapshot => ({ ...read(), at: performance.now() });
+  const between = (a: Snapshot, b: Snapshot) =>
+    Object.fromEntries(
+      Object.keys(a)
+        .filter((name) => name !== 'at')
+        .map((name) => [name, round((b[name as keyof Snapshot]! - a[name as keyof Snapshot]!) / (b.at - a.at), 2)]),
+    );
+  const seconds = [snapshot()];
+  const tick = setInterval(() => seconds.push(snapshot()), 1000);
+  let result: T;
+  try {
+    result = await run();
+  } finally {
+    clearInterval(tick);
+  }
+  const last = snapshot();
+  const cores = between(seconds[0]!, last);
+  // The window's last second ends with it, a little before the next tick would have fired.
+  if (last.at - seconds.at(-1)!.at >= 500) seconds.push(last);
+  const bySecond: Record<string, number[]> = {};
+  for (let i = 1; i < seconds.length; i++)
+    for (const [name, value] of Object.entries(between(seconds[i - 1]!, seconds[i]!)))
+      (bySecond[name] ??= []).push(value);
+  return { result, cores, bySecond };
 }
 
 /**
@@ -348,11 +380,15 @@ export async function withBackgroundWork<T extends object>(
     load_generator_gc: { ms: number; longest_ms: number };
     redis_forks: number;
     cores_busy: Record<string, number>;
+    cores_by_second: Record<string, number[]>;
+    started_at: string;
   }
 > {
   const [before, forks] = [await gcPauses(base), await redisForks(redis)];
+  // Wall-clock start, so a slow second (p99_ms_by_second) can be matched to logs and to what else ran.
+  const startedAt = new Date().toISOString();
   const { result: measured, gc } = await ownGcPauses(() => coresBusy(processes, run));
-  const { result, cores } = measured;
+  const { result, cores, bySecond } = measured;
   const after = await gcPauses(base);
   return {
     ...result,
@@ -360,5 +396,7 @@ export async function withBackgroundWork<T extends object>(
     load_generator_gc: gc,
     redis_forks: (await redisForks(redis)) - forks,
     cores_busy: cores,
+    cores_by_second: bySecond,
+    started_at: startedAt,
   };
 }
