@@ -224,6 +224,11 @@ try {
       taste: sorted.map((l) => l.id),
     });
   }
+  // The catalog's taste lists have served: the windows need only the users'. Kept, their million small
+  // objects were most of this process's heap, which its major GCs mark on helper threads: the seconds
+  // whose generator took 0.4-0.56 core against its usual 0.1-0.3 (docs/benchmarks.md, "The slow seconds").
+  byTaste.clear();
+  tastes.length = 0;
   const popular = await es.search<{ id: string; category_path: string[] }>({
     index: alias,
     size: 20,
