@@ -30,6 +30,7 @@ import {
   BENCH_KEY_HEADERS,
   log,
   nodeFlagsArg,
+  pinToCores,
   processCpuMs,
   root,
   round,
@@ -209,9 +210,4 @@ function servicePids(): number[] {
   return ['scripts/elasticsearch.sh', 'scripts/redis.sh'].map((script) =>
     Number(execFileSync(script, ['pid'], { cwd: root, encoding: 'utf8' }).trim()),
   );
-}
-
-/** Every thread of `pid` onto `cores` (threads it starts later inherit it). */
-function pinToCores(pid: number, cores: string): void {
-  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
 }

@@ -2,7 +2,7 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [--built] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [--built] [--pin] [-- NODE_FLAG ...]
  *
  * The API runs as deployed: the Deployment's Node flags (NODE_OPTIONS, k8s/base/query-api.yaml) unless
  * flags follow a bare `--` (a bare `--` alone: Node's defaults), and a cache Redis of its own
@@ -46,6 +46,7 @@ import {
   log,
   deployedNodeFlags,
   nodeFlagsArg,
+  pinToCores,
   recordContentCandidates,
   root,
   round,
@@ -187,8 +188,20 @@ const processes = {
   redis: pidOf('scripts/redis.sh'),
   ...(cacheRedisUrl ? { cache_redis: pidOf('scripts/redis.sh', 'cache') } : {}),
 };
+// `--pin`: the API on core 0, everything else (Elasticsearch, both Redis, this generator) on core 1, as
+// a pod has CPU of its own: a major GC's marking threads then take the API's core, not Elasticsearch's.
+const pin = process.argv.includes('--pin');
+const shared = [process.pid, processes.elasticsearch, processes.redis, processes.cache_redis].filter(
+  (pid): pid is number => pid !== undefined,
+);
 try {
   await waitForHttp(`${base}/health/ready`);
+  if (pin) {
+    // Elasticsearch and Redis get every core back however the run ends.
+    process.on('exit', () => shared.slice(1).forEach((pid) => pinToCores(pid, '0,1')));
+    for (const pid of shared) pinToCores(pid, '1');
+    pinToCores(api.pid!, '0');
+  }
   const r = seededRandom(9);
   const tastes = [...byTaste.entries()].filter(([, items]) => items.length >= 15);
   // `taste`: the listings of the person's taste, most viewed first, which they browse on (see pageVisit).
@@ -372,6 +385,7 @@ try {
           build,
           node_flags: nodeFlags,
           cache_redis: cacheRedisUrl ?? 'the queue Redis (--one-redis)',
+          pinned: pin ? 'API on core 0, everything else on core 1' : false,
         },
         load_generator_heap_mb: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
         simulated_users: sim.length,

@@ -158,6 +158,11 @@ export function apiEntry(apiRoot: string): { entry: string; build: 'compiled' | 
   return { entry: 'dist/query-api/src/main.js', build: 'compiled' };
 }
 
+/** Every thread of `pid` onto `cores` (threads it starts later inherit it). Linux, needs taskset. */
+export function pinToCores(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
 /** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
 export const apiRootArg = (): string =>
   process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
