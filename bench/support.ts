@@ -301,9 +301,9 @@ function machineBusyMs(): number {
 /**
  * Cores each process kept busy while `run` ran, and the machine as a whole: on 2 cores a window whose
  * `machine` is near 2 asked for more CPU than there is, so its tail is queueing, not a stall. `bySecond`
- * has the same per second of the window (beside p99_ms_by_second): a slow second whose API took more
- * than a core was the API's GC helper threads, not its event loop, taking the cores Elasticsearch needed
- * (docs/benchmarks.md, "The slow seconds: the API's major GCs").
+ * has the same per second of the window (beside p99_ms_by_second): a slow second whose API took 0.7-0.8
+ * core against its window's median 0.45 was a major GC, whose marking threads took the cores Elasticsearch
+ * needed (docs/benchmarks.md, "The slow seconds: the API's major GCs").
  */
 async function coresBusy<T>(processes: Record<string, number>, run: () => Promise<T>) {
   const read = () => {
