@@ -13,6 +13,7 @@ import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schema
 import type { EntryScope } from '../cache/entry-scope.js';
 import type { CachedValue, CacheLayer } from '../cache/result-cache.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from '../cursor.js';
+import { sharedCategoryPath } from './category-paths.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { EMBEDDING_DOCVALUES, knnScope, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
@@ -67,7 +68,7 @@ export function toItem(doc: ListingDocument, score: number): ListingItem {
     currency: doc.currency,
     ...(doc.brand ? { brand: doc.brand } : {}),
     condition: doc.condition,
-    category_path: doc.category_path,
+    category_path: sharedCategoryPath(doc.category_path),
     shipping_payer: doc.shipping_payer,
     status: doc.status,
     seller_id: doc.seller_id,
