@@ -16,7 +16,6 @@
  * (this process, vegeta, Elasticsearch, Redis; put back on every core at the end), as a pod with its
  * own CPU has it: the API's own tail, told apart from the machine's contention. Linux, needs taskset.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/index.js';
@@ -30,10 +29,12 @@ import {
   BENCH_KEY_HEADERS,
   log,
   nodeFlagsArg,
+  pinBesideApi,
   pinToCores,
   processCpuMs,
   root,
   round,
+  servicePid,
   startProcess,
   stopProcess,
   summarizeLatencies,
@@ -72,12 +73,7 @@ if (!vegetaAvailable()) {
 }
 
 const pin = process.argv.includes('--pin');
-const sharedPids = pin ? [process.pid, ...servicePids()] : [];
-if (pin) {
-  for (const pid of sharedPids) pinToCores(pid, '1');
-  // Elasticsearch and Redis get every core back however the run ends.
-  process.on('exit', () => sharedPids.slice(1).forEach((pid) => pinToCores(pid, '0,1')));
-}
+if (pin) pinBesideApi([servicePid('scripts/elasticsearch.sh'), servicePid('scripts/redis.sh')]);
 
 const port = 19_000 + Math.floor(Math.random() * 1000);
 const monitorFile = join(root, `.data/bench/event-loop-${id}.jsonl`);
@@ -204,10 +200,3 @@ process.stdout.write(
     2,
   )}\n`,
 );
-
-/** Elasticsearch's (one-JVM cluster) and Redis's processes, as their start scripts know them. */
-function servicePids(): number[] {
-  return ['scripts/elasticsearch.sh', 'scripts/redis.sh'].map((script) =>
-    Number(execFileSync(script, ['pid'], { cwd: root, encoding: 'utf8' }).trim()),
-  );
-}

@@ -29,14 +29,13 @@
  * then its change notification), so cached feeds merge the listings that reach the fresh list (issue 20);
  * the listings are deleted afterwards, so a kept index stays as loaded.
  */
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument, type Listing } from '../core/src/index.js';
 import { ensureListingsIndex } from '../core/src/pipeline/index-admin.js';
 import { notifyListingsChanged } from '../core/src/pipeline/change-notifications.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
+import { cleanupRedis } from '../test/support/services.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import {
   apiEntry,
@@ -46,10 +45,11 @@ import {
   log,
   deployedNodeFlags,
   nodeFlagsArg,
+  pinBesideApi,
   pinToCores,
   recordContentCandidates,
-  root,
   round,
+  servicePid,
   startCacheRedis,
   startProcess,
   stopProcess,
@@ -176,30 +176,20 @@ const { entry, build } = apiEntry(apiRootArg());
 const api = startProcess(entry, { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
 // Redis's INFO and the processes' CPU, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
-const pidOf = (script: string, role = 'queue') =>
-  Number(
-    execFileSync(resolve(root, script), ['pid'], { env: { ...process.env, REDIS_ROLE: role } })
-      .toString()
-      .trim(),
-  );
 const processes = {
   api: api.pid!,
-  elasticsearch: pidOf('scripts/elasticsearch.sh'),
-  redis: pidOf('scripts/redis.sh'),
-  ...(cacheRedisUrl ? { cache_redis: pidOf('scripts/redis.sh', 'cache') } : {}),
+  elasticsearch: servicePid('scripts/elasticsearch.sh'),
+  redis: servicePid('scripts/redis.sh'),
+  ...(cacheRedisUrl ? { cache_redis: servicePid('scripts/redis.sh', 'cache') } : {}),
 };
-// `--pin`: the API on core 0, everything else (Elasticsearch, both Redis, this generator) on core 1, as
-// a pod has CPU of its own: a major GC's marking threads then take the API's core, not Elasticsearch's.
+// `--pin`: the API on core 0, everything else on core 1: a major GC's marking threads then take the API's
+// core, not Elasticsearch's.
 const pin = process.argv.includes('--pin');
-const shared = [process.pid, processes.elasticsearch, processes.redis, processes.cache_redis].filter(
-  (pid): pid is number => pid !== undefined,
-);
 try {
   await waitForHttp(`${base}/health/ready`);
   if (pin) {
-    // Elasticsearch and Redis get every core back however the run ends.
-    process.on('exit', () => shared.slice(1).forEach((pid) => pinToCores(pid, '0,1')));
-    for (const pid of shared) pinToCores(pid, '1');
+    const { api: _, ...services } = processes;
+    pinBesideApi(Object.values(services));
     pinToCores(api.pid!, '0');
   }
   const r = seededRandom(9);
@@ -427,11 +417,6 @@ try {
     await es.bulk({ refresh: true, operations: lateIds.map((_id) => ({ delete: { _index: alias, _id } })) });
   }
   if (!keep) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
-  for (const url of new Set([config.redis.url, config.redis.cacheUrl])) {
-    const redis = new Redis(url);
-    const keys = await redis.keys(`${env.REDIS_NAMESPACE}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await cleanupRedis(config); // this run's namespace, in both Redis
   await es.close();
 }

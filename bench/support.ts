@@ -163,6 +163,22 @@ export function pinToCores(pid: number, cores: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
 }
 
+/**
+ * A benchmark's `--pin`: this process (the load generator) and `services` onto core 1, core 0 left for the
+ * API (pin it there with pinToCores once it is up), as a pod has CPU of its own. The services get every
+ * core back however the run ends.
+ */
+export function pinBesideApi(services: number[]): void {
+  process.on('exit', () => services.forEach((pid) => pinToCores(pid, '0,1')));
+  for (const pid of [process.pid, ...services]) pinToCores(pid, '1');
+}
+
+/** The pid a service's start script knows: `scripts/elasticsearch.sh pid`, `scripts/redis.sh pid` (of `role`). */
+export function servicePid(script: 'scripts/elasticsearch.sh' | 'scripts/redis.sh', role: 'queue' | 'cache' = 'queue') {
+  const env = { ...process.env, REDIS_ROLE: role };
+  return Number(execFileSync(resolve(root, script), ['pid'], { cwd: root, env, encoding: 'utf8' }).trim());
+}
+
 /** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
 export const apiRootArg = (): string =>
   process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
