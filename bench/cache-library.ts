@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, seededRandom, toListingDocument } from '../core/src/index.js';
 import { generateListing } from '../indexer/src/sources/generator.js';
 import type { CachedValue } from '../query-api/src/cache/result-cache.js';
-import { toItem } from '../query-api/src/search/search-service.js';
+import { toItem } from '../query-api/src/search/listing-items.js';
 import { SIDES, type BenchCache, type SideSpec } from './cache-library-sides.js';
 import { arg, log, percentile, root, round, uniqueSuffix } from './support.js';
 

@@ -3,7 +3,7 @@ import { FEED_ORDER_TTL_S, redisKeys, type ListingDocument } from '../../../core
 import type { ScaleAnchors } from '../../../ranking/src/feed-features.js';
 import type { ListingItem } from '../schemas/search.js';
 import type { TextSourceCuts } from './feed.js';
-import { toItem } from '../search/search-service.js';
+import { ShownListing } from '../search/listing-items.js';
 
 /** A feed's ranked order as stored under its feed id: what cursors page through. */
 export type Order = Array<{ id: string; score: number; source: string }>;
@@ -21,10 +21,18 @@ export type FeedPageItem = ListingItem & { source: string };
 
 export const round4 = (score: number) => Math.round(score * 1e4) / 1e4;
 
-export const feedItem = (doc: ListingDocument, entry: { score: number; source: string }): FeedPageItem => ({
-  ...toItem(doc, entry.score),
-  source: entry.source,
-});
+/** A feed item as one object (listing-items.ts): cached first builds hold 60 of them each. */
+class FeedItem extends ShownListing {
+  declare source: string;
+
+  constructor(doc: ListingDocument, entry: { score: number; source: string }) {
+    super(doc, entry.score);
+    this.source = entry.source;
+  }
+}
+
+export const feedItem = (doc: ListingDocument, entry: { score: number; source: string }): FeedPageItem =>
+  new FeedItem(doc, entry);
 
 export const orderEntry = (item: FeedPageItem) => ({ id: item.id, score: item.score, source: item.source });
 

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ListingItem } from '../schemas/search.js';
-import { toItem } from '../search/search-service.js';
+import type { ListingDocument } from '../../../core/src/index.js';
+import { ShownListing } from '../search/listing-items.js';
+import { sharedList } from '../search/shared-lists.js';
 import { similarListings } from './similar.js';
 
 /** Similar lists change only when their listings do, and those changes drop them: keep them long. */
@@ -15,6 +17,16 @@ const similarKey = (id: string, size: number) => `similar:${id}:${size}`;
 /** A similar listing, with every reason it was picked. */
 export type SimilarPageItem = ListingItem & { reasons: string[] };
 
+/** A similar item as one object (listing-items.ts): cached similar lists hold them. */
+class SimilarItem extends ShownListing {
+  declare reasons: string[];
+
+  constructor(doc: ListingDocument, score: number, reasons: string[]) {
+    super(doc, score);
+    this.reasons = sharedList(reasons);
+  }
+}
+
 /** Similar items for a listing page (similar.ts), result-cached until one of their listings changes. */
 export class SimilarService {
   constructor(private readonly app: FastifyInstance) {}
@@ -25,7 +37,7 @@ export class SimilarService {
       similarKey(id, size),
       async () => {
         const similar = await similarListings(this.app, id, size);
-        const items = similar.items.map((s) => ({ ...toItem(s.doc, s.score), reasons: s.reasons }));
+        const items = similar.items.map((s): SimilarPageItem => new SimilarItem(s.doc, s.score, s.reasons));
         // The listing itself is among the ids: when it is sold or changed, its cached list goes too. A new
         // listing of its leaf category may belong on it (of any category, when the leaf was too sparse).
         const scope = [{ status: 'on_sale', ...(similar.sparse ? {} : { categoryLeaf: similar.leaf }) }];

@@ -13,10 +13,10 @@ import type { Facets, ListingItem, SearchQuery, SearchResponse } from '../schema
 import type { EntryScope } from '../cache/entry-scope.js';
 import type { CachedValue, CacheLayer } from '../cache/result-cache.js';
 import { CursorCodec, decodeSearchCursor, encodeSearchCursor, requestHash, type CursorState } from '../cursor.js';
-import { sharedCategoryPath } from './category-paths.js';
 import { esCall } from './es-errors.js';
 import { toFacets } from './facets.js';
 import { EMBEDDING_DOCVALUES, knnScope, knnSearch, mergeCandidates, type ScoredHit } from './hybrid-retrieval.js';
+import { toItem } from './listing-items.js';
 import { foundSources } from './mget.js';
 import {
   buildAggs,
@@ -58,27 +58,6 @@ export interface ExplainRow {
   semantic: number | null;
   model_score: number;
   features: Record<string, number>;
-}
-
-export function toItem(doc: ListingDocument, score: number): ListingItem {
-  return {
-    id: doc.id,
-    title: doc.title,
-    price: doc.price,
-    currency: doc.currency,
-    ...(doc.brand ? { brand: doc.brand } : {}),
-    condition: doc.condition,
-    category_path: sharedCategoryPath(doc.category_path),
-    shipping_payer: doc.shipping_payer,
-    status: doc.status,
-    seller_id: doc.seller_id,
-    created_at: doc.created_at,
-    like_count: doc.like_count,
-    ...(doc.size ? { size: doc.size } : {}),
-    ...(doc.color ? { color: doc.color } : {}),
-    ...(doc.image_url ? { image_url: doc.image_url } : {}),
-    score,
-  };
 }
 
 /**
