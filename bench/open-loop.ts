@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { BalancedPool, Pool } from 'undici';
 import { round, summarizeLatencies as summarize, type LatencySummary } from './support.js';
 
 export interface OpenLoopResult {
@@ -33,7 +33,8 @@ export interface LoadRequest {
 
 /** `paths` are cycled through (each with `headers`); `request(i)` builds request i instead (e.g. every one unique). */
 export async function openLoop(opts: {
-  base: string;
+  /** The server; several (API replicas) are sent requests in turn, as a load balancer would (undici's BalancedPool). */
+  base: string | string[];
   paths?: string[];
   headers?: Record<string, string>;
   request?: (i: number) => LoadRequest;
@@ -43,7 +44,9 @@ export async function openLoop(opts: {
 }): Promise<OpenLoopResult> {
   const { paths, headers } = opts;
   const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]!, headers }));
-  const pool = new Pool(opts.base, { connections: opts.connections ?? 64, pipelining: 1 });
+  const poolOpts = { connections: opts.connections ?? 64, pipelining: 1 };
+  const bases = typeof opts.base === 'string' ? [opts.base] : opts.base;
+  const pool = bases.length > 1 ? new BalancedPool(bases, poolOpts) : new Pool(bases[0]!, poolOpts);
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;
   const latencies: number[] = [];

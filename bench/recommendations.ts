@@ -2,13 +2,15 @@
  * Recommendations benchmark: offline quality on simulated users with hidden tastes, and latency of the
  * feed and similar-items endpoints under load.
  *
- *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [--built] [--pin] [-- NODE_FLAG ...]
+ *   npx tsx bench/recommendations.ts [--listings 1000000] [--users 200] [--rate 500] [--seconds 10] [--arrivals 26] [--keep] [--no-content-records] [--one-redis] [--root DIR] [--built] [--pin] [--replicas 1] [-- NODE_FLAG ...]
  *
  * The API runs as deployed: the Deployment's Node flags (NODE_OPTIONS, k8s/base/query-api.yaml) unless
  * flags follow a bare `--` (a bare `--` alone: Node's defaults), and a cache Redis of its own
  * (CACHE_REDIS_URL, started on :6380 when none answers) unless --one-redis puts the cache in the queue
  * Redis as runs before 2026-12-04 did. --built runs the compiled build the image runs instead of the
- * sources through tsx (support.ts, apiEntry).
+ * sources through tsx (support.ts, apiEntry). --replicas N runs N API processes, as the Deployment runs at least
+ * two pods (k8s/base/query-api-hpa.yaml), and sends the windows' requests to them in turn (a person's
+ * requests land on any of them, as behind a Service); the setup and the quality pass use the first.
  *
  * --keep leaves the loaded index (alias bench-recs-<listings>) in place, and a later run with the same
  * --listings reuses it instead of loading again (for iterating on the query path). --root runs the API of
@@ -79,7 +81,12 @@ const config = loadConfig({ ...process.env, ...env });
 const es = createElasticsearchClient(config.elasticsearch, { requestTimeout: 120_000 });
 const alias = config.elasticsearch.alias;
 const port = 19_000 + Math.floor(Math.random() * 1000);
-const base = `http://127.0.0.1:${port}`;
+const replicas = arg('replicas', 1);
+const bases = Array.from({ length: replicas }, (_, k) => `http://127.0.0.1:${port + k}`);
+const base = bases[0]!;
+const pin = process.argv.includes('--pin');
+// One API on a core of its own: with replicas there is no such core.
+if (pin && replicas > 1) throw new Error('--pin runs one API: it cannot be combined with --replicas');
 
 // Load the catalog and index it by taste (leaf + brand), on sale only.
 const reuse =
@@ -119,9 +126,16 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
   const notifier = new Redis(config.redis.url);
   // Cached first pages checked against late listings, by outcome (api_feed_late_fresh_total), from one scrape.
   const checks = async () => {
-    const text = await (await fetch(`${base}/metrics`, { headers: BENCH_KEY_HEADERS })).text();
+    const texts = await Promise.all(
+      bases.map(async (b) => (await fetch(`${b}/metrics`, { headers: BENCH_KEY_HEADERS })).text()),
+    );
     const count = (outcome: string) =>
-      Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      texts.reduce(
+        (sum, text) =>
+          sum +
+          Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0),
+        0,
+      );
     return { merged: count('merged'), unchanged: count('unchanged') };
   };
   const checksBefore = await checks();
@@ -173,22 +187,24 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
 }
 
 const { entry, build } = apiEntry(apiRootArg());
-const api = startProcess(entry, { ...env, PORT: String(port) }, [], nodeFlags, apiRootArg());
+const apis = bases.map((_, k) => startProcess(entry, { ...env, PORT: String(port + k) }, [], nodeFlags, apiRootArg()));
+const api = apis[0]!;
 // Redis's INFO and the processes' CPU, for what ran beside each window (withBackgroundWork).
 const stats = new Redis(config.redis.url);
-const processes = {
-  api: api.pid!,
+const services: Record<string, number> = {
   elasticsearch: servicePid('scripts/elasticsearch.sh'),
   redis: servicePid('scripts/redis.sh'),
   ...(cacheRedisUrl ? { cache_redis: servicePid('scripts/redis.sh', 'cache') } : {}),
 };
+const processes = {
+  ...Object.fromEntries(apis.map((a, k) => [k === 0 ? 'api' : `api_${k + 1}`, a.pid!])),
+  ...services,
+};
 // `--pin`: the API on core 0, everything else on core 1: a major GC's marking threads then take the API's
 // core, not Elasticsearch's.
-const pin = process.argv.includes('--pin');
 try {
-  await waitForHttp(`${base}/health/ready`);
+  for (const b of bases) await waitForHttp(`${b}/health/ready`);
   if (pin) {
-    const { api: _, ...services } = processes;
     pinBesideApi(Object.values(services));
     pinToCores(api.pid!, '0');
   }
@@ -275,9 +291,9 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(base, stats, processes, run);
+  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(bases, stats, processes, run);
   const load = (paths: string[]) =>
-    background(() => openLoop({ base, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
+    background(() => openLoop({ base: bases, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
   const feedRun = await load(feedPaths);
@@ -294,7 +310,7 @@ try {
   const rebuildRate = Math.max(1, Math.round(rate / 5));
   const feedRebuilds = await background(() =>
     openLoop({
-      base,
+      base: bases,
       paths: sim.map((s) => `/v1/feed?user_id=${s.user}&size=20`),
       headers: BENCH_KEY_HEADERS,
       rate: rebuildRate,
@@ -308,7 +324,7 @@ try {
   const inCycles = (lead: (s: (typeof sim)[number], cycle: number, k: number) => LoadRequest | undefined) =>
     background(() =>
       openLoop({
-        base,
+        base: bases,
         rate,
         seconds,
         request: (i) => {
@@ -376,6 +392,7 @@ try {
           node_flags: nodeFlags,
           cache_redis: cacheRedisUrl ?? 'the queue Redis (--one-redis)',
           pinned: pin ? 'API on core 0, everything else on core 1' : false,
+          replicas,
         },
         load_generator_heap_mb: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
         simulated_users: sim.length,
@@ -411,7 +428,7 @@ try {
     )}\n`,
   );
 } finally {
-  await stopProcess(api);
+  for (const a of apis) await stopProcess(a);
   stats.disconnect();
   if (lateIds.length > 0) {
     await es.bulk({ refresh: true, operations: lateIds.map((_id) => ({ delete: { _index: alias, _id } })) });

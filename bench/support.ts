@@ -391,7 +391,8 @@ async function ownGcPauses<T>(run: () => Promise<T>) {
  * of `processes` (name -> pid), the load generator and the machine kept busy.
  */
 export async function withBackgroundWork<T extends object>(
-  base: string,
+  /** The API, or its replicas (their GC time is summed). */
+  base: string | string[],
   redis: Redis,
   processes: Record<string, number>,
   run: () => Promise<T>,
@@ -405,12 +406,17 @@ export async function withBackgroundWork<T extends object>(
     started_at: string;
   }
 > {
-  const [before, forks] = [await gcPauses(base), await redisForks(redis)];
+  const bases = typeof base === 'string' ? [base] : base;
+  const apiGc = async () => {
+    const each = await Promise.all(bases.map(gcPauses));
+    return { ms: each.reduce((sum, g) => sum + g.ms, 0), over100ms: each.reduce((sum, g) => sum + g.over100ms, 0) };
+  };
+  const [before, forks] = [await apiGc(), await redisForks(redis)];
   // Wall-clock start, so a slow second (p99_ms_by_second) can be matched to logs and to what else ran.
   const startedAt = new Date().toISOString();
   const { result: measured, gc } = await ownGcPauses(() => coresBusy(processes, run));
   const { result, cores, bySecond } = measured;
-  const after = await gcPauses(base);
+  const after = await apiGc();
   return {
     ...result,
     api_gc: { ms: round(after.ms - before.ms, 1), pauses_over_100ms: after.over100ms - before.over100ms },
