@@ -8,13 +8,12 @@
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>): its listings
  * were written over a few minutes in id order, so a point in `indexed_at` that covers x % of the index
  * covers about x % of every leaf, as a record's age does for a catalog that changes evenly. Elasticsearch's
- * CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
+ * CPU is its node's (scripts/elasticsearch.sh pid): run it with nothing else querying Elasticsearch.
  */
-import { execSync } from 'node:child_process';
 import { contentCandidatesQuery, loadConfig, seededRandom, type ListingDocument } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import { RECS_FIELDS } from '../query-api/src/recommendations/popular-in.js';
-import { arg, log, processCpuMs, round } from './support.js';
+import { arg, log, processCpuMs, round, servicePid } from './support.js';
 
 const listings = arg('listings', 1_000_000);
 const seed = arg('seed', 9);
@@ -26,7 +25,7 @@ if (!(await es.indices.existsAlias({ name: index }))) {
   log(`no index ${index}: run npx tsx bench/recommendations.ts --listings ${listings} --keep first`);
   process.exit(3);
 }
-const esPid = Number(execSync('pgrep -x java | head -1').toString().trim());
+const esPid = servicePid('scripts/elasticsearch.sh');
 const r = seededRandom(seed);
 const ids = Array.from({ length: 300 }, () => `g-31-${Math.floor(r() * listings)}`);
 const docs = (await es.mget<ListingDocument>({ index, ids, _source: RECS_FIELDS })).docs.flatMap((d) =>

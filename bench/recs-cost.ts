@@ -15,9 +15,8 @@
  *
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
  * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
- * Elasticsearch's CPU is the first `java` process's: run it with nothing else querying Elasticsearch.
+ * Elasticsearch's CPU is its node's (scripts/elasticsearch.sh pid): run it with nothing else querying Elasticsearch.
  */
-import { execSync } from 'node:child_process';
 import { loadConfig, seededRandom } from '../core/src/index.js';
 import { createElasticsearchClient } from '../core/src/elasticsearch-client.js';
 import {
@@ -29,6 +28,7 @@ import {
   processCpuMs,
   recordContentCandidates,
   round,
+  servicePid,
   startProcess,
   stopProcess,
   summarizeLatencies,
@@ -57,8 +57,8 @@ if (!found) {
   log(`no index ${env.ES_INDEX_ALIAS}: run npx tsx bench/recommendations.ts --listings ${listings} --keep first`);
   process.exit(3);
 }
-const esPid = Number(execSync('pgrep -x java | head -1').toString().trim());
-const redisPid = Number(execSync('scripts/redis.sh pid').toString().trim());
+const esPid = servicePid('scripts/elasticsearch.sh');
+const redisPid = servicePid('scripts/redis.sh');
 
 // Ids drawn from a seeded generator, so two checkouts can be given the same or different lists. (It was
 // an LCG in floating point, which lost precision: seed 9 cycled through 280 ids, so its "cold" lists were hits.)
