@@ -43,6 +43,7 @@ import {
   withStaticServer,
 } from './support.js';
 import { vegetaAttack, vegetaAvailable } from './vegeta.js';
+import { cleanupRedis } from '../test/support/services.js';
 
 const listings = arg('listings', 1_000_000);
 const seconds = arg('seconds', 30);
@@ -111,6 +112,7 @@ try {
   refreshes = { started, ...checked };
 } finally {
   await stopProcess(api);
+  await cleanupRedis(config); // this run's namespace
 }
 
 // The same generator at the same rate against prepared bytes of a hit's size, right after: what the

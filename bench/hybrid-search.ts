@@ -21,6 +21,7 @@ import { cachedEmbeddings } from '../models/export/embedding-cache.js';
 import { buildAggs, buildQuery, SOURCE_FIELDS } from '../query-api/src/search/search-request.js';
 import { openLoop, type LoadRequest } from './open-loop.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
+import { cleanupRedis } from '../test/support/services.js';
 
 const rate = arg('rate', 20);
 const seconds = arg('seconds', 15);
@@ -149,6 +150,7 @@ try {
   );
 } finally {
   await stopProcess(api);
+  await cleanupRedis(config); // this run's namespace
   if (!keepIndex) await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true });
   await es.close();
 }

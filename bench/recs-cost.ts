@@ -35,6 +35,7 @@ import {
   uniqueSuffix,
   waitForHttp,
 } from './support.js';
+import { cleanupRedis } from '../test/support/services.js';
 
 const listings = arg('listings', 1_000_000);
 const requests = arg('requests', 1500);
@@ -183,5 +184,6 @@ try {
   );
 } finally {
   await stopProcess(api);
+  await cleanupRedis(config); // this run's namespace
   await esClient.close();
 }

@@ -26,6 +26,7 @@ import {
   uniqueSuffix,
   waitForHttp,
 } from './support.js';
+import { cleanupRedis } from '../test/support/services.js';
 
 const listings = arg('listings', 100_000);
 const searches = arg('searches', 400);
@@ -67,6 +68,7 @@ try {
   throughApi = await cpuPerItem(distinct.slice(100, 100 + searches), { api: api.pid!, elasticsearch: esPid }, get);
 } finally {
   await stopProcess(api);
+  await cleanupRedis(config); // this run's namespace
 }
 
 // The window's BM25 request (search-service.ts rankWindow) and variants of its fetch, straight to Elasticsearch.
