@@ -117,6 +117,19 @@ await es.indices.putSettings({ index: alias, settings: { refresh_interval: '1s' 
 await es.indices.refresh({ index: alias });
 log(`${reuse ? 'reused' : 'loaded'} ${listings} listings`);
 
+/** The API's counters (metric lines starting with each of `lines`), summed over its lines and its replicas. */
+async function apiCounters(lines: string[]): Promise<number[]> {
+  const texts = await Promise.all(
+    bases.map(async (b) => (await fetch(`${b}/metrics`, { headers: BENCH_KEY_HEADERS })).text()),
+  );
+  return lines.map((prefix) =>
+    texts
+      .flatMap((text) => text.split('\n'))
+      .filter((line) => line.startsWith(prefix))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0),
+  );
+}
+
 const lateIds: string[] = [];
 /**
  * Runs `window` while new listings are written every 100 ms (bulk, then the change notification, as the
@@ -124,19 +137,13 @@ const lateIds: string[] = [];
  */
 async function feedWhileListingsArrive<T extends object>(window: () => Promise<T>) {
   const notifier = new Redis(config.redis.url);
-  // Cached first pages checked against late listings, by outcome (api_feed_late_fresh_total), from one scrape.
+  // Cached first pages checked against late listings, by outcome (api_feed_late_fresh_total).
   const checks = async () => {
-    const texts = await Promise.all(
-      bases.map(async (b) => (await fetch(`${b}/metrics`, { headers: BENCH_KEY_HEADERS })).text()),
-    );
-    const count = (outcome: string) =>
-      texts.reduce(
-        (sum, text) =>
-          sum +
-          Number(new RegExp(`^api_feed_late_fresh_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0),
-        0,
-      );
-    return { merged: count('merged'), unchanged: count('unchanged') };
+    const [merged, unchanged] = await apiCounters([
+      'api_feed_late_fresh_total{outcome="merged"}',
+      'api_feed_late_fresh_total{outcome="unchanged"}',
+    ]);
+    return { merged: merged!, unchanged: unchanged! };
   };
   const checksBefore = await checks();
   let carry = 0;
@@ -291,7 +298,14 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
-  const background = <T extends object>(run: () => Promise<T>) => withBackgroundWork(bases, stats, processes, run);
+  // Each window also says how many feeds it built (api_feed_builds_total over the replicas): with several, a
+  // person's requests reach any of them, and single flight holds within one.
+  const background = async <T extends object>(run: () => Promise<T>) => {
+    const [before] = await apiCounters(['api_feed_builds_total{']);
+    const result = await withBackgroundWork(bases, stats, processes, run);
+    const [after] = await apiCounters(['api_feed_builds_total{']);
+    return { ...result, feed_builds: after! - before! };
+  };
   const load = (paths: string[]) =>
     background(() => openLoop({ base: bases, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);

@@ -108,6 +108,12 @@ export function createApiMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    feedBuilds: new Counter({
+      name: 'api_feed_builds_total',
+      help: 'Home feeds built (a first page the cache could not answer: a new person, a profile change, an expired build), by what ordered them (blend or the model)',
+      labelNames: ['ranker'],
+      registers: [registry],
+    }),
     feedRankerFallbacks: new Counter({
       name: 'api_feed_ranker_fallbacks_total',
       help: 'Personal feed builds ordered by the blend although FEED_RANKER=learned, by reason (model_unavailable, scoring_failed)',

@@ -77,6 +77,7 @@ export class FeedService {
       async () => {
         const profile = userId ? await loadUserProfile(redis, config.redis.namespace, userId) : undefined;
         const { entries: feed, ranker, anchors, fresh, textCuts } = await buildFeed(this.app, profile, FEED_LENGTH);
+        this.app.metrics.feedBuilds.inc({ ranker });
         const feedId = randomUUID();
         const order: Order = feed.map((e) => ({ id: e.doc.id, score: round4(e.score), source: e.source }));
         const personalized = profile !== undefined;

@@ -78,6 +78,22 @@ describe('home feed with the learned ranker (FEED_RANKER=learned)', () => {
     expect(again.items.every((i) => i.status === 'on_sale')).toBe(true);
   });
 
+  it('counts each build by what ordered it, and not the first pages the cache answered', async () => {
+    const builds = async () => {
+      const text = await t.app.metrics.registry.metrics();
+      const line = new RegExp(`^api_feed_builds_total\\{ranker="onnx:feed-ltr@${version}"\\} (\\d+)`, 'm');
+      return Number(line.exec(text)?.[1] ?? 0);
+    };
+    const before = await builds();
+    await engage(t, 'counted-fan', [{ type: 'like', listing: toys[3]! }]);
+    await feedOf(t, 'counted-fan');
+    await feedOf(t, 'counted-fan'); // the same profile version: from the cache
+    expect(await builds()).toBe(before + 1);
+    await engage(t, 'counted-fan', [{ type: 'view', listing: toys[4]! }]); // a new version: built again
+    await feedOf(t, 'counted-fan');
+    expect(await builds()).toBe(before + 2);
+  });
+
   it('keeps the diversity rule after the model: at most 2 of one seller and 3 of one category in any 10', async () => {
     const feed = await feedOf(t, 'ltr-fan', 50);
     const docs = feed.items.map((i) => listingById(i.id) ?? i) as Listing[];
