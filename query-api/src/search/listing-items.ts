@@ -4,9 +4,9 @@ import type { ListingItem } from '../schemas/search.js';
 import { sharedList } from './shared-lists.js';
 
 /**
- * Listings remembered for sharing their strings (below): about the distinct listings the result cache's
- * memory layer shows at once under the latency bench (a few tens of thousands). One forgotten while items
- * still show it costs only the sharing: its next items get strings of their own.
+ * Listings remembered for sharing their strings (below): a bound, not a measured need (the latency bench's
+ * memory layer held ~200k items). One forgotten while items still show it costs only the sharing: its next
+ * items get strings of their own. Each remembered listing is one item that stays alive until forgotten.
  */
 const MAX_SHARED_LISTINGS = 50_000;
 /** The first item built of each listing (by id): later items of the same listing reuse its strings. */
