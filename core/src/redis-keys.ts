@@ -103,7 +103,7 @@ function buildRedisKeys(namespace: string) {
       version: `${ns}:profile:${user}:v`,
     }),
     /**
-     * The next four live in the cache Redis (config.redis.cacheUrl; docs/operations.md, "Two Redis"):
+     * The next five live in the cache Redis (config.redis.cacheUrl; docs/operations.md, "Two Redis"):
      * everything there has a TTL and can be recomputed, so that Redis may evict.
      *
      * Result cache (query-api/src/cache/result-cache.ts): an entry expires after CACHE_TTL_SECONDS or
@@ -112,6 +112,8 @@ function buildRedisKeys(namespace: string) {
      */
     cacheEntry: (key: string) => `${ns}:cache:${key}`,
     cacheByListing: (id: string) => `${ns}:cache-by-listing:${id}`,
+    /** A process computing an entry after a miss (COMPUTE_LEASE_MS): others wait for its value instead. */
+    cacheLease: (key: string) => `${ns}:cache-lease:${key}`,
     /** A ranked search window (later pages, click joins): SEARCH_WINDOW_TTL_S. */
     searchWindow: (queryId: string) => `${ns}:search-window:${queryId}`,
     /** A built feed's order (its later pages): FEED_ORDER_TTL_S. */

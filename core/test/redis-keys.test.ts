@@ -46,6 +46,7 @@ const PINNED: Record<string, string> = {
   'profile.version': 'mkt:profile:x1:v',
   cacheEntry: 'mkt:cache:x1',
   cacheByListing: 'mkt:cache-by-listing:x1',
+  cacheLease: 'mkt:cache-lease:x1',
   searchWindow: 'mkt:search-window:x1',
   feed: 'mkt:feed:x1',
   'rateLimit.nameSpace': 'mkt:rate-limit:',

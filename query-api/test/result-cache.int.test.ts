@@ -40,6 +40,37 @@ describe('result cache', () => {
     expect(c.calls()).toBe(2);
   });
 
+  it('computes a key missed by two processes at once in one of them: the other waits for its value', async () => {
+    const [a, b] = [cacheOf(60_000), cacheOf(60_000)];
+    let calls = 0;
+    const slow = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 150));
+      return { value: `v${calls}`, ids: ['l-1'] };
+    };
+    const [fromA, fromB] = await Promise.all([a.getOrCompute('k-lease', slow), b.getOrCompute('k-lease', slow)]);
+    expect(calls).toBe(1);
+    expect([fromA.value, fromB.value]).toEqual(['v1', 'v1']);
+    expect([fromA.layer, fromB.layer].sort()).toEqual(['miss', 'redis']);
+    // The lease ends with the computation: nothing is left to make a later miss wait.
+    expect(await redis.exists(`${config.redis.namespace}:cache-lease:k-lease`)).toBe(0);
+  });
+
+  it('computes in the waiting process at once when the lease holder fails, not after the lease', async () => {
+    const [a, b] = [cacheOf(60_000), cacheOf(60_000)];
+    const failing = async (): Promise<{ value: string; ids: string[] }> => {
+      await new Promise((r) => setTimeout(r, 100));
+      throw new Error('search failed');
+    };
+    const started = Date.now();
+    const holder = a.getOrCompute('k-lease-fail', failing).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 20)); // a holds the lease
+    const waiter = await b.getOrCompute('k-lease-fail', async () => ({ value: 'mine', ids: ['l-1'] }));
+    expect(await holder).toMatchObject({ message: 'search failed' });
+    expect(waiter).toMatchObject({ value: 'mine', layer: 'miss' });
+    expect(Date.now() - started).toBeLessThan(1_000); // the lease is 2 s
+  });
+
   it('peeks at what it would serve without computing: in memory, from another process through Redis, gone once dropped', async () => {
     const cache = cacheOf(60_000);
     const other = cacheOf(60_000);

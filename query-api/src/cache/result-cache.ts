@@ -68,6 +68,17 @@ const STALE_WHILE_REFRESHING_MS = 500;
 const MAX_AGE_TTLS = 4;
 /** Write times come from the indexer's clock: a revalidation looks this much further back for skew. */
 const WRITE_CLOCK_SKEW_MS = 500;
+/**
+ * A miss in both layers takes a lease in Redis before computing (as memcached's leases do): another process
+ * that misses the same key meanwhile waits for the value, polling every LEASE_POLL_MS, instead of computing it
+ * again. Single flight covers one process; pods each computed a shared key after it was dropped (the trending
+ * list, a popular list, a hot query) and, in the latency bench, both replicas built the same person's feed
+ * (docs/benchmarks.md, "What the windows with profile changes ask of this machine"). A lease outlives a
+ * crashed holder by at most this; a waiter computes itself once the lease is gone without a value (the holder
+ * failed, or did not store a value a change may be on) or after this long.
+ */
+const COMPUTE_LEASE_MS = 2_000;
+const LEASE_POLL_MS = 10;
 
 /**
  * Extends an entry and its per-listing index keys to a new TTL (seconds, ARGV[1]), keys as STORE_SCRIPT.
@@ -151,8 +162,9 @@ export interface CacheStats {
 
 /**
  * Two-layer result cache: a per-process LRU (sub-millisecond, lives as long as the Redis entry, capped)
- * in front of Redis (shared by every pod). One fetch per key at a time (single flight), so a burst on a cold key costs
- * one Elasticsearch query. Entries remember the listing ids they show; when the indexer announces
+ * in front of Redis (shared by every pod). One fetch per key at a time (single flight), and across pods one
+ * computation per miss (a lease in Redis, COMPUTE_LEASE_MS), so a burst on a cold key costs one Elasticsearch
+ * query. Entries remember the listing ids they show; when the indexer announces
  * changed ids, entries holding them are dropped in both layers, so a sold or deleted listing leaves
  * cached pages as soon as the index has it. Entries also carry a scope (what could enter them): a new or
  * changed listing corrects those it may now enter once searches can see it (noteChange, changeSearchable):
@@ -231,6 +243,43 @@ export class ResultCache {
   private redisKey(key: string) {
     return this.keys.cacheEntry(key);
   }
+
+  /** An entry read from Redis, remembered in memory when it may be served (nothing heard of changed on it). */
+  private fromRedis(key: string, raw: string, pttl: number, job: RefreshJob<CachedValue<unknown>>) {
+    const cached = JSON.parse(raw) as CachedValue<unknown>;
+    if (!this.untouchedByChanges(cached)) return undefined;
+    this.remember(key, cached, raw.length, pttl, job);
+    return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
+  }
+
+  /** Whether this process may compute `key` now (COMPUTE_LEASE_MS). A Redis that fails says yes: no one waits on it. */
+  private async takeLease(key: string): Promise<boolean> {
+    const taken = await this.redis.set(this.keys.cacheLease(key), '1', 'PX', COMPUTE_LEASE_MS, 'NX').catch(() => 'OK');
+    return taken === 'OK';
+  }
+
+  /** The value another process holding the lease on `key` stores; undefined when it will not come. */
+  private async awaitLeaseHolder(
+    key: string,
+    job: RefreshJob<CachedValue<unknown>>,
+  ): Promise<CachedValue<unknown> | undefined> {
+    const deadline = Date.now() + COMPUTE_LEASE_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+      const read = await this.redis
+        .multi()
+        .get(this.redisKey(key))
+        .pttl(this.redisKey(key))
+        .exists(this.keys.cacheLease(key))
+        .exec()
+        .catch(() => null);
+      if (!read) return undefined;
+      const raw = (read[0]?.[1] as string | null) ?? null;
+      if (raw) return this.fromRedis(key, raw, Number(read[1]?.[1] ?? -1), job);
+      if (Number(read[2]?.[1] ?? 0) === 0) return undefined;
+    }
+    return undefined;
+  }
   private idKey(id: string) {
     return this.keys.cacheByListing(id);
   }
@@ -289,10 +338,17 @@ export class ResultCache {
           .then((r): [string | null, number] => [(r?.[0]?.[1] as string | null) ?? null, Number(r?.[1]?.[1] ?? -1)])
           .catch((): [string | null, number] => [null, -1]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
-        const cached = raw ? (JSON.parse(raw) as CachedValue<unknown>) : undefined;
-        if (cached && this.untouchedByChanges(cached)) {
-          this.remember(key, cached, raw!.length, pttl, job);
-          return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
+        const cached = raw ? this.fromRedis(key, raw, pttl, job) : undefined;
+        if (cached) return cached;
+        if (!(await this.takeLease(key))) {
+          const theirs = await this.awaitLeaseHolder(key, job);
+          if (theirs) return theirs;
+        }
+        try {
+          return await this.computeAndStore(key, job, enabled);
+        } finally {
+          // After the store: a waiter that finds the lease gone finds the value, or computes its own.
+          void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
         }
       }
       return this.computeAndStore(key, job, enabled);
