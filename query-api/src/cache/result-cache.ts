@@ -69,7 +69,7 @@ const MAX_AGE_TTLS = 4;
 /** Write times come from the indexer's clock: a revalidation looks this much further back for skew. */
 const WRITE_CLOCK_SKEW_MS = 500;
 /**
- * A miss in both layers takes a lease in Redis before computing (as memcached's leases do): another process
+ * A miss in both layers takes a lease in Redis before computing (as Facebook's memcache leases): another process
  * that misses the same key meanwhile waits for the value, polling every LEASE_POLL_MS, instead of computing it
  * again. Single flight covers one process; pods each computed a shared key after it was dropped (the trending
  * list, a popular list, a hot query) and, in the latency bench, both replicas built the same person's feed
@@ -252,10 +252,15 @@ export class ResultCache {
     return { ...cached, hitFromRedis: true } as CachedValue<unknown>;
   }
 
-  /** Whether this process may compute `key` now (COMPUTE_LEASE_MS). A Redis that fails says yes: no one waits on it. */
-  private async takeLease(key: string): Promise<boolean> {
-    const taken = await this.redis.set(this.keys.cacheLease(key), '1', 'PX', COMPUTE_LEASE_MS, 'NX').catch(() => 'OK');
-    return taken === 'OK';
+  /**
+   * Takes the lease on computing `key` (COMPUTE_LEASE_MS): 'taken', 'held' by another process, or 'failed'
+   * (Redis did not answer: this process computes without one, and no one waits on it).
+   */
+  private async takeLease(key: string): Promise<'taken' | 'held' | 'failed'> {
+    return this.redis
+      .set(this.keys.cacheLease(key), '1', 'PX', COMPUTE_LEASE_MS, 'NX')
+      .then((r) => (r === 'OK' ? 'taken' : 'held'))
+      .catch(() => 'failed' as const);
   }
 
   /** The value another process holding the lease on `key` stores; undefined when it will not come. */
@@ -330,17 +335,23 @@ export class ResultCache {
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
-        const [raw, pttl] = await this.redis
+        const [raw, pttl, failed] = await this.redis
           .multi()
           .get(this.redisKey(key))
           .pttl(this.redisKey(key))
           .exec()
-          .then((r): [string | null, number] => [(r?.[0]?.[1] as string | null) ?? null, Number(r?.[1]?.[1] ?? -1)])
-          .catch((): [string | null, number] => [null, -1]);
+          .then((r): [string | null, number, boolean] => [
+            (r?.[0]?.[1] as string | null) ?? null,
+            Number(r?.[1]?.[1] ?? -1),
+            false,
+          ])
+          .catch((): [string | null, number, boolean] => [null, -1, true]);
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? this.fromRedis(key, raw, pttl, job) : undefined;
         if (cached) return cached;
-        if (!(await this.takeLease(key))) {
+        // A Redis that failed the read is not asked for a lease: a stuck one would add its timeout to the miss.
+        const lease = failed ? 'failed' : await this.takeLease(key);
+        if (lease === 'held') {
           const theirs = await this.awaitLeaseHolder(key, job);
           if (theirs) return theirs;
         }
@@ -348,7 +359,7 @@ export class ResultCache {
           return await this.computeAndStore(key, job, enabled);
         } finally {
           // After the store: a waiter that finds the lease gone finds the value, or computes its own.
-          void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
+          if (lease === 'taken') void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
         }
       }
       return this.computeAndStore(key, job, enabled);
