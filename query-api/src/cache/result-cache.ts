@@ -244,6 +244,18 @@ export class ResultCache {
     return this.keys.cacheEntry(key);
   }
 
+  /**
+   * The shared entry of `key` and what is left of its TTL, with (`lease`) whether a process holds the lease on
+   * computing it; undefined when Redis failed.
+   */
+  private async readShared(key: string, lease = false) {
+    const read = this.redis.multi().get(this.redisKey(key)).pttl(this.redisKey(key));
+    if (lease) read.exists(this.keys.cacheLease(key));
+    const r = await read.exec().catch(() => null);
+    if (!r) return undefined;
+    return { raw: (r[0]?.[1] as string | null) ?? null, pttl: Number(r[1]?.[1] ?? -1), leased: Number(r[2]?.[1]) > 0 };
+  }
+
   /** An entry read from Redis, remembered in memory when it may be served (nothing heard of changed on it). */
   private fromRedis(key: string, raw: string, pttl: number, job: RefreshJob<CachedValue<unknown>>) {
     const cached = JSON.parse(raw) as CachedValue<unknown>;
@@ -271,20 +283,14 @@ export class ResultCache {
     const deadline = Date.now() + COMPUTE_LEASE_MS;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-      const read = await this.redis
-        .multi()
-        .get(this.redisKey(key))
-        .pttl(this.redisKey(key))
-        .exists(this.keys.cacheLease(key))
-        .exec()
-        .catch(() => null);
+      const read = await this.readShared(key, true);
       if (!read) return undefined;
-      const raw = (read[0]?.[1] as string | null) ?? null;
-      if (raw) return this.fromRedis(key, raw, Number(read[1]?.[1] ?? -1), job);
-      if (Number(read[2]?.[1] ?? 0) === 0) return undefined;
+      if (read.raw) return this.fromRedis(key, read.raw, read.pttl, job);
+      if (!read.leased) return undefined;
     }
     return undefined;
   }
+
   private idKey(id: string) {
     return this.keys.cacheByListing(id);
   }
@@ -335,17 +341,8 @@ export class ResultCache {
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
-        const [raw, pttl, failed] = await this.redis
-          .multi()
-          .get(this.redisKey(key))
-          .pttl(this.redisKey(key))
-          .exec()
-          .then((r): [string | null, number, boolean] => [
-            (r?.[0]?.[1] as string | null) ?? null,
-            Number(r?.[1]?.[1] ?? -1),
-            false,
-          ])
-          .catch((): [string | null, number, boolean] => [null, -1, true]);
+        const read = await this.readShared(key);
+        const [raw, pttl, failed] = [read?.raw ?? null, read?.pttl ?? -1, read === undefined];
         this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
         const cached = raw ? this.fromRedis(key, raw, pttl, job) : undefined;
         if (cached) return cached;
