@@ -342,12 +342,11 @@ export class ResultCache {
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
         const read = await this.readShared(key);
-        const [raw, pttl, failed] = [read?.raw ?? null, read?.pttl ?? -1, read === undefined];
-        this.opts.stats?.record('redis', raw ? 'hit' : 'miss');
-        const cached = raw ? this.fromRedis(key, raw, pttl, job) : undefined;
+        this.opts.stats?.record('redis', read?.raw ? 'hit' : 'miss');
+        const cached = read?.raw ? this.fromRedis(key, read.raw, read.pttl, job) : undefined;
         if (cached) return cached;
         // A Redis that failed the read is not asked for a lease: a stuck one would add its timeout to the miss.
-        const lease = failed ? 'failed' : await this.takeLease(key);
+        const lease = read === undefined ? 'failed' : await this.takeLease(key);
         if (lease === 'held') {
           const theirs = await this.awaitLeaseHolder(key, job);
           if (theirs) return theirs;
