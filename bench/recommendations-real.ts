@@ -28,6 +28,7 @@ import { loadConfig, redisKeys } from '../core/src/index.js';
 import { arg, log, root, round, startProcess, stopProcess, uniqueSuffix, waitForHttp } from './support.js';
 import { exportFeedTraining } from './feed-training-export.js';
 import { baselines, cvFold, loadThredup, score, toListing, userSplit } from './thredup-data.js';
+import { cleanupRedis, unlinkMatching } from '../test/support/services.js';
 
 const dataDir = process.argv.includes('--data')
   ? process.argv[process.argv.indexOf('--data') + 1]!
@@ -69,16 +70,6 @@ const headers = { 'content-type': 'application/json', 'x-api-key': appKey };
 const redis = new Redis(config.redis.url);
 // Where the API keeps its cache (CACHE_REDIS_URL, when the environment sets it).
 const cacheRedis = config.redis.cacheUrl === config.redis.url ? redis : new Redis(config.redis.cacheUrl);
-
-/** Unlinks every key of `client` that matches `pattern`, by SCAN (never KEYS on a shared Redis). */
-async function unlinkMatching(client: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [c, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = c;
-    if (keys.length > 0) await client.unlink(...keys);
-  } while (cursor !== '0');
-}
 
 /** One API call; a 503 (Elasticsearch timing out on the shared 2 cores) is retried a few times with backoff. */
 async function call(path: string, init: RequestInit = {}): Promise<unknown> {
@@ -385,7 +376,7 @@ try {
   await Promise.allSettled([stopProcess(api), stopProcess(indexer)]);
   if (!process.argv.includes('--keep')) {
     await fetch(`${config.elasticsearch.url}/${alias}-*`, { method: 'DELETE' }).catch(() => undefined);
-    for (const client of new Set([redis, cacheRedis])) await unlinkMatching(client, `${config.redis.namespace}:*`);
+    await cleanupRedis(config); // this run's namespace, in both Redis
   }
   for (const client of new Set([redis, cacheRedis])) client.disconnect();
 }

@@ -43,12 +43,21 @@ export function esClient(config: Config): Client {
   return createElasticsearchClient(config.elasticsearch, { requestTimeout: 30_000 });
 }
 
+/** Unlinks every key of `client` that matches `pattern`, by SCAN (never KEYS on a shared Redis). */
+export async function unlinkMatching(client: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [c, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = c;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
+
 /** Deletes every Redis key of a test's namespace (its queues, profiles, cache entries, counters), in both Redis. */
 export async function cleanupRedis(config: Config): Promise<void> {
   for (const url of new Set([config.redis.url, config.redis.cacheUrl])) {
     const redis = new Redis(url);
-    const keys = await redis.keys(`${config.redis.namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await unlinkMatching(redis, `${config.redis.namespace}:*`);
     redis.disconnect();
   }
 }
