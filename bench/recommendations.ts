@@ -57,8 +57,11 @@ import {
   stopProcess,
   uniqueSuffix,
   waitForHttp,
+  settle,
   withBackgroundWork,
 } from './support.js';
+
+type Settled = Awaited<ReturnType<typeof settle>>;
 
 const listings = arg('listings', 1_000_000);
 const users = arg('users', 200);
@@ -135,7 +138,9 @@ const lateIds: string[] = [];
  * Runs `window` while new listings are written every 100 ms (bulk, then the change notification, as the
  * indexer does); returns its result with how many cached first pages merged late listings meanwhile.
  */
-async function feedWhileListingsArrive<T extends object>(window: () => Promise<T>) {
+async function feedWhileListingsArrive<T extends object>(window: (settled: Settled) => Promise<T>) {
+  // Settled before the listings start arriving: they are this window's own work.
+  const settled = await settle();
   const notifier = new Redis(config.redis.url);
   // Cached first pages checked against late listings, by outcome (api_feed_late_fresh_total).
   const checks = async () => {
@@ -180,7 +185,7 @@ async function feedWhileListingsArrive<T extends object>(window: () => Promise<T
       .catch((err: Error) => log(`late listings: ${err.message}`));
   }, 100);
   try {
-    const result = await window();
+    const result = await window(settled);
     const after = await checks();
     const late_fresh = {
       merged: after.merged - checksBefore.merged,
@@ -300,18 +305,21 @@ try {
 
   // Each window also says how many feeds it built (api_feed_builds_total over the replicas): with several, a
   // person's requests reach any of them, and single flight holds within one.
-  const background = async <T extends object>(run: () => Promise<T>) => {
+  // Each window starts on a settled machine (support.ts's settle), unless its caller waited already: what
+  // the window before set going is not counted as its cost.
+  const background = async <T extends object>(run: () => Promise<T>, settled?: Settled) => {
+    const waited = settled ?? (await settle());
     const [before] = await apiCounters(['api_feed_builds_total{']);
     const result = await withBackgroundWork(bases, stats, processes, run);
     const [after] = await apiCounters(['api_feed_builds_total{']);
-    return { ...result, feed_builds: after! - before! };
+    return { ...result, feed_builds: after! - before!, settled: waited };
   };
-  const load = (paths: string[]) =>
-    background(() => openLoop({ base: bases, paths, headers: BENCH_KEY_HEADERS, rate, seconds }));
+  const load = (paths: string[], settled?: Settled) =>
+    background(() => openLoop({ base: bases, paths, headers: BENCH_KEY_HEADERS, rate, seconds }), settled);
   const pick = (n: number) => Array.from({ length: n }, (_, i) => sim[i % sim.length]!);
   const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
   const feedRun = await load(feedPaths);
-  const arrivingRun = await feedWhileListingsArrive(() => load(feedPaths));
+  const arrivingRun = await feedWhileListingsArrive((settled) => load(feedPaths, settled));
   // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
   const viewAgain = (s: (typeof sim)[number]) => ({
     method: 'POST' as const,

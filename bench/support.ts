@@ -307,11 +307,67 @@ async function redisForks(redis: Redis): Promise<number> {
   return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }
 
-/** CPU ms the whole machine spent busy (all cores; /proc/stat, everything but idle and iowait). */
+/** The whole machine's CPU ticks by kind (all cores; /proc/stat's first line): user, nice, system, idle, iowait, ... */
+const machineTicks = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+
+/** CPU ms the whole machine spent busy (everything but idle, iowait and steal). */
 function machineBusyMs(): number {
-  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = machineTicks();
   const total = ticks.reduce((a, b) => a + b, 0);
-  return (total - ticks[3]! - ticks[4]!) * 10;
+  return (total - ticks[3]! - ticks[4]! - ticks[7]!) * 10;
+}
+
+/**
+ * CPU ms the hypervisor ran something else while this VM's cores wanted to run (steal, the 8th field): a
+ * window with steal had less than 2 cores, whatever this machine's processes asked for.
+ */
+const machineStolenMs = () => machineTicks()[7]! * 10;
+
+/** A fixed document for speedGauge: 2,000 listings' worth of JSON (~1 MB), built once. */
+let gaugeJson: string | undefined;
+
+/**
+ * How fast this machine runs a fixed piece of CPU work right now: the median ms of five JSON parses of the
+ * same ~1 MB document. Earlier runs saw the very same code and load cost 1.3-2x more CPU per request in
+ * some hours than in others (docs/benchmarks.md); a window's gauge says which kind of hour it ran in.
+ */
+export function speedGauge(): number {
+  gaugeJson ??= JSON.stringify(Array.from({ length: 2000 }, (_, i) => toListingDocument(generateListing(i, 7), 1, '')));
+  const times = Array.from({ length: 5 }, () => {
+    const t0 = performance.now();
+    JSON.parse(gaugeJson!);
+    return performance.now() - t0;
+  }).sort((a, b) => a - b);
+  return round(times[2]!, 2);
+}
+
+/** A machine busier than this (cores, over the last second) has not settled from what ran before. */
+const SETTLED_CORES = 0.25;
+
+/**
+ * Waits until the machine as a whole is quiet (under SETTLED_CORES over the last second), at most `maxMs`:
+ * what one window set going (Elasticsearch's refreshes and merges after listings were written, the API's
+ * background recomputations) otherwise runs on into the next and is counted as its cost. Returns how long
+ * it waited, how busy the machine was when it stopped waiting, and then how fast it was (speedGauge).
+ */
+export async function settle(
+  maxMs = 20_000,
+): Promise<{ waited_ms: number; machine_cores: number; speed_gauge_ms: number }> {
+  const started = performance.now();
+  const samples = [{ at: started, busy: machineBusyMs() }];
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = { at: performance.now(), busy: machineBusyMs() };
+    samples.push(now);
+    const from = samples.find((x) => now.at - x.at <= 1050) ?? samples[0]!;
+    const cores = now.at - from.at >= 900 ? (now.busy - from.busy) / (now.at - from.at) : Infinity;
+    if (cores < SETTLED_CORES || now.at - started >= maxMs)
+      return {
+        waited_ms: Math.round(now.at - started),
+        machine_cores: cores === Infinity ? -1 : round(cores, 2),
+        speed_gauge_ms: speedGauge(),
+      };
+  }
 }
 
 /**
@@ -330,6 +386,7 @@ async function coresBusy<T>(processes: Record<string, number>, run: () => Promis
       ),
       load_generator: (own.user + own.system) / 1000,
       machine: machineBusyMs(),
+      stolen: machineStolenMs(),
     };
   };
   type Snapshot = ReturnType<typeof read> & { at: number };
