@@ -69,6 +69,8 @@ describe('result cache', () => {
     expect(await holder).toMatchObject({ message: 'search failed' });
     expect(waiter).toMatchObject({ value: 'mine', layer: 'miss' });
     expect(Date.now() - started).toBeLessThan(1_000); // the lease is 2 s
+    // The waiter took the lease the holder let go, and its store released it.
+    expect(await redis.exists(`${config.redis.namespace}:cache-lease:k-lease-fail`)).toBe(0);
   });
 
   it('peeks at what it would serve without computing: in memory, from another process through Redis, gone once dropped', async () => {

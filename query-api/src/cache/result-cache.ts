@@ -74,14 +74,14 @@ const WRITE_CLOCK_SKEW_MS = 500;
  * again. Single flight covers one process; pods each computed a shared key after it was dropped (the trending
  * list, a popular list, a hot query) and, in the latency bench, both replicas built the same person's feed
  * (docs/benchmarks.md, "What the windows with profile changes ask of this machine"). A lease outlives a
- * crashed holder by at most this; a waiter computes itself once the lease is gone without a value (the holder
- * failed, or did not store a value a change may be on) or after this long.
+ * crashed holder by at most this; a waiter takes the lease and computes once it is gone without a value (the
+ * holder failed, or did not store a value a change may be on), or computes without one after this long.
  */
 const COMPUTE_LEASE_MS = 2_000;
 const LEASE_POLL_MS = 10;
 
 /**
- * Extends an entry and its per-listing index keys to a new TTL (seconds, ARGV[1]), keys as STORE_SCRIPT.
+ * Extends an entry (KEYS[1]) and its per-listing index keys (KEYS[2..]) to a new TTL (seconds, ARGV[1]).
  * Returns 0 when the entry is gone (dropped by another pod, evicted): it is then stored again in full.
  */
 const EXTEND_SCRIPT = `
@@ -96,17 +96,32 @@ return 1`;
  * Stores an entry and adds it to the per-listing index of every listing it shows, in one round trip
  * run inside Redis: as separate commands (SADD + two EXPIREs per listing, 600 for a 200-item window)
  * building and parsing them cost the API about a millisecond of event-loop time per store.
- * KEYS[1]: the entry; KEYS[2..]: per-listing index keys. ARGV[1]: the value; ARGV[2]: TTL in seconds.
+ * KEYS[1]: the entry; KEYS[2]: its lease (COMPUTE_LEASE_MS), released with the store when ARGV[3] is 1;
+ * KEYS[3..]: per-listing index keys. ARGV[1]: the value; ARGV[2]: TTL in seconds.
  * An index key must live as long as the longest entry that shows its listing: its TTL only grows.
  */
 const STORE_SCRIPT = `
 local ttl = tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
-for i = 2, #KEYS do
+if ARGV[3] == '1' then redis.call('DEL', KEYS[2]) end
+for i = 3, #KEYS do
   redis.call('SADD', KEYS[i], KEYS[1])
   if redis.call('TTL', KEYS[i]) < ttl then redis.call('EXPIRE', KEYS[i], ttl) end
 end
-return #KEYS - 1`;
+return #KEYS - 2`;
+
+/**
+ * A miss in memory reads the shared entry and, when there is none, takes the lease on computing it, in one
+ * round trip (a read, then a SET NX, were two on every miss of both layers: a feed build, a first similar
+ * list). KEYS[1]: the entry; KEYS[2]: its lease. ARGV[1]: the lease's life in ms. Returns the value (nil
+ * when absent), its PTTL, and, when absent, 1 if this caller took the lease, 0 if another holds it.
+ */
+const READ_OR_LEASE_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
+if v then return {v, t, 0} end
+local taken = redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[1]), 'NX')
+return {false, t, taken and 1 or 0}`;
 
 /**
  * An entry in process memory. `readAt`: its last hit (see REFRESH_IF_READ_WITHIN_MS); `staleSince`: a
@@ -127,7 +142,18 @@ type MemoryEntry = CachedValue<unknown> & {
 type StoringRedis = Redis & {
   storeCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
   extendCacheEntry(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+  readOrLeaseCacheEntry(
+    numKeys: number,
+    ...keysAndArgs: Array<string | number>
+  ): Promise<[string | null, number, number]>;
 };
+
+/**
+ * Whether this process computes a missed key under the lease ('taken': waiters poll for its value), while
+ * another process does ('held'), or without one ('none': Redis failed the read, or its value was there but
+ * may not be served; nobody waits on this computation).
+ */
+type Lease = 'taken' | 'held' | 'none';
 
 /**
  * Which layer answered a read: the process's memory, Redis, a computation already in flight (single
@@ -227,6 +253,8 @@ export class ResultCache {
     // ioredis sends it by SHA and loads it again when Redis does not know it (e.g. after a restart).
     if (!('storeCacheEntry' in redis)) redis.defineCommand('storeCacheEntry', { lua: STORE_SCRIPT });
     if (!('extendCacheEntry' in redis)) redis.defineCommand('extendCacheEntry', { lua: EXTEND_SCRIPT });
+    if (!('readOrLeaseCacheEntry' in redis))
+      redis.defineCommand('readOrLeaseCacheEntry', { lua: READ_OR_LEASE_SCRIPT });
   }
 
   /**
@@ -244,18 +272,6 @@ export class ResultCache {
     return this.keys.cacheEntry(key);
   }
 
-  /**
-   * The shared entry of `key` and what is left of its TTL, with (`lease`) whether a process holds the lease on
-   * computing it; undefined when Redis failed.
-   */
-  private async readShared(key: string, lease = false) {
-    const read = this.redis.multi().get(this.redisKey(key)).pttl(this.redisKey(key));
-    if (lease) read.exists(this.keys.cacheLease(key));
-    const r = await read.exec().catch(() => null);
-    if (!r) return undefined;
-    return { raw: (r[0]?.[1] as string | null) ?? null, pttl: Number(r[1]?.[1] ?? -1), leased: Number(r[2]?.[1]) > 0 };
-  }
-
   /** An entry read from Redis, remembered in memory when it may be served (nothing heard of changed on it). */
   private fromRedis(key: string, raw: string, pttl: number, job: RefreshJob<CachedValue<unknown>>) {
     const cached = JSON.parse(raw) as CachedValue<unknown>;
@@ -265,30 +281,37 @@ export class ResultCache {
   }
 
   /**
-   * Takes the lease on computing `key` (COMPUTE_LEASE_MS): 'taken', 'held' by another process, or 'failed'
-   * (Redis did not answer: this process computes without one, and no one waits on it).
+   * The shared entry of `key` and what is left of its TTL, or, when there is none, the lease on computing it
+   * (READ_OR_LEASE_SCRIPT); undefined when Redis failed.
    */
-  private async takeLease(key: string): Promise<'taken' | 'held' | 'failed'> {
-    return this.redis
-      .set(this.keys.cacheLease(key), '1', 'PX', COMPUTE_LEASE_MS, 'NX')
-      .then((r) => (r === 'OK' ? 'taken' : 'held'))
-      .catch(() => 'failed' as const);
+  private async readOrLease(key: string): Promise<{ raw: string | null; pttl: number; lease: Lease } | undefined> {
+    const r = await (this.redis as StoringRedis)
+      .readOrLeaseCacheEntry(2, this.redisKey(key), this.keys.cacheLease(key), COMPUTE_LEASE_MS)
+      .catch(() => undefined);
+    if (!r) return undefined;
+    const [raw, pttl, taken] = r;
+    return { raw, pttl: Number(pttl), lease: raw !== null ? 'none' : Number(taken) === 1 ? 'taken' : 'held' };
   }
 
-  /** The value another process holding the lease on `key` stores; undefined when it will not come. */
+  /**
+   * The value another process holding the lease on `key` stores, polled for while it holds the lease (at most
+   * COMPUTE_LEASE_MS); else the lease this process computes under: taken once the holder let it go without
+   * storing a value (it failed), or none (Redis failed, the wait ran out, or the value there may not be served).
+   */
   private async awaitLeaseHolder(
     key: string,
     job: RefreshJob<CachedValue<unknown>>,
-  ): Promise<CachedValue<unknown> | undefined> {
+  ): Promise<{ value: CachedValue<unknown> } | { lease: Lease }> {
     const deadline = Date.now() + COMPUTE_LEASE_MS;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-      const read = await this.readShared(key, true);
-      if (!read) return undefined;
-      if (read.raw) return this.fromRedis(key, read.raw, read.pttl, job);
-      if (!read.leased) return undefined;
+      const read = await this.readOrLease(key);
+      if (!read) return { lease: 'none' };
+      const value = read.raw ? this.fromRedis(key, read.raw, read.pttl, job) : undefined;
+      if (value) return { value };
+      if (read.lease !== 'held') return { lease: read.lease };
     }
-    return undefined;
+    return { lease: 'none' };
   }
 
   private idKey(id: string) {
@@ -341,22 +364,17 @@ export class ResultCache {
     }
     const task = (async (): Promise<CachedValue<unknown>> => {
       if (enabled) {
-        const read = await this.readShared(key);
+        const read = await this.readOrLease(key);
         this.opts.stats?.record('redis', read?.raw ? 'hit' : 'miss');
         const cached = read?.raw ? this.fromRedis(key, read.raw, read.pttl, job) : undefined;
         if (cached) return cached;
-        // A Redis that failed the read is not asked for a lease: a stuck one would add its timeout to the miss.
-        const lease = read === undefined ? 'failed' : await this.takeLease(key);
+        let lease = read?.lease ?? 'none';
         if (lease === 'held') {
           const theirs = await this.awaitLeaseHolder(key, job);
-          if (theirs) return theirs;
+          if ('value' in theirs) return theirs.value;
+          lease = theirs.lease;
         }
-        try {
-          return await this.computeAndStore(key, job, enabled);
-        } finally {
-          // After the store: a waiter that finds the lease gone finds the value, or computes its own.
-          if (lease === 'taken') void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
-        }
+        return this.computeAndStore(key, job, enabled, lease === 'taken');
       }
       return this.computeAndStore(key, job, enabled);
     })();
@@ -453,17 +471,29 @@ export class ResultCache {
     key: string,
     job: RefreshJob<CachedValue<unknown>>,
     store: boolean,
+    leased = false,
   ): Promise<CachedValue<unknown>> {
     const { ttlMs } = job;
     const computedAt = Date.now();
-    const fresh = { ...(await job.compute()), computedAt };
-    if (store && this.untouchedByChanges(fresh)) {
-      this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
-      const json = JSON.stringify(fresh);
-      this.remember(key, fresh, json.length, ttlMs, job);
-      await this.store(key, json, fresh.ids, Math.round(ttlMs / 1000)).catch(() => undefined); // a cache write failure never fails a request
+    let released = !leased;
+    try {
+      const fresh = { ...(await job.compute()), computedAt };
+      if (store && this.untouchedByChanges(fresh)) {
+        this.longestTtlMs = Math.max(this.longestTtlMs, ttlMs);
+        const json = JSON.stringify(fresh);
+        this.remember(key, fresh, json.length, ttlMs, job);
+        // A cache write failure never fails a request. A stored value releases the lease with it, so a waiter
+        // that finds the lease gone finds the value.
+        released = await this.store(key, json, fresh.ids, Math.round(ttlMs / 1000), leased).then(
+          () => true,
+          () => released,
+        );
+      }
+      return fresh;
+    } finally {
+      // Not stored (failed, uncacheable, or the write failed): waiters see the lease go and compute their own.
+      if (!released) void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
     }
-    return fresh;
   }
 
   /**
@@ -704,9 +734,10 @@ export class ResultCache {
     }
   }
 
-  private async store(key: string, json: string, ids: string[], ttlSeconds: number) {
-    const keys = [this.redisKey(key), ...ids.map((id) => this.idKey(id))];
-    await (this.redis as StoringRedis).storeCacheEntry(keys.length, ...keys, json, ttlSeconds);
+  /** Stores an entry (STORE_SCRIPT), releasing its lease when this process `leased` it. */
+  private async store(key: string, json: string, ids: string[], ttlSeconds: number, leased = false) {
+    const keys = [this.redisKey(key), this.keys.cacheLease(key), ...ids.map((id) => this.idKey(id))];
+    await (this.redis as StoringRedis).storeCacheEntry(keys.length, ...keys, json, ttlSeconds, leased ? 1 : 0);
   }
 
   /** Drops every entry (both layers) that shows one of these listings. */
