@@ -1,5 +1,5 @@
 import { BalancedPool, Pool } from 'undici';
-import { round, summarizeLatencies as summarize, type LatencySummary } from './support.js';
+import { baseList, round, summarizeLatencies as summarize, type LatencySummary } from './support.js';
 
 export interface OpenLoopResult {
   target_req_per_s: number;
@@ -45,7 +45,7 @@ export async function openLoop(opts: {
   const { paths, headers } = opts;
   const next = opts.request ?? ((i: number): LoadRequest => ({ path: paths![i % paths!.length]!, headers }));
   const poolOpts = { connections: opts.connections ?? 64, pipelining: 1 };
-  const bases = typeof opts.base === 'string' ? [opts.base] : opts.base;
+  const bases = baseList(opts.base);
   const pool = bases.length > 1 ? new BalancedPool(bases, poolOpts) : new Pool(bases[0]!, poolOpts);
   const total = Math.round(opts.rate * opts.seconds);
   const interval = 1000 / opts.rate;

@@ -179,6 +179,9 @@ export function servicePid(script: 'scripts/elasticsearch.sh' | 'scripts/redis.s
   return Number(execFileSync(resolve(root, script), ['pid'], { cwd: root, env, encoding: 'utf8' }).trim());
 }
 
+/** A benchmark's API base URL, or its replicas' (bench/recommendations.ts --replicas), as a list. */
+export const baseList = (base: string | string[]): string[] => (typeof base === 'string' ? [base] : base);
+
 /** `--root DIR`: the checkout whose service a benchmark starts (a worktree of an older commit, to compare code). */
 export const apiRootArg = (): string =>
   process.argv.includes('--root') ? resolve(process.argv[process.argv.indexOf('--root') + 1]!) : root;
@@ -307,21 +310,16 @@ async function redisForks(redis: Redis): Promise<number> {
   return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }
 
-/** The whole machine's CPU ticks by kind (all cores; /proc/stat's first line): user, nice, system, idle, iowait, ... */
-const machineTicks = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-
-/** CPU ms the whole machine spent busy (everything but idle, iowait and steal). */
-function machineBusyMs(): number {
-  const ticks = machineTicks();
-  const total = ticks.reduce((a, b) => a + b, 0);
-  return (total - ticks[3]! - ticks[4]! - ticks[7]!) * 10;
-}
-
 /**
- * CPU ms the hypervisor ran something else while this VM's cores wanted to run (steal, the 8th field): a
- * window with steal had less than 2 cores, whatever this machine's processes asked for.
+ * CPU ms of the whole machine (all cores; /proc/stat's first line, one read): `busy`, everything but idle,
+ * iowait and steal; `stolen`, what the hypervisor ran something else while this VM's cores wanted to run
+ * (steal, the 8th field): a window with steal had less than 2 cores, whatever its processes asked for.
  */
-const machineStolenMs = () => machineTicks()[7]! * 10;
+function machineMs(): { busy: number; stolen: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - ticks[3]! - ticks[4]! - ticks[7]!) * 10, stolen: ticks[7]! * 10 };
+}
 
 /** A fixed document for speedGauge: 2,000 listings' worth of JSON (~1 MB), built once. */
 let gaugeJson: string | undefined;
@@ -354,10 +352,10 @@ export async function settle(
   maxMs = 20_000,
 ): Promise<{ waited_ms: number; machine_cores: number; speed_gauge_ms: number }> {
   const started = performance.now();
-  const samples = [{ at: started, busy: machineBusyMs() }];
+  const samples = [{ at: started, busy: machineMs().busy }];
   for (;;) {
     await new Promise((r) => setTimeout(r, 250));
-    const now = { at: performance.now(), busy: machineBusyMs() };
+    const now = { at: performance.now(), busy: machineMs().busy };
     samples.push(now);
     const from = samples.find((x) => now.at - x.at <= 1050) ?? samples[0]!;
     const cores = now.at - from.at >= 900 ? (now.busy - from.busy) / (now.at - from.at) : Infinity;
@@ -380,13 +378,14 @@ export async function settle(
 async function coresBusy<T>(processes: Record<string, number>, run: () => Promise<T>) {
   const read = () => {
     const own = process.cpuUsage();
+    const machine = machineMs();
     return {
       ...Object.fromEntries(
         Object.entries(processes).map(([name, pid]) => [name, processCpuMs(pid, { withChildren: true })]),
       ),
       load_generator: (own.user + own.system) / 1000,
-      machine: machineBusyMs(),
-      stolen: machineStolenMs(),
+      machine: machine.busy,
+      stolen: machine.stolen,
     };
   };
   type Snapshot = ReturnType<typeof read> & { at: number };
@@ -463,7 +462,7 @@ export async function withBackgroundWork<T extends object>(
     started_at: string;
   }
 > {
-  const bases = typeof base === 'string' ? [base] : base;
+  const bases = baseList(base);
   const apiGc = async () => {
     const each = await Promise.all(bases.map(gcPauses));
     return { ms: each.reduce((sum, g) => sum + g.ms, 0), over100ms: each.reduce((sum, g) => sum + g.over100ms, 0) };

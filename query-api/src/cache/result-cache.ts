@@ -491,7 +491,7 @@ export class ResultCache {
       }
       return fresh;
     } finally {
-      // Not stored (failed, uncacheable, or the write failed): waiters see the lease go and compute their own.
+      // Not stored (failed, uncacheable, or the write failed): the lease goes, and a waiter takes it and computes.
       if (!released) void this.redis.del(this.keys.cacheLease(key)).catch(() => undefined);
     }
   }
