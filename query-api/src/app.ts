@@ -7,6 +7,7 @@ import { loggerOptions, type Config } from '../../core/src/index.js';
 import auth from './plugins/auth.js';
 import cache from './plugins/cache.js';
 import freshListings from './plugins/fresh-listings.js';
+import recentListings from './plugins/recent-listings.js';
 import popularLists from './plugins/popular-lists.js';
 import elasticsearch from './plugins/elasticsearch.js';
 import errorHandler, { sendFrameworkError } from './plugins/error-handler.js';
@@ -81,6 +82,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(embedder);
   await app.register(cache);
   await app.register(freshListings);
+  await app.register(recentListings);
   await app.register(popularLists);
   await app.register(producer);
   await registerRoutes(app);

@@ -7,6 +7,7 @@ import type { RankingService } from '../../ranking/src/ranking-service.js';
 import type { EventEmitter } from 'node:events';
 import type { ResultCache } from './cache/result-cache.js';
 import type { FreshList } from './recommendations/fresh-list.js';
+import type { RecentListings } from './recommendations/recent-listings.js';
 import type { QueryEmbeddings } from './search/query-embeddings.js';
 import type { ApiMetrics } from './plugins/metrics.js';
 
@@ -29,6 +30,8 @@ declare module 'fastify' {
     listingChanges: EventEmitter<{ changed: [ids: string[]] }>;
     /** The newest listings on sale, shared by every feed (recommendations/fresh-list.ts). */
     freshListings: FreshList;
+    /** Listings read lately by id, dropped when they change (recommendations/recent-listings.ts). */
+    recentListings: RecentListings;
     changeProducer: ChangeProducer;
     /** Set on SIGTERM: readiness fails so traffic moves away before the server closes. */
     lifecycle: { draining: boolean };

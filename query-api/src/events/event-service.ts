@@ -6,12 +6,9 @@ import {
   redisKeys,
   ValidationError,
   type FieldIssue,
-  type ListingDocument,
 } from '../../../core/src/index.js';
 import { execPipeline } from '../../../core/src/redis-pipeline.js';
 import { recordEvents, type ListingFacts } from '../profiles/profile-store.js';
-import { esCall } from '../search/es-errors.js';
-import { foundSources } from '../search/mget.js';
 
 const validate = compileValidator(InteractionEvent);
 
@@ -61,15 +58,15 @@ export class EventService {
     return { accepted: events.length, unknown_listings: ids.filter((id) => !facts.has(id)) };
   }
 
-  /** What profiles need of each listing, by id; a listing not found (or without a category) is left out. */
+  /**
+   * What profiles need of each listing, by id; a listing not found (or without a category) is left out.
+   * A view comes with its listing page, whose similar list has just read the listing (recentListings).
+   */
   private async listingFacts(ids: string[]): Promise<Map<string, ListingFacts>> {
     const facts = new Map<string, ListingFacts>();
     if (ids.length === 0) return facts;
-    const { es, config } = this.app;
-    const index = config.elasticsearch.alias;
-    const _source = ['category_path', 'brand', 'price', 'size', 'color'];
-    const res = await esCall('mget', () => es.mget<ListingDocument>({ index, ids, _source }));
-    foundSources(res).forEach((src, i) => {
+    const docs = await this.app.recentListings.read(ids);
+    docs.forEach((src, i) => {
       if (src?.category_path) facts.set(ids[i]!, src);
     });
     return facts;

@@ -137,6 +137,12 @@ export function createApiMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    recentListings: new Counter({
+      name: 'api_recent_listings_total',
+      help: 'Listings read by id for similar lists and events, by result (hit: in memory; joined: a read in flight; read: a realtime mget)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     similarContent: new Counter({
       name: 'api_similar_content_total',
       help: "Similar lists computed, by where their content candidates came from (record: the listing's stored candidates plus listings written since; computed: the leaf scored in full, then stored)",

@@ -12,7 +12,6 @@ import {
   type ListingDocument,
 } from '../../../core/src/index.js';
 import { esCall } from '../search/es-errors.js';
-import { foundSources } from '../search/mget.js';
 import { ON_SALE } from '../../../core/src/index.js';
 import type { Neighbours } from './neighbours.js';
 import { RECS_FIELDS } from './popular-in.js';
@@ -135,11 +134,7 @@ async function candidatesOfLeaf(
   onDoc: (doc: ListingDocument) => void,
 ): Promise<SimilarCandidates> {
   const index = app.config.elasticsearch.alias;
-  const doc =
-    known ??
-    foundSources(
-      await esCall('mget', () => app.es.mget<ListingDocument>({ index, ids: [id], _source: RECS_FIELDS })),
-    )[0];
+  const doc = known ?? (await app.recentListings.read([id]))[0];
   if (notFound(doc)) throw new NotFoundError(`listing ${id}`);
   onDoc(doc);
   const searches: estypes.MsearchRequestItem[] = [
