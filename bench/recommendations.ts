@@ -303,16 +303,24 @@ try {
   );
   log(`offline: ${JSON.stringify(offline)}`);
 
+  // Listings read by id (similar lists, events), by result: from memory, joining a read, or read.
+  const RECENT_READS = ['hit', 'joined', 'read'] as const;
   // Each window also says how many feeds it built (api_feed_builds_total over the replicas): with several, a
   // person's requests reach any of them, and single flight holds within one.
   // Each window starts on a settled machine (support.ts's settle), unless its caller waited already: what
   // the window before set going is not counted as its cost.
   const background = async <T extends object>(run: () => Promise<T>, settled?: Settled) => {
     const waited = settled ?? (await settle());
-    const [before] = await apiCounters(['api_feed_builds_total{']);
+    const counted = ['api_feed_builds_total{', ...RECENT_READS.map((r) => `api_recent_listings_total{result="${r}"}`)];
+    const before = await apiCounters(counted);
     const result = await withBackgroundWork(bases, stats, processes, run);
-    const [after] = await apiCounters(['api_feed_builds_total{']);
-    return { ...result, feed_builds: after! - before!, settled: waited };
+    const [builds, ...reads] = (await apiCounters(counted)).map((n, i) => n - before[i]!);
+    return {
+      ...result,
+      feed_builds: builds!,
+      listings_read_by_id: Object.fromEntries(RECENT_READS.map((r, i) => [r, reads[i]!])),
+      settled: waited,
+    };
   };
   const load = (paths: string[], settled?: Settled) =>
     background(() => openLoop({ base: bases, paths, headers: BENCH_KEY_HEADERS, rate, seconds }), settled);

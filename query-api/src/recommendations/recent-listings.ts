@@ -19,6 +19,7 @@ import { RECS_FIELDS } from './popular-in.js';
  */
 export class RecentListings {
   private readonly docs: LRUCache<string, ListingDocument>;
+  private readonly keep: boolean;
   /** Reads in flight by id: a second request for a listing being read waits for that read. */
   private readonly inFlight = new Map<string, Promise<ListingDocument | undefined>>();
   /** The ids changed while each read in flight ran: that read answers, but is not kept. */
@@ -30,6 +31,8 @@ export class RecentListings {
     options: { max: number; ttlMs: number },
     private readonly count: (result: 'hit' | 'joined' | 'read') => void = () => undefined,
   ) {
+    // An age cap of 0 keeps nothing (the memory layer off, CACHE_MEMORY_TTL_MS=0), where lru-cache reads it as no cap.
+    this.keep = options.ttlMs > 0;
     this.docs = new LRUCache({ max: options.max, ttl: options.ttlMs, ttlAutopurge: false });
   }
 
@@ -78,7 +81,7 @@ export class RecentListings {
       );
       const docs = foundSources(res);
       docs.forEach((doc, i) => {
-        if (doc && !changed.has(ids[i]!)) this.docs.set(ids[i]!, doc);
+        if (doc && this.keep && !changed.has(ids[i]!)) this.docs.set(ids[i]!, doc);
       });
       return docs;
     } finally {

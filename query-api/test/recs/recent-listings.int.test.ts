@@ -91,4 +91,11 @@ describe('listings read lately', () => {
     await brief.read(['a']);
     expect(counted).toEqual(['read', 'read']);
   });
+
+  it('keeps nothing with an age cap of 0 (the memory layer off)', async () => {
+    const none = new RecentListings(es, alias, { max: 100, ttlMs: 0 }, (result) => counted.push(result));
+    await none.read(['a']);
+    await none.read(['a']);
+    expect(counted).toEqual(['read', 'read']);
+  });
 });
