@@ -9,7 +9,6 @@ const MAX_LISTINGS = 5_000;
  * events of one listing page; dropped on the change notifications the cache plugin hears, and kept no
  * longer than the result cache's memory layer keeps an entry.
  */
-
 export default fp(
   async (app) => {
     const recent = new RecentListings(

@@ -8,14 +8,14 @@ import { RECS_FIELDS } from './popular-in.js';
 /**
  * Listings read lately, as a realtime get returned them (RECS_FIELDS), for the requests that read one
  * listing by id: a listing page asks for its similar items and sends a view event at once, and each
- * read that listing on its own (an mget costs Elasticsearch 1.1-1.6 ms of CPU at 1M listings, more than
- * a feed rebuild's searches; docs/benchmarks.md). A change notification drops the listing at once, and
- * a read that was in flight when it came is not kept (it may have read the listing before the change).
- * The age cap bounds what a notification lost on a reconnect can leave stale, as the result cache's
- * memory layer does.
+ * read that listing on its own (one more Elasticsearch request per page: an mget cost it 1.1-1.6 ms of
+ * CPU one at a time, ~0.4 ms among others; docs/benchmarks.md). A change notification drops the listing
+ * at once, and a read that was in flight when it came is not kept (it may have read the listing before
+ * the change). The age cap bounds what a notification lost on a reconnect can leave stale, as the result
+ * cache's memory layer does.
  *
- * Why not the result cache: these are documents, not answers; a change drops one by id here, and they
- * never go to Redis (a realtime mget costs Elasticsearch little more than a Redis round trip and parse).
+ * Why not the result cache: these are documents, not answers, dropped by their own id; they need no
+ * Redis, since each pod reads a listing once for the requests it serves.
  */
 export class RecentListings {
   private readonly docs: LRUCache<string, ListingDocument>;
