@@ -24,9 +24,10 @@
  *
  * Latency, with the open-loop generator at --rate: feeds of the simulated users (built by the quality
  * pass), feeds right after each user's profile changed (every request a fresh build, at a fifth of the
- * rate), feeds mixed with profile changes, the same with the listing pages that send them (similar items,
- * then the view event), and similar items of listings drawn with a long tail, in two windows: from an empty
- * cache, then the same stream continued (steady state). One more feed window runs while new listings arrive at
+ * rate), feeds mixed with profile changes (clicks), the same with listing pages (similar items, then the
+ * view event, which bumps no profile version: the cached build is served with the page merged in), and
+ * similar items of listings drawn with a long tail, in two windows: from an empty cache, then the same
+ * stream continued (steady state). One more feed window runs while new listings arrive at
  * --arrivals a second (default 26: ten times the 225k a day, written as the indexer writes them: a bulk,
  * then its change notification), so cached feeds merge the listings that reach the fresh list (issue 20);
  * the listings are deleted afterwards, so a kept index stays as loaded.
@@ -311,13 +312,18 @@ try {
   // the window before set going is not counted as its cost.
   const background = async <T extends object>(run: () => Promise<T>, settled?: Settled) => {
     const waited = settled ?? (await settle());
-    const counted = ['api_feed_builds_total{', ...RECENT_READS.map((r) => `api_recent_listings_total{result="${r}"}`)];
+    const counted = [
+      'api_feed_builds_total{',
+      'api_feed_page_merges_total{outcome="merged"}',
+      ...RECENT_READS.map((r) => `api_recent_listings_total{result="${r}"}`),
+    ];
     const before = await apiCounters(counted);
     const result = await withBackgroundWork(bases, stats, processes, run);
-    const [builds, ...reads] = (await apiCounters(counted)).map((n, i) => n - before[i]!);
+    const [builds, pageMerges, ...reads] = (await apiCounters(counted)).map((n, i) => n - before[i]!);
     return {
       ...result,
       feed_builds: builds!,
+      feed_page_merges: pageMerges!,
       listings_read_by_id: Object.fromEntries(RECENT_READS.map((r, i) => [r, reads[i]!])),
       settled: waited,
     };
@@ -328,15 +334,16 @@ try {
   const feedPaths = pick(400).map((s) => `/v1/feed?user_id=${s.user}&size=20`);
   const feedRun = await load(feedPaths);
   const arrivingRun = await feedWhileListingsArrive((settled) => load(feedPaths, settled));
-  // A profile change makes the user's next feed a fresh build: one new event each, then every feed once.
-  const viewAgain = (s: (typeof sim)[number]) => ({
+  // A profile change makes the user's next feed a fresh build: one new event each, then every feed once. A
+  // click (a listing opened from a search result): a view bumps no profile version (page-merges.ts).
+  const clickAgain = (s: (typeof sim)[number]) => ({
     method: 'POST' as const,
     headers: { 'content-type': 'application/json', ...BENCH_KEY_HEADERS },
     body: JSON.stringify({
-      events: [{ user_id: s.user, type: 'view', listing_id: s.last, ts: new Date().toISOString() }],
+      events: [{ user_id: s.user, type: 'click', listing_id: s.last, ts: new Date().toISOString() }],
     }),
   });
-  for (const s of sim) await fetch(`${base}/v1/events`, viewAgain(s));
+  for (const s of sim) await fetch(`${base}/v1/events`, clickAgain(s));
   const rebuildRate = Math.max(1, Math.round(rate / 5));
   const feedRebuilds = await background(() =>
     openLoop({
@@ -367,12 +374,12 @@ try {
   // A mixed minute of the app: at the full rate, one request in five is an interaction event that
   // changes a user's profile, so that user's next feed is a fresh build; the rest are feed requests.
   const mixed = await inCycles((s, _, k) =>
-    k === 0 ? { tag: 'event', path: '/v1/events', ...viewAgain(s) } : undefined,
+    k === 0 ? { tag: 'event', path: '/v1/events', ...clickAgain(s) } : undefined,
   );
   // The same with listing pages, as the app sends a view: in cycles of five requests a person opens a
   // listing page of their taste, another each time (its similar items, then the view event), then asks for
-  // their feed three times (the first a fresh build, which reads what the page showed). Most of these
-  // pages' lists are first lists: heavier than the window above.
+  // their feed three times (the first their cached build with the page's similar items merged in,
+  // page-merges.ts; until 2026-12-04 a fresh build). Most of these pages' lists are first lists.
   const vr = seededRandom(13);
   const browse = (s: (typeof sim)[number]) => s.taste[Math.floor(Math.pow(vr(), 2) * s.taste.length)]!;
   const pageVisit = (s: (typeof sim)[number], listing: string): [LoadRequest, LoadRequest] => [
@@ -438,11 +445,11 @@ try {
           feed_after_profile_change: { ...feedRebuilds, note: 'every request builds a feed (no cache)' },
           feed_with_profile_changes: {
             ...mixed,
-            note: 'one request in five is an event for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)',
+            note: 'one request in five is an event (a click) for the user whose feed comes next (the 4 feed requests after each event are for that user: about 100 fresh builds a second)',
           },
           feed_with_listing_pages: {
             ...withPages,
-            note: 'cycles of five requests: a person opens a listing page of their taste, another each time (its similar items, then the view event), then asks for their feed three times (the first a fresh build: about 100 a second)',
+            note: "cycles of five requests: a person opens a listing page of their taste, another each time (its similar items, then the view event), then asks for their feed three times (the first the cached build with the page's similar items merged in: feed_page_merges counts them; a fresh build before 2026-12-04)",
           },
           similar: { ...steady, share_of_requests_for_a_listing_not_asked_before: firstAsks(windows[1]!, before) },
           similar_from_empty_cache: {

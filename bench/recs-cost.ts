@@ -10,8 +10,9 @@
  *
  * A third similar pass asks lists never asked before whose content candidates were stored first (as the
  * indexer's content step stores them for every new listing): the cost of a first list with a record.
- * Last, what bench/recommendations.ts's window with profile changes asks: each person opens a listing page
- * (its similar items, then the view event), then their feed, rebuilt because the view changed their profile.
+ * Last, what bench/recommendations.ts's window with listing pages asks: each person opens a listing page
+ * (its similar items, then the view event), then their feed (the cached build with the page merged in); and
+ * what its windows with profile changes ask: a click, then their feed, rebuilt.
  *
  * Needs the index `bench/recommendations.ts --keep` leaves (alias bench-recs-<listings>). `--root` runs
  * the API of another checkout (a worktree of an older commit) against the same index, to compare code.
@@ -148,17 +149,21 @@ try {
   const feeds = people.map((user) => `/v1/feed?user_id=${user}&size=20`);
   const freshFeeds = await pass(feeds);
   const cachedFeeds = await pass(feeds);
-  // As the latency bench's mixed window: a person opens a listing page (its similar items, never asked
-  // before, then the view event), and their next feed is rebuilt.
+  // As the latency bench's window with listing pages: a person opens a listing page (its similar items,
+  // never asked before, then the view event), and their next feed is their cached build with the page
+  // merged in (page-merges.ts). Then as its windows with profile changes: a click, and a full build.
   const opened = people.map(() => draw(1)[0]!);
   const pages = await pass(similar(opened));
-  const views = people.map((user, u) => ({
-    path: '/v1/events',
-    body: {
-      events: [{ user_id: user, type: 'view', listing_id: opened[u], ts: new Date(Date.now() + u).toISOString() }],
-    },
-  }));
-  const viewEvents = await pass(views);
+  const engaged = (type: 'view' | 'click') =>
+    people.map((user, u) => ({
+      path: '/v1/events',
+      body: {
+        events: [{ user_id: user, type, listing_id: opened[u], ts: new Date(Date.now() + u).toISOString() }],
+      },
+    }));
+  const viewEvents = await pass(engaged('view'));
+  const afterViews = await pass(feeds);
+  const clickEvents = await pass(engaged('click'));
   const rebuilds = await pass(feeds);
   process.stdout.write(
     `${JSON.stringify(
@@ -175,7 +180,9 @@ try {
           cached: cachedFeeds,
           listing_page: pages,
           view_event: viewEvents,
-          rebuild_after_view: rebuilds,
+          merge_after_view: afterViews,
+          click_event: clickEvents,
+          rebuild_after_click: rebuilds,
         },
       },
       null,

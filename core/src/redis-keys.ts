@@ -90,7 +90,7 @@ function buildRedisKeys(namespace: string) {
     /**
      * A user's profile (query-api/src/profiles/profile-store.ts): lists and the sorted set trimmed to
      * PROFILE_BOUNDS on every write, the affinity hash to its strongest PROFILE_BOUNDS.affinityFields;
-     * every key (and `version`, bumped by each event) expires PROFILE_TTL_S after the user's last event.
+     * every key (and `version`, bumped by each event but a view) expires PROFILE_TTL_S after the user's last event.
      */
     profile: (user: string) => ({
       affinity: `${ns}:profile:${user}:affinity`,

@@ -137,6 +137,12 @@ export function createApiMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    feedPageMerges: new Counter({
+      name: 'api_feed_page_merges_total',
+      help: "Cached feed builds served with the similar items of a listing page viewed since, by outcome (merged: a new order written; unchanged: none of the page's listings was new to the feed)",
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     recentListings: new Counter({
       name: 'api_recent_listings_total',
       help: 'Listings read by id for similar lists and events, by result (hit: in memory; joined: a read in flight; read: a realtime mget)',

@@ -85,10 +85,15 @@ export async function recordEvents(
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
   const users = [...touched];
+  const rebuilt = new Set(events.filter((e) => e.type !== 'view').map((e) => e.user_id));
   for (const user of users) {
     const k = keys(namespace, user);
-    // `version` is bumped by every recorded event: caches of what depends on the profile key on it.
-    tx.incr(k.version);
+    // `version` is bumped by every recorded event but a view: the feed's build is cached per version. A view
+    // is the most frequent event, one per listing page: the cached build is served with the viewed page's
+    // similar items merged in (page-merges.ts), and the view's affinities reach the feed at its next build.
+    // A person's first view sets it, so their first feed after it is personal.
+    if (rebuilt.has(user)) tx.incr(k.version);
+    else tx.set(k.version, '1', 'NX');
     for (const key of Object.values(k)) tx.expire(key, PROFILE_TTL_S);
   }
   for (const user of users) tx.hlen(keys(namespace, user).affinity);

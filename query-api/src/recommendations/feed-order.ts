@@ -36,7 +36,7 @@ export const feedItem = (doc: ListingDocument, entry: { score: number; source: s
 
 export const orderEntry = (item: FeedPageItem) => ({ id: item.id, score: item.score, source: item.source });
 
-/** A cached first build: its first items whole, and what a merge of later fresh listings needs (late-fresh.ts). */
+/** A cached first build: its first items whole, and what merges after it need (late-fresh.ts, page-merges.ts). */
 export interface FirstBuild {
   feedId: string;
   personalized: boolean;
@@ -47,6 +47,8 @@ export interface FirstBuild {
   anchors?: ScaleAnchors;
   fresh?: string[];
   textCuts?: TextSourceCuts;
+  /** The listing the person viewed last when it was built: a page viewed since is merged in (page-merges.ts). */
+  viewed?: string;
 }
 
 /** The stored feeds of one Redis namespace: written once per build or merge, read by every later page. */

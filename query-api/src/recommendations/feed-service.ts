@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { redisKeys, ValidationError, type ListingDocument } from '../../../core/src/index.js';
+import { execPipeline } from '../../../core/src/redis-pipeline.js';
 import { CursorCodec, decodeFeedCursor, encodeFeedCursor } from '../cursor.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { esCall } from '../search/es-errors.js';
@@ -9,6 +10,7 @@ import { SOURCE_FIELDS } from '../search/search-request.js';
 import { buildFeed } from './feed.js';
 import { feedItem, FeedOrders, round4, type FeedPageItem, type FirstBuild, type Order } from './feed-order.js';
 import { LateFreshMerges } from './late-fresh.js';
+import { PageMerges } from './page-merges.js';
 import { recsWeights } from './weights.js';
 
 export type { FeedPageItem } from './feed-order.js';
@@ -49,29 +51,30 @@ export interface ResumedFeed {
  * served. The first build is also cached per user and profile version with its first CACHED_ITEMS
  * items whole: those ids invalidate the entry when one of them changes, so a first page comes from the
  * cache without a fetch and still never shows a sold item, and listings published since are merged in
- * as they reach the fresh list (late-fresh.ts).
+ * as they reach the fresh list (late-fresh.ts), as are the similar items of a listing page the person
+ * viewed since (page-merges.ts).
  */
 export class FeedService {
   // Signed like search cursors (one codec): a feed id or offset cannot be made up or edited.
   private readonly cursors: CursorCodec;
   private readonly orders: FeedOrders;
   private readonly lateFresh: LateFreshMerges;
+  private readonly pageMerges: PageMerges;
 
   constructor(private readonly app: FastifyInstance) {
     recsWeights(app); // a bad RECS_WEIGHTS fails the boot, not the first request
     this.cursors = new CursorCodec(app.config.cursorSecrets);
     this.orders = new FeedOrders(app.cacheRedis, app.config.redis.namespace);
     this.lateFresh = new LateFreshMerges(app, this.orders, CACHED_ITEMS);
+    this.pageMerges = new PageMerges(app, this.orders, CACHED_ITEMS);
   }
 
   /** The first page of the feed for `userId` (the cold-start mix without one). */
   async firstPage(userId: string | undefined, size: number): Promise<FeedPage> {
     const { redis, config } = this.app;
-    // A new event (which bumps the profile version) or a change to a listing among the cached items
-    // gives a fresh build.
-    const version = userId
-      ? ((await redis.get(redisKeys(config.redis.namespace).profile(userId).version)) ?? '0')
-      : '-';
+    // A new event (which bumps the profile version; a view does not, page-merges.ts) or a change to a listing
+    // among the cached items gives a fresh build. One round trip reads the version and the last viewed listing.
+    const [version, viewed] = userId ? await this.versionAndViewed(userId) : ['-', undefined];
     const { value } = await this.app.cache.getOrCompute(
       `feed:${userId ?? ''}:${version}`,
       async () => {
@@ -92,15 +95,27 @@ export class FeedService {
           anchors,
           fresh,
           textCuts,
+          ...(profile?.recent_listing_ids[0] ? { viewed: profile.recent_listing_ids[0] } : {}),
         };
         return { value: built, ids: items.map((i) => i.id) };
       },
       { ttlSeconds: userId ? FIRST_BUILD_TTL_S : undefined },
     );
     // CACHED_ITEMS exceeds the largest page, so a first page always comes whole from the cache.
-    const { feedId, personalized, ranker, items, length } = await this.lateFresh.serve(userId, value);
+    const paged = await this.pageMerges.serve(userId, value, viewed);
+    const { feedId, personalized, ranker, items, length } = await this.lateFresh.serve(userId, paged);
     const next_cursor = size < length ? this.cursorAt(feedId, size) : null;
     return { feed_id: feedId, personalized, ranker, items: items.slice(0, size), next_cursor };
+  }
+
+  /** The person's profile version ('0' before any event) and the listing they viewed last, if any. */
+  private async versionAndViewed(userId: string): Promise<[string, string | undefined]> {
+    const k = redisKeys(this.app.config.redis.namespace).profile(userId);
+    const [version, viewed] = (await execPipeline(this.app.redis.pipeline().get(k.version).lindex(k.recent, 0))) as [
+      string | null,
+      string | null,
+    ];
+    return [version ?? '0', viewed ?? undefined];
   }
 
   /** The stored feed a cursor points into; a 400 for a cursor this API did not sign or whose feed expired. */

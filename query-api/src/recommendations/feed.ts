@@ -362,23 +362,25 @@ export async function buildFeed(
 }
 
 /**
- * Scores listings that reached the shared fresh list after a feed was built, for the same person, by the
- * same ranker and the build's anchors, so the scores compare with the build's. Nothing is known of them
- * but what they are: their source is `fresh` and they have no co-engagement with the person's likes.
+ * Scores listings for a feed after it was built, for the same person, by the same ranker and the build's
+ * anchors, so the scores compare with the build's: listings that reached the shared fresh list since
+ * (`fresh`: nothing is known of them but what they are) and the similar items of a listing page the person
+ * viewed since (`similar`, page-merges.ts). They have no co-engagement with the person's likes.
  */
-export async function scoreLateFresh(
+export async function scoreAfterBuild(
   app: FastifyInstance,
   user: UserProfile | undefined,
   docs: ListingDocument[],
   anchors: ScaleAnchors,
+  source: 'fresh' | 'similar' = 'fresh',
 ): Promise<FeedEntry[]> {
-  const entries = docs.map((doc) => ({ doc, score: 0, source: 'fresh' }));
+  const entries = docs.map((doc) => ({ doc, score: 0, source }));
   await scoreCandidates(app, entries, user, new Map(), new Date(), anchors);
   return entries;
 }
 
 /**
- * Late listings (scored as `fresh` by scoreLateFresh) that one of the person's text sources would have
+ * Late listings (scored as `fresh` by scoreAfterBuild) that one of the person's text sources would have
  * found by the build's cuts (lateTextSources), with that source and the score it gives them. The check is
  * an Elasticsearch request, so it is asked only for listings a text source would lift above `floor` (what a
  * listing needs to reach the build's first items) and above their score as fresh; and callers run it off

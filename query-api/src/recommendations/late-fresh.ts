@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
-import { byScore, diversityKey, scoreLateFresh, textSourceCorrections, type FeedEntry } from './feed.js';
+import { byScore, diversityKey, scoreAfterBuild, textSourceCorrections, type FeedEntry } from './feed.js';
 import {
   feedItem,
   orderEntry,
@@ -45,6 +45,28 @@ export function mergeFirstItems<T extends Ranked & { category_path: string[]; se
 }
 
 /**
+ * `build` with `added` (scored after it, none already in its stored order) merged into its first items
+ * (mergeFirstItems) and its stored order, written under a new feed id, so pages through it stay gap- and
+ * duplicate-free: one home for the merges of late fresh listings and of a viewed page's similar items.
+ */
+export async function storeMerged(
+  orders: FeedOrders,
+  build: FirstBuild,
+  stored: StoredFeed,
+  added: FeedPageItem[],
+  firstItems: number,
+): Promise<FirstBuild> {
+  const first = mergeFirstItems(build.items, added);
+  const order = [
+    ...first.slice(0, firstItems).map(orderEntry),
+    ...insertByScore(stored.order.slice(build.items.length), first.slice(firstItems).map(orderEntry)),
+  ];
+  const feedId = randomUUID();
+  await orders.store(feedId, { order, personalized: build.personalized, ranker: build.ranker });
+  return { ...build, feedId, items: first.slice(0, firstItems), length: order.length };
+}
+
+/**
  * A build is merged again at most this often: at 26 new listings a second (ten times the expected peak)
  * every request would otherwise see a new set of late listings. 500 ms of the 2 s freshness budget.
  */
@@ -60,7 +82,10 @@ interface Merged {
   build: FirstBuild;
   /** The late listings scored for this person, by id: a later merge scores only newer ones. */
   scored: Map<string, FeedPageItem>;
-  /** The person's profile and the build's stored order, read once per build (its profile version is fixed). */
+  /**
+   * The person's profile and the build's stored order, read once per build: its profile version is fixed,
+   * and what views changed since (they bump no version) reaches the next build.
+   */
   profile?: UserProfile;
   stored?: StoredFeed;
 }
@@ -152,15 +177,8 @@ export class LateFreshMerges {
     const placed = new Set(stored.order.map((o) => o.id));
     const added = [...scored.values()].filter((i) => !placed.has(i.id));
     if (added.length === 0) return { build, scored, profile, stored };
-    const first = mergeFirstItems(build.items, added);
-    const order = [
-      ...first.slice(0, this.firstItems).map(orderEntry),
-      ...insertByScore(stored.order.slice(build.items.length), first.slice(this.firstItems).map(orderEntry)),
-    ];
-    const feedId = randomUUID();
-    await this.orders.store(feedId, { order, personalized: build.personalized, ranker: build.ranker });
+    const merged = await storeMerged(this.orders, build, stored, added, this.firstItems);
     metrics.feedLateFresh.inc({ outcome: 'merged' });
-    const merged = { ...build, feedId, items: first.slice(0, this.firstItems), length: order.length };
     return { build: merged, scored, profile, stored };
   }
 
@@ -178,7 +196,7 @@ export class LateFreshMerges {
     earlier = new Map<string, FeedPageItem>(),
   ): Promise<Map<string, FeedPageItem>> {
     const fresh = docs.filter((d) => !earlier.has(d.id));
-    const entries = fresh.length > 0 ? await scoreLateFresh(this.app, profile, fresh, build.anchors!) : [];
+    const entries = fresh.length > 0 ? await scoreAfterBuild(this.app, profile, fresh, build.anchors!) : [];
     const item = (e: FeedEntry) => feedItem(e.doc, { score: round4(e.score), source: e.source });
     const now = new Map(entries.map((e) => [e.doc.id, item(e)]));
     const scored = new Map(docs.map((d) => [d.id, earlier.get(d.id) ?? now.get(d.id)!]));

@@ -89,7 +89,11 @@ describe('home feed with the learned ranker (FEED_RANKER=learned)', () => {
     await feedOf(t, 'counted-fan');
     await feedOf(t, 'counted-fan'); // the same profile version: from the cache
     expect(await builds()).toBe(before + 1);
-    await engage(t, 'counted-fan', [{ type: 'view', listing: toys[4]! }]); // a new version: built again
+    // A view bumps no version: the cached build is served (with the viewed page merged in, page-merges.ts).
+    await engage(t, 'counted-fan', [{ type: 'view', listing: toys[4]! }]);
+    await feedOf(t, 'counted-fan');
+    expect(await builds()).toBe(before + 1);
+    await engage(t, 'counted-fan', [{ type: 'click', listing: toys[4]! }]); // a new version: built again
     await feedOf(t, 'counted-fan');
     expect(await builds()).toBe(before + 2);
   });

@@ -206,6 +206,54 @@ describe("the feed's similar source", () => {
     expect(asked.filter((b) => b.includes('more_like_this'))).toEqual([]);
   });
 
+  it('merges the page a person views after their feed was built, without a new build, paging without repeats', async () => {
+    const user = 'page-merger';
+    type Feed = { feed_id: string; items: Array<{ id: string; source: string }>; next_cursor: string | null };
+    const feed = async (query: string): Promise<Feed> => {
+      const res = await t.app.inject({ url: `/v1/feed?${query}`, headers: AS_APP });
+      expect(res.statusCode).toBe(200);
+      return res.json() as Feed;
+    };
+    /** A feed's every item, following its cursor to the end. */
+    const allItems = async (first: Feed) => {
+      const out = [...first.items];
+      for (let cursor = first.next_cursor; cursor;) {
+        const page = await feed(`cursor=${encodeURIComponent(cursor)}&size=50`);
+        out.push(...page.items);
+        cursor = page.next_cursor;
+      }
+      return out;
+    };
+    const builds = async () =>
+      [...(await t.app.metrics.registry.metrics()).matchAll(/^api_feed_builds_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    expect((await post([{ user_id: user, type: 'like', listing_id: 'fx-4', ts: now() }])).statusCode).toBe(202);
+    const built = await feed(`user_id=${user}&size=50`);
+    const before = new Set((await allItems(built)).map((i) => i.id));
+    // The page of a listing of another category, served from the cache (as in the test above).
+    const page = async () =>
+      (await t.app.inject({ url: '/v1/listings/fx-7/similar' })).json().items.map((i: { id: string }) => i.id);
+    await vi.waitFor(async () => expect(await searchesDuring(page)).toEqual([]), { timeout: 5000, interval: 200 });
+    const shown: string[] = await page();
+    const added = shown.filter((id) => !before.has(id));
+    expect(added.length).toBeGreaterThan(0);
+    const buildsBefore = await builds();
+
+    expect((await post([{ user_id: user, type: 'view', listing_id: 'fx-7', ts: now() }])).statusCode).toBe(202);
+    const merged = await feed(`user_id=${user}&size=50`);
+    expect(await builds()).toBe(buildsBefore);
+    expect(merged.feed_id).not.toBe(built.feed_id);
+    const after = await allItems(merged);
+    const ids = after.map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids)).toEqual(new Set([...before, ...added]));
+    for (const i of after.filter((x) => added.includes(x.id))) expect(i.source).toBe('similar');
+    // The same view again: the same merge, no new order.
+    expect((await feed(`user_id=${user}&size=50`)).feed_id).toBe(merged.feed_id);
+  });
+
   it('without a page shown lately, finds listings that read like the last one viewed, and skips a deleted one', async () => {
     const user = 'page-skipper';
     const view = async (listing_id: string) =>
@@ -224,8 +272,9 @@ describe("the feed's similar source", () => {
     // The build computed no listing page's list: the page still computes its own.
     expect(await searchesDuring(() => t.app.inject({ url: '/v1/listings/fx-5/similar' }))).not.toEqual([]);
 
+    // Opened from a search result (a click: a view would keep the cached build, page-merges.ts).
     const gone = generateListing(1499, 11);
-    await view(gone.id);
+    expect((await post([{ user_id: user, type: 'click', listing_id: gone.id, ts: now() }])).statusCode).toBe(202);
     await t.es.delete({ index: t.config.elasticsearch.alias, id: gone.id, refresh: true });
     await notifyListingsChanged(t.app.redis, t.config.redis.namespace, [gone.id]);
     await feed();

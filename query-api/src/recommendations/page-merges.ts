@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import type { ListingDocument } from '../../../core/src/index.js';
+import { loadUserProfile } from '../profiles/profile-store.js';
+import { scoreAfterBuild } from './feed.js';
+import { feedItem, round4, type FeedOrders, type FirstBuild } from './feed-order.js';
+import { storeMerged } from './late-fresh.js';
+import { SIMILAR_PAGE_SIZE, SimilarService } from './similar-service.js';
+
+/**
+ * Merges kept, by build and viewed listing: each holds the merged first page (up to 60 items, ~0.5 KB each),
+ * so ~15 MB at most. A merge not kept is done again (a new feed id; the pages a client holds stay valid).
+ */
+const MERGES_KEPT = 500;
+
+/**
+ * A person's cached feed build with the similar items of the listing page they viewed since it was built.
+ * A view bumps no profile version (profile-store.ts): a listing page is the most frequent event, and a full
+ * build per page kept the 2 cores of the latency bench saturated (docs/benchmarks.md, "One read per listing
+ * page, and what the view rebuilds cost"). The page's list is read from the result cache, as a build reads
+ * it (feed.ts, shownSimilar); its listings the build did not have are scored for the person as the `similar`
+ * source, by the build's ranker and anchors, and merged into its first items and its stored order under a
+ * new feed id, as late fresh listings are (late-fresh.ts). The view's affinities reach the feed's other
+ * sources at its next build: a like, purchase, search or click, or the build's expiry (5 minutes).
+ */
+export class PageMerges {
+  private readonly kept = new LRUCache<string, Promise<FirstBuild>>({ max: MERGES_KEPT });
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly orders: FeedOrders,
+    private readonly firstItems: number,
+  ) {}
+
+  /** `build` as it should be served to a person whose last viewed listing is `viewed`. */
+  async serve(userId: string | undefined, build: FirstBuild, viewed: string | undefined): Promise<FirstBuild> {
+    if (!userId || !viewed || viewed === build.viewed || !build.anchors) return build;
+    const key = `${build.feedId}>${viewed}`;
+    const kept = this.kept.get(key);
+    if (kept) return kept;
+    // The page's list not cached (yet: it may be computing right now) serves the build as it is, kept for nothing.
+    const shown = await new SimilarService(this.app).shown(viewed, SIMILAR_PAGE_SIZE);
+    if (!shown) return build;
+    // A failed merge (Redis, Elasticsearch or the ranker) serves the build as it was: the feed does not fail.
+    const merged = this.merge(
+      userId,
+      build,
+      viewed,
+      shown.items.map((i) => i.id),
+    ).catch((err: Error) => {
+      this.app.log.warn({ component: 'feed', err: err.message }, 'merging a viewed page failed; feed served as built');
+      this.kept.delete(key);
+      return build;
+    });
+    this.kept.set(key, merged);
+    return merged;
+  }
+
+  private async merge(userId: string, build: FirstBuild, viewed: string, shown: string[]): Promise<FirstBuild> {
+    const { redis, config, metrics } = this.app;
+    const [profile, stored] = await Promise.all([
+      loadUserProfile(redis, config.redis.namespace, userId),
+      this.orders.read(build.feedId),
+    ]);
+    // The stored order outlives the build (15 against 5 minutes): without it there is nothing to page.
+    if (!stored) return build;
+    const skip = new Set([
+      ...stored.order.map((o) => o.id),
+      ...(profile?.liked_listing_ids ?? []),
+      ...(profile?.purchased_listing_ids ?? []),
+    ]);
+    const ids = shown.filter((id) => !skip.has(id));
+    // Read as they are now: a listing shown on the page and sold since is not merged.
+    const docs = (ids.length > 0 ? await this.app.recentListings.read(ids) : []).filter(
+      (d): d is ListingDocument => d !== undefined && d.status === 'on_sale',
+    );
+    if (docs.length === 0) {
+      metrics.feedPageMerges.inc({ outcome: 'unchanged' });
+      return { ...build, viewed };
+    }
+    const entries = await scoreAfterBuild(this.app, profile, docs, build.anchors!, 'similar');
+    const added = entries.map((e) => feedItem(e.doc, { score: round4(e.score), source: e.source }));
+    const merged = await storeMerged(this.orders, build, stored, added, this.firstItems);
+    metrics.feedPageMerges.inc({ outcome: 'merged' });
+    return { ...merged, viewed };
+  }
+}
