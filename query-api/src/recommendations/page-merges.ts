@@ -38,26 +38,26 @@ export class PageMerges {
     const key = `${build.feedId}>${viewed}`;
     const kept = this.kept.get(key);
     if (kept) return kept;
-    // The page's list not cached (yet: it may be computing right now) serves the build as it is, kept for nothing.
-    const shown = await new SimilarService(this.app).shown(viewed, SIMILAR_PAGE_SIZE);
-    if (!shown) return build;
-    // A failed merge (Redis, Elasticsearch or the ranker) serves the build as it was: the feed does not fail.
-    const merged = this.merge(
-      userId,
-      build,
-      viewed,
-      shown.items.map((i) => i.id),
-    ).catch((err: Error) => {
+    // Kept before the first await: the requests that follow a view at once wait for this merge.
+    const merged = this.merge(userId, build, viewed).catch((err: Error) => {
       this.app.log.warn({ component: 'feed', err: err.message }, 'merging a viewed page failed; feed served as built');
-      this.kept.delete(key);
-      return build;
+      return undefined;
     });
-    this.kept.set(key, merged);
-    return merged;
+    const served = merged.then((m) => {
+      // Nothing to merge yet (the page's list not cached: it may be computing now) or a failure: asked again next time.
+      if (!m && this.kept.get(key) === served) this.kept.delete(key);
+      return m ?? build;
+    });
+    this.kept.set(key, served);
+    return served;
   }
 
-  private async merge(userId: string, build: FirstBuild, viewed: string, shown: string[]): Promise<FirstBuild> {
+  /** The merged build; undefined when the viewed page's list is not cached. */
+  private async merge(userId: string, build: FirstBuild, viewed: string): Promise<FirstBuild | undefined> {
     const { redis, config, metrics } = this.app;
+    const page = await new SimilarService(this.app).shown(viewed, SIMILAR_PAGE_SIZE);
+    if (!page) return undefined;
+    const shown = page.items.map((i) => i.id);
     const [profile, stored] = await Promise.all([
       loadUserProfile(redis, config.redis.namespace, userId),
       this.orders.read(build.feedId),

@@ -241,8 +241,17 @@ describe("the feed's similar source", () => {
     expect(added.length).toBeGreaterThan(0);
     const buildsBefore = await builds();
 
+    const merges = async () =>
+      Number(
+        /^api_feed_page_merges_total\{outcome="merged"\} (\d+)/m.exec(await t.app.metrics.registry.metrics())?.[1] ?? 0,
+      );
+    const mergesBefore = await merges();
+
     expect((await post([{ user_id: user, type: 'view', listing_id: 'fx-7', ts: now() }])).statusCode).toBe(202);
-    const merged = await feed(`user_id=${user}&size=50`);
+    // Two requests at once after the view: one merge, one new order.
+    const [merged, twin] = await Promise.all([feed(`user_id=${user}&size=50`), feed(`user_id=${user}&size=50`)]);
+    expect(twin.feed_id).toBe(merged.feed_id);
+    expect(await merges()).toBe(mergesBefore + 1);
     expect(await builds()).toBe(buildsBefore);
     expect(merged.feed_id).not.toBe(built.feed_id);
     const after = await allItems(merged);
