@@ -24,40 +24,63 @@ const MERGES_KEPT = 500;
  * sources at its next build: a like, purchase, search or click, or the build's expiry (5 minutes).
  */
 export class PageMerges {
-  private readonly kept = new LRUCache<string, Promise<FirstBuild>>({ max: MERGES_KEPT });
+  /**
+   * Each merge, and the listings it may add: a change to one of them makes the merge stale (the build's own
+   * listings are the result cache's), and the next request merges again.
+   */
+  private readonly kept = new LRUCache<string, { served: Promise<FirstBuild>; added: Set<string>; stale?: true }>({
+    max: MERGES_KEPT,
+  });
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly orders: FeedOrders,
     private readonly firstItems: number,
-  ) {}
+  ) {
+    // A merged listing sold or changed since: the next request merges again, reading the page's listings as they are.
+    app.listingChanges.on('changed', (ids) => {
+      const changed = new Set(ids);
+      for (const merge of this.kept.values()) if ([...merge.added].some((id) => changed.has(id))) merge.stale = true;
+    });
+  }
 
   /** `build` as it should be served to a person whose last viewed listing is `viewed`. */
   async serve(userId: string | undefined, build: FirstBuild, viewed: string | undefined): Promise<FirstBuild> {
     if (!userId || !viewed || viewed === build.viewed || !build.anchors) return build;
     const key = `${build.feedId}>${viewed}`;
     const kept = this.kept.get(key);
-    if (kept) return kept;
+    if (kept && !kept.stale) return kept.served;
     // Kept before the first await: the requests that follow a view at once wait for this merge.
-    const merged = this.merge(userId, build, viewed).catch((err: Error) => {
+    const added = new Set<string>();
+    const merged = this.merge(userId, build, viewed, added, kept?.added).catch((err: Error) => {
       this.app.log.warn({ component: 'feed', err: err.message }, 'merging a viewed page failed; feed served as built');
       return undefined;
     });
     const served = merged.then((m) => {
       // Nothing to merge yet (the page's list not cached: it may be computing now) or a failure: asked again next time.
-      if (!m && this.kept.get(key) === served) this.kept.delete(key);
+      if (!m && this.kept.get(key)?.served === served) this.kept.delete(key);
       return m ?? build;
     });
-    this.kept.set(key, served);
+    this.kept.set(key, { served, added });
     return served;
   }
 
-  /** The merged build; undefined when the viewed page's list is not cached. */
-  private async merge(userId: string, build: FirstBuild, viewed: string): Promise<FirstBuild | undefined> {
+  /**
+   * The merged build (the ids it may add into `added`); undefined when the viewed page's list is not cached
+   * and no earlier merge of it is known. A change to a listing on the page drops its cached list: the
+   * listings an earlier merge took from it are merged again then, read as they are now.
+   */
+  private async merge(
+    userId: string,
+    build: FirstBuild,
+    viewed: string,
+    added: Set<string>,
+    earlier: Set<string> | undefined,
+  ): Promise<FirstBuild | undefined> {
     const { redis, config, metrics } = this.app;
     const page = await new SimilarService(this.app).shown(viewed, SIMILAR_PAGE_SIZE);
-    if (!page) return undefined;
-    const shown = page.items.map((i) => i.id);
+    const shown = page ? page.items.map((i) => i.id) : earlier && [...earlier];
+    if (!shown) return undefined;
     const [profile, stored] = await Promise.all([
       loadUserProfile(redis, config.redis.namespace, userId),
       this.orders.read(build.feedId),
@@ -70,6 +93,8 @@ export class PageMerges {
       ...(profile?.purchased_listing_ids ?? []),
     ]);
     const ids = shown.filter((id) => !skip.has(id));
+    // Before the read: a change heard while it runs drops this merge too.
+    for (const id of ids) added.add(id);
     // Read as they are now: a listing shown on the page and sold since is not merged.
     const docs = (ids.length > 0 ? await this.app.recentListings.read(ids) : []).filter(
       (d): d is ListingDocument => d !== undefined && d.status === 'on_sale',
@@ -79,8 +104,8 @@ export class PageMerges {
       return { ...build, viewed };
     }
     const entries = await scoreAfterBuild(this.app, profile, docs, build.anchors!, 'similar');
-    const added = entries.map((e) => feedItem(e.doc, { score: round4(e.score), source: e.source }));
-    const merged = await storeMerged(this.orders, build, stored, added, this.firstItems);
+    const items = entries.map((e) => feedItem(e.doc, { score: round4(e.score), source: e.source }));
+    const merged = await storeMerged(this.orders, build, stored, items, this.firstItems);
     metrics.feedPageMerges.inc({ outcome: 'merged' });
     return { ...merged, viewed };
   }

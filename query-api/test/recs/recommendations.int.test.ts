@@ -261,6 +261,16 @@ describe("the feed's similar source", () => {
     for (const i of after.filter((x) => added.includes(x.id))) expect(i.source).toBe('similar');
     // The same view again: the same merge, no new order.
     expect((await feed(`user_id=${user}&size=50`)).feed_id).toBe(merged.feed_id);
+
+    // A merged listing sold since leaves the feed at its next request.
+    const soldId = added[0]!;
+    await sell(
+      Array.from({ length: 1500 }, (_, i) => generateListing(i, 11)).find((l) => l.id === soldId)!,
+      9,
+    );
+    const afterSale = (await allItems(await feed(`user_id=${user}&size=50`))).map((i) => i.id);
+    expect(afterSale).not.toContain(soldId);
+    expect(afterSale).toEqual(expect.arrayContaining(added.slice(1)));
   });
 
   it('without a page shown lately, finds listings that read like the last one viewed, and skips a deleted one', async () => {
