@@ -153,35 +153,30 @@ const TRENDING: Query = {
   },
 };
 
-/** The result-cache key of the shared trending list, and how long it lives (a change to one of its listings drops it sooner). */
-export const TRENDING_KEY = 'feed-trending';
-export const TRENDING_TTL_S = 60;
-
 /**
  * Trending listings are the same for everyone: computed once a minute instead of scoring every listing on
  * sale for each feed (a function score over all of them, 36-43 ms in Elasticsearch at 1M listings), and
  * dropped when one of them changes (the cache's per-listing invalidation). Trending moves with popularity,
  * which new listings do not have and the minute's TTL follows. The fresh list is kept apart (fresh-list.ts).
- * The popular lists' keeper (popular-keeper.ts) recomputes it before it expires, so a build rarely waits for it.
  */
-export async function computeTrending(app: FastifyInstance): Promise<{ value: Candidate[]; ids: string[] }> {
-  const res = await esCall('search', () =>
-    app.es.search<ListingDocument>({
-      index: app.config.elasticsearch.alias,
-      query: TRENDING,
-      size: 100,
-      _source: RECS_FIELDS,
-      track_total_hits: false,
-    }),
-  );
-  const out = res.hits.hits.map((h) => ({ doc: h._source!, source: 'trending' }));
-  return { value: out, ids: out.map((o) => o.doc.id) };
-}
-
 async function trending(app: FastifyInstance): Promise<Candidate[]> {
-  const { value } = await app.cache.getOrCompute(TRENDING_KEY, () => computeTrending(app), {
-    ttlSeconds: TRENDING_TTL_S,
-  });
+  const { value } = await app.cache.getOrCompute(
+    'feed-trending',
+    async () => {
+      const res = await esCall('search', () =>
+        app.es.search<ListingDocument>({
+          index: app.config.elasticsearch.alias,
+          query: TRENDING,
+          size: 100,
+          _source: RECS_FIELDS,
+          track_total_hits: false,
+        }),
+      );
+      const out = res.hits.hits.map((h) => ({ doc: h._source!, source: 'trending' }));
+      return { value: out, ids: out.map((o) => o.doc.id) };
+    },
+    { ttlSeconds: 60 },
+  );
   return value;
 }
 

@@ -2,12 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ON_SALE, redisKeys } from '../../../core/src/index.js';
 import { Lease } from '../../../core/src/lease.js';
 import { esCall } from '../search/es-errors.js';
-import type { CachedValue } from '../cache/result-cache.js';
-import { computeTrending, TRENDING_KEY, TRENDING_TTL_S } from './feed.js';
 import { computePopularList, popularListKey, POPULAR_LIST_TTL_S, type PopularOf } from './popular-in.js';
-
-/** A shared list due for recomputation: its cache key, the ms it has left, its TTL and how to compute it. */
-type Due = { key: string; left: number; ttlSeconds: number; compute: () => Promise<CachedValue<unknown>> };
 
 /** A list with more than this left beyond the next round is left alone: it will still be there. */
 const MARGIN_MS = 5_000;
@@ -21,7 +16,6 @@ const MARGIN_MS = 5_000;
  * took that window's p99 to 420-780 ms, against 15 ms over other listings once the lists were warm
  * (docs/benchmarks.md). A list a change dropped is computed again by the first request for it, or here at
  * the next round. Category lists stay on demand: only the feed reads them, a person's top categories.
- * The feed's shared trending list (feed.ts) is kept the same way.
  */
 export class PopularListsKeeper {
   private readonly lease: Lease;
@@ -68,29 +62,10 @@ export class PopularListsKeeper {
     if (!(await this.lease.hold())) return 0;
     const lists = await this.listsToKeep();
     const keys = lists.map((of) => popularListKey(of));
-    const left = await this.app.cache.remainingTtlMs([...keys, TRENDING_KEY]);
-    const due: Due[] = lists.flatMap((of, i) =>
-      left[i]! > this.opts.keepMs + MARGIN_MS
-        ? []
-        : [
-            {
-              key: keys[i]!,
-              left: left[i]!,
-              ttlSeconds: POPULAR_LIST_TTL_S,
-              compute: () => computePopularList(this.app, of),
-            },
-          ],
+    const left = await this.app.cache.remainingTtlMs(keys);
+    const due = lists.flatMap((of, i) =>
+      left[i]! > this.opts.keepMs + MARGIN_MS ? [] : [{ of, key: keys[i]!, left: left[i]! }],
     );
-    // The feed's trending list too: a function score over every listing on sale (36-43 ms of Elasticsearch at
-    // 1M listings), which the first build after a quiet minute waited for.
-    const trendingLeft = left[keys.length]!;
-    if (trendingLeft <= this.opts.keepMs + MARGIN_MS)
-      due.push({
-        key: TRENDING_KEY,
-        left: trendingLeft,
-        ttlSeconds: TRENDING_TTL_S,
-        compute: () => computeTrending(this.app),
-      });
     this.app.metrics.popularListsKept.inc({ outcome: 'current' }, lists.length - due.length);
     // Missing lists first and at once (a cold cache); lists still cached are refreshed spread over a
     // quarter of the interval, so a round does not take Elasticsearch's CPU in one burst (~185 lists at 1M).
@@ -98,10 +73,10 @@ export class PopularListsKeeper {
     // At most a second between two, so a closing pod is not held up by a long pause.
     const pace = due.length > 0 ? Math.min(1000, this.opts.keepMs / 4 / due.length) : 0;
     let computed = 0;
-    for (const { key, left: remaining, ttlSeconds, compute } of due) {
+    for (const { of, key, left: remaining } of due) {
       if (this.closed) break;
       if (remaining > 0 && pace > 0) await new Promise((r) => setTimeout(r, pace));
-      await this.app.cache.recompute(key, compute, { ttlSeconds });
+      await this.app.cache.recompute(key, () => computePopularList(this.app, of), { ttlSeconds: POPULAR_LIST_TTL_S });
       this.app.metrics.popularListsKept.inc({ outcome: 'computed' });
       computed++;
     }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { refreshIntervalMs, toListingDocument, type Listing } from '../../../core/src/index.js';
+import { toListingDocument, type Listing } from '../../../core/src/index.js';
 import { notifyListingsChanged } from '../../../core/src/pipeline/change-notifications.js';
 import { generateListing } from '../../../indexer/src/sources/generator.js';
-import { computeTrending, TRENDING_KEY } from '../../src/recommendations/feed.js';
 import { PopularListsKeeper } from '../../src/recommendations/popular-keeper.js';
 import { popularIn } from '../../src/recommendations/popular-in.js';
 import { appWithCatalog, AS_APP, FIXED, type TestApp } from '../fixtures.js';
@@ -356,33 +355,6 @@ describe('popular lists', () => {
     } finally {
       await keeper.close();
       await otherPod.close();
-    }
-  });
-
-  it("keep the feed's trending list too, so a build does not wait for its search", async () => {
-    // Trending dropped by a change to its listings, and that change old enough for a new list to be stored.
-    const { ids } = await computeTrending(t.app);
-    await t.app.cache.invalidateListings(ids);
-    await new Promise((r) => setTimeout(r, refreshIntervalMs(t.config.elasticsearch.refreshInterval) + 600));
-    expect(await t.app.cache.remainingTtlMs([TRENDING_KEY])).toEqual([0]);
-    const keeper = new PopularListsKeeper(t.app, { keepMs: 40_000, keepTop: 500 });
-    try {
-      expect(await keeper.round()).toBeGreaterThan(0);
-      expect((await t.app.cache.remainingTtlMs([TRENDING_KEY]))[0]).toBeGreaterThan(40_000);
-      // A person's first build reads it from the cache: no function score over the catalog.
-      const user = 'trend-reader';
-      expect((await post([{ user_id: user, type: 'like', listing_id: 'fx-3', ts: now() }])).statusCode).toBe(202);
-      const search = vi.spyOn(t.app.es, 'search');
-      try {
-        expect((await t.app.inject({ url: `/v1/feed?user_id=${user}`, headers: AS_APP })).statusCode).toBe(200);
-        expect(search.mock.calls.map((c) => JSON.stringify(c[0])).filter((b) => b.includes('function_score'))).toEqual(
-          [],
-        );
-      } finally {
-        search.mockRestore();
-      }
-    } finally {
-      await keeper.close();
     }
   });
 });
