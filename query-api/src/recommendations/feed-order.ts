@@ -36,6 +36,10 @@ export const feedItem = (doc: ListingDocument, entry: { score: number; source: s
 
 export const orderEntry = (item: FeedPageItem) => ({ id: item.id, score: item.score, source: item.source });
 
+/** A listing scored after a build (late-fresh.ts, page-merges.ts) as a cached feed item, its score rounded as stored. */
+export const scoredItem = (e: { doc: ListingDocument; score: number; source: string }): FeedPageItem =>
+  feedItem(e.doc, { score: round4(e.score), source: e.source });
+
 /** A cached first build: its first items whole, and what merges after it need (late-fresh.ts, page-merges.ts). */
 export interface FirstBuild {
   feedId: string;

@@ -396,8 +396,13 @@ export async function textSourceCorrections(
   floor: number,
 ): Promise<FeedEntry[]> {
   if (!user || asFresh.length === 0 || Object.keys(textCuts).length === 0) return [];
-  const asText = asFresh.map((e) => ({ doc: e.doc, score: 0, source: 'similar' }));
-  await scoreCandidates(app, asText, user, new Map(), new Date(), anchors);
+  const asText = await scoreAfterBuild(
+    app,
+    user,
+    asFresh.map((e) => e.doc),
+    anchors,
+    'similar',
+  );
   const lifted = asText.filter((e, i) => e.score > floor && e.score > asFresh[i]!.score);
   const sources = await lateTextSources(
     app,

@@ -4,11 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { ListingDocument, UserProfile } from '../../../core/src/index.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { diversify } from './diversify.js';
-import { byScore, diversityKey, scoreAfterBuild, textSourceCorrections, type FeedEntry } from './feed.js';
+import { byScore, diversityKey, scoreAfterBuild, textSourceCorrections } from './feed.js';
 import {
-  feedItem,
   orderEntry,
-  round4,
+  scoredItem,
   type FeedOrders,
   type FeedPageItem,
   type FirstBuild,
@@ -197,14 +196,13 @@ export class LateFreshMerges {
   ): Promise<Map<string, FeedPageItem>> {
     const fresh = docs.filter((d) => !earlier.has(d.id));
     const entries = fresh.length > 0 ? await scoreAfterBuild(this.app, profile, fresh, build.anchors!) : [];
-    const item = (e: FeedEntry) => feedItem(e.doc, { score: round4(e.score), source: e.source });
-    const now = new Map(entries.map((e) => [e.doc.id, item(e)]));
+    const now = new Map(entries.map((e) => [e.doc.id, scoredItem(e)]));
     const scored = new Map(docs.map((d) => [d.id, earlier.get(d.id) ?? now.get(d.id)!]));
     if (build.textCuts && entries.length > 0)
       textSourceCorrections(this.app, profile, entries, build.anchors!, build.textCuts, floor)
         .then((corrected) => {
           if (corrected.length === 0) return;
-          for (const e of corrected) scored.set(e.doc.id, item(e));
+          for (const e of corrected) scored.set(e.doc.id, scoredItem(e));
           const state = this.kept.get(build.feedId);
           if (state) Object.assign(state, { late: '', at: 0 }); // merged again at the next read
         })

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { ListingDocument } from '../../../core/src/index.js';
 import { loadUserProfile } from '../profiles/profile-store.js';
 import { scoreAfterBuild } from './feed.js';
-import { feedItem, round4, type FeedOrders, type FirstBuild } from './feed-order.js';
+import { scoredItem, type FeedOrders, type FirstBuild } from './feed-order.js';
 import { storeMerged } from './late-fresh.js';
 import { SIMILAR_PAGE_SIZE, SimilarService } from './similar-service.js';
 
@@ -40,7 +40,7 @@ export class PageMerges {
     // A merged listing sold or changed since: the next request merges again, reading the page's listings as they are.
     app.listingChanges.on('changed', (ids) => {
       const changed = new Set(ids);
-      for (const merge of this.kept.values()) if ([...merge.added].some((id) => changed.has(id))) merge.stale = true;
+      for (const merge of this.kept.values()) for (const id of merge.added) if (changed.has(id)) merge.stale = true;
     });
   }
 
@@ -96,7 +96,7 @@ export class PageMerges {
     // Before the read: a change heard while it runs drops this merge too.
     for (const id of ids) added.add(id);
     // Read as they are now: a listing shown on the page and sold since is not merged.
-    const docs = (ids.length > 0 ? await this.app.recentListings.read(ids) : []).filter(
+    const docs = (await this.app.recentListings.read(ids)).filter(
       (d): d is ListingDocument => d !== undefined && d.status === 'on_sale',
     );
     if (docs.length === 0) {
@@ -104,8 +104,7 @@ export class PageMerges {
       return { ...build, viewed };
     }
     const entries = await scoreAfterBuild(this.app, profile, docs, build.anchors!, 'similar');
-    const items = entries.map((e) => feedItem(e.doc, { score: round4(e.score), source: e.source }));
-    const merged = await storeMerged(this.orders, build, stored, items, this.firstItems);
+    const merged = await storeMerged(this.orders, build, stored, entries.map(scoredItem), this.firstItems);
     metrics.feedPageMerges.inc({ outcome: 'merged' });
     return { ...merged, viewed };
   }
