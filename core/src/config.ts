@@ -208,6 +208,11 @@ export const EnvSchema = Type.Object({
     description:
       'what orders a personal home feed: `learned` (the LightGBM model FEED_MODEL_NAME@FEED_MODEL_VERSION under MODEL_DIR; the blend when it is missing or fails) or `blend` (the hand-weighted blend, weights.ts)',
   }),
+  FEED_VIEWS: Type.Union([Type.Literal('merge'), Type.Literal('rebuild')], {
+    default: 'merge',
+    description:
+      "what a listing page's view does to the person's cached home feed: `merge` (the page's similar items are merged into the cached build; the view's affinities reach the feed at its next build) or `rebuild` (a fresh build at the next request, ~2.5x a merge's CPU per page)",
+  }),
   FEED_MODEL_NAME: Type.String({ pattern: '^[a-z0-9_-]+$', default: 'feed-ltr' }),
   FEED_MODEL_VERSION: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'latest' }),
   FEATURE_LOG_ENABLED: Type.Boolean({ default: true }),
@@ -318,6 +323,8 @@ export interface Config {
   recsWeights: Record<string, number>;
   /** The home feed's ranker: a learned model (under model.dir) or the blend. */
   feedRanker: { mode: 'learned' | 'blend'; name: string; version: string };
+  /** What a view does to a cached feed: merged into it (page-merges.ts) or a rebuild. */
+  feedViews: 'merge' | 'rebuild';
   featureLogEnabled: boolean;
   featureLog: { maxLen: number; items: number; sample: number };
   interactionsMaxLen: number;
@@ -453,6 +460,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       splitList(env.RECS_WEIGHTS).map((kv) => [kv.split('=')[0]!, Number(kv.split('=')[1])]),
     ),
     feedRanker: { mode: env.FEED_RANKER, name: env.FEED_MODEL_NAME, version: env.FEED_MODEL_VERSION },
+    feedViews: env.FEED_VIEWS,
     featureLogEnabled: env.FEATURE_LOG_ENABLED,
     featureLog: { maxLen: env.FEATURE_LOG_MAXLEN, items: env.FEATURE_LOG_ITEMS, sample: env.FEATURE_LOG_SAMPLE },
     interactionsMaxLen: env.INTERACTIONS_MAXLEN,

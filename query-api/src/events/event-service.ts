@@ -49,7 +49,7 @@ export class EventService {
     const { redis, config } = this.app;
     const ids = [...new Set(events.flatMap((e) => (e.listing_id ? [e.listing_id] : [])))];
     const facts = await this.listingFacts(ids);
-    await recordEvents(redis, config.redis.namespace, events, facts);
+    await recordEvents(redis, config.redis.namespace, events, facts, config.feedViews);
     const stream = redisKeys(config.redis.namespace).interactions;
     const tx = redis.pipeline();
     const maxLen = String(config.interactionsMaxLen);

@@ -42,12 +42,17 @@ export interface ListingFacts {
   color?: string;
 }
 
-/** Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views. */
+/**
+ * Applies events to profiles (pipelined). Events whose listing is unknown only count as recent views.
+ * `views` says whether a view makes the person's next feed a fresh build (`rebuild`) or not (`merge`,
+ * FEED_VIEWS' default: see below).
+ */
 export async function recordEvents(
   redis: Redis,
   namespace: string,
   events: InteractionEvent[],
   facts: Map<string, ListingFacts>,
+  views: 'merge' | 'rebuild' = 'merge',
 ): Promise<void> {
   const tx = redis.pipeline();
   const touched = new Set<string>();
@@ -85,13 +90,14 @@ export async function recordEvents(
     if (e.type !== 'view') tx.lpush(k.prices, String(f.price)).ltrim(k.prices, 0, PRICES - 1);
   }
   const users = [...touched];
-  const rebuilt = new Set(events.filter((e) => e.type !== 'view').map((e) => e.user_id));
+  const rebuilt = new Set(events.filter((e) => e.type !== 'view' || views === 'rebuild').map((e) => e.user_id));
   for (const user of users) {
     const k = keys(namespace, user);
     // `version` is bumped by every recorded event but a view: the feed's build is cached per version. A view
     // is the most frequent event, one per listing page: the cached build is served with the viewed page's
     // similar items merged in (page-merges.ts), and the view's affinities reach the feed at its next build.
-    // A person's first view sets it, so their first feed after it is personal.
+    // A person's first view sets it, so their first feed after it is personal. FEED_VIEWS=rebuild bumps it
+    // on views too, as before page merges: an operator's way back without a release.
     if (rebuilt.has(user)) tx.incr(k.version);
     else tx.set(k.version, '1', 'NX');
     for (const key of Object.values(k)) tx.expire(key, PROFILE_TTL_S);

@@ -22,6 +22,7 @@ const MERGES_KEPT = 500;
  * source, by the build's ranker and anchors, and merged into its first items and its stored order under a
  * new feed id, as late fresh listings are (late-fresh.ts). The view's affinities reach the feed's other
  * sources at its next build: a like, purchase, search or click, or the build's expiry (5 minutes).
+ * FEED_VIEWS=rebuild turns merges off: every view gives a fresh build, as before 2026-12-04.
  */
 export class PageMerges {
   /**
@@ -47,6 +48,8 @@ export class PageMerges {
   /** `build` as it should be served to a person whose last viewed listing is `viewed`. */
   async serve(userId: string | undefined, build: FirstBuild, viewed: string | undefined): Promise<FirstBuild> {
     if (!userId || !viewed || viewed === build.viewed || !build.anchors) return build;
+    // FEED_VIEWS=rebuild: a view gave a fresh build instead, one that read the page's list (feed.ts).
+    if (this.app.config.feedViews === 'rebuild') return build;
     const key = `${build.feedId}>${viewed}`;
     const kept = this.kept.get(key);
     if (kept && !kept.stale) return kept.served;

@@ -273,6 +273,43 @@ describe("the feed's similar source", () => {
     expect(afterSale).toEqual(expect.arrayContaining(added.slice(1)));
   });
 
+  it('with FEED_VIEWS=rebuild, gives a fresh build after a view instead of a merge', async () => {
+    const r = await appWithCatalog(100, { FEED_VIEWS: 'rebuild' });
+    try {
+      const user = 'page-rebuilder';
+      const counter = async (name: string) =>
+        [...(await r.app.metrics.registry.metrics()).matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        );
+      const event = async (type: string, listing_id: string) =>
+        expect(
+          (
+            await r.app.inject({
+              method: 'POST',
+              url: '/v1/events',
+              headers: AS_APP,
+              payload: { events: [{ user_id: user, type, listing_id, ts: now() }] },
+            })
+          ).statusCode,
+        ).toBe(202);
+      const feed = async () =>
+        (await r.app.inject({ url: `/v1/feed?user_id=${user}&size=20`, headers: AS_APP })).json();
+      await event('like', 'fx-4');
+      const built = await feed();
+      // The page's list cached, as a merge would read it.
+      expect((await r.app.inject({ url: '/v1/listings/fx-7/similar' })).json().items.length).toBeGreaterThan(0);
+      const builds = await counter('api_feed_builds_total');
+      await event('view', 'fx-7');
+      const after = await feed();
+      expect(await counter('api_feed_builds_total')).toBe(builds + 1);
+      expect(await counter('api_feed_page_merges_total')).toBe(0);
+      expect(after.feed_id).not.toBe(built.feed_id);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('without a page shown lately, finds listings that read like the last one viewed, and skips a deleted one', async () => {
     const user = 'page-skipper';
     const view = async (listing_id: string) =>
