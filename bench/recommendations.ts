@@ -153,6 +153,8 @@ async function feedWhileListingsArrive<T extends object>(window: (settled: Settl
   };
   const checksBefore = await checks();
   let carry = 0;
+  // The batches still being written: the notifier waits for them before it closes.
+  const writing = new Set<Promise<unknown>>();
   const tick = setInterval(() => {
     carry += arrivals / 10;
     const n = Math.floor(carry);
@@ -174,7 +176,7 @@ async function feedWhileListingsArrive<T extends object>(window: (settled: Settl
       lateIds.push(listing.id);
       return toListingDocument(listing, 1, now);
     });
-    void es
+    const batch = es
       .bulk({ operations: docs.flatMap((d) => [{ index: { _index: alias, _id: d.id } }, d]) })
       .then(() =>
         notifyListingsChanged(
@@ -183,7 +185,9 @@ async function feedWhileListingsArrive<T extends object>(window: (settled: Settl
           docs.map((d) => d.id),
         ),
       )
-      .catch((err: Error) => log(`late listings: ${err.message}`));
+      .catch((err: Error) => log(`late listings: ${err.message}`))
+      .finally(() => writing.delete(batch));
+    writing.add(batch);
   }, 100);
   try {
     const result = await window(settled);
@@ -195,6 +199,7 @@ async function feedWhileListingsArrive<T extends object>(window: (settled: Settl
     return { ...result, new_listings: lateIds.length, late_fresh };
   } finally {
     clearInterval(tick);
+    await Promise.all(writing);
     notifier.disconnect();
   }
 }
