@@ -3,6 +3,7 @@ import {
   PROFILE_BOUNDS,
   PROFILE_TTL_S,
   redisKeys,
+  type Config,
   type InteractionEvent,
   type UserProfile,
 } from '../../../core/src/index.js';
@@ -52,7 +53,7 @@ export async function recordEvents(
   namespace: string,
   events: InteractionEvent[],
   facts: Map<string, ListingFacts>,
-  views: 'merge' | 'rebuild' = 'merge',
+  views: Config['feedViews'] = 'merge',
 ): Promise<void> {
   const tx = redis.pipeline();
   const touched = new Set<string>();
